@@ -1,0 +1,12 @@
+//! ox-syntax: lexer, parser, AST and diagnostics for the Argon language.
+//!
+//! This crate depends on no other `ox` crate. The compiler consumes
+//! [`ast::File`] values and reports its own problems as [`Diagnostic`]s whose
+//! codes are registered in [`codes`].
+
+pub mod ast;
+pub mod diagnostic;
+pub mod span;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use span::{FileId, LineCol, SourceFile, SourceMap, Span};

@@ -5,6 +5,7 @@
 //! codes are registered in [`codes`].
 
 pub mod ast;
+pub mod codes;
 pub mod diagnostic;
 pub mod span;
 

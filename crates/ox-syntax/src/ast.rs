@@ -87,6 +87,7 @@ pub struct Item {
 
 /// The item kinds of the grammar.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[allow(clippy::large_enum_variant)] // items are few; boxing would only add noise
 pub enum ItemKind {
     /// `use a::b;`, `use a::{b, c};`, `use a::*;`
     Use(UseDecl),
@@ -1151,6 +1152,7 @@ pub struct Aggregate {
 
 /// The three aggregate argument forms.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[allow(clippy::large_enum_variant)] // already boxed inside `ExprKind::Aggregate`
 pub enum AggregateForm {
     /// `f(elem for var in source where filter)`
     Comprehension(Comprehension),

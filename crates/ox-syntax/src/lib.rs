@@ -7,7 +7,10 @@
 pub mod ast;
 pub mod codes;
 pub mod diagnostic;
+pub mod lexer;
 pub mod span;
+pub mod token;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use lexer::lex;
 pub use span::{FileId, LineCol, SourceFile, SourceMap, Span};

@@ -311,7 +311,8 @@ pub fn generation_bump_and_conflict(b: &dyn StorageBackend) {
         .all(|s| s.tenant != fresh));
 }
 
-/// An empty append writes nothing: same tx, same generation, no scope.
+/// An empty append writes nothing: it returns the current tx, its commit time
+/// and the current generation, and records no scope.
 pub fn empty_append_writes_nothing(b: &dyn StorageBackend) {
     let t = tenant("empty");
     let c0 = write(b, &t, Vec::new());
@@ -322,6 +323,10 @@ pub fn empty_append_writes_nothing(b: &dyn StorageBackend) {
     let c1 = write(b, &t, vec![assert_event("a", b"1")]);
     let c2 = write(b, &t, Vec::new());
     assert_eq!((c2.tx, c2.generation), (c1.tx, c1.generation));
+    assert_eq!(
+        c2.committed_at, c1.committed_at,
+        "the time of the current tx"
+    );
     assert!(c2.event_ids.is_empty());
     assert_eq!(b.last_tx(&t).expect("last_tx"), 1);
     assert_eq!(b.generation(&t, MAIN_FORK).expect("generation"), 1);

@@ -7,7 +7,29 @@
 //!
 //! Backends: [`MemBackend`] (tests, REPL) and [`SqliteBackend`] (embedded,
 //! durable, the default), both behind [`StorageBackend`]; pick one by name with
-//! [`open_backend`].
+//! [`open_backend`]. Both pass the shared suite in `conformance` (feature
+//! `conformance`).
+//!
+//! # Decisions (ours where the spec is silent)
+//!
+//! - `tx` is a per-tenant counter shared by all forks; one non-empty append is
+//!   one `tx`. An empty append writes nothing and returns the current `tx` and
+//!   generation (its `committed_at` is that of the last `tx`, or now if none);
+//!   the generation check still applies to it.
+//! - Supersession is keyed by (tenant, fork, axiom id, standpoint): a new event
+//!   closes the current one (`tx_to = tx`), whatever its op. A retraction is
+//!   stored already closed (`tx_to` = its own `tx`), so it is never visible.
+//! - Timestamps are kept at microsecond precision (finer ones are truncated);
+//!   `committed_at` never goes backwards within a tenant, even if the clock does.
+//! - Refused before anything is written ([`StoreError::InvalidEvent`]): an empty
+//!   axiom id or kind, an empty standpoint name (`None` is the default layer),
+//!   a `valid_to` not after `valid_from`.
+//! - Only [`MAIN_FORK`] exists until fork creation lands: any other fork name is
+//!   [`StoreError::UnknownFork`] on every call.
+//! - sqlite stores timestamps as integer microseconds since the Unix epoch, the
+//!   default standpoint as `''`, event ids as text; current reads go through a
+//!   partial index over current rows only, as-of reads through it plus an index
+//!   of closed rows by closing `tx`.
 
 mod backend;
 #[cfg(any(test, feature = "conformance"))]

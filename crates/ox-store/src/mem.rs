@@ -139,7 +139,7 @@ impl StorageBackend for MemBackend {
             return Ok(Committed {
                 tx,
                 generation,
-                committed_at: commit_time(last_at),
+                committed_at: last_at.unwrap_or_else(|| commit_time(None)),
                 event_ids: Vec::new(),
             });
         }

@@ -173,6 +173,31 @@ fn locked_database_is_unavailable_not_a_hang() {
 }
 
 #[test]
+fn reads_proceed_while_a_writer_holds_the_lock() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.sqlite");
+    let store = SqliteBackend::open(&path).expect("open");
+    let t = tenant("reader");
+    write(&store, &t, vec![assert_event("a", b"1")]);
+    let writer = rusqlite::Connection::open(&path).expect("raw open");
+    writer
+        .execute_batch("BEGIN IMMEDIATE; UPDATE tenants SET schema_hash = 'uncommitted';")
+        .expect("hold the write lock");
+    let started = Instant::now();
+    assert_eq!(visible(&store, &t, AsOf::Now).len(), 1);
+    assert_eq!(store.last_tx(&t).expect("last_tx"), 1);
+    assert_eq!(
+        store.schema_scopes().expect("scopes")[0].schema_hash,
+        "schema-1"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "reads waited for the writer"
+    );
+    writer.execute_batch("ROLLBACK").expect("release");
+}
+
+#[test]
 fn open_backend_by_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mem = open_backend("mem", None).expect("mem");

@@ -14,6 +14,7 @@
 pub mod expr;
 pub mod logic;
 pub mod module;
+pub mod oxbin;
 pub mod types;
 pub mod value;
 

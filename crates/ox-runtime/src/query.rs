@@ -1,0 +1,207 @@
+//! Running declared queries over a state: solving the body with the reasoner,
+//! projecting, ordering, paging and shaping the result.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use ox_ir::{Projection, Query, QueryBody, QueryId, Type, Value};
+use ox_store::AsOf;
+use serde_json::json;
+
+use crate::context::{Clock, RequestContext};
+use crate::engine::Engine;
+use crate::error::{ErrorCode, RuntimeError};
+use crate::eval::{Evaluator, Locals, QueryRunner};
+use crate::state::{eval_error, State};
+use crate::view::StateView;
+
+/// How a query's result goes on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// Several rows, each of this type.
+    Rows(Type),
+    /// Exactly one value of this type (zero rows allowed when it is an `Option`).
+    Single(Type),
+}
+
+/// The result shape of a query, decided by its result type.
+pub(crate) fn shape(q: &Query) -> Shape {
+    match (&q.result, &q.body) {
+        (Type::List(t, _) | Type::Set(t), _) => Shape::Rows((**t).clone()),
+        // A bodiless query returns the extent, whatever its declared element type.
+        (t, QueryBody::Extent(_)) => Shape::Rows(t.clone()),
+        (t, QueryBody::Select(_)) => Shape::Single(t.clone()),
+    }
+}
+
+/// Picks the single value of a single-valued result.
+pub(crate) fn single(q: &Query, mut rows: Vec<Value>) -> Result<Value, RuntimeError> {
+    match rows.len() {
+        1 => Ok(rows.remove(0)),
+        0 if matches!(q.result, Type::Option(_)) => Ok(Value::Null),
+        n => Err(RuntimeError::new(
+            ErrorCode::UnsupportedQueryResult,
+            format!(
+                "query `{}` returns a single value, but {n} rows matched",
+                q.name
+            ),
+        )
+        .with_details(json!({ "query": q.path, "rows": n }))),
+    }
+}
+
+/// Runs queries against one state (loading another one for a query declared `as_of`).
+pub(crate) struct QueryExec<'a> {
+    pub engine: &'a Engine,
+    pub ctx: &'a RequestContext,
+    pub clock: &'a Clock,
+    pub state: &'a State,
+}
+
+impl QueryExec<'_> {
+    /// The rows of `q` with parameter seeds (`None` leaves a parameter free), in result order.
+    pub(crate) fn rows(
+        &self,
+        q: &Query,
+        seeds: &[Option<Value>],
+    ) -> Result<Vec<Value>, RuntimeError> {
+        self.clock.check()?;
+        let catalog = &self.engine.catalog;
+        let sel = match &q.body {
+            QueryBody::Extent(pred) => {
+                let mut rows: Vec<Value> = self
+                    .state
+                    .facts
+                    .tuples(*pred)
+                    .into_iter()
+                    .map(|mut t| {
+                        if t.len() == 1 {
+                            t.remove(0)
+                        } else {
+                            Value::List(t)
+                        }
+                    })
+                    .collect();
+                rows.sort();
+                rows.dedup();
+                return Ok(rows);
+            }
+            QueryBody::Select(sel) => sel,
+        };
+        let var_count = sel.var_count as usize;
+        let mut seed: Vec<Option<Value>> = vec![None; var_count.max(seeds.len())];
+        for (slot, s) in seed.iter_mut().zip(seeds) {
+            *slot = s.clone();
+        }
+        seed.truncate(var_count);
+        let solutions = self
+            .engine
+            .program
+            .solve(
+                &self.state.facts,
+                &sel.body,
+                sel.var_count as _,
+                &seed,
+                &self.clock.eval_context(),
+            )
+            .map_err(|e| eval_error(e, ErrorCode::UnsupportedQueryBody))?;
+        let view = StateView {
+            catalog,
+            state: self.state,
+        };
+        let eval = Evaluator::new(catalog, &view, self, self.clock);
+        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(solutions.len());
+        for solution in solutions {
+            self.clock.check()?;
+            let mut locals = Locals::frame(solution, var_count);
+            for (i, s) in seed.iter().enumerate() {
+                if let Some(v) = s {
+                    locals.set(ox_ir::VarId(i as u32), v.clone());
+                }
+            }
+            let row = match &sel.projection {
+                Projection::Value(e) => eval.eval(e, &mut locals)?,
+                Projection::Record(fields) => Value::List(
+                    fields
+                        .iter()
+                        .map(|(_, e)| eval.eval(e, &mut locals))
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            let keys = sel
+                .order_by
+                .iter()
+                .map(|(e, _)| eval.eval(e, &mut locals))
+                .collect::<Result<Vec<_>, _>>()?;
+            keyed.push((keys, row));
+        }
+        let rows: Vec<Value> = if sel.order_by.is_empty() {
+            let mut rows: Vec<Value> = keyed.into_iter().map(|(_, r)| r).collect();
+            rows.sort();
+            rows.dedup();
+            rows
+        } else {
+            keyed.sort_by(|a, b| {
+                for (i, (_, desc)) in sel.order_by.iter().enumerate() {
+                    let ord = order(&a.0[i], &b.0[i]);
+                    let ord = if *desc { ord.reverse() } else { ord };
+                    if ord != Ordering::Equal {
+                        return ord;
+                    }
+                }
+                a.1.cmp(&b.1)
+            });
+            let mut seen = HashSet::new();
+            keyed
+                .into_iter()
+                .map(|(_, r)| r)
+                .filter(|r| seen.insert(r.clone()))
+                .collect()
+        };
+        let offset = usize::try_from(sel.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+        let limit = sel
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(rows.into_iter().skip(offset).take(limit).collect())
+    }
+
+    /// Runs `q` at its declared `as_of` point, or at this state.
+    pub(crate) fn rows_at_declared_point(
+        &self,
+        q: &Query,
+        seeds: &[Option<Value>],
+    ) -> Result<Vec<Value>, RuntimeError> {
+        match q.as_of {
+            Some(tx) => {
+                let state = self.engine.state_at(self.ctx, self.clock, AsOf::Tx(tx))?;
+                QueryExec {
+                    state: &state,
+                    ..*self
+                }
+                .rows(q, seeds)
+            }
+            None => self.rows(q, seeds),
+        }
+    }
+}
+
+/// Semantic order where defined (numbers by value, dates …), else the total order.
+fn order(a: &Value, b: &Value) -> Ordering {
+    a.compare(b).unwrap_or_else(|_| a.cmp(b))
+}
+
+impl QueryRunner for QueryExec<'_> {
+    fn run_query(&self, query: QueryId, args: Vec<Option<Value>>) -> Result<Value, RuntimeError> {
+        let q = self
+            .engine
+            .module()
+            .queries
+            .get(query.index())
+            .ok_or_else(|| RuntimeError::internal(format!("no query #{}", query.0)))?;
+        let rows = self.rows_at_declared_point(q, &args)?;
+        match shape(q) {
+            Shape::Rows(_) => Ok(Value::List(rows)),
+            Shape::Single(_) => single(q, rows),
+        }
+    }
+}

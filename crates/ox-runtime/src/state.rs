@@ -1,0 +1,377 @@
+//! State: visible events → base facts → the reasoner's fixpoint, and the
+//! bounded cache of fixpoints keyed by (tenant, fork, generation, …).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ox_ir::expr::FieldRef;
+use ox_ir::{ConceptId, RelationId, Value};
+use ox_reasoner::{EvalError, FactStore, Program};
+use ox_store::{Event, TenantId};
+
+use crate::catalog::{Catalog, ClockUse};
+use crate::context::Clock;
+use crate::error::{ErrorCode, RuntimeError};
+use crate::events::{self, Fact};
+
+/// The base facts of one snapshot, in a shape that is cheap to edit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Base {
+    /// Live individuals and the concept each was inserted as.
+    pub individuals: BTreeMap<String, ConceptId>,
+    /// Asserted classifications `(id, concept)`.
+    pub iofs: BTreeSet<(String, ConceptId)>,
+    /// Field values: one entry per (individual, field); multi-valued fields hold several.
+    pub fields: BTreeMap<(String, FieldRef), BTreeSet<Value>>,
+    /// Relation tuples.
+    pub tuples: BTreeSet<(RelationId, Vec<Value>)>,
+}
+
+const FIELD_MIN: FieldRef = FieldRef {
+    concept: ConceptId(0),
+    field: 0,
+};
+const FIELD_MAX: FieldRef = FieldRef {
+    concept: ConceptId(u32::MAX),
+    field: u32::MAX,
+};
+
+impl Base {
+    /// Applies one asserted fact.
+    pub(crate) fn apply(&mut self, fact: Fact) {
+        match fact {
+            Fact::Individual { id, concept } => {
+                self.individuals.insert(id, concept);
+            }
+            Fact::Property { id, field, value } => {
+                self.fields.entry((id, field)).or_default().insert(value);
+            }
+            Fact::Iof { id, concept } => {
+                self.iofs.insert((id, concept));
+            }
+            Fact::Tuple { relation, args } => {
+                self.tuples.insert((relation, args));
+            }
+            Fact::Domain { .. } => {}
+        }
+    }
+
+    /// Drops field values and classifications of individuals that are not live.
+    fn drop_orphans(&mut self) {
+        let live = &self.individuals;
+        self.fields.retain(|(id, _), _| live.contains_key(id));
+        self.iofs.retain(|(id, _)| live.contains_key(id));
+    }
+
+    /// The values of one field of one individual, sorted.
+    pub(crate) fn field_values(&self, id: &str, field: FieldRef) -> Vec<Value> {
+        self.fields
+            .get(&(id.to_owned(), field))
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every (field, values) entry of one individual.
+    pub(crate) fn fields_of(&self, id: &str) -> Vec<(FieldRef, Vec<Value>)> {
+        let range = (
+            Bound::Included((id.to_owned(), FIELD_MIN)),
+            Bound::Included((id.to_owned(), FIELD_MAX)),
+        );
+        self.fields
+            .range(range)
+            .map(|((_, f), vs)| (*f, vs.iter().cloned().collect()))
+            .collect()
+    }
+
+    /// The concepts an individual is classified into besides its inserted one.
+    pub(crate) fn iofs_of(&self, id: &str) -> Vec<ConceptId> {
+        self.iofs
+            .range((id.to_owned(), ConceptId(0))..=(id.to_owned(), ConceptId(u32::MAX)))
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    /// The reasoner's base facts.
+    pub(crate) fn to_facts(&self, catalog: &Catalog) -> FactStore {
+        let module = &catalog.module;
+        let mut facts = FactStore::new(module.predicates.len());
+        for (id, concept) in &self.individuals {
+            facts.insert(module.concept(*concept).pred, vec![Value::Ref(id.clone())]);
+        }
+        for (id, concept) in &self.iofs {
+            facts.insert(module.concept(*concept).pred, vec![Value::Ref(id.clone())]);
+        }
+        for ((id, field), values) in &self.fields {
+            let pred = module.field(*field).pred;
+            for v in values {
+                facts.insert(pred, vec![Value::Ref(id.clone()), v.clone()]);
+            }
+        }
+        for (relation, args) in &self.tuples {
+            facts.insert(module.relations[relation.index()].pred, args.clone());
+        }
+        facts
+    }
+}
+
+/// One evaluated snapshot: base facts and the fixpoint.
+pub(crate) struct State {
+    pub base: Base,
+    pub facts: FactStore,
+    /// The tenant's last transaction at or before the snapshot.
+    pub tx: u64,
+}
+
+impl State {
+    /// The most specific asserted concept of a live individual.
+    pub(crate) fn type_of(&self, catalog: &Catalog, id: &str) -> Option<ConceptId> {
+        let inserted = *self.base.individuals.get(id)?;
+        let best = self
+            .base
+            .iofs_of(id)
+            .into_iter()
+            .filter(|c| catalog.depth(*c) > catalog.depth(inserted))
+            .max_by_key(|c| catalog.depth(*c));
+        Some(best.unwrap_or(inserted))
+    }
+}
+
+/// Maps a reasoner error to the runtime's codes.
+pub(crate) fn eval_error(error: EvalError, unsupported: ErrorCode) -> RuntimeError {
+    match error {
+        EvalError::DeadlineExceeded => RuntimeError::timeout(),
+        EvalError::Unsupported(what) => RuntimeError::new(unsupported, what),
+        other => RuntimeError::validation(other.to_string()),
+    }
+}
+
+/// Which events a request sees: layers (most specific first) and valid time.
+pub(crate) struct Visibility {
+    /// `None`: only the default layer. `Some(paths)`: these standpoint layers, then the default.
+    pub layers: Option<Vec<String>>,
+    pub valid_at: Option<DateTime<Utc>>,
+}
+
+impl Visibility {
+    fn rank(&self, standpoint: Option<&str>) -> Option<usize> {
+        match (standpoint, &self.layers) {
+            (None, Some(layers)) => Some(layers.len()),
+            (None, None) => Some(0),
+            (Some(s), Some(layers)) => layers.iter().position(|l| l == s),
+            (Some(_), None) => None,
+        }
+    }
+
+    fn valid(&self, e: &Event) -> bool {
+        match self.valid_at {
+            None => true,
+            Some(vt) => e.valid_from <= vt && e.valid_to.is_none_or(|to| vt < to),
+        }
+    }
+
+    /// The events of this view: for one axiom seen in several layers, the most specific wins.
+    fn select<'e>(&self, events: &'e [Event]) -> Vec<&'e Event> {
+        let mut best: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (pos, e) in events.iter().enumerate() {
+            if !self.valid(e) {
+                continue;
+            }
+            let Some(rank) = self.rank(e.standpoint.as_deref()) else {
+                continue;
+            };
+            let entry = best.entry(e.axiom_id.as_str()).or_insert((rank, pos));
+            if rank < entry.0 {
+                *entry = (rank, pos);
+            }
+        }
+        let mut chosen: Vec<usize> = best.into_values().map(|(_, pos)| pos).collect();
+        chosen.sort_unstable();
+        chosen.into_iter().map(|p| &events[p]).collect()
+    }
+}
+
+/// Builds the base facts of the visible events.
+pub(crate) fn base_from_events(
+    catalog: &Catalog,
+    events: &[Event],
+    visibility: &Visibility,
+) -> Result<Base, RuntimeError> {
+    let mut base = Base::default();
+    for event in visibility.select(events) {
+        match events::decode(&catalog.module, &catalog.paths, event) {
+            Ok(Some(fact)) => base.apply(fact),
+            Ok(None) => {}
+            Err(e) => {
+                return Err(RuntimeError::internal(format!(
+                    "event {} (`{}`) cannot be read under this module: {}",
+                    event.event_id, event.kind, e.0
+                )))
+            }
+        }
+    }
+    base.drop_orphans();
+    Ok(base)
+}
+
+/// Evaluates the fixpoint of `base`.
+pub(crate) fn evaluate(
+    catalog: &Catalog,
+    program: &Program,
+    base: Base,
+    tx: u64,
+    clock: &Clock,
+) -> Result<State, RuntimeError> {
+    clock.check()?;
+    let facts = program
+        .evaluate(base.to_facts(catalog), &clock.eval_context())
+        .map_err(|e| eval_error(e, ErrorCode::Internal))?;
+    Ok(State { base, facts, tx })
+}
+
+/// The clock part of a cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ClockKey {
+    Any,
+    Day(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+/// The key of one cached fixpoint; the tenant comes first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct CacheKey {
+    tenant: TenantId,
+    fork: String,
+    generation: u64,
+    standpoint: Option<String>,
+    valid_at: Option<DateTime<Utc>>,
+    clock: ClockKey,
+}
+
+impl CacheKey {
+    /// The key of the current state of (tenant, fork) at `generation` as seen by a request.
+    pub(crate) fn new(
+        tenant: &TenantId,
+        fork: &str,
+        generation: u64,
+        standpoint: Option<&str>,
+        valid_at: Option<DateTime<Utc>>,
+        clock: &Clock,
+        clock_use: ClockUse,
+    ) -> CacheKey {
+        CacheKey {
+            tenant: tenant.clone(),
+            fork: fork.to_owned(),
+            generation,
+            standpoint: standpoint.map(str::to_owned),
+            valid_at,
+            clock: match clock_use {
+                ClockUse::None => ClockKey::Any,
+                ClockUse::Today => ClockKey::Day(clock.today),
+                ClockUse::Now => ClockKey::Instant(clock.now),
+            },
+        }
+    }
+}
+
+/// A small least-recently-used cache of fixpoints. The lock is held only to
+/// look up or insert, never while evaluating, so tenants never wait on each other.
+pub(crate) struct StateCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    tick: u64,
+    entries: HashMap<CacheKey, (Arc<State>, u64)>,
+}
+
+impl StateCache {
+    /// A cache holding at most `capacity` fixpoints.
+    pub(crate) fn new(capacity: usize) -> StateCache {
+        StateCache {
+            capacity: capacity.max(1),
+            inner: Mutex::new(CacheInner::default()),
+        }
+    }
+
+    /// The cached state for `key`, if any.
+    pub(crate) fn get(&self, key: &CacheKey) -> Option<Arc<State>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        let entry = inner.entries.get_mut(key)?;
+        entry.1 = tick;
+        Some(entry.0.clone())
+    }
+
+    /// Stores a state, evicting the least recently used one when full.
+    pub(crate) fn insert(&self, key: CacheKey, state: Arc<State>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        if !inner.entries.contains_key(&key) && inner.entries.len() >= self.capacity {
+            let oldest = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                inner.entries.remove(&oldest);
+            }
+        }
+        inner.entries.insert(key, (state, tick));
+    }
+
+    /// Number of cached states.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.inner.lock().map(|i| i.entries.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(tenant: &str, generation: u64) -> CacheKey {
+        let clock = Clock {
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            now: Utc::now(),
+            deadline: None,
+        };
+        CacheKey::new(
+            &TenantId::parse(tenant).unwrap(),
+            "main",
+            generation,
+            None,
+            None,
+            &clock,
+            ClockUse::None,
+        )
+    }
+
+    fn state() -> Arc<State> {
+        Arc::new(State {
+            base: Base::default(),
+            facts: FactStore::new(0),
+            tx: 0,
+        })
+    }
+
+    #[test]
+    fn cache_evicts_the_least_recently_used() {
+        let cache = StateCache::new(2);
+        cache.insert(key("a", 1), state());
+        cache.insert(key("b", 1), state());
+        assert!(cache.get(&key("a", 1)).is_some());
+        cache.insert(key("c", 1), state());
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&key("b", 1)).is_none());
+        assert!(cache.get(&key("a", 1)).is_some());
+        assert!(cache.get(&key("a", 2)).is_none());
+        assert!(cache.get(&key("c", 1)).is_some());
+    }
+}

@@ -8,9 +8,12 @@ pub mod ast;
 pub mod codes;
 pub mod diagnostic;
 pub mod lexer;
+pub mod parser;
+pub mod render;
 pub mod span;
 pub mod token;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use lexer::lex;
+pub use parser::parse_file;
 pub use span::{FileId, LineCol, SourceFile, SourceMap, Span};

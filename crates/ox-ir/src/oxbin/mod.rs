@@ -79,30 +79,34 @@ pub fn encode_sections(module: &Module) -> Result<Vec<RawSection>, OxbinError> {
     let mut stripped = module.clone();
     let docs = docs::take_docs(&mut stripped);
     let tier_table = tiers::tier_table(&stripped);
-    let control = Control {
+    let symbols = to_canonical_cbor(&sections::symbols(&stripped))?;
+    let tier_payload = to_canonical_cbor(&tier_table)?;
+    let (declarations, standpoints) = Declarations::from_module(stripped);
+    // The declarations are the deepest part of a module: encoding them first
+    // refuses a too-deeply nested module before anything hashes it unbounded.
+    let declarations = to_canonical_cbor(&declarations)?;
+    let lattice = to_canonical_cbor(&standpoints)?;
+    let docs = (!docs.is_empty())
+        .then(|| to_canonical_cbor(&docs))
+        .transpose()?;
+    let control = to_canonical_cbor(&Control {
         format: sections::FORMAT_NAME.to_owned(),
         required_tier: tier_table.max_tier,
         schema_hash: schema_hash(module),
+    })?;
+    let section = |type_id, payload| RawSection {
+        type_id,
+        flags: sections::section_flags(type_id),
+        payload,
     };
-    let symbols = sections::symbols(&stripped);
-    let (declarations, standpoints) = Declarations::from_module(stripped);
-    let mut out = Vec::with_capacity(sections::KNOWN_SECTIONS.len());
-    for (type_id, _, flags) in sections::KNOWN_SECTIONS {
-        let payload = match type_id {
-            sections::CONTROL => to_canonical_cbor(&control)?,
-            sections::SYMBOL_TABLE => to_canonical_cbor(&symbols)?,
-            sections::DECLARATIONS => to_canonical_cbor(&declarations)?,
-            sections::STANDPOINT_LATTICE => to_canonical_cbor(&standpoints)?,
-            sections::TIER_TABLE => to_canonical_cbor(&tier_table)?,
-            _ if docs.is_empty() => continue,
-            _ => to_canonical_cbor(&docs)?,
-        };
-        out.push(RawSection {
-            type_id,
-            flags,
-            payload,
-        });
-    }
+    let mut out = vec![
+        section(sections::CONTROL, control),
+        section(sections::SYMBOL_TABLE, symbols),
+        section(sections::DECLARATIONS, declarations),
+        section(sections::STANDPOINT_LATTICE, lattice),
+        section(sections::TIER_TABLE, tier_payload),
+    ];
+    out.extend(docs.map(|docs| section(sections::DOC_BLOCKS, docs)));
     Ok(out)
 }
 

@@ -46,6 +46,14 @@ pub fn section_name(type_id: u8) -> &'static str {
         .map_or("unknown", |(_, name, _)| name)
 }
 
+/// The flags a known section type is written with (none for unknown types).
+pub fn section_flags(type_id: u8) -> SectionFlags {
+    KNOWN_SECTIONS
+        .iter()
+        .find(|(id, _, _)| *id == type_id)
+        .map_or(SectionFlags(0), |(_, _, flags)| *flags)
+}
+
 /// The value of [`Control::format`].
 pub const FORMAT_NAME: &str = "oxbin";
 

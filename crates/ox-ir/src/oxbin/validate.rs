@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use super::canonical::MAX_NESTING;
 use super::error::{
-    OxbinError, SIGNATURE_MISMATCH, STANDPOINT_LATTICE_CYCLE, SYMBOL_RESOLUTION_FAILED,
+    OxbinError, SIGNATURE_MISMATCH, STANDPOINT_LATTICE_CYCLE, SYMBOL_RESOLUTION_FAILED, UNENCODABLE,
 };
 use crate::expr::{Builtin, Expr, FieldRef, Stmt};
 use crate::logic::{Atom, Literal, Rule, RuleOrigin, Term, VarId};
@@ -47,11 +48,52 @@ fn mismatch(message: String) -> OxbinError {
     OxbinError::new(SIGNATURE_MISMATCH, message)
 }
 
-/// Where an expression lives and how many locals it may use (`None`: unchecked).
+/// Where an expression lives, how many locals it may use (`None`:
+/// unchecked), and how deep in the CBOR of its section it is written.
 #[derive(Clone, Copy)]
 struct Scope<'a> {
     at: &'a str,
     var_count: Option<u32>,
+    depth: usize,
+}
+
+impl<'a> Scope<'a> {
+    /// A scope for the body of an item.
+    fn new(at: &'a str, var_count: Option<u32>) -> Self {
+        Scope {
+            at,
+            var_count,
+            depth: ITEM_DEPTH,
+        }
+    }
+
+    /// The scope of a child written `levels` CBOR levels further in.
+    fn nested(self, levels: usize) -> Result<Self, OxbinError> {
+        Ok(Scope {
+            depth: within_nesting_limit(self.depth + levels, self.at)?,
+            ..self
+        })
+    }
+}
+
+/// An upper bound of the CBOR depth at which the bodies of items (types,
+/// expressions, literals, statements) start in the declarations section.
+const ITEM_DEPTH: usize = 10;
+
+/// The most CBOR levels a leaf node (e.g. `{"Const": {"Money": {…}}}`) spans.
+const LEAF_LEVELS: usize = 3;
+
+/// Refuses (`OE1201`) nodes nested deeper than an artifact may hold, so that
+/// a module that validates can be serialized and read back: the depth is
+/// tracked along the walk as an upper bound of the CBOR nesting.
+fn within_nesting_limit(depth: usize, at: &str) -> Result<usize, OxbinError> {
+    if depth + LEAF_LEVELS > MAX_NESTING {
+        return Err(OxbinError::new(
+            UNENCODABLE,
+            format!("{at}: nested deeper than an artifact allows ({MAX_NESTING} CBOR levels)"),
+        ));
+    }
+    Ok(depth)
 }
 
 struct Validator<'m> {
@@ -139,7 +181,7 @@ impl<'m> Validator<'m> {
             let at = format!("concept `{}`", concept.path);
             for (field_index, field) in concept.fields.iter().enumerate() {
                 let field_at = format!("{at}, field `{}`", field.name);
-                self.ty(&field.ty, &field_at)?;
+                self.ty(&field.ty, &field_at, ITEM_DEPTH)?;
                 self.own_predicate(
                     field.pred,
                     PredKind::Field(id, field_index as u32),
@@ -151,10 +193,7 @@ impl<'m> Validator<'m> {
                 self.field_index(id, key, &format!("{at}, key"))?;
             }
             if let Refinement::Where { conditions, .. } = &concept.refinement {
-                let scope = Scope {
-                    at: &at,
-                    var_count: None,
-                };
+                let scope = Scope::new(&at, None);
                 for condition in conditions {
                     self.expr(condition, scope)?;
                 }
@@ -168,7 +207,7 @@ impl<'m> Validator<'m> {
         for (index, relation) in self.module.relations.iter().enumerate() {
             let at = format!("relation `{}`", relation.path);
             for param in &relation.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
             if relation.cardinalities.len() != relation.params.len() {
                 return Err(mismatch(format!(
@@ -191,13 +230,13 @@ impl<'m> Validator<'m> {
         for decl in &self.module.structs {
             let at = format!("struct `{}`", decl.path);
             for field in &decl.fields {
-                self.ty(&field.ty, &at)?;
+                self.ty(&field.ty, &at, ITEM_DEPTH)?;
             }
         }
         for decl in &self.module.enums {
             let at = format!("enum `{}`", decl.path);
             for param in decl.variants.iter().flat_map(|v| &v.payload) {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
         }
         Ok(())
@@ -222,7 +261,7 @@ impl<'m> Validator<'m> {
                 PredKind::Derived => {}
             }
             for param in &predicate.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
         }
         Ok(())
@@ -261,10 +300,7 @@ impl<'m> Validator<'m> {
                 rule.var_count
             )));
         }
-        let scope = Scope {
-            at,
-            var_count: Some(rule.var_count),
-        };
+        let scope = Scope::new(at, Some(rule.var_count));
         self.atom(&rule.head, scope)?;
         self.literals(&rule.body, scope)?;
         match &rule.origin {
@@ -287,7 +323,7 @@ impl<'m> Validator<'m> {
         for (index, check) in self.module.checks.iter().enumerate() {
             let at = format!("check `{}`", check.path);
             for param in &check.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
             self.own_predicate(
                 check.pred,
@@ -303,9 +339,9 @@ impl<'m> Validator<'m> {
         for query in &self.module.queries {
             let at = format!("query `{}`", query.path);
             for param in &query.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
-            self.ty(&query.result, &at)?;
+            self.ty(&query.result, &at, ITEM_DEPTH)?;
             match &query.body {
                 QueryBody::Extent(pred) => {
                     self.predicate(*pred, &at)?;
@@ -319,10 +355,7 @@ impl<'m> Validator<'m> {
                         )));
                     }
                     self.locals_cover_params(query.params.len(), select.var_count, &at)?;
-                    let scope = Scope {
-                        at: &at,
-                        var_count: Some(select.var_count),
-                    };
+                    let scope = Scope::new(&at, Some(select.var_count));
                     self.literals(&select.body, scope)?;
                     match &select.projection {
                         crate::module::Projection::Value(expr) => self.expr(expr, scope)?,
@@ -345,14 +378,11 @@ impl<'m> Validator<'m> {
         for mutation in &self.module.mutations {
             let at = format!("mutation `{}`", mutation.path);
             for param in &mutation.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
-            self.ty(&mutation.result, &at)?;
+            self.ty(&mutation.result, &at, ITEM_DEPTH)?;
             self.locals_cover_params(mutation.params.len(), mutation.local_count, &at)?;
-            let scope = Scope {
-                at: &at,
-                var_count: Some(mutation.local_count),
-            };
+            let scope = Scope::new(&at, Some(mutation.local_count));
             self.stmts(&mutation.body, scope)?;
         }
         Ok(())
@@ -362,14 +392,11 @@ impl<'m> Validator<'m> {
         for function in &self.module.functions {
             let at = format!("fn `{}`", function.path);
             for param in &function.params {
-                self.ty(&param.ty, &at)?;
+                self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
-            self.ty(&function.result, &at)?;
+            self.ty(&function.result, &at, ITEM_DEPTH)?;
             self.locals_cover_params(function.params.len(), function.local_count, &at)?;
-            let scope = Scope {
-                at: &at,
-                var_count: Some(function.local_count),
-            };
+            let scope = Scope::new(&at, Some(function.local_count));
             self.expr(&function.body, scope)?;
         }
         Ok(())
@@ -450,7 +477,9 @@ impl<'m> Validator<'m> {
         Ok(())
     }
 
-    fn ty(&self, ty: &Type, at: &str) -> Result<(), OxbinError> {
+    /// A type written at CBOR depth `depth`.
+    fn ty(&self, ty: &Type, at: &str, depth: usize) -> Result<(), OxbinError> {
+        within_nesting_limit(depth, at)?;
         match ty {
             Type::Nat
             | Type::Int
@@ -467,20 +496,25 @@ impl<'m> Validator<'m> {
             Type::Struct(id) => self.structure(*id, at).map(drop),
             Type::Enum(id) => self.enumeration(*id, at).map(drop),
             Type::Tuple(id) => self.predicate(*id, at).map(drop),
-            Type::Option(inner) | Type::List(inner, _) | Type::Set(inner) => self.ty(inner, at),
+            Type::Option(inner) | Type::Set(inner) => self.ty(inner, at, depth + 1),
+            Type::List(inner, _) => self.ty(inner, at, depth + 2),
             Type::Map(key, value) => {
-                self.ty(key, at)?;
-                self.ty(value, at)
+                self.ty(key, at, depth + 2)?;
+                self.ty(value, at, depth + 2)
             }
-            Type::Record(fields) => fields.iter().try_for_each(|(_, ty)| self.ty(ty, at)),
+            Type::Record(fields) => fields
+                .iter()
+                .try_for_each(|(_, ty)| self.ty(ty, at, depth + 3)),
         }
     }
 
-    fn value(&self, value: &Value, at: &str) -> Result<(), OxbinError> {
+    /// A constant written at CBOR depth `depth`.
+    fn value(&self, value: &Value, at: &str, depth: usize) -> Result<(), OxbinError> {
+        within_nesting_limit(depth, at)?;
         match value {
             Value::Struct(id, fields) => {
                 self.structure(*id, at)?;
-                fields.iter().try_for_each(|v| self.value(v, at))
+                fields.iter().try_for_each(|v| self.value(v, at, depth + 3))
             }
             Value::Enum(id, variant, payload) => {
                 let decl = self.enumeration(*id, at)?;
@@ -490,12 +524,14 @@ impl<'m> Validator<'m> {
                         decl.path
                     )));
                 }
-                payload.iter().try_for_each(|v| self.value(v, at))
+                payload
+                    .iter()
+                    .try_for_each(|v| self.value(v, at, depth + 3))
             }
-            Value::List(items) => items.iter().try_for_each(|v| self.value(v, at)),
+            Value::List(items) => items.iter().try_for_each(|v| self.value(v, at, depth + 2)),
             Value::Map(pairs) => pairs.iter().try_for_each(|(k, v)| {
-                self.value(k, at)?;
-                self.value(v, at)
+                self.value(k, at, depth + 3)?;
+                self.value(v, at, depth + 3)
             }),
             Value::Null
             | Value::Bool(_)
@@ -567,6 +603,7 @@ impl<'m> Validator<'m> {
         Ok(count)
     }
 
+    /// An atom whose literal is written at `scope.depth` (`{"Pos": {"args": [{"Const": …}]}}`).
     fn atom(&self, atom: &Atom, scope: Scope<'_>) -> Result<(), OxbinError> {
         let predicate = self.predicate(atom.pred, scope.at)?;
         if atom.args.len() != predicate.params.len() {
@@ -578,9 +615,10 @@ impl<'m> Validator<'m> {
                 predicate.params.len()
             )));
         }
+        let constants = scope.nested(4)?;
         atom.args.iter().try_for_each(|term| match term {
             Term::Var(var) => self.var(*var, scope),
-            Term::Const(value) => self.value(value, scope.at),
+            Term::Const(value) => self.value(value, scope.at, constants.depth),
         })
     }
 
@@ -588,12 +626,12 @@ impl<'m> Validator<'m> {
         body.iter().try_for_each(|literal| match literal {
             Literal::Pos(atom) | Literal::Neg(atom) => self.atom(atom, scope),
             Literal::Compare { left, right, .. } => {
-                self.expr(left, scope)?;
-                self.expr(right, scope)
+                self.expr(left, scope.nested(2)?)?;
+                self.expr(right, scope.nested(2)?)
             }
             Literal::Bind { var, expr } => {
                 self.var(*var, scope)?;
-                self.expr(expr, scope)
+                self.expr(expr, scope.nested(2)?)
             }
         })
     }
@@ -614,38 +652,44 @@ impl<'m> Validator<'m> {
         Ok(())
     }
 
-    fn exprs(&self, exprs: &[Expr], scope: Scope<'_>) -> Result<(), OxbinError> {
-        exprs.iter().try_for_each(|e| self.expr(e, scope))
+    /// Expressions written as elements of an array `levels` deeper than `scope`.
+    fn exprs(&self, exprs: &[Expr], scope: Scope<'_>, levels: usize) -> Result<(), OxbinError> {
+        let inner = scope.nested(levels)?;
+        exprs.iter().try_for_each(|e| self.expr(e, inner))
     }
 
+    /// An expression written at `scope.depth`; a variant `{"V": {"child": …}}`
+    /// puts its children two levels deeper, argument arrays three.
     fn expr(&self, expr: &Expr, scope: Scope<'_>) -> Result<(), OxbinError> {
         match expr {
-            Expr::Const(value) => self.value(value, scope.at),
+            Expr::Const(value) => self.value(value, scope.at, scope.nested(1)?.depth),
             Expr::Var(var) => self.var(*var, scope),
             Expr::Field { base, field } => {
                 self.field_ref(*field, scope.at)?;
-                self.expr(base, scope)
+                self.expr(base, scope.nested(2)?)
             }
-            Expr::StructField { base, .. } => self.expr(base, scope),
-            Expr::Unary { expr, .. } => self.expr(expr, scope),
+            Expr::StructField { base, .. } | Expr::Unary { expr: base, .. } => {
+                self.expr(base, scope.nested(2)?)
+            }
             Expr::Binary { left, right, .. } => {
-                self.expr(left, scope)?;
-                self.expr(right, scope)
+                self.expr(left, scope.nested(2)?)?;
+                self.expr(right, scope.nested(2)?)
             }
             Expr::If {
                 cond,
                 then,
                 otherwise,
             } => {
-                self.expr(cond, scope)?;
-                self.expr(then, scope)?;
-                self.expr(otherwise, scope)
+                let inner = scope.nested(2)?;
+                self.expr(cond, inner)?;
+                self.expr(then, inner)?;
+                self.expr(otherwise, inner)
             }
             Expr::Call { func, args } => {
                 let function = self.function(*func, scope.at)?;
                 let callee = format!("fn `{}`", function.path);
                 self.arg_count(scope, &callee, args.len(), function.params.len())?;
-                self.exprs(args, scope)
+                self.exprs(args, scope, 3)
             }
             Expr::Builtin { builtin, args } => {
                 let wanted = match builtin {
@@ -658,21 +702,22 @@ impl<'m> Validator<'m> {
                 };
                 let callee = format!("builtin {builtin:?}");
                 self.arg_count(scope, &callee, args.len(), wanted)?;
-                self.exprs(args, scope)
+                self.exprs(args, scope, 3)
             }
             Expr::Holds { pred, args } => {
                 let predicate = self.predicate(*pred, scope.at)?;
                 let callee = format!("predicate `{}`", predicate.path);
                 self.arg_count(scope, &callee, args.len(), predicate.params.len())?;
-                self.exprs(args, scope)
+                self.exprs(args, scope, 3)
             }
             Expr::Query { query, args } => {
                 let callee = self.query(*query, scope.at)?;
                 let name = format!("query `{}`", callee.path);
                 self.arg_count(scope, &name, args.len(), callee.params.len())?;
+                let inner = scope.nested(3)?;
                 for (arg, param) in args.iter().zip(&callee.params) {
                     match arg {
-                        Some(arg) => self.expr(arg, scope)?,
+                        Some(arg) => self.expr(arg, inner)?,
                         None if param.optional => {}
                         None => {
                             return Err(mismatch(format!(
@@ -685,7 +730,7 @@ impl<'m> Validator<'m> {
                 Ok(())
             }
             Expr::Extent(concept) => self.concept(*concept, scope.at).map(drop),
-            Expr::List(items) => self.exprs(items, scope),
+            Expr::List(items) => self.exprs(items, scope, 2),
             Expr::Comprehension {
                 var,
                 source,
@@ -693,46 +738,54 @@ impl<'m> Validator<'m> {
                 element,
             } => {
                 self.var(*var, scope)?;
-                self.expr(source, scope)?;
+                let inner = scope.nested(2)?;
+                self.expr(source, inner)?;
                 if let Some(filter) = filter {
-                    self.expr(filter, scope)?;
+                    self.expr(filter, inner)?;
                 }
-                self.expr(element, scope)
+                self.expr(element, inner)
             }
             Expr::Struct { id, fields } => {
                 let decl = self.structure(*id, scope.at)?;
                 let callee = format!("struct `{}`", decl.path);
                 self.arg_count(scope, &callee, fields.len(), decl.fields.len())?;
-                self.exprs(fields, scope)
+                self.exprs(fields, scope, 3)
             }
             Expr::Let { var, value, body } => {
                 self.var(*var, scope)?;
-                self.expr(value, scope)?;
-                self.expr(body, scope)
+                let inner = scope.nested(2)?;
+                self.expr(value, inner)?;
+                self.expr(body, inner)
             }
         }
     }
 
+    /// Statements written as elements of an array at `scope.depth`.
     fn stmts(&self, stmts: &[Stmt], scope: Scope<'_>) -> Result<(), OxbinError> {
         stmts.iter().try_for_each(|s| self.stmt(s, scope))
     }
 
+    /// A statement written at `scope.depth`: `{"V": {"child": …}}` puts
+    /// expressions two levels deeper, arrays of them three, arrays of pairs four.
     fn stmt(&self, stmt: &Stmt, scope: Scope<'_>) -> Result<(), OxbinError> {
         match stmt {
             Stmt::Let { var, value } => {
                 self.var(*var, scope)?;
-                self.expr(value, scope)
+                self.expr(value, scope.nested(2)?)
             }
-            Stmt::Require { cond, .. } | Stmt::Assert { cond, .. } => self.expr(cond, scope),
+            Stmt::Require { cond, .. } | Stmt::Assert { cond, .. } => {
+                self.expr(cond, scope.nested(2)?)
+            }
             Stmt::InsertIndividual {
                 concept,
                 fields,
                 bind,
             } => {
                 self.concept(*concept, scope.at)?;
+                let inner = scope.nested(4)?;
                 for (field, value) in fields {
                     self.field_index(*concept, *field, scope.at)?;
-                    self.expr(value, scope)?;
+                    self.expr(value, inner)?;
                 }
                 bind.map_or(Ok(()), |var| self.var(var, scope))
             }
@@ -740,7 +793,7 @@ impl<'m> Validator<'m> {
                 let decl = self.relation(*relation, scope.at)?;
                 let callee = format!("relation `{}`", decl.path);
                 self.arg_count(scope, &callee, args.len(), decl.params.len())?;
-                self.exprs(args, scope)
+                self.exprs(args, scope, 3)
             }
             Stmt::InsertIof {
                 individual,
@@ -751,39 +804,41 @@ impl<'m> Validator<'m> {
                 concept,
             } => {
                 self.concept(*concept, scope.at)?;
-                self.expr(individual, scope)
+                self.expr(individual, scope.nested(2)?)
             }
             Stmt::Update { target, sets } => {
-                self.expr(target, scope)?;
+                self.expr(target, scope.nested(2)?)?;
+                let inner = scope.nested(4)?;
                 for (field, _, value) in sets {
                     self.field_ref(*field, scope.at)?;
-                    self.expr(value, scope)?;
+                    self.expr(value, inner)?;
                 }
                 Ok(())
             }
             Stmt::DeleteIndividual(expr) | Stmt::Forget(expr) | Stmt::Return(expr) => {
-                self.expr(expr, scope)
+                self.expr(expr, scope.nested(1)?)
             }
-            Stmt::Emit { value, .. } => self.expr(value, scope),
+            Stmt::Emit { value, .. } => self.expr(value, scope.nested(2)?),
             Stmt::For { var, source, body } => {
                 self.var(*var, scope)?;
-                self.expr(source, scope)?;
-                self.stmts(body, scope)
+                self.expr(source, scope.nested(2)?)?;
+                self.stmts(body, scope.nested(3)?)
             }
             Stmt::If {
                 cond,
                 then,
                 otherwise,
             } => {
-                self.expr(cond, scope)?;
-                self.stmts(then, scope)?;
-                self.stmts(otherwise, scope)
+                self.expr(cond, scope.nested(2)?)?;
+                let inner = scope.nested(3)?;
+                self.stmts(then, inner)?;
+                self.stmts(otherwise, inner)
             }
             Stmt::CallMutation { mutation, args } => {
                 let callee = self.mutation(*mutation, scope.at)?;
                 let name = format!("mutation `{}`", callee.path);
                 self.arg_count(scope, &name, args.len(), callee.params.len())?;
-                self.exprs(args, scope)
+                self.exprs(args, scope, 3)
             }
         }
     }

@@ -1,0 +1,137 @@
+//! `ox-serve`: the HTTP surface of `ox runtime serve`.
+//!
+//! One compiled module is served to many tenants over HTTP/1.1 and JSON. The
+//! server has **no authentication**: it trusts the context headers
+//! (`X-Tenant-Id`, `X-Principal-Id`, `X-Standpoint` …) set by an
+//! authenticating gateway, binds loopback only unless told otherwise
+//! ([`check_bind_host`]), and protects itself only with the per-request
+//! timeout, the body-size cap and the row cap.
+//!
+//! Decisions (*Ours*):
+//! - dispatch bodies refuse unknown fields and fields that do not apply to the
+//!   route (`VALIDATION_FAILED`);
+//! - a header repeated in one request is refused (`VALIDATION_FAILED`);
+//! - `X-As-Of-Tx` takes a transaction number only (a wall-clock time is refused
+//!   with a clear message until the store can map times to transactions);
+//! - a date in `X-As-Of-Valid`/`validAt` means 00:00 UTC of that day;
+//! - cursors pin the transaction and valid time of the first page and are bound
+//!   to (tenant, fork, standpoint, query, arguments); with a random secret they
+//!   die with the process, so replicas behind one gateway share `cursor_secret`;
+//! - `explain` on dispatch is refused until the runtime offers proofs.
+
+mod bind;
+mod config;
+mod context;
+mod cursor;
+mod envelope;
+mod limits;
+mod logging;
+mod metrics;
+mod middleware;
+mod routes;
+mod state;
+mod tbox;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use ox_runtime::Engine;
+use thiserror::Error;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use bind::{check_bind_host, is_loopback_host, BindRefused, GATEWAY_CONTRACT};
+pub use config::{LogFormat, ServeConfig};
+pub use cursor::{CursorKey, CursorPosition, CursorScope};
+pub use envelope::ApiError;
+pub use logging::init as init_logging;
+pub use state::AppState;
+pub use tbox::{render_type, schema_json};
+
+/// Why [`serve`] stopped with an error.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The host is not loopback and `allow_non_loopback` is off.
+    #[error(transparent)]
+    BindRefused(#[from] BindRefused),
+    /// The address could not be bound or resolved.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The router of every route, with the error envelope, request ids, logging,
+/// metrics and panic catching. Used by [`serve`] and by in-process tests.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(routes::health::metrics))
+        .route("/v1/health", get(routes::health::health))
+        .route("/v1/module", get(routes::health::module))
+        .route("/v1/schema", get(routes::schema::schema))
+        .route("/v1/dispatch/query", post(routes::dispatch::query))
+        .route("/v1/dispatch/mutation", post(routes::dispatch::mutation))
+        .route("/v1/dispatch/compute", post(routes::dispatch::compute))
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            middleware::finalize,
+        ))
+        .with_state(state)
+}
+
+/// Binds `config.host:config.port` (loopback only unless allowed), logs one
+/// start line, serves until `shutdown` completes, then finishes in-flight
+/// requests before returning.
+pub async fn serve(
+    config: ServeConfig,
+    engine: Engine,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    check_bind_host(&config.host, config.allow_non_loopback)?;
+    let host = config.host.trim_start_matches('[').trim_end_matches(']');
+    let address = if host.contains(':') {
+        format!("[{host}]:{}", config.port)
+    } else {
+        format!("{host}:{}", config.port)
+    };
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|source| ServeError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+    let local: SocketAddr = listener.local_addr()?;
+    if config.allow_non_loopback && !is_loopback_host(&config.host) {
+        tracing::warn!(
+            host = %config.host,
+            "serving on a non-loopback address: this server has no authentication and must only be \
+             reachable through an authenticating gateway that overwrites X-Tenant-Id, X-Principal-Id \
+             and X-Standpoint"
+        );
+    }
+    tracing::info!(
+        address = %local,
+        storage = %config.storage_description,
+        module_hash = %engine.module_hash(),
+        schema_hash = %engine.schema_hash(),
+        "ox runtime serve listening on http://{local}"
+    );
+    let state = Arc::new(AppState::new(engine, config));
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("ox runtime serve stopped");
+    Ok(())
+}

@@ -1,0 +1,430 @@
+//! `POST /v1/dispatch/{query,mutation,compute}`: run a declared `pub` callable.
+//!
+//! The body is `{"name", "args", "limit", "cursor", "explain", "dryRun",
+//! "validAt"}` plus the optional context fields `tenantId`, `forkId`,
+//! `principalId`, `standpoint`. Unknown fields are refused
+//! (`VALIDATION_FAILED`): a misspelt `dryrun` must not silently write. Fields
+//! that do not apply to the route (`dryRun` on a query, `cursor` on a
+//! mutation …) are refused the same way.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ox_ir::{Module, Visibility};
+use ox_runtime::{Engine, ErrorCode, MutateOptions, QueryResult, RequestContext, RuntimeError};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::context::{self, BodyContext, Context};
+use crate::cursor::{CursorPosition, CursorScope};
+use crate::envelope::ApiError;
+use crate::limits::{read_body, require_json};
+use crate::middleware::{RequestId, ServedTenant};
+use crate::state::AppState;
+
+/// A dispatch request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DispatchBody {
+    name: String,
+    #[serde(default)]
+    args: Option<Map<String, Value>>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    explain: bool,
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    valid_at: Option<String>,
+    #[serde(default)]
+    tenant_id: Option<String>,
+    #[serde(default)]
+    fork_id: Option<String>,
+    #[serde(default)]
+    principal_id: Option<String>,
+    #[serde(default)]
+    standpoint: Option<String>,
+}
+
+/// Which kind of callable a route runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Query,
+    Mutation,
+    Compute,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Query => "query",
+            Kind::Mutation => "mutation",
+            Kind::Compute => "fn",
+        }
+    }
+}
+
+/// Everything a handler needs after the body and context are validated.
+struct Prepared {
+    engine: Arc<Engine>,
+    body: DispatchBody,
+    context: Context,
+    /// The callable's qualified path.
+    path: String,
+    args: Map<String, Value>,
+    request_id: String,
+}
+
+/// `POST /v1/dispatch/query`.
+pub async fn query(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    respond(run_query(&state, request).await)
+}
+
+/// `POST /v1/dispatch/mutation`.
+pub async fn mutation(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    respond(run_mutation(&state, request).await)
+}
+
+/// `POST /v1/dispatch/compute`.
+pub async fn compute(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    respond(run_compute(&state, request).await)
+}
+
+fn respond(outcome: Result<(Value, String), (ApiError, Option<String>)>) -> Response {
+    let (mut response, tenant) = match outcome {
+        Ok((body, tenant)) => (Json(body).into_response(), Some(tenant)),
+        Err((err, tenant)) => (err.into_response(), tenant),
+    };
+    if let Some(tenant) = tenant {
+        response.extensions_mut().insert(ServedTenant(tenant));
+    }
+    response
+}
+
+type Outcome = Result<(Value, String), (ApiError, Option<String>)>;
+
+fn no_tenant(err: ApiError) -> (ApiError, Option<String>) {
+    (err, None)
+}
+
+/// Reads and validates the body, resolves the context and the callable.
+async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepared, ApiError> {
+    let engine = state.engine();
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let (parts, body): (_, Body) = request.into_parts();
+    require_json(&parts.headers)?;
+    let bytes = read_body(&parts.headers, body, state.config().max_body_bytes).await?;
+    let body: DispatchBody = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::validation(format!("invalid request body: {e}")))?;
+    let context = resolve_context(&parts.headers, &body, engine.module())?;
+    check_fields(&body, kind)?;
+    let path = resolve_callable(engine.module(), &body.name, kind)?;
+    let args = body.args.clone().unwrap_or_default();
+    Ok(Prepared {
+        engine,
+        body,
+        context,
+        path,
+        args,
+        request_id,
+    })
+}
+
+fn resolve_context(
+    headers: &HeaderMap,
+    body: &DispatchBody,
+    module: &Module,
+) -> Result<Context, ApiError> {
+    let body_context = BodyContext {
+        tenant_id: body.tenant_id.clone(),
+        fork_id: body.fork_id.clone(),
+        principal_id: body.principal_id.clone(),
+        standpoint: body.standpoint.clone(),
+        valid_at: body.valid_at.clone(),
+    };
+    context::resolve(headers, &body_context, module)
+}
+
+/// Refuses body fields that do not apply to the route.
+fn check_fields(body: &DispatchBody, kind: Kind) -> Result<(), ApiError> {
+    let misplaced = |field: &str| {
+        ApiError::validation(format!(
+            "`{field}` does not apply to a {} dispatch",
+            kind.noun()
+        ))
+        .with_details(json!({ "field": field }))
+    };
+    if kind != Kind::Query {
+        if body.limit.is_some() {
+            return Err(misplaced("limit"));
+        }
+        if body.cursor.is_some() {
+            return Err(misplaced("cursor"));
+        }
+    }
+    if kind != Kind::Mutation && body.dry_run {
+        return Err(misplaced("dryRun"));
+    }
+    if body.explain {
+        return Err(ApiError::validation(
+            "`explain` is not supported by this server yet; use the derive explain routes when they exist",
+        )
+        .with_details(json!({ "field": "explain" })));
+    }
+    if body.limit == Some(0) {
+        return Err(ApiError::validation("`limit` must be at least 1")
+            .with_details(json!({ "field": "limit" })));
+    }
+    Ok(())
+}
+
+/// The qualified path of the `pub` callable `name` (path or unambiguous short name).
+fn resolve_callable(module: &Module, name: &str, kind: Kind) -> Result<String, ApiError> {
+    let found = match kind {
+        Kind::Query => module
+            .query_named(name)
+            .filter(|(_, q)| q.visibility == Visibility::Public)
+            .map(|(_, q)| q.path.clone()),
+        Kind::Mutation => module
+            .mutation_named(name)
+            .filter(|(_, m)| m.visibility == Visibility::Public)
+            .map(|(_, m)| m.path.clone()),
+        Kind::Compute => module
+            .function_named(name)
+            .filter(|(_, f)| f.visibility == Visibility::Public)
+            .map(|(_, f)| f.path.clone()),
+    };
+    found.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::UnknownCallable,
+            format!("no pub {} named `{name}`", kind.noun()),
+        )
+        .with_details(json!({ "name": name, "kind": kind.noun() }))
+    })
+}
+
+/// The runtime's context for this request, with its deadline.
+fn runtime_context(context: &Context, timeout: Duration) -> RequestContext {
+    RequestContext {
+        tenant: context.tenant.clone(),
+        fork: context.fork.clone(),
+        principal: context.principal.clone(),
+        standpoint: context.standpoint.clone(),
+        as_of_tx: context.as_of_tx,
+        valid_at: context.valid_at,
+        deadline: Instant::now().checked_add(timeout),
+    }
+}
+
+/// How long past the runtime's own deadline the server waits before answering 504.
+fn guard_timeout(timeout: Duration) -> Duration {
+    timeout
+        .saturating_add(timeout / 10)
+        .saturating_add(Duration::from_millis(50))
+}
+
+/// Runs `work` on the blocking pool, bounded by the request timeout.
+async fn run_blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> Result<T, RuntimeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let timeout = state.config().request_timeout;
+    match tokio::time::timeout(guard_timeout(timeout), tokio::task::spawn_blocking(work)).await {
+        Err(_) => Err(timeout_error(timeout)),
+        Ok(Err(join)) if join.is_panic() => {
+            Err(ApiError::internal(format!("the engine panicked: {join}")))
+        }
+        Ok(Err(join)) => Err(ApiError::internal(format!(
+            "the engine task was cancelled: {join}"
+        ))),
+        Ok(Ok(result)) => result.map_err(ApiError::from),
+    }
+}
+
+fn timeout_error(timeout: Duration) -> ApiError {
+    ApiError::new(
+        ErrorCode::Timeout,
+        format!(
+            "the request took longer than the limit of {} ms",
+            timeout.as_millis()
+        ),
+    )
+    .with_details(json!({ "timeoutMs": timeout.as_millis() as u64 }))
+}
+
+/// Refuses a single value that is an array longer than `--max-rows` (it cannot be paginated).
+fn check_value_size(value: &Value, max_rows: usize) -> Result<(), ApiError> {
+    match value {
+        Value::Array(items) if items.len() > max_rows => Err(ApiError::new(
+            ErrorCode::RowCapExceeded,
+            format!("the result has {} elements, more than --max-rows {max_rows}, and cannot be paginated", items.len()),
+        )
+        .with_details(json!({ "elements": items.len(), "maxRows": max_rows }))),
+        _ => Ok(()),
+    }
+}
+
+async fn run_query(state: &AppState, request: Request) -> Outcome {
+    let mut p = prepare(state, request, Kind::Query)
+        .await
+        .map_err(no_tenant)?;
+    let tenant = p.context.tenant.as_str().to_owned();
+    let fail = |e: ApiError| (e, Some(tenant.clone()));
+    let max_rows = state.config().max_rows.max(1);
+    let page = p.body.limit.map_or(max_rows, |l| {
+        usize::try_from(l).unwrap_or(usize::MAX).min(max_rows)
+    });
+
+    let scope = CursorScope {
+        tenant: &tenant,
+        fork: &p.context.fork,
+        standpoint: p.context.standpoint.as_deref(),
+        query: &p.path,
+        args: &p.args,
+    };
+    let key = state.cursor_key();
+    let offset = match p.body.cursor.as_deref() {
+        Some(text) => {
+            let pos = key.open(text, &scope).map_err(fail)?;
+            if p.context.as_of_tx.is_some_and(|tx| tx != pos.tx) {
+                return Err(fail(ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "X-As-Of-Tx disagrees with the transaction the cursor reads",
+                )));
+            }
+            if p.context.valid_at.map(|v| v.timestamp_micros()) != pos.valid_at_micros {
+                return Err(fail(ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the valid time (X-As-Of-Valid / validAt) differs from the first page's",
+                )));
+            }
+            p.context.as_of_tx = Some(pos.tx);
+            usize::try_from(pos.offset).unwrap_or(usize::MAX)
+        }
+        None => 0,
+    };
+    let valid_at_micros = p.context.valid_at.map(|v| v.timestamp_micros());
+
+    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let engine = Arc::clone(&p.engine);
+    let (path, args) = (p.path.clone(), p.args.clone());
+    let outcome = run_blocking(state, move || engine.query(&ctx, &path, &args))
+        .await
+        .map_err(fail)?;
+
+    let mut out = Map::new();
+    match outcome.result {
+        QueryResult::Rows(rows) => {
+            let end = offset.saturating_add(page).min(rows.len());
+            let start = offset.min(end);
+            let next = (end < rows.len()).then(|| {
+                key.issue(
+                    &scope,
+                    CursorPosition {
+                        tx: outcome.tx,
+                        offset: end as u64,
+                        valid_at_micros,
+                    },
+                )
+            });
+            let rows: Vec<Value> = rows.into_iter().skip(start).take(end - start).collect();
+            out.insert("rows".into(), Value::Array(rows));
+            out.insert("nextCursor".into(), next.map_or(Value::Null, Value::String));
+        }
+        QueryResult::Value(value) => {
+            if p.body.cursor.is_some() {
+                return Err(fail(ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "this query returns a single value; cursors only continue row results",
+                )));
+            }
+            check_value_size(&value, max_rows).map_err(fail)?;
+            out.insert("value".into(), value);
+        }
+    }
+    out.insert("tx".into(), json!(outcome.tx));
+    finish(out, &p, tenant.clone())
+}
+
+async fn run_mutation(state: &AppState, request: Request) -> Outcome {
+    let p = prepare(state, request, Kind::Mutation)
+        .await
+        .map_err(no_tenant)?;
+    let tenant = p.context.tenant.as_str().to_owned();
+    let fail = |e: ApiError| (e, Some(tenant.clone()));
+    let declared_forget = p
+        .engine
+        .module()
+        .mutation_named(&p.path)
+        .is_some_and(|(_, m)| m.forgets || m.allow_forget);
+    if declared_forget || p.engine.mutation_forgets(&p.path) {
+        return Err(fail(
+            ApiError::new(
+                ErrorCode::ForgetRefused,
+                format!("mutation `{}` can forget (physical erasure), which is refused over HTTP; use `ox store forget` locally", p.path),
+            )
+            .with_details(json!({ "name": p.path })),
+        ));
+    }
+    let dry_run = p.body.dry_run;
+    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let engine = Arc::clone(&p.engine);
+    let (path, args) = (p.path.clone(), p.args.clone());
+    let receipt = run_blocking(state, move || {
+        engine.mutate(&ctx, &path, &args, &MutateOptions { dry_run })
+    })
+    .await
+    .map_err(fail)?;
+    let mut out = Map::new();
+    out.insert("value".into(), receipt.value);
+    out.insert("tx".into(), json!(receipt.tx));
+    if dry_run {
+        out.insert("eventsWritten".into(), json!(0));
+        out.insert(
+            "events".into(),
+            Value::Array(receipt.dry_run_events.unwrap_or_default()),
+        );
+    } else {
+        out.insert("eventsWritten".into(), json!(receipt.events_written));
+    }
+    out.insert("eventsEmitted".into(), Value::Array(receipt.events_emitted));
+    finish(out, &p, tenant.clone())
+}
+
+async fn run_compute(state: &AppState, request: Request) -> Outcome {
+    let p = prepare(state, request, Kind::Compute)
+        .await
+        .map_err(no_tenant)?;
+    let tenant = p.context.tenant.as_str().to_owned();
+    let fail = |e: ApiError| (e, Some(tenant.clone()));
+    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let engine = Arc::clone(&p.engine);
+    let (path, args) = (p.path.clone(), p.args.clone());
+    let value = run_blocking(state, move || engine.compute(&ctx, &path, &args))
+        .await
+        .map_err(fail)?;
+    check_value_size(&value, state.config().max_rows.max(1)).map_err(fail)?;
+    let mut out = Map::new();
+    out.insert("value".into(), value);
+    finish(out, &p, tenant.clone())
+}
+
+/// Adds the fields every dispatch response carries.
+fn finish(mut out: Map<String, Value>, p: &Prepared, tenant: String) -> Outcome {
+    out.insert("fork".into(), json!(p.context.fork));
+    out.insert("requestId".into(), json!(p.request_id));
+    out.insert("moduleHash".into(), json!(p.engine.module_hash()));
+    Ok((Value::Object(out), tenant))
+}

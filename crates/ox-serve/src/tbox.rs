@@ -1,0 +1,303 @@
+//! The TBox as JSON, served by `GET /v1/schema`: concepts, relations, structs,
+//! enums, standpoints and every `pub` query, mutation and fn with typed
+//! parameters and result. Types are rendered as source-like text
+//! (`Option<Date>`, `[Person; >= 1]`). Every list is sorted by path, so the
+//! document is deterministic for one module.
+
+use ox_ir::{Cardinality, Module, QueryBody, Refinement, Type, Visibility};
+use serde_json::{json, Value};
+
+/// Renders a type as text, e.g. `Option<Date>`, `Map<String, Int>`, `Person`.
+pub fn render_type(module: &Module, ty: &Type) -> String {
+    match ty {
+        Type::Nat => "Nat".into(),
+        Type::Int => "Int".into(),
+        Type::Real => "Real".into(),
+        Type::Decimal => "Decimal".into(),
+        Type::String => "String".into(),
+        Type::Bool => "Bool".into(),
+        Type::Date => "Date".into(),
+        Type::DateTime => "DateTime".into(),
+        Type::Duration => "Duration".into(),
+        Type::Money => "Money".into(),
+        Type::Concept(id) => name_or(
+            module.concepts.get(id.index()).map(|c| &c.name),
+            "concept",
+            id.0,
+        ),
+        Type::Struct(id) => name_or(
+            module.structs.get(id.index()).map(|s| &s.name),
+            "struct",
+            id.0,
+        ),
+        Type::Enum(id) => name_or(module.enums.get(id.index()).map(|e| &e.name), "enum", id.0),
+        Type::Option(inner) => format!("Option<{}>", render_type(module, inner)),
+        Type::List(inner, card) => {
+            let inner = render_type(module, inner);
+            match render_cardinality(card) {
+                None => format!("[{inner}]"),
+                Some(c) => format!("[{inner}; {c}]"),
+            }
+        }
+        Type::Set(inner) => format!("Set<{}>", render_type(module, inner)),
+        Type::Map(k, v) => format!(
+            "Map<{}, {}>",
+            render_type(module, k),
+            render_type(module, v)
+        ),
+        Type::Tuple(id) => format!(
+            "Tuple<{}>",
+            name_or(
+                module.predicates.get(id.index()).map(|p| &p.name),
+                "predicate",
+                id.0
+            )
+        ),
+        Type::Record(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(n, t)| format!("{n}: {}", render_type(module, t)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        Type::Unit => "()".into(),
+    }
+}
+
+fn name_or(name: Option<&String>, kind: &str, index: u32) -> String {
+    name.cloned()
+        .unwrap_or_else(|| format!("<unknown {kind} {index}>"))
+}
+
+/// `None` for `[0..*]`, else `>= n`, `<= m`, `n..m` or `n`.
+fn render_cardinality(card: &Cardinality) -> Option<String> {
+    match (card.min, card.max) {
+        (0, None) => None,
+        (min, None) => Some(format!(">= {min}")),
+        (0, Some(max)) => Some(format!("<= {max}")),
+        (min, Some(max)) if min == max => Some(format!("{min}")),
+        (min, Some(max)) => Some(format!("{min}..{max}")),
+    }
+}
+
+fn cardinality_json(card: &Cardinality) -> Value {
+    json!({ "min": card.min, "max": card.max })
+}
+
+fn visibility(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Private => "private",
+        Visibility::Package => "package",
+        Visibility::Public => "public",
+    }
+}
+
+fn sorted_by_path(mut items: Vec<(String, Value)>) -> Value {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Array(items.into_iter().map(|(_, v)| v).collect())
+}
+
+fn params(module: &Module, params: &[ox_ir::Param]) -> Value {
+    Value::Array(
+        params
+            .iter()
+            .map(|p| json!({ "name": p.name, "type": render_type(module, &p.ty) }))
+            .collect(),
+    )
+}
+
+/// The TBox document with `schemaHash`.
+pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
+    let concept_path = |id: &ox_ir::ConceptId| {
+        name_or(
+            module.concepts.get(id.index()).map(|c| &c.path),
+            "concept",
+            id.0,
+        )
+    };
+    let concepts = module
+        .concepts
+        .iter()
+        .map(|c| {
+            let refinement = match &c.refinement {
+                Refinement::None => json!({ "kind": "none" }),
+                Refinement::Iff => json!({ "kind": "iff" }),
+                Refinement::Where { texts, .. } => json!({ "kind": "where", "conditions": texts }),
+            };
+            let fields: Vec<Value> = c
+                .fields
+                .iter()
+                .map(|f| json!({ "name": f.name, "type": render_type(module, &f.ty), "mutable": f.mutable }))
+                .collect();
+            let key = c
+                .key
+                .and_then(|k| c.fields.get(k as usize))
+                .map(|f| f.name.clone());
+            let value = json!({
+                "name": c.name,
+                "path": c.path,
+                "metatype": c.metatype,
+                "visibility": visibility(c.visibility),
+                "supertypes": c.supertypes.iter().map(concept_path).collect::<Vec<_>>(),
+                "key": key,
+                "fields": fields,
+                "refinement": refinement,
+                "doc": c.doc,
+            });
+            (c.path.clone(), value)
+        })
+        .collect();
+    let relations = module
+        .relations
+        .iter()
+        .map(|r| {
+            let value = json!({
+                "name": r.name,
+                "path": r.path,
+                "metarel": r.metarel,
+                "visibility": visibility(r.visibility),
+                "params": params(module, &r.params),
+                "cardinalities": r.cardinalities.iter().map(cardinality_json).collect::<Vec<_>>(),
+                "doc": r.doc,
+            });
+            (r.path.clone(), value)
+        })
+        .collect();
+    let structs = module
+        .structs
+        .iter()
+        .map(|s| {
+            let value = json!({ "name": s.name, "path": s.path, "fields": params(module, &s.fields), "doc": s.doc });
+            (s.path.clone(), value)
+        })
+        .collect();
+    let enums = module
+        .enums
+        .iter()
+        .map(|e| {
+            let variants: Vec<Value> = e
+                .variants
+                .iter()
+                .map(|v| json!({ "name": v.name, "payload": params(module, &v.payload) }))
+                .collect();
+            (
+                e.path.clone(),
+                json!({ "name": e.name, "path": e.path, "variants": variants, "doc": e.doc }),
+            )
+        })
+        .collect();
+    let standpoints = module
+        .standpoints
+        .iter()
+        .map(|s| {
+            let parents: Vec<String> = s
+                .parents
+                .iter()
+                .map(|p| {
+                    name_or(
+                        module.standpoints.get(p.index()).map(|s| &s.path),
+                        "standpoint",
+                        p.0,
+                    )
+                })
+                .collect();
+            (
+                s.path.clone(),
+                json!({ "name": s.name, "path": s.path, "parents": parents }),
+            )
+        })
+        .collect();
+    let queries = module
+        .queries
+        .iter()
+        .filter(|q| q.visibility == Visibility::Public)
+        .map(|q| {
+            let qparams: Vec<Value> = q
+                .params
+                .iter()
+                .map(|p| json!({ "name": p.name, "type": render_type(module, &p.ty), "optional": p.optional }))
+                .collect();
+            let value = json!({
+                "name": q.name,
+                "path": q.path,
+                "params": qparams,
+                "result": render_type(module, &q.result),
+                "rows": matches!(q.result, Type::List(..) | Type::Set(_)) || matches!(q.body, QueryBody::Extent(_)),
+                "doc": q.doc,
+            });
+            (q.path.clone(), value)
+        })
+        .collect();
+    let mutations = module
+        .mutations
+        .iter()
+        .filter(|m| m.visibility == Visibility::Public)
+        .map(|m| {
+            let value = json!({
+                "name": m.name,
+                "path": m.path,
+                "params": params(module, &m.params),
+                "result": render_type(module, &m.result),
+                "forgets": m.forgets || m.allow_forget,
+                "doc": m.doc,
+            });
+            (m.path.clone(), value)
+        })
+        .collect();
+    let functions = module
+        .functions
+        .iter()
+        .filter(|f| f.visibility == Visibility::Public)
+        .map(|f| {
+            let value = json!({
+                "name": f.name,
+                "path": f.path,
+                "params": params(module, &f.params),
+                "result": render_type(module, &f.result),
+                "doc": f.doc,
+            });
+            (f.path.clone(), value)
+        })
+        .collect();
+    json!({
+        "package": { "name": module.package.name, "version": module.package.version },
+        "schemaHash": schema_hash,
+        "concepts": sorted_by_path(concepts),
+        "relations": sorted_by_path(relations),
+        "structs": sorted_by_path(structs),
+        "enums": sorted_by_path(enums),
+        "standpoints": sorted_by_path(standpoints),
+        "queries": sorted_by_path(queries),
+        "mutations": sorted_by_path(mutations),
+        "functions": sorted_by_path(functions),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ox_ir::{Cardinality, ConceptId};
+
+    #[test]
+    fn types_render_like_source() {
+        let module: Module = serde_json::from_value(json!({
+            "package": {"name": "p", "version": "0.1.0", "entry": "src/root.ar"},
+            "concepts": [], "relations": [], "structs": [], "enums": [], "predicates": [],
+            "rules": [], "checks": [], "queries": [], "mutations": [], "functions": [], "standpoints": []
+        }))
+        .expect("module");
+        let t = Type::Option(Box::new(Type::Date));
+        assert_eq!(render_type(&module, &t), "Option<Date>");
+        let t = Type::List(Box::new(Type::Int), Cardinality { min: 1, max: None });
+        assert_eq!(render_type(&module, &t), "[Int; >= 1]");
+        let t = Type::List(Box::new(Type::Int), Cardinality::ANY);
+        assert_eq!(render_type(&module, &t), "[Int]");
+        let t = Type::Map(
+            Box::new(Type::String),
+            Box::new(Type::Concept(ConceptId(9))),
+        );
+        assert_eq!(render_type(&module, &t), "Map<String, <unknown concept 9>>");
+        let t = Type::Record(vec![("a".into(), Type::Bool)]);
+        assert_eq!(render_type(&module, &t), "{ a: Bool }");
+    }
+}

@@ -9,6 +9,51 @@
 //! - [`ErrorCode`] / [`RuntimeError`]: the one registry of error codes.
 //!
 //! Event bodies and axiom ids are described in the `events` module docs.
+//!
+//! # Decisions (where the spec is silent)
+//!
+//! - **Reads inside a mutation.** Base facts (field values, asserted
+//!   memberships and their supertypes, relation tuples, extents) read the
+//!   state at the start of the transaction plus its own pending writes.
+//!   Derived predicates, checks and memberships of `iff` classes read the
+//!   fixpoint at the *start* of the transaction; the new fixpoint is only
+//!   computed for validation at the end. Tests commit before each `assert`,
+//!   so asserts always read the current fixpoint.
+//! - **Validation** at the end of a transaction, over the new fixpoint:
+//!   relation cardinalities of every individual the transaction touched (and
+//!   of every value in a tuple it added), `[T; n]` field bounds, `where`
+//!   invariants of touched members, and error-severity checks that gained a
+//!   violation. The first failure is reported (`CHECK_VIOLATED`) and nothing
+//!   is written.
+//! - **`delete x`** retracts the individual, its field values and
+//!   classifications, and every relation tuple that mentions it (the other
+//!   endpoints are then re-validated, so deleting a lease's only tenant fails
+//!   the lease's `[1..1]`).
+//! - **Ids**: the `#[key]` field of the concept or its nearest ancestor
+//!   (else a field `id: String`), else a fresh UUIDv7. A live id inserted
+//!   again is a key conflict (`CHECK_VIOLATED`).
+//! - **Field initialisers** of `insert` index the concept's fields including
+//!   inherited ones: own fields first, then each ancestor's (the order of
+//!   `Module::all_fields`). A field that is neither optional nor a collection
+//!   must be given.
+//! - **Single-valued query results** (`-> T`) with zero rows (unless `T` is an
+//!   `Option`) or several rows are `UNSUPPORTED_QUERY_RESULT`: the rows cannot
+//!   be put on the wire as one value. A bodiless query returns rows whatever
+//!   its declared element type.
+//! - **As-of**: a query's declared `as_of` wins over the request's
+//!   `as_of_tx`; mutations refuse an `as_of_tx` (`VALIDATION_FAILED`).
+//! - **Valid time**: with `valid_at`, reads keep only events whose valid
+//!   interval contains it, and writes start their valid interval there;
+//!   without it, every current event is read.
+//! - **Standpoints**: a request under standpoint `S` reads the default layer,
+//!   `S` and its ancestors (for one axiom, the most specific layer wins) and
+//!   writes into `S`. Unknown standpoints are `VALIDATION_FAILED`.
+//! - **Caching**: one fixpoint per (tenant, fork, generation, standpoint,
+//!   valid time, and the day or instant when rules read `today()`/`now()`),
+//!   48 entries, least recently used evicted. A commit caches the fixpoint it
+//!   validated under the new generation.
+//! - **Write conflicts** re-run the whole mutation up to 5 times, then give
+//!   `STORAGE_UNAVAILABLE` ("retry later").
 
 mod catalog;
 mod codec;

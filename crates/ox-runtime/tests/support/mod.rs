@@ -889,8 +889,13 @@ pub fn lease_module() -> Module {
 
 /// An engine over the lease module and `store`.
 pub fn engine_on(store: Arc<dyn StorageBackend>) -> Engine {
+    engine_with(lease_module(), store)
+}
+
+/// An engine over `module` and `store`.
+pub fn engine_with(module: Module, store: Arc<dyn StorageBackend>) -> Engine {
     Engine::new(
-        Arc::new(lease_module()),
+        Arc::new(module),
         "module-hash".into(),
         "schema-hash".into(),
         store,

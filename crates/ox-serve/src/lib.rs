@@ -28,6 +28,7 @@ mod limits;
 mod logging;
 mod metrics;
 mod middleware;
+mod openapi;
 mod routes;
 mod state;
 mod tbox;
@@ -71,6 +72,11 @@ pub enum ServeError {
 /// The router of every route, with the error envelope, request ids, logging,
 /// metrics and panic catching. Used by [`serve`] and by in-process tests.
 pub fn router(state: Arc<AppState>) -> Router {
+    with_layers(routes(), state)
+}
+
+/// The routes and fallbacks, without state.
+fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
@@ -78,11 +84,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/health", get(routes::health::health))
         .route("/v1/module", get(routes::health::module))
         .route("/v1/schema", get(routes::schema::schema))
+        .route("/v1/openapi.json", get(routes::schema::openapi))
         .route("/v1/dispatch/query", post(routes::dispatch::query))
         .route("/v1/dispatch/mutation", post(routes::dispatch::mutation))
         .route("/v1/dispatch/compute", post(routes::dispatch::compute))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
+}
+
+/// Adds panic catching and the outer middleware (the panic handler's 500 is
+/// rendered as an envelope by [`middleware::finalize`]).
+fn with_layers(routes: Router<Arc<AppState>>, state: Arc<AppState>) -> Router {
+    routes
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -93,12 +106,14 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Binds `config.host:config.port` (loopback only unless allowed), logs one
 /// start line, serves until `shutdown` completes, then finishes in-flight
-/// requests before returning.
+/// requests before returning. Installs the `config.log_format` subscriber
+/// unless the process already has one.
 pub async fn serve(
     config: ServeConfig,
     engine: Engine,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    init_logging(config.log_format);
     check_bind_host(&config.host, config.allow_non_loopback)?;
     let host = config.host.trim_start_matches('[').trim_end_matches(']');
     let address = if host.contains(':') {
@@ -134,4 +149,58 @@ pub async fn serve(
         .await?;
     tracing::info!("ox runtime serve stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use ox_store::MemBackend;
+    use tower::ServiceExt;
+
+    fn state() -> Arc<AppState> {
+        let module: ox_ir::Module = serde_json::from_value(serde_json::json!({
+            "package": {"name": "p", "version": "0.1.0", "entry": "src/root.ar"},
+            "concepts": [], "relations": [], "structs": [], "enums": [], "predicates": [],
+            "rules": [], "checks": [], "queries": [], "mutations": [], "functions": [], "standpoints": []
+        }))
+        .expect("module");
+        let engine = Engine::new(
+            Arc::new(module),
+            "mh".into(),
+            "sh".into(),
+            Arc::new(MemBackend::new()),
+        )
+        .expect("engine");
+        Arc::new(AppState::new(engine, ServeConfig::default()))
+    }
+
+    async fn boom() -> &'static str {
+        panic!("secret tenant data in a panic message")
+    }
+
+    #[tokio::test]
+    async fn handler_panics_become_internal_envelopes() {
+        let app = with_layers(routes().route("/boom", get(boom)), state());
+        let request = Request::get("/boom")
+            .header("x-request-id", "r-1")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()["x-request-id"], "r-1");
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(body["error"]["code"], "ARGON_RUNTIME_INTERNAL");
+        assert_eq!(body["requestId"], "r-1");
+        assert_eq!(body["moduleHash"], "mh");
+        assert!(!body.to_string().contains("secret"), "{body}");
+    }
 }

@@ -652,3 +652,27 @@ async fn schema_document() {
     assert_eq!(reply.status, StatusCode::OK);
     insta::assert_json_snapshot!("schema", reply.body);
 }
+
+#[tokio::test]
+async fn openapi_document() {
+    let (router, _) = app();
+    let reply = get(&router, "/v1/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/v1/schema",
+        "/v1/dispatch/query",
+        "/v1/dispatch/mutation",
+        "/v1/dispatch/compute",
+    ] {
+        assert!(reply.body["paths"][path].is_object(), "{path}");
+    }
+    let codes = &reply.body["components"]["schemas"]["ErrorEnvelope"]["properties"]["error"]
+        ["properties"]["code"]["enum"];
+    assert_eq!(
+        codes.as_array().map(Vec::len),
+        Some(ox_runtime::ErrorCode::ALL.len())
+    );
+}

@@ -1,4 +1,4 @@
-//! `GET /v1/schema`: the TBox as JSON with `schemaHash`.
+//! `GET /v1/schema` (the TBox as JSON with `schemaHash`) and `GET /v1/openapi.json`.
 
 use std::sync::Arc;
 
@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::Value;
 
+use crate::openapi;
 use crate::state::AppState;
 use crate::tbox::schema_json;
 
@@ -13,4 +14,11 @@ use crate::tbox::schema_json;
 pub async fn schema(State(state): State<Arc<AppState>>) -> Json<Value> {
     let engine = state.engine();
     Json(schema_json(engine.module(), engine.schema_hash()))
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let engine = state.engine();
+    let package = &engine.module().package;
+    Json(openapi::document(&package.name, &package.version))
 }

@@ -1,0 +1,367 @@
+//! Rules: `derive` clauses (with parameter type inference), `check` bodies,
+//! `iff` refinements and specialisation closure.
+
+use ox_ir::{Atom, CheckId, ConceptId, Literal, Rule, RuleOrigin, Term, Type};
+use ox_syntax::ast::{ExprKind, ItemKind};
+use ox_syntax::{Diagnostic, Span};
+
+use super::collect::{Collected, DeriveGroup};
+use super::env::Env;
+use super::rules::{plain_name, RuleCx, Sink};
+use crate::codes;
+
+/// A lowered rule with the span diagnostics about it point to.
+pub(crate) type SpannedRule = (Rule, Span);
+
+/// Lowers one derive clause; also returns the types of its head arguments.
+fn clause(
+    env: &Env<'_>,
+    gi: usize,
+    g: &DeriveGroup<'_>,
+    index: usize,
+    sink: &mut Sink,
+) -> Option<(SpannedRule, Vec<Option<Type>>)> {
+    let item = g.clauses[index];
+    let ItemKind::Derive(d) = &item.kind else {
+        return None;
+    };
+    let info = &env.derived[gi];
+    if d.args.len() != info.types.len() {
+        return None;
+    }
+    if d.strong_negation {
+        sink.diags.push(Diagnostic::error(
+            codes::NOT_SUPPORTED,
+            d.name.span,
+            "strong negation in a rule head (`derive ~p`) is not supported yet",
+        ));
+        return None;
+    }
+    for a in &item.attrs {
+        if matches!(a.name.name.as_str(), "default" | "label" | "defeats") {
+            sink.diags.push(Diagnostic::error(
+                codes::NOT_SUPPORTED,
+                a.span,
+                format!(
+                    "defeasible rules (`#[{}]`) are not supported yet",
+                    a.name.name
+                ),
+            ));
+        }
+    }
+    let owner = format!("{}#{index}", g.path);
+    let mut cx = RuleCx::new(env, g.module, sink, owner);
+    // Head variables first, typed by what is known of the predicate.
+    for (k, a) in d.args.iter().enumerate() {
+        if let Some(id) = plain_name(&a.value) {
+            if cx.vars.lookup(&id.name).is_none()
+                && !is_constant(&cx, &a.value, info.types[k].as_ref())
+            {
+                cx.vars.declare(&id.name, info.types[k].clone());
+            }
+        }
+    }
+    if let Some(body) = &d.body {
+        cx.body(body);
+    }
+    let mut args = Vec::new();
+    let mut types = Vec::new();
+    let mut ok = true;
+    for (k, a) in d.args.iter().enumerate() {
+        let t = cx.term(&a.value, info.types[k].as_ref());
+        let ty = match &t {
+            Term::Var(v) => {
+                if d.body.is_none() {
+                    cx.sink.diags.push(Diagnostic::error(
+                        codes::BODILESS_FREE_VAR,
+                        a.span,
+                        format!(
+                            "`{}` is a variable, but a derive without a body states a ground fact",
+                            cx.vars.name(*v)
+                        ),
+                    ));
+                    ok = false;
+                }
+                cx.vars.ty(*v).cloned()
+            }
+            Term::Const(c) => {
+                if !matches!(
+                    a.value.kind,
+                    ExprKind::Lit(_) | ExprKind::Path(_) | ExprKind::Unary { .. }
+                ) {
+                    cx.sink.diags.push(Diagnostic::error(
+                        codes::NOT_SUPPORTED,
+                        a.span,
+                        "head arguments must be variables or constants",
+                    ));
+                    ok = false;
+                }
+                info.types[k].clone().or_else(|| const_type(c))
+            }
+        };
+        args.push(t);
+        types.push(ty);
+    }
+    // A computed head argument leaves a binding behind; that is fine in a body.
+    if d.body.is_none() && !cx.lits.is_empty() {
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let rule = Rule {
+        head: Atom {
+            pred: info.pred,
+            args,
+        },
+        body: cx.lits,
+        var_count: cx.vars.count(),
+        var_names: cx.vars.names,
+        origin: RuleOrigin::Derive {
+            name: info.name.clone(),
+            clause: index as u32,
+        },
+    };
+    Some(((rule, item.span), types))
+}
+
+fn is_constant(cx: &RuleCx<'_, '_>, e: &ox_syntax::ast::Expr, expected: Option<&Type>) -> bool {
+    let ExprKind::Path(p) = &e.kind else {
+        return false;
+    };
+    if let Some(Type::Enum(en)) = expected {
+        if cx.env.enums[en.index()]
+            .variants
+            .iter()
+            .any(|v| v.name == p.segments[0].name)
+        {
+            return true;
+        }
+    }
+    matches!(
+        cx.env.scope.resolve(cx.m, p),
+        Ok(crate::scope::Symbol::Variant(..))
+    )
+}
+
+/// The static type of a constant value, where it is unambiguous.
+fn const_type(v: &ox_ir::Value) -> Option<Type> {
+    use ox_ir::Value;
+    Some(match v {
+        Value::Bool(_) => Type::Bool,
+        Value::Nat(_) => Type::Nat,
+        Value::Int(_) => Type::Int,
+        Value::Decimal(_) => Type::Decimal,
+        Value::Money(_) => Type::Money,
+        Value::String(_) => Type::String,
+        Value::Date(_) => Type::Date,
+        Value::DateTime(_) => Type::DateTime,
+        Value::Duration(_) => Type::Duration,
+        Value::Enum(e, ..) => Type::Enum(*e),
+        _ => return None,
+    })
+}
+
+/// Infers derived parameter types to a fixpoint, then lowers every clause.
+pub(crate) fn derive_rules(
+    env: &mut Env<'_>,
+    c: &Collected<'_>,
+    sink: &mut Sink,
+) -> Vec<SpannedRule> {
+    // Inference passes: diagnostics and auxiliary rules are discarded.
+    for _ in 0..=c.derives.len() {
+        let mut changed = false;
+        let mut updates: Vec<(usize, Vec<Option<Type>>)> = Vec::new();
+        {
+            let env_ref: &Env<'_> = env;
+            let mut quiet = Sink::new(env_ref.preds.len());
+            for (gi, g) in c.derives.iter().enumerate() {
+                let mut types = env_ref.derived[gi].types.clone();
+                for k in 0..g.clauses.len() {
+                    if let Some((_, found)) = clause(env_ref, gi, g, k, &mut quiet) {
+                        for (slot, f) in types.iter_mut().zip(found) {
+                            if slot.is_none() && f.is_some() {
+                                *slot = f;
+                            }
+                        }
+                    }
+                }
+                if types != env_ref.derived[gi].types {
+                    updates.push((gi, types));
+                }
+            }
+        }
+        for (gi, types) in updates {
+            env.derived[gi].types = types;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for (gi, g) in c.derives.iter().enumerate() {
+        for k in 0..g.clauses.len() {
+            if let Some((rule, _)) = clause(env, gi, g, k, sink) {
+                out.push(rule);
+            }
+        }
+        // Parameter types of the predicate.
+        let pred = env.derived[gi].pred;
+        let types = env.derived[gi].types.clone();
+        for (k, t) in types.iter().enumerate() {
+            match t {
+                Some(t) => {
+                    if let Some(p) = env.preds[pred.index()].params.get_mut(k) {
+                        p.ty = t.clone();
+                    }
+                }
+                None => {
+                    let span = match &g.clauses[0].kind {
+                        ItemKind::Derive(d) => d.args.get(k).map_or(d.name.span, |a| a.span),
+                        _ => g.clauses[0].span,
+                    };
+                    sink.diags.push(
+                        Diagnostic::error(
+                            codes::CANNOT_INFER,
+                            span,
+                            format!("cannot infer the type of parameter {} of `{}`", k + 1, g.name),
+                        )
+                        .with_help("annotate it, e.g. `x: Person`, or use it in a body atom that fixes its type"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rule of each check: the check predicate over its parameters.
+pub(crate) fn check_rules(
+    env: &mut Env<'_>,
+    c: &Collected<'_>,
+    sink: &mut Sink,
+) -> Vec<SpannedRule> {
+    let mut out = Vec::new();
+    for (i, d) in c.checks.iter().enumerate() {
+        let ItemKind::Check(decl) = &d.item.kind else {
+            continue;
+        };
+        let mut declared = Vec::new();
+        for p in &decl.params {
+            declared.push(
+                p.ty.as_ref()
+                    .and_then(|t| env.resolve_type(d.module, t, &mut sink.diags)),
+            );
+        }
+        let (rule, types) = {
+            let env_ref: &Env<'_> = env;
+            let mut cx = RuleCx::new(env_ref, d.module, sink, env_ref.checks[i].path.clone());
+            let vars: Vec<_> = decl
+                .params
+                .iter()
+                .zip(&declared)
+                .map(|(p, t)| cx.vars.declare(&p.name.name, t.clone()))
+                .collect();
+            cx.body(&decl.body);
+            let types: Vec<Option<Type>> = vars.iter().map(|v| cx.vars.ty(*v).cloned()).collect();
+            let rule = Rule {
+                head: Atom {
+                    pred: env_ref.checks[i].pred,
+                    args: vars.iter().map(|v| Term::Var(*v)).collect(),
+                },
+                body: cx.lits,
+                var_count: cx.vars.count(),
+                var_names: cx.vars.names,
+                origin: RuleOrigin::Check(CheckId(i as u32)),
+            };
+            (rule, types)
+        };
+        let pred = env.checks[i].pred;
+        for (k, t) in types.into_iter().enumerate() {
+            match t {
+                Some(t) => {
+                    env.checks[i].params[k].ty = t.clone();
+                    env.preds[pred.index()].params[k].ty = t;
+                }
+                None => sink.diags.push(Diagnostic::error(
+                    codes::CANNOT_INFER,
+                    decl.params[k].span,
+                    format!("cannot infer the type of `{}`", decl.params[k].name.name),
+                )),
+            }
+        }
+        out.push((rule, d.item.span));
+    }
+    out
+}
+
+/// `iff` rules (`C(self) :- Super(self), conditions`) and specialisation rules.
+pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -> Vec<SpannedRule> {
+    let mut out = Vec::new();
+    for (i, d) in c.concepts.iter().enumerate() {
+        let id = ConceptId(i as u32);
+        let concept = &env.concepts[i];
+        for sup in &concept.supertypes {
+            out.push((
+                Rule {
+                    head: Atom {
+                        pred: env.concepts[sup.index()].pred,
+                        args: vec![Term::Var(ox_ir::VarId(0))],
+                    },
+                    body: vec![Literal::Pos(Atom {
+                        pred: concept.pred,
+                        args: vec![Term::Var(ox_ir::VarId(0))],
+                    })],
+                    var_count: 1,
+                    var_names: vec!["x".to_string()],
+                    origin: RuleOrigin::Specialisation { sub: id, sup: *sup },
+                },
+                d.item.span,
+            ));
+        }
+        let ItemKind::Concept(decl) = &d.item.kind else {
+            continue;
+        };
+        let Some(r) = decl.refinement.as_ref().filter(|_| env.iff[i]) else {
+            continue;
+        };
+        let mut cx = RuleCx::new(env, d.module, sink, format!("{}#iff", concept.path));
+        let me = cx.vars.declare("self", Some(ox_ir::Type::Concept(id)));
+        for sup in &concept.supertypes {
+            cx.lits.push(Literal::Pos(Atom {
+                pred: env.concepts[sup.index()].pred,
+                args: vec![Term::Var(me)],
+            }));
+        }
+        let negated = |e: &ox_syntax::ast::Expr| {
+            matches!(
+                e.kind,
+                ExprKind::Unary {
+                    op: ox_syntax::ast::UnaryOp::Not,
+                    ..
+                }
+            )
+        };
+        for cond in r.conditions.iter().filter(|e| !negated(e)) {
+            cx.condition(cond);
+        }
+        for cond in r.conditions.iter().filter(|e| negated(e)) {
+            cx.condition(cond);
+        }
+        out.push((
+            Rule {
+                head: Atom {
+                    pred: concept.pred,
+                    args: vec![Term::Var(me)],
+                },
+                body: cx.lits,
+                var_count: cx.vars.count(),
+                var_names: cx.vars.names,
+                origin: RuleOrigin::Refinement(id),
+            },
+            r.span,
+        ));
+    }
+    out
+}

@@ -1,0 +1,195 @@
+//! Queries: bodiless extents and `select … from … where … order by … limit`.
+
+use ox_ir::analysis::check_body;
+use ox_ir::{Projection, Query, QueryBody, QueryId, QueryParam, Select, Type, VarId};
+use ox_syntax::ast::{self, ItemKind};
+use ox_syntax::Diagnostic;
+
+use super::collect::Decl;
+use super::decls::visibility;
+use super::env::Env;
+use super::exprs::{BodyKind, ProcCx};
+use super::rules::{RuleCx, Sink};
+use crate::codes;
+
+/// Lowers a query. Diagnostics and auxiliary predicates go to `sink`.
+pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -> Option<Query> {
+    let ItemKind::Query(q) = &d.item.kind else {
+        return None;
+    };
+    let sig = &env.queries[id.index()];
+    if let Some(first) = q.across.first() {
+        sink.diags.push(Diagnostic::error(
+            codes::UNSUPPORTED_QUERY_CLAUSE,
+            first.span,
+            "`across` is not supported yet",
+        ));
+    }
+    let params: Vec<QueryParam> = sig
+        .params
+        .iter()
+        .zip(&sig.optional)
+        .map(|(p, o)| QueryParam {
+            name: p.name.clone(),
+            ty: p.ty.without_option().clone(),
+            optional: *o,
+        })
+        .collect();
+    let body = match &q.body {
+        None => extent(env, q, &sig.result, sink)?,
+        Some(b) => QueryBody::Select(select(env, d, q, b, &params, &sig.result, sink)),
+    };
+    Some(Query {
+        name: sig.name.clone(),
+        path: sig.path.clone(),
+        visibility: visibility(d.item.vis),
+        params,
+        result: sig.result.clone(),
+        as_of: q.as_of,
+        body,
+        doc: d.item.doc.clone(),
+    })
+}
+
+/// The element type of a result type: `T` for `[T]` / `Set<T>`, else the type itself.
+fn element(result: &Type) -> &Type {
+    result.element().unwrap_or(result)
+}
+
+fn extent(env: &Env<'_>, q: &ast::QueryDecl, result: &Type, sink: &mut Sink) -> Option<QueryBody> {
+    match element(result) {
+        Type::Concept(c) => Some(QueryBody::Extent(env.concepts[c.index()].pred)),
+        Type::Tuple(p) => Some(QueryBody::Extent(*p)),
+        Type::Unit => None,
+        other => {
+            sink.diags.push(Diagnostic::error(
+                codes::WRONG_KIND,
+                q.ret.span,
+                format!(
+                    "a query without a body returns the extent of a concept or predicate, not `{}`",
+                    env.type_name(other)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+fn select(
+    env: &Env<'_>,
+    d: &Decl<'_>,
+    q: &ast::QueryDecl,
+    b: &ast::QueryBody,
+    params: &[QueryParam],
+    result: &Type,
+    sink: &mut Sink,
+) -> Select {
+    let path = env.scope.item_path(d.module, &q.name.name);
+    let (lits, vars) = {
+        let mut cx = RuleCx::new(env, d.module, sink, path);
+        for p in params {
+            cx.vars.declare(&p.name, Some(p.ty.clone()));
+        }
+        cx.body(&b.from);
+        cx.body(&b.filter);
+        (cx.lits, cx.vars)
+    };
+    if let Some(g) = b.group_by.first() {
+        sink.diags.push(Diagnostic::error(
+            codes::UNSUPPORTED_QUERY_CLAUSE,
+            g.span,
+            "`group by` is not supported yet",
+        ));
+    }
+    if let Some(h) = &b.having {
+        sink.diags.push(Diagnostic::error(
+            codes::UNSUPPORTED_QUERY_CLAUSE,
+            h.span,
+            "`having` is not supported yet",
+        ));
+    }
+    let prebound: Vec<VarId> = (0..params.len())
+        .filter(|i| !params[*i].optional)
+        .map(|i| VarId(i as u32))
+        .collect();
+    if let Err(e) = check_body(&lits, vars.count(), &prebound) {
+        let name = e
+            .var()
+            .map(|v| vars.name(v).to_string())
+            .unwrap_or_default();
+        sink.diags.push(Diagnostic::error(
+            codes::NOT_RANGE_RESTRICTED,
+            b.span,
+            format!("query `{}` is not range-restricted: variable `{name}` is not bound by a positive atom", q.name.name),
+        ));
+    }
+    let mut cx = ProcCx::new(env, d.module, BodyKind::Query, Type::Unit);
+    cx.vars = vars;
+    let want = element(result).clone();
+    let projection = match &b.select {
+        ast::Projection::Expr(e) => {
+            let (x, t) = cx.expr(e, Some(&want));
+            if let Some(t) = &t {
+                if want != Type::Unit && !env.assignable(t, &want) {
+                    let d = env.mismatch(e.span, &want, t);
+                    cx.diags.push(d);
+                }
+            }
+            Projection::Value(x)
+        }
+        ast::Projection::Record(fields) => {
+            let mut out = Vec::new();
+            let mut types = Vec::new();
+            for f in fields {
+                let (x, t) = cx.expr(&f.value, None);
+                out.push((f.name.name.clone(), x));
+                types.push((f.name.name.clone(), t.unwrap_or(Type::Unit)));
+            }
+            match &want {
+                Type::Struct(s) => {
+                    let decl = &env.structs[s.index()];
+                    let names: Vec<&str> = decl.fields.iter().map(|p| p.name.as_str()).collect();
+                    let got: Vec<&str> = types.iter().map(|(n, _)| n.as_str()).collect();
+                    if names != got {
+                        cx.diags.push(Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            b.span,
+                            format!(
+                                "expected the fields of `{}` ({}) in order, found ({})",
+                                decl.name,
+                                names.join(", "),
+                                got.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Type::Record(_) | Type::Unit => {}
+                other => {
+                    let d = env.mismatch(b.span, other, &Type::Record(types));
+                    cx.diags.push(d);
+                }
+            }
+            Projection::Record(out)
+        }
+    };
+    let order_by = b
+        .order_by
+        .iter()
+        .map(|k| {
+            (
+                cx.expr(&k.expr, None).0,
+                k.direction == ast::SortDirection::Desc,
+            )
+        })
+        .collect();
+    sink.diags.append(&mut cx.diags);
+    Select {
+        var_count: cx.vars.count(),
+        var_names: cx.vars.names.clone(),
+        body: lits,
+        projection,
+        order_by,
+        limit: b.limit,
+        offset: b.offset,
+    }
+}

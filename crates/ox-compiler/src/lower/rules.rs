@@ -1,0 +1,1087 @@
+//! Lowering rule bodies (derive, check, `iff`, query `from`/`where`) to
+//! Datalog literals: calls become atoms, field paths become field atoms
+//! binding fresh variables, `not` over anything but a plain atom becomes an
+//! auxiliary derived predicate.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ox_ir::expr::FieldRef;
+use ox_ir::{
+    Atom, Builtin, CmpOp, ConceptId, Duration, Expr, Literal, Param, PredId, PredKind, Predicate,
+    Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
+};
+use ox_syntax::ast::{self, AtomKind, BinaryOp, ExprKind, UnaryOp};
+use ox_syntax::{Diagnostic, Span};
+
+use super::env::{field_value_type, path_text, Env};
+use super::vars::Vars;
+use crate::codes;
+use crate::scope::{closest, Symbol};
+use crate::types::{self, DURATION_UNITS};
+
+/// Where diagnostics and auxiliary predicates/rules of one lowering pass go.
+pub(crate) struct Sink {
+    pub diags: Vec<Diagnostic>,
+    /// Auxiliary predicates, numbered from `base_pred`.
+    pub aux_preds: Vec<Predicate>,
+    pub aux_rules: Vec<(Rule, Span)>,
+    pub base_pred: u32,
+}
+
+impl Sink {
+    /// An empty sink whose auxiliary predicates start at id `base_pred`.
+    pub fn new(base_pred: usize) -> Sink {
+        Sink {
+            diags: Vec::new(),
+            aux_preds: Vec::new(),
+            aux_rules: Vec::new(),
+            base_pred: base_pred as u32,
+        }
+    }
+}
+
+/// Lowering context of one rule body.
+pub(crate) struct RuleCx<'e, 's> {
+    pub env: &'e Env<'e>,
+    pub m: usize,
+    pub sink: &'s mut Sink,
+    pub vars: Vars,
+    pub lits: Vec<Literal>,
+    cache: BTreeMap<(VarId, FieldRef), VarId>,
+    owner: String,
+    aux_count: u32,
+}
+
+pub(crate) fn is_literal(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Lit(_) => true,
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => matches!(operand.kind, ExprKind::Lit(_)),
+        _ => false,
+    }
+}
+
+/// The single name of a one-segment path expression.
+pub(crate) fn plain_name(e: &ast::Expr) -> Option<&ast::Ident> {
+    match &e.kind {
+        ExprKind::Path(p) if p.segments.len() == 1 => p.segments.first(),
+        _ => None,
+    }
+}
+
+pub(crate) fn cmp_op(op: BinaryOp) -> Option<CmpOp> {
+    Some(match op {
+        BinaryOp::Eq => CmpOp::Eq,
+        BinaryOp::Ne => CmpOp::Ne,
+        BinaryOp::Lt => CmpOp::Lt,
+        BinaryOp::Le => CmpOp::Le,
+        BinaryOp::Gt => CmpOp::Gt,
+        BinaryOp::Ge => CmpOp::Ge,
+        _ => return None,
+    })
+}
+
+pub(crate) fn ir_binop(op: BinaryOp) -> ox_ir::BinaryOp {
+    use ox_ir::BinaryOp as B;
+    match op {
+        BinaryOp::Or => B::Or,
+        BinaryOp::And => B::And,
+        BinaryOp::In => B::In,
+        BinaryOp::NotIn => B::NotIn,
+        BinaryOp::Eq => B::Eq,
+        BinaryOp::Ne => B::Ne,
+        BinaryOp::Lt => B::Lt,
+        BinaryOp::Le => B::Le,
+        BinaryOp::Gt => B::Gt,
+        BinaryOp::Ge => B::Ge,
+        BinaryOp::Add => B::Add,
+        BinaryOp::Sub => B::Sub,
+        BinaryOp::Mul => B::Mul,
+        BinaryOp::Div => B::Div,
+        BinaryOp::Rem => B::Rem,
+    }
+}
+
+fn invert(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Eq => BinaryOp::Ne,
+        BinaryOp::Ne => BinaryOp::Eq,
+        BinaryOp::Lt => BinaryOp::Ge,
+        BinaryOp::Le => BinaryOp::Gt,
+        BinaryOp::Gt => BinaryOp::Le,
+        BinaryOp::Ge => BinaryOp::Lt,
+        other => other,
+    }
+}
+
+/// The literal-typing hint for the other operand of `op`.
+pub(crate) fn literal_hint(op: BinaryOp, other: Option<&Type>) -> Option<Type> {
+    match (op, other) {
+        (BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem, Some(Type::Money)) => None,
+        (_, Some(Type::Date | Type::DateTime | Type::Duration)) if !op.is_comparison() => None,
+        (_, t) => t.map(|t| t.without_option().clone()),
+    }
+}
+
+impl<'e, 's> RuleCx<'e, 's> {
+    /// A context for a rule owned by `owner` (used to name auxiliary predicates).
+    pub fn new(env: &'e Env<'e>, m: usize, sink: &'s mut Sink, owner: String) -> RuleCx<'e, 's> {
+        RuleCx {
+            env,
+            m,
+            sink,
+            vars: Vars::new(),
+            lits: Vec::new(),
+            cache: BTreeMap::new(),
+            owner,
+            aux_count: 0,
+        }
+    }
+
+    fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
+        self.sink.diags.push(Diagnostic::error(code, span, msg));
+    }
+
+    /// Lowers a conjunction of atoms; negations are lowered after all
+    /// positive atoms so that they see every binding.
+    pub fn body(&mut self, atoms: &[ast::Atom]) {
+        for a in atoms.iter().filter(|a| !matches!(a.kind, AtomKind::Not(_))) {
+            self.atom(a);
+        }
+        for a in atoms.iter().filter(|a| matches!(a.kind, AtomKind::Not(_))) {
+            self.atom(a);
+        }
+    }
+
+    fn atom(&mut self, a: &ast::Atom) {
+        match &a.kind {
+            AtomKind::Call {
+                strong_negation,
+                pred,
+                args,
+            } => {
+                if *strong_negation {
+                    self.error(
+                        codes::NOT_SUPPORTED,
+                        a.span,
+                        "strong negation (`~P(…)`) is not supported yet",
+                    );
+                    return;
+                }
+                if let Some(at) = self.call(pred, args) {
+                    self.lits.push(Literal::Pos(at));
+                }
+            }
+            AtomKind::TypeTest { var, ty } => {
+                if let Some(at) = self.type_test(var, ty) {
+                    self.lits.push(Literal::Pos(at));
+                }
+            }
+            AtomKind::Compare { lhs, op, rhs } => self.compare(lhs, *op, rhs, a.span),
+            AtomKind::Not(inner) => self.negation(inner),
+            AtomKind::Bind { var, value } => self.bind(var, value),
+            AtomKind::Group(atoms) => self.body(atoms),
+            AtomKind::Expr(e) => self.condition(e),
+        }
+    }
+
+    /// `P(args)`: an atom of a concept, relation or derived predicate.
+    pub fn call(&mut self, pred: &ast::Path, args: &[ast::Expr]) -> Option<Atom> {
+        let sym = match self.env.scope.resolve(self.m, pred) {
+            Ok(s) => s,
+            Err(d) => {
+                self.sink.diags.push(d);
+                return None;
+            }
+        };
+        let Some((pid, types)) = self.env.predicate_of(sym) else {
+            self.error(
+                codes::WRONG_KIND,
+                pred.span,
+                format!(
+                    "`{}` is {}, not a concept, relation or derived predicate",
+                    path_text(pred),
+                    sym.describe()
+                ),
+            );
+            return None;
+        };
+        if args.len() != types.len() {
+            self.error(
+                codes::SIGNATURE_MISMATCH,
+                pred.span,
+                format!(
+                    "`{}` takes {} argument(s), found {}",
+                    path_text(pred),
+                    types.len(),
+                    args.len()
+                ),
+            );
+            return None;
+        }
+        let args = args
+            .iter()
+            .zip(&types)
+            .map(|(a, t)| self.term(a, t.as_ref()))
+            .collect();
+        Some(Atom { pred: pid, args })
+    }
+
+    /// `x: T`: a membership atom; narrows the type of x.
+    fn type_test(&mut self, var: &ast::Ident, ty: &ast::Type) -> Option<Atom> {
+        let mut diags = Vec::new();
+        let resolved = self.env.resolve_type(self.m, ty, &mut diags);
+        self.sink.diags.extend(diags);
+        let c = match resolved? {
+            Type::Concept(c) => c,
+            other => {
+                self.error(
+                    codes::WRONG_KIND,
+                    ty.span,
+                    format!(
+                        "a type test needs a concept, `{}` is not one",
+                        self.env.type_name(&other)
+                    ),
+                );
+                return None;
+            }
+        };
+        let v = match self.vars.lookup(&var.name) {
+            Some(v) => {
+                match self.vars.ty(v).cloned() {
+                    Some(Type::Concept(cur)) if self.env.is_sub(c, cur) => {
+                        self.vars.set_ty(v, Type::Concept(c))
+                    }
+                    None => self.vars.set_ty(v, Type::Concept(c)),
+                    _ => {}
+                }
+                v
+            }
+            None => self.vars.declare(&var.name, Some(Type::Concept(c))),
+        };
+        Some(Atom {
+            pred: self.env.concepts[c.index()].pred,
+            args: vec![Term::Var(v)],
+        })
+    }
+
+    /// Records that variable `v` is used where `expected` is required.
+    fn unify(&mut self, v: VarId, expected: Option<&Type>, span: Span) {
+        let Some(t) = expected else { return };
+        match self.vars.ty(v).cloned() {
+            None => self.vars.set_ty(v, t.clone()),
+            Some(cur) => {
+                if !self.env.comparable(&cur, t) {
+                    let d = self.env.mismatch(span, t, &cur);
+                    self.sink.diags.push(d);
+                }
+            }
+        }
+    }
+
+    /// A constant named by a path: an enum variant (qualified, imported, or
+    /// unqualified when the expected type is that enum).
+    fn constant(&mut self, path: &ast::Path, expected: Option<&Type>) -> Option<(Value, Type)> {
+        if path.segments.len() == 1 {
+            if let Some(Type::Enum(e)) = expected.map(Type::without_option) {
+                let name = &path.segments[0].name;
+                if let Some(i) = self
+                    .env
+                    .enums
+                    .get(e.index())
+                    .and_then(|d| d.variants.iter().position(|v| v.name == *name))
+                {
+                    return Some((Value::Enum(*e, i as u32, Vec::new()), Type::Enum(*e)));
+                }
+            }
+        }
+        match self.env.scope.resolve(self.m, path) {
+            Ok(Symbol::Variant(e, i)) => Some((Value::Enum(e, i, Vec::new()), Type::Enum(e))),
+            _ => None,
+        }
+    }
+
+    /// An argument position: a variable, a constant, or a computed value bound to a fresh variable.
+    pub fn term(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Term {
+        if let Some(id) = plain_name(e) {
+            if let Some(v) = self.vars.lookup(&id.name) {
+                self.unify(v, expected, e.span);
+                return Term::Var(v);
+            }
+            if let ExprKind::Path(p) = &e.kind {
+                if let Some((c, _)) = self.constant(p, expected) {
+                    return Term::Const(c);
+                }
+            }
+            return Term::Var(self.vars.declare(&id.name, expected.cloned()));
+        }
+        let (x, ty) = self.value(e, expected);
+        if let (Some(exp), Some(found)) = (expected, ty.as_ref()) {
+            if !self.env.comparable(found, exp) {
+                let d = self.env.mismatch(e.span, exp, found);
+                self.sink.diags.push(d);
+            }
+        }
+        match x {
+            Expr::Var(v) => Term::Var(v),
+            Expr::Const(c) => Term::Const(c),
+            other => {
+                let text = self.env.text(e.span);
+                let v = self.vars.fresh(&text, ty.or_else(|| expected.cloned()));
+                self.lits.push(Literal::Bind {
+                    var: v,
+                    expr: other,
+                });
+                Term::Var(v)
+            }
+        }
+    }
+
+    /// Lowers two operands, typing a literal operand by the other one.
+    fn operands(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+    ) -> ((Expr, Option<Type>), (Expr, Option<Type>)) {
+        if is_literal(lhs) && !is_literal(rhs) {
+            let r = self.value(rhs, None);
+            let hint = literal_hint(op, r.1.as_ref());
+            let l = self.value(lhs, hint.as_ref());
+            (l, r)
+        } else {
+            let l = self.value(lhs, None);
+            let hint = literal_hint(op, l.1.as_ref());
+            let r = self.value(rhs, hint.as_ref());
+            (l, r)
+        }
+    }
+
+    /// A value expression of a rule body (no atoms of its own except field steps).
+    pub fn value(&mut self, e: &ast::Expr, expected: Option<&Type>) -> (Expr, Option<Type>) {
+        match &e.kind {
+            ExprKind::Lit(l) => self.lit(&l.kind, expected, false, e.span),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
+                if let ExprKind::Lit(l) = &operand.kind {
+                    return self.lit(&l.kind, expected, true, e.span);
+                }
+                let (x, t) = self.value(operand, expected);
+                if let Some(t) = &t {
+                    if !t.is_numeric() && *t != Type::Duration {
+                        self.error(
+                            codes::TYPE_MISMATCH,
+                            e.span,
+                            format!("cannot negate a value of type `{}`", self.env.type_name(t)),
+                        );
+                    }
+                }
+                (
+                    Expr::Unary {
+                        op: ox_ir::UnaryOp::Neg,
+                        expr: Box::new(x),
+                    },
+                    t,
+                )
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
+                let (x, t) = self.value(operand, Some(&Type::Bool));
+                self.expect(operand.span, &Type::Bool, t.as_ref());
+                (
+                    Expr::Unary {
+                        op: ox_ir::UnaryOp::Not,
+                        expr: Box::new(x),
+                    },
+                    Some(Type::Bool),
+                )
+            }
+            ExprKind::Path(p) => {
+                if p.segments.len() == 1 {
+                    if let Some(v) = self.vars.lookup(&p.segments[0].name) {
+                        self.unify(v, expected, e.span);
+                        return (Expr::Var(v), self.vars.ty(v).cloned());
+                    }
+                }
+                if let Some((c, t)) = self.constant(p, expected) {
+                    return (Expr::Const(c), Some(t));
+                }
+                if p.segments.len() == 1 {
+                    let v = self.vars.declare(&p.segments[0].name, expected.cloned());
+                    return (Expr::Var(v), expected.cloned());
+                }
+                match self.env.scope.resolve(self.m, p) {
+                    Ok(sym) => self.error(
+                        codes::WRONG_KIND,
+                        p.span,
+                        format!("`{}` is {}, not a value", path_text(p), sym.describe()),
+                    ),
+                    Err(d) => self.sink.diags.push(d),
+                }
+                (Expr::Const(Value::Null), None)
+            }
+            ExprKind::Field { base, name } => self.field(base, name, e.span),
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+            } if args.is_empty() => {
+                let (x, t) = self.value(receiver, None);
+                match builtin_method(&method.name, t.as_ref()) {
+                    Some((b, rt)) => (
+                        Expr::Builtin {
+                            builtin: b,
+                            args: vec![x],
+                        },
+                        Some(rt),
+                    ),
+                    None => {
+                        self.error(
+                            codes::NOT_SUPPORTED,
+                            method.span,
+                            format!("method `{}` is not supported here", method.name),
+                        );
+                        (Expr::Const(Value::Null), None)
+                    }
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let ((l, lt), (r, rt)) = self.operands(*op, lhs, rhs);
+                let ty = self.binary_type(*op, lt.as_ref(), rt.as_ref(), e.span);
+                (
+                    Expr::Binary {
+                        op: ir_binop(*op),
+                        left: Box::new(l),
+                        right: Box::new(r),
+                    },
+                    ty,
+                )
+            }
+            ExprKind::Call { func, args }
+                if args.is_empty()
+                    && func.segments.len() == 1
+                    && matches!(func.segments[0].name.as_str(), "today" | "now") =>
+            {
+                if func.segments[0].name == "today" {
+                    (
+                        Expr::Builtin {
+                            builtin: Builtin::Today,
+                            args: Vec::new(),
+                        },
+                        Some(Type::Date),
+                    )
+                } else {
+                    (
+                        Expr::Builtin {
+                            builtin: Builtin::Now,
+                            args: Vec::new(),
+                        },
+                        Some(Type::DateTime),
+                    )
+                }
+            }
+            ExprKind::Aggregate(_) => {
+                self.error(
+                    codes::NOT_SUPPORTED,
+                    e.span,
+                    "aggregates are not supported yet",
+                );
+                (Expr::Const(Value::Null), None)
+            }
+            ExprKind::Call { func, .. } => {
+                self.error(
+                    codes::NOT_SUPPORTED,
+                    e.span,
+                    format!(
+                        "calling `{}` inside a rule body is not supported yet",
+                        path_text(func)
+                    ),
+                );
+                (Expr::Const(Value::Null), None)
+            }
+            _ => {
+                self.error(
+                    codes::NOT_SUPPORTED,
+                    e.span,
+                    "this expression is not supported in rule bodies yet",
+                );
+                (Expr::Const(Value::Null), None)
+            }
+        }
+    }
+
+    fn expect(&mut self, span: Span, expected: &Type, found: Option<&Type>) {
+        if let Some(f) = found {
+            if !self.env.assignable(f, expected) {
+                let d = self.env.mismatch(span, expected, f);
+                self.sink.diags.push(d);
+            }
+        }
+    }
+
+    fn lit(
+        &mut self,
+        lit: &ast::LitKind,
+        expected: Option<&Type>,
+        negative: bool,
+        span: Span,
+    ) -> (Expr, Option<Type>) {
+        match types::literal(lit, expected, negative) {
+            Ok((v, t)) => (Expr::Const(v), Some(t)),
+            Err(msg) => {
+                let code = if matches!(lit, ast::LitKind::Int(_)) {
+                    codes::INTEGER_OVERFLOW
+                } else {
+                    codes::INVALID_LITERAL
+                };
+                self.error(code, span, msg);
+                (Expr::Const(Value::Null), None)
+            }
+        }
+    }
+
+    /// The type of `l op r`, reporting operands that do not fit.
+    fn binary_type(
+        &mut self,
+        op: BinaryOp,
+        l: Option<&Type>,
+        r: Option<&Type>,
+        span: Span,
+    ) -> Option<Type> {
+        binary_type(self.env, &mut self.sink.diags, op, l, r, span)
+    }
+
+    /// `base.name`: a field step on an individual, a duration, a date part.
+    fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> (Expr, Option<Type>) {
+        if let ExprKind::Lit(ast::Lit {
+            kind: ast::LitKind::Int(n),
+            ..
+        }) = &base.kind
+        {
+            if DURATION_UNITS.contains(&name.name.as_str()) {
+                return match i64::try_from(*n)
+                    .ok()
+                    .and_then(|n| Duration::from_unit(n, &name.name).ok())
+                {
+                    Some(d) => (Expr::Const(Value::Duration(d)), Some(Type::Duration)),
+                    None => {
+                        self.error(
+                            codes::INTEGER_OVERFLOW,
+                            span,
+                            "duration literal out of range",
+                        );
+                        (Expr::Const(Value::Null), None)
+                    }
+                };
+            }
+        }
+        let (b, bt) = self.value(base, None);
+        match bt.as_ref().map(Type::without_option) {
+            Some(Type::Concept(c)) => {
+                let c = *c;
+                let bv = match b {
+                    Expr::Var(v) => v,
+                    other => {
+                        let v = self.vars.fresh(&self.env.text(base.span), bt.clone());
+                        self.lits.push(Literal::Bind {
+                            var: v,
+                            expr: other,
+                        });
+                        v
+                    }
+                };
+                match self.field_step(bv, c, name) {
+                    Some((v, t)) => (Expr::Var(v), Some(t)),
+                    None => (Expr::Const(Value::Null), None),
+                }
+            }
+            Some(t) if t.is_integer() && DURATION_UNITS.contains(&name.name.as_str()) => (
+                Expr::Builtin {
+                    builtin: Builtin::DurationOf(name.name.clone()),
+                    args: vec![b],
+                },
+                Some(Type::Duration),
+            ),
+            Some(t @ (Type::Date | Type::DateTime)) if date_part(t, &name.name) => (
+                Expr::Builtin {
+                    builtin: Builtin::DatePart(name.name.clone()),
+                    args: vec![b],
+                },
+                Some(Type::Int),
+            ),
+            Some(t) => {
+                let t = t.clone();
+                self.error(
+                    codes::UNKNOWN_FIELD,
+                    name.span,
+                    format!(
+                        "type `{}` has no field `{}`",
+                        self.env.type_name(&t),
+                        name.name
+                    ),
+                );
+                (Expr::Const(Value::Null), None)
+            }
+            None => (Expr::Const(Value::Null), None),
+        }
+    }
+
+    /// Adds (or reuses) the field atom `C.f(base, v)` and returns v.
+    fn field_step(
+        &mut self,
+        base: VarId,
+        c: ConceptId,
+        name: &ast::Ident,
+    ) -> Option<(VarId, Type)> {
+        let Some((fref, f)) = self.env.find_field(c, &name.name) else {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_FIELD,
+                name.span,
+                format!(
+                    "concept `{}` has no field `{}`",
+                    self.env.concepts[c.index()].name,
+                    name.name
+                ),
+            );
+            let names: Vec<String> = self
+                .env
+                .all_fields(c)
+                .iter()
+                .map(|(_, f)| f.name.clone())
+                .collect();
+            if let Some(s) = closest(&name.name, names.iter().map(String::as_str)) {
+                d = d.with_help(format!("a similar field exists: `{s}`"));
+            }
+            self.sink.diags.push(d);
+            return None;
+        };
+        let vt = field_value_type(&f.ty);
+        if let Some(v) = self.cache.get(&(base, fref)) {
+            return Some((*v, vt));
+        }
+        let display = format!("{}.{}", self.vars.name(base), name.name);
+        let v = self.vars.fresh(&display, Some(vt.clone()));
+        self.lits.push(Literal::Pos(Atom {
+            pred: f.pred,
+            args: vec![Term::Var(base), Term::Var(v)],
+        }));
+        self.cache.insert((base, fref), v);
+        Some((v, vt))
+    }
+
+    /// `lhs op rhs`; `x == e` with a plain variable on one side is a binding.
+    pub fn compare(&mut self, lhs: &ast::Expr, op: BinaryOp, rhs: &ast::Expr, span: Span) {
+        let Some(cmp) = cmp_op(op) else {
+            self.condition(&ast::Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs.clone()),
+                    rhs: Box::new(rhs.clone()),
+                },
+                span,
+            });
+            return;
+        };
+        if op == BinaryOp::Eq {
+            if let Some(id) = self.binding_var(lhs) {
+                self.bind(id, rhs);
+                return;
+            }
+            if let Some(id) = self.binding_var(rhs) {
+                self.bind(id, lhs);
+                return;
+            }
+        }
+        let ((l, lt), (r, rt)) = self.operands(op, lhs, rhs);
+        if let (Some(a), Some(b)) = (&lt, &rt) {
+            if !self.env.comparable(a, b) {
+                self.error(
+                    codes::TYPE_MISMATCH,
+                    span,
+                    format!(
+                        "cannot compare `{}` with `{}`",
+                        self.env.type_name(a),
+                        self.env.type_name(b)
+                    ),
+                );
+            }
+        }
+        self.lits.push(Literal::Compare {
+            op: cmp,
+            left: l,
+            right: r,
+        });
+    }
+
+    /// The name of a plain variable operand (not an enum constant).
+    fn binding_var<'x>(&mut self, e: &'x ast::Expr) -> Option<&'x ast::Ident> {
+        let id = plain_name(e)?;
+        if self.vars.lookup(&id.name).is_some() {
+            return Some(id);
+        }
+        match &e.kind {
+            ExprKind::Path(p) if self.constant(p, None).is_some() => None,
+            _ => Some(id),
+        }
+    }
+
+    /// `v = expr`.
+    pub fn bind(&mut self, var: &ast::Ident, value: &ast::Expr) {
+        let v = match self.vars.lookup(&var.name) {
+            Some(v) => v,
+            None => self.vars.declare(&var.name, None),
+        };
+        let expected = self.vars.ty(v).cloned();
+        let (x, t) = self.value(value, expected.as_ref());
+        self.unify(v, t.as_ref(), value.span);
+        self.lits.push(Literal::Bind { var: v, expr: x });
+    }
+
+    /// `not atom`.
+    fn negation(&mut self, inner: &ast::Atom) {
+        match &inner.kind {
+            AtomKind::Call {
+                strong_negation: false,
+                pred,
+                args,
+            } => {
+                if let Some(at) = self.call(pred, args) {
+                    self.lits.push(Literal::Neg(at));
+                }
+            }
+            AtomKind::TypeTest { var, ty } => {
+                if let Some(at) = self.type_test(var, ty) {
+                    self.lits.push(Literal::Neg(at));
+                }
+            }
+            AtomKind::Compare { lhs, op, rhs } if cmp_op(*op).is_some() => {
+                self.compare(lhs, invert(*op), rhs, inner.span)
+            }
+            _ => self.aux_negation(inner.span, |cx| cx.atom(inner)),
+        }
+    }
+
+    /// Lowers `build` into an auxiliary predicate over the outer variables it
+    /// uses and adds the negation of that predicate.
+    fn aux_negation(&mut self, span: Span, build: impl FnOnce(&mut RuleCx<'_, '_>)) {
+        let outer = self.vars.count();
+        let path = format!("{}$not{}", self.owner, self.aux_count);
+        self.aux_count += 1;
+        let (inner, vars) = {
+            let mut child = RuleCx {
+                env: self.env,
+                m: self.m,
+                sink: &mut *self.sink,
+                vars: self.vars.clone(),
+                lits: Vec::new(),
+                cache: self.cache.clone(),
+                owner: path.clone(),
+                aux_count: 0,
+            };
+            build(&mut child);
+            (child.lits, child.vars)
+        };
+        let mut used = BTreeSet::new();
+        for lit in &inner {
+            literal_vars(lit, &mut used);
+        }
+        let head: Vec<VarId> = used.into_iter().filter(|v| v.0 < outer).collect();
+        let pred = PredId(self.sink.base_pred + self.sink.aux_preds.len() as u32);
+        let name = path.rsplit("::").next().unwrap_or(&path).to_string();
+        self.sink.aux_preds.push(Predicate {
+            name: name.clone(),
+            path: path.clone(),
+            kind: PredKind::Derived,
+            params: head
+                .iter()
+                .map(|v| Param {
+                    name: vars.name(*v).to_string(),
+                    ty: vars.ty(*v).cloned().unwrap_or(Type::Unit),
+                })
+                .collect(),
+            visibility: Visibility::Private,
+            doc: None,
+        });
+        let args: Vec<Term> = head.iter().map(|v| Term::Var(*v)).collect();
+        let mut body = self.lits.clone();
+        body.extend(inner);
+        self.sink.aux_rules.push((
+            Rule {
+                head: Atom {
+                    pred,
+                    args: args.clone(),
+                },
+                body,
+                var_count: vars.count(),
+                var_names: vars.names.clone(),
+                origin: RuleOrigin::Derive { name, clause: 0 },
+            },
+            span,
+        ));
+        self.lits.push(Literal::Neg(Atom { pred, args }));
+    }
+
+    /// A boolean expression used as a condition (atoms of `iff`, `AtomKind::Expr`).
+    pub fn condition(&mut self, e: &ast::Expr) {
+        match &e.kind {
+            ExprKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => {
+                self.condition(lhs);
+                self.condition(rhs);
+            }
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                self.compare(lhs, *op, rhs, e.span)
+            }
+            ExprKind::Binary {
+                op: BinaryOp::Or, ..
+            } => {
+                self.error(codes::NOT_SUPPORTED, e.span, "disjunction (`||`) in rule bodies is not supported yet; write one clause per alternative");
+            }
+            ExprKind::Binary {
+                op: BinaryOp::In,
+                lhs,
+                rhs,
+            } => self.membership(lhs, rhs, e.span),
+            ExprKind::Binary {
+                op: BinaryOp::NotIn,
+                lhs,
+                rhs,
+            } => self.aux_negation(e.span, |cx| cx.membership(lhs, rhs, e.span)),
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => match &operand.kind {
+                ExprKind::Call { func, args } if self.is_predicate(func) => {
+                    if let Some(at) = self.call(func, args) {
+                        self.lits.push(Literal::Neg(at));
+                    }
+                }
+                _ => self.aux_negation(e.span, |cx| cx.condition(operand)),
+            },
+            ExprKind::Call { func, args } if self.is_predicate(func) => {
+                if let Some(at) = self.call(func, args) {
+                    self.lits.push(Literal::Pos(at));
+                }
+            }
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+            } if args.len() == 1 => {
+                // Navigation `x.f(y)`: binds y to each value of field f.
+                let (b, bt) = self.value(receiver, None);
+                let Some(Type::Concept(c)) = bt.as_ref().map(Type::without_option).cloned() else {
+                    self.error(
+                        codes::NOT_SUPPORTED,
+                        method.span,
+                        "navigation `x.f(y)` needs an individual on the left",
+                    );
+                    return;
+                };
+                let bv = match b {
+                    Expr::Var(v) => v,
+                    other => {
+                        let v = self.vars.fresh(&self.env.text(receiver.span), bt.clone());
+                        self.lits.push(Literal::Bind {
+                            var: v,
+                            expr: other,
+                        });
+                        v
+                    }
+                };
+                let Some((_, f)) = self.env.find_field(c, &method.name) else {
+                    self.error(
+                        codes::UNKNOWN_FIELD,
+                        method.span,
+                        format!(
+                            "concept `{}` has no field `{}`",
+                            self.env.concepts[c.index()].name,
+                            method.name
+                        ),
+                    );
+                    return;
+                };
+                let pred = f.pred;
+                let vt = field_value_type(&f.ty);
+                let t = self.term(&args[0], Some(&vt));
+                self.lits.push(Literal::Pos(Atom {
+                    pred,
+                    args: vec![Term::Var(bv), t],
+                }));
+            }
+            _ => {
+                let (x, t) = self.value(e, Some(&Type::Bool));
+                self.expect(e.span, &Type::Bool, t.as_ref());
+                self.lits.push(Literal::Compare {
+                    op: CmpOp::Eq,
+                    left: x,
+                    right: Expr::Const(Value::Bool(true)),
+                });
+            }
+        }
+    }
+
+    /// `x in base.f` over a multi-valued field: the field atom `(base, x)`.
+    fn membership(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) {
+        if let ExprKind::Field { base, name } = &rhs.kind {
+            let (b, bt) = self.value(base, None);
+            if let (Expr::Var(bv), Some(Type::Concept(c))) =
+                (b, bt.as_ref().map(Type::without_option))
+            {
+                if let Some((_, f)) = self.env.find_field(*c, &name.name) {
+                    let pred = f.pred;
+                    let vt = field_value_type(&f.ty);
+                    let t = self.term(lhs, Some(&vt));
+                    self.lits.push(Literal::Pos(Atom {
+                        pred,
+                        args: vec![Term::Var(bv), t],
+                    }));
+                    return;
+                }
+            }
+        }
+        self.error(
+            codes::NOT_SUPPORTED,
+            span,
+            "`in` in rule bodies is only supported over a field of an individual (`x in y.tags`)",
+        );
+    }
+
+    fn is_predicate(&self, path: &ast::Path) -> bool {
+        self.env
+            .scope
+            .resolve(self.m, path)
+            .ok()
+            .and_then(|s| self.env.predicate_of(s))
+            .is_some()
+    }
+}
+
+/// The builtin behind a zero-argument method, with its result type.
+pub(crate) fn builtin_method(name: &str, receiver: Option<&Type>) -> Option<(Builtin, Type)> {
+    match (name, receiver) {
+        ("len", Some(Type::List(..) | Type::Set(_) | Type::Map(..) | Type::String) | None) => {
+            Some((Builtin::Len, Type::Nat))
+        }
+        ("is_some", Some(Type::Option(_)) | None) => Some((Builtin::IsSome, Type::Bool)),
+        ("is_none", Some(Type::Option(_)) | None) => Some((Builtin::IsNone, Type::Bool)),
+        _ => None,
+    }
+}
+
+/// Whether `name` is a date part accessor of a date or date-time.
+pub(crate) fn date_part(t: &Type, name: &str) -> bool {
+    match t {
+        Type::Date => matches!(name, "year" | "month" | "day"),
+        Type::DateTime => matches!(
+            name,
+            "year" | "month" | "day" | "hour" | "minute" | "second"
+        ),
+        _ => false,
+    }
+}
+
+/// The type of a binary expression, reporting operands that do not fit.
+pub(crate) fn binary_type(
+    env: &Env<'_>,
+    diags: &mut Vec<Diagnostic>,
+    op: BinaryOp,
+    l: Option<&Type>,
+    r: Option<&Type>,
+    span: Span,
+) -> Option<Type> {
+    match op {
+        BinaryOp::And | BinaryOp::Or => {
+            for t in [l, r].into_iter().flatten() {
+                if !env.assignable(t, &Type::Bool) {
+                    diags.push(env.mismatch(span, &Type::Bool, t));
+                }
+            }
+            Some(Type::Bool)
+        }
+        BinaryOp::In | BinaryOp::NotIn => {
+            if let (Some(a), Some(b)) = (l, r) {
+                match b.without_option().element() {
+                    Some(elem) if env.comparable(a, elem) => {}
+                    _ => diags.push(Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        span,
+                        format!(
+                            "expected a collection of `{}`, found `{}`",
+                            env.type_name(a),
+                            env.type_name(b)
+                        ),
+                    )),
+                }
+            }
+            Some(Type::Bool)
+        }
+        op if op.is_comparison() => {
+            if let (Some(a), Some(b)) = (l, r) {
+                if !env.comparable(a, b) {
+                    diags.push(Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        span,
+                        format!(
+                            "cannot compare `{}` with `{}`",
+                            env.type_name(a),
+                            env.type_name(b)
+                        ),
+                    ));
+                }
+            }
+            Some(Type::Bool)
+        }
+        _ => {
+            let (a, b) = (l?, r?);
+            match types::arithmetic(ir_binop(op), a, b) {
+                Some(t) => Some(t),
+                None => {
+                    diags.push(Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        span,
+                        format!(
+                            "cannot apply `{}` to `{}` and `{}`",
+                            op.as_str(),
+                            env.type_name(a),
+                            env.type_name(b)
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// The variables a literal mentions.
+pub(crate) fn literal_vars(lit: &Literal, out: &mut BTreeSet<VarId>) {
+    let mut vs = Vec::new();
+    match lit {
+        Literal::Pos(a) | Literal::Neg(a) => {
+            for t in &a.args {
+                if let Term::Var(v) = t {
+                    vs.push(*v);
+                }
+            }
+        }
+        Literal::Compare { left, right, .. } => {
+            ox_ir::analysis::expr_vars(left, &mut vs);
+            ox_ir::analysis::expr_vars(right, &mut vs);
+        }
+        Literal::Bind { var, expr } => {
+            vs.push(*var);
+            ox_ir::analysis::expr_vars(expr, &mut vs);
+        }
+    }
+    out.extend(vs);
+}

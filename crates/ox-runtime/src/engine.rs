@@ -187,10 +187,7 @@ impl Engine {
             .map(|(_, q)| q)
             .filter(|q| q.visibility == ox_ir::Visibility::Public)
             .ok_or_else(|| RuntimeError::unknown_callable("query", name))?;
-        let state = match q.as_of.or(ctx.as_of_tx) {
-            Some(tx) => self.state_at(ctx, &clock, AsOf::Tx(tx))?,
-            None => self.current(ctx, &clock)?.0,
-        };
+        let state = self.read_state(ctx, &clock, q.as_of.or(ctx.as_of_tx))?;
         let seeds = self.query_args(&q.name, &q.params, args, &state)?;
         let exec = QueryExec {
             engine: self,
@@ -310,10 +307,7 @@ impl Engine {
             .map(|(_, f)| f)
             .filter(|f| f.visibility == ox_ir::Visibility::Public)
             .ok_or_else(|| RuntimeError::unknown_callable("fn", name))?;
-        let state = match ctx.as_of_tx {
-            Some(tx) => self.state_at(ctx, &clock, AsOf::Tx(tx))?,
-            None => self.current(ctx, &clock)?.0,
-        };
+        let state = self.read_state(ctx, &clock, ctx.as_of_tx)?;
         let values = self.fn_args(&f.name, &f.params, args, &state)?;
         let view = StateView {
             catalog: &self.catalog,
@@ -356,6 +350,19 @@ impl Engine {
                     ))
                     .with_details(json!({ "standpoint": name }))
                 }),
+        }
+    }
+
+    /// The state right after transaction `as_of`, or the current (cached) one.
+    fn read_state(
+        &self,
+        ctx: &RequestContext,
+        clock: &Clock,
+        as_of: Option<u64>,
+    ) -> Result<Arc<State>, RuntimeError> {
+        match as_of {
+            Some(tx) => self.state_at(ctx, clock, AsOf::Tx(tx)),
+            None => Ok(self.current(ctx, clock)?.0),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::eval::{iterate, Evaluator, Locals};
 use crate::events::{is_multi_valued, Fact};
 use crate::query::QueryExec;
 use crate::state::{Base, State};
-use crate::typing::{conform, render_card};
+use crate::typing::{check_count, conform};
 use crate::view::{PendingView, StateView};
 
 /// How deep mutations may call each other.
@@ -353,17 +353,7 @@ impl<'a> Interp<'a> {
     ) -> Result<String, RuntimeError> {
         let catalog = &self.engine.catalog;
         let module = &catalog.module;
-        let c = module
-            .concepts
-            .get(concept.index())
-            .ok_or_else(|| RuntimeError::internal(format!("no concept #{}", concept.0)))?;
-        if c.refinement == Refinement::Iff {
-            return Err(RuntimeError::check_violated(format!(
-                "cannot assert membership in the defined class `{}` (its members are derived by `iff`)",
-                c.name
-            ))
-            .with_details(json!({ "concept": c.path })));
-        }
+        let c = assertable(module, concept)?;
         let all = catalog.all_fields(concept).to_vec();
         let mut values: Vec<(FieldRef, Value)> = Vec::with_capacity(inits.len());
         for (index, expr) in inits {
@@ -509,19 +499,7 @@ impl<'a> Interp<'a> {
     }
 
     fn insert_iof(&mut self, id: String, concept: ConceptId) -> Result<(), RuntimeError> {
-        let catalog = &self.engine.catalog;
-        let c = catalog
-            .module
-            .concepts
-            .get(concept.index())
-            .ok_or_else(|| RuntimeError::internal(format!("no concept #{}", concept.0)))?;
-        if c.refinement == Refinement::Iff {
-            return Err(RuntimeError::check_violated(format!(
-                "cannot assert membership in the defined class `{}` (its members are derived by `iff`)",
-                c.name
-            ))
-            .with_details(json!({ "concept": c.path, "individual": id })));
-        }
+        assertable(self.engine.module(), concept)?;
         let inserted = self.txn.pending.individuals.get(&id).copied();
         let already = inserted.is_some_and(|i| i == concept)
             || self.txn.pending.iofs.contains(&(id.clone(), concept));
@@ -601,13 +579,7 @@ impl<'a> Interp<'a> {
                 }
             }
             if let Type::List(_, card) = &whole {
-                let n = set.len() as u64;
-                if !card.admits(n) {
-                    return Err(violated(format!(
-                        "{n} elements, but {} are required",
-                        render_card(card.min, card.max)
-                    )));
-                }
+                check_count(set.len(), card).map_err(violated)?;
             }
             set.into_iter().collect()
         } else {
@@ -714,6 +686,22 @@ impl<'a> Interp<'a> {
         }
         self.txn.touched.remove(id);
     }
+}
+
+/// The concept, if membership in it may be asserted (it is not an `iff` class).
+fn assertable(module: &ox_ir::Module, concept: ConceptId) -> Result<&ox_ir::Concept, RuntimeError> {
+    let c = module
+        .concepts
+        .get(concept.index())
+        .ok_or_else(|| RuntimeError::internal(format!("no concept #{}", concept.0)))?;
+    if c.refinement == Refinement::Iff {
+        return Err(RuntimeError::check_violated(format!(
+            "cannot assert membership in the defined class `{}` (its members are derived by `iff`)",
+            c.name
+        ))
+        .with_details(json!({ "concept": c.path })));
+    }
+    Ok(c)
 }
 
 /// Whether a field must be given at insert: not optional and not a collection.

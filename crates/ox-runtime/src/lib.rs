@@ -17,7 +17,8 @@
 //!   state at the start of the transaction plus its own pending writes.
 //!   Derived predicates, checks and memberships of `iff` classes read the
 //!   fixpoint at the *start* of the transaction; the new fixpoint is only
-//!   computed for validation at the end. Tests commit before each `assert`,
+//!   computed for validation at the end. Queries called from a mutation read
+//!   the start state too. Tests commit before each `assert`,
 //!   so asserts always read the current fixpoint.
 //! - **Validation** at the end of a transaction, over the new fixpoint:
 //!   relation cardinalities of every individual the transaction touched (and

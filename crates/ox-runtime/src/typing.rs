@@ -2,7 +2,7 @@
 //! usual widenings (`Int` ↔ `Nat` when in range, integers to decimals, numbers
 //! to currency-less money).
 
-use ox_ir::{Money, Type, Value};
+use ox_ir::{Cardinality, Money, Type, Value};
 use rust_decimal::Decimal;
 
 use crate::catalog::Catalog;
@@ -97,20 +97,7 @@ pub(crate) fn conform(
             Ok(Value::Enum(id, variant, payload))
         }
         (Type::List(inner, card), Value::List(items)) => {
-            let items = conform_all(catalog, view, items, inner)?;
-            let set = Value::set(items);
-            let n = match &set {
-                Value::List(items) => items.len() as u64,
-                _ => 0,
-            };
-            if card.admits(n) {
-                Ok(set)
-            } else {
-                Err(format!(
-                    "{n} elements, but {} are required",
-                    render_card(card.min, card.max)
-                ))
-            }
+            bounded_set(conform_all(catalog, view, items, inner)?, card)
         }
         (Type::Set(inner), Value::List(items)) => {
             Ok(Value::set(conform_all(catalog, view, items, inner)?))
@@ -144,6 +131,26 @@ fn conform_all(
         .into_iter()
         .map(|v| conform(catalog, view, v, ty))
         .collect()
+}
+
+/// `Ok` when `n` elements satisfy `card`, else what is wrong.
+pub(crate) fn check_count(n: usize, card: &Cardinality) -> Result<(), String> {
+    if card.admits(n as u64) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{n} element(s), but {} are required",
+            render_card(card.min, card.max)
+        ))
+    }
+}
+
+/// The set of `items` (sorted, deduplicated), if its size satisfies `card`.
+pub(crate) fn bounded_set(mut items: Vec<Value>, card: &Cardinality) -> Result<Value, String> {
+    items.sort();
+    items.dedup();
+    check_count(items.len(), card)?;
+    Ok(Value::List(items))
 }
 
 /// `[min..max]` as in source.

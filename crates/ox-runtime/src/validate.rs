@@ -13,7 +13,7 @@ use crate::eval::{Evaluator, Locals};
 use crate::interpret::Txn;
 use crate::query::QueryExec;
 use crate::state::{self, State};
-use crate::typing::render_card;
+use crate::typing::{check_count, render_card};
 use crate::view::{StateView, View};
 
 /// Evaluates the transaction's new state and validates it; the state is
@@ -113,16 +113,15 @@ fn field_cardinalities(engine: &Engine, new: &State, live: &[&String]) -> Result
         for field in catalog.all_fields(*concept) {
             let decl = catalog.module.field(*field);
             if let Type::List(_, card) = decl.ty.without_option() {
-                let n = new.base.field_values(id, *field).len() as u64;
-                if !card.admits(n) {
-                    return Err(RuntimeError::check_violated(format!(
-                        "`{}.{}` of `{id}` has {n} element(s), but {} are required",
+                let n = new.base.field_values(id, *field).len();
+                check_count(n, card).map_err(|e| {
+                    RuntimeError::check_violated(format!(
+                        "`{}.{}` of `{id}`: {e}",
                         catalog.concept_name(field.concept),
                         decl.name,
-                        render_card(card.min, card.max)
                     ))
-                    .with_details(json!({ "individual": id, "field": decl.name })));
-                }
+                    .with_details(json!({ "individual": id, "field": decl.name }))
+                })?;
             }
         }
     }

@@ -446,20 +446,8 @@ pub(crate) fn decode(
         }
         Type::Enum(e) => decode_enum(module, *e, json, resolve),
         Type::List(inner, card) => {
-            let items = decode_items(module, json, inner, resolve)?;
-            let set = Value::set(items);
-            let n = match &set {
-                Value::List(items) => items.len() as u64,
-                _ => 0,
-            };
-            if card.admits(n) {
-                Ok(set)
-            } else {
-                Err(shape(format!(
-                    "{n} elements, but {} are required",
-                    crate::typing::render_card(card.min, card.max)
-                )))
-            }
+            crate::typing::bounded_set(decode_items(module, json, inner, resolve)?, card)
+                .map_err(shape)
         }
         Type::Set(inner) => decode_items(module, json, inner, resolve).map(Value::set),
         Type::Map(k, v) => {

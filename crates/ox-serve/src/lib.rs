@@ -113,8 +113,8 @@ pub async fn serve(
     engine: Engine,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    init_logging(config.log_format);
     check_bind_host(&config.host, config.allow_non_loopback)?;
+    init_logging(config.log_format);
     let host = config.host.trim_start_matches('[').trim_end_matches(']');
     let address = if host.contains(':') {
         format!("[{host}]:{}", config.port)
@@ -127,13 +127,27 @@ pub async fn serve(
             address: address.clone(),
             source,
         })?;
+    serve_on(listener, config, engine, shutdown).await
+}
+
+/// Serves on an already bound `listener` (e.g. port 0 in tests); its address
+/// must be loopback unless `config.allow_non_loopback`. Otherwise as [`serve`],
+/// without installing a log subscriber.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: ServeConfig,
+    engine: Engine,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let local: SocketAddr = listener.local_addr()?;
-    if config.allow_non_loopback && !is_loopback_host(&config.host) {
+    let ip = local.ip().to_string();
+    check_bind_host(&ip, config.allow_non_loopback)?;
+    if !is_loopback_host(&ip) {
         tracing::warn!(
-            host = %config.host,
-            "serving on a non-loopback address: this server has no authentication and must only be \
-             reachable through an authenticating gateway that overwrites X-Tenant-Id, X-Principal-Id \
-             and X-Standpoint"
+            address = %local,
+            "serving on a non-loopback address (--allow-non-loopback): this server has no \
+             authentication and must only be reachable through an authenticating gateway that \
+             overwrites X-Tenant-Id, X-Principal-Id and X-Standpoint"
         );
     }
     tracing::info!(
@@ -147,7 +161,7 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await?;
-    tracing::info!("ox runtime serve stopped");
+    tracing::info!(address = %local, "ox runtime serve stopped");
     Ok(())
 }
 
@@ -202,5 +216,68 @@ mod tests {
         assert_eq!(body["requestId"], "r-1");
         assert_eq!(body["moduleHash"], "mh");
         assert!(!body.to_string().contains("secret"), "{body}");
+    }
+
+    fn engine() -> Engine {
+        let state = state();
+        let engine = state.engine();
+        Engine::new(
+            Arc::new(engine.module().clone()),
+            "mh".into(),
+            "sh".into(),
+            Arc::clone(engine.store()),
+        )
+        .expect("engine")
+    }
+
+    #[tokio::test]
+    async fn serves_over_tcp_and_shuts_down_gracefully() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve_on(
+            listener,
+            ServeConfig::default(),
+            engine(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let reply = tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(address).expect("connect");
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .expect("write");
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).expect("read");
+            reply
+        })
+        .await
+        .expect("client");
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.contains("{\"status\":\"ok\"}"), "{reply}");
+        assert!(
+            reply.to_ascii_lowercase().contains("x-request-id:"),
+            "{reply}"
+        );
+        let _ = stop.send(());
+        server.await.expect("join").expect("clean shutdown");
+    }
+
+    #[tokio::test]
+    async fn serve_refuses_non_loopback_hosts() {
+        let config = ServeConfig {
+            host: "0.0.0.0".into(),
+            port: 0,
+            ..ServeConfig::default()
+        };
+        let result = serve(config, engine(), async {}).await;
+        assert!(
+            matches!(result, Err(ServeError::BindRefused(_))),
+            "{result:?}"
+        );
     }
 }

@@ -73,6 +73,8 @@ pub const INVALID_CARDINALITY: &str = "OE0016";
 pub const INVALID_CALL_TARGET: &str = "OE0017";
 /// Source file too large.
 pub const FILE_TOO_LARGE: &str = "OE0018";
+/// The parser thread failed (a bug).
+pub const INTERNAL_PARSER_ERROR: &str = "OE0019";
 /// Doc comment not attached to anything.
 pub const UNUSED_DOC_COMMENT: &str = "OW0001";
 
@@ -232,12 +234,81 @@ static CODES: &[CodeInfo] = &[
          file must be smaller than 4 GiB. Split the file into modules.",
     ),
     entry(
+        "OE0019",
+        "internal parser error",
+        Error,
+        "The parser stopped unexpectedly on this file. This is a bug in ox, not in \
+         the source: the parser is meant to report every problem as a diagnostic. \
+         Please report the file that triggers it; splitting the file may work \
+         around the problem meanwhile.",
+    ),
+    entry(
         "OE0101",
         "unresolved name",
         Error,
         "A name used in a declaration, rule or expression does not refer to anything \
          in scope. Check the spelling, add the missing `use`, or make sure the \
          declaration it refers to is visible (`pub` or `pub(pkg)`) from here.",
+    ),
+    entry(
+        "OE0102",
+        "private item",
+        Error,
+        "The name resolves to an item declared without `pub` in another file. Items are private to their file by default. Mark the item `pub` to export it from the package, or `pub(pkg)` to make it visible everywhere inside the package only.",
+    ),
+    entry(
+        "OE0103",
+        "duplicate definition",
+        Error,
+        "Two items of one module (file) have the same name, a name is imported twice with different meanings, or a field, parameter, variant or `mod` is declared twice. Names inside one module must be unique; rename one of them. Several `derive` clauses of the same predicate are not duplicates.",
+    ),
+    entry(
+        "OE0104",
+        "wrong kind of item",
+        Error,
+        "The name resolves, but to a different kind of item than the place requires: for example a query where a type is expected, a mutation called inside an expression, or a struct where a concept is needed. Check which item the name refers to.",
+    ),
+    entry(
+        "OE0201",
+        "specialisation cycle",
+        Error,
+        "The `<:` declarations of concepts form a cycle, so a concept would be its own proper supertype. Specialisation must be acyclic; remove one `<:` edge of the cycle.",
+    ),
+    entry(
+        "OE0202",
+        "unknown field",
+        Error,
+        "The concept or struct has no field with this name (inherited fields of supertypes included). Check the spelling or declare the field.",
+    ),
+    entry(
+        "OE0203",
+        "type mismatch",
+        Error,
+        "An expression has a different type than the place where it is used requires, for example a `Date` compared with an `Int`, an argument of the wrong type, or a query projection that does not match the declared result type. The message names the expected and the found type.",
+    ),
+    entry(
+        "OE0204",
+        "type cannot be inferred",
+        Error,
+        "The type of a parameter could not be determined: a query, mutation or function parameter without a type annotation, or a derived predicate or check parameter that no body atom constrains. Annotate it, for example `x: Person`.",
+    ),
+    entry(
+        "OE0205",
+        "too many cardinalities",
+        Error,
+        "A relation has more cardinality brackets than endpoints. Write one cardinality per endpoint, in endpoint order; missing ones mean `[0..*]`.",
+    ),
+    entry(
+        "OE0206",
+        "missing field",
+        Error,
+        "A struct literal does not give a value for a field that is not optional. Give every field a value; only `Option<T>` fields may be left out.",
+    ),
+    entry(
+        "OE0207",
+        "several key fields",
+        Error,
+        "A concept marks more than one field with `#[key]`. The key supplies the individual's id, so there can be at most one.",
     ),
     entry(
         "OE0211",
@@ -285,6 +356,12 @@ static CODES: &[CodeInfo] = &[
          data written, or relax the invariant.",
     ),
     entry(
+        "OE0670",
+        "field is not mutable",
+        Error,
+        "`update … set { f = … }` changes a field that was not declared with `mut`. Fields are immutable unless marked `mut f: T` in the concept.",
+    ),
+    entry(
         "OE0730",
         "`forget` without `#[allow_forget]`",
         Error,
@@ -292,6 +369,48 @@ static CODES: &[CodeInfo] = &[
          bitemporal history. A mutation that uses it must say so explicitly with the \
          `#[allow_forget]` attribute. Such mutations are also refused by the HTTP \
          server.",
+    ),
+    entry(
+        "OE0740",
+        "`assert` outside a test",
+        Error,
+        "`assert` statements are only allowed inside `test` blocks. In a mutation use `require { … }` to abort the transaction when a condition does not hold.",
+    ),
+    entry(
+        "OE0741",
+        "statement has no effect",
+        Error,
+        "An expression is used as a statement but neither inserts, calls a mutation nor changes anything, so it would be evaluated and thrown away. Remove it, bind it with `let`, or use it in a condition.",
+    ),
+    entry(
+        "OE0801",
+        "recursive function",
+        Error,
+        "A function calls itself, directly or through other functions. Functions must terminate and are evaluated eagerly, so recursion is refused. Express recursive definitions as `derive` rules, which the reasoner evaluates to a fixpoint.",
+    ),
+    entry(
+        "OE0802",
+        "impure function body",
+        Error,
+        "A function body may only contain `let` bindings and a final expression: no inserts, updates, deletes or other statements. Move effects into a mutation.",
+    ),
+    entry(
+        "OE0901",
+        "invalid manifest",
+        Error,
+        "The package manifest `ox.toml` is missing, is not valid TOML, lacks the `[package]` table or `name`, has unknown keys, or names a prelude entry that does not resolve. The message says which.",
+    ),
+    entry(
+        "OE0902",
+        "module file not found",
+        Error,
+        "The entry file named by the manifest, or the file of a `mod x;` declaration, does not exist. `mod x;` in the entry file `dir/root.ar` loads `dir/x.ar`; in any other file `dir/f.ar` it loads `dir/f/x.ar`.",
+    ),
+    entry(
+        "OE0990",
+        "not supported yet",
+        Error,
+        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, standpoint items, package dependencies or defeasible rules). Rewrite the model without it for now.",
     ),
     entry(
         "OE1202",
@@ -357,6 +476,12 @@ static CODES: &[CodeInfo] = &[
          computed binding must also occur in a positive atom of the body; otherwise \
          the rule would range over infinitely many values. Add a positive atom that \
          binds the variable, for example a type test `x: Person`.",
+    ),
+    entry(
+        "OE1304",
+        "negation through recursion",
+        Error,
+        "A predicate depends on itself through `not`, so the rules cannot be split into strata where every negated predicate is computed before it is used. Such programs have no single least model. Restructure the rules so that no cycle of dependencies passes through a negation.",
     ),
     entry(
         "OE1311",
@@ -476,6 +601,7 @@ mod tests {
             INVALID_CARDINALITY,
             INVALID_CALL_TARGET,
             FILE_TOO_LARGE,
+            INTERNAL_PARSER_ERROR,
             UNUSED_DOC_COMMENT,
         ] {
             assert!(lookup(code).is_some(), "{code} missing");

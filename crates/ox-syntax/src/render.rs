@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::span::{to_u32, SourceFile, SourceMap, Span};
+use crate::span::{SourceFile, SourceMap, Span};
 
 /// Renders all diagnostics as text, each followed by a blank line.
 pub fn render_text(map: &SourceMap, diagnostics: &[Diagnostic]) -> String {
@@ -89,34 +89,82 @@ struct Marker<'a> {
     message: &'a str,
 }
 
+/// Longest source excerpt printed for one line, in bytes.
+const MAX_EXCERPT: usize = 120;
+/// Bytes shown before a span when a long line is cut.
+const EXCERPT_CONTEXT: usize = 40;
+
+/// The part of a source line that is printed.
+struct Excerpt {
+    line_index: usize,
+    start: usize,
+    end: usize,
+}
+
 fn write_snippet(out: &mut String, file: &SourceFile, markers: &[&Marker], pad: &str) {
-    let mut current_line = None;
+    let mut shown: Option<Excerpt> = None;
     for marker in markers {
-        let start = file.line_col(marker.span.start);
-        let line_index = start.line as usize - 1;
-        if current_line != Some(line_index) {
-            current_line = Some(line_index);
-            let text = file.line_text(line_index).replace('\t', " ");
-            let _ = writeln!(out, "{:>width$} | {text}", start.line, width = pad.len());
+        let line_index = file.line_index(marker.span.start);
+        let line = file.line_text(line_index);
+        let line_start = file
+            .line_starts()
+            .get(line_index)
+            .map_or(0, |&s| s as usize);
+        let rel_start = floor_boundary(
+            line,
+            (marker.span.start as usize).saturating_sub(line_start),
+        );
+        let visible = shown.as_ref().is_some_and(|e| {
+            e.line_index == line_index && e.start <= rel_start && rel_start <= e.end
+        });
+        if !visible {
+            let (start, end) = if line.len() <= MAX_EXCERPT {
+                (0, line.len())
+            } else {
+                let start = floor_boundary(line, rel_start.saturating_sub(EXCERPT_CONTEXT));
+                (start, floor_boundary(line, start + MAX_EXCERPT))
+            };
+            let before = if start > 0 { "..." } else { "" };
+            let after = if end < line.len() { "..." } else { "" };
+            let text = line[start..end].replace('\t', " ");
+            let number = line_index + 1;
+            let _ = writeln!(
+                out,
+                "{number:>width$} | {before}{text}{after}",
+                width = pad.len()
+            );
+            shown = Some(Excerpt {
+                line_index,
+                start,
+                end,
+            });
         }
-        // Underline up to the span end or the end of the first line.
-        let line_len = to_u32(file.line_text(line_index).chars().count());
-        let end = file.line_col(marker.span.end);
-        let end_column = if end.line == start.line {
-            end.column
-        } else {
-            line_len + 1
+        let Some(excerpt) = shown.as_ref() else {
+            continue;
         };
-        let width = end_column.saturating_sub(start.column).max(1) as usize;
+        // Underline up to the span end, the end of the line or of the excerpt.
+        let span_end = (marker.span.end as usize).saturating_sub(line_start);
+        let rel_end = floor_boundary(line, span_end.min(excerpt.end)).max(rel_start);
+        let prefix = if excerpt.start > 0 { 3 } else { 0 };
+        let column = prefix + line[excerpt.start..rel_start].chars().count();
+        let width = line[rel_start..rel_end].chars().count().max(1);
         let mark = if marker.primary { "^" } else { "-" };
-        let indent = " ".repeat(start.column as usize - 1);
-        let mut line = format!("{pad} | {indent}{}", mark.repeat(width));
+        let mut row = format!("{pad} | {}{}", " ".repeat(column), mark.repeat(width));
         if !marker.message.is_empty() {
-            line.push(' ');
-            line.push_str(marker.message);
+            row.push(' ');
+            row.push_str(marker.message);
         }
-        let _ = writeln!(out, "{}", line.trim_end());
+        let _ = writeln!(out, "{}", row.trim_end());
     }
+}
+
+/// The largest character boundary of `text` not after `index`.
+fn floor_boundary(text: &str, index: usize) -> usize {
+    let mut i = index.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// The machine-readable report printed by `--json`.
@@ -278,6 +326,25 @@ error[OE0001]: expected `,`
         let diag = Diagnostic::warning("OW0001", Span::new(a, 5, 20), "w");
         let text = render_diagnostic(&map, &diag);
         assert!(text.contains("1 | type A {\n  |      ^^^\n"), "{text}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_span() {
+        let mut map = SourceMap::new();
+        let line = format!("{}é@{}", "a".repeat(500), "b".repeat(500));
+        let f = map.add("long.ar", line);
+        let diag = Diagnostic::error("OE0006", Span::new(f, 502, 503), "stray");
+        let text = render_diagnostic(&map, &diag);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines[1], " --> long.ar:1:502");
+        assert!(
+            lines[3].starts_with("1 | ...") && lines[3].ends_with("..."),
+            "{}",
+            lines[3]
+        );
+        assert!(lines[3].len() < 140);
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(lines[3].chars().nth(caret), Some('@'));
     }
 
     #[test]

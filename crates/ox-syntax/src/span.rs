@@ -71,6 +71,8 @@ pub struct SourceFile {
     /// Full UTF-8 text.
     pub text: String,
     line_starts: Vec<u32>,
+    /// Per line: true when the line is pure ASCII (columns equal byte offsets).
+    ascii_lines: Vec<bool>,
 }
 
 impl SourceFile {
@@ -78,15 +80,22 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let mut line_starts = vec![0u32];
+        let mut ascii_lines = Vec::new();
+        let mut ascii = true;
         for (i, b) in text.bytes().enumerate() {
+            ascii &= b.is_ascii();
             if b == b'\n' {
                 line_starts.push(to_u32(i + 1));
+                ascii_lines.push(ascii);
+                ascii = true;
             }
         }
+        ascii_lines.push(ascii);
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            ascii_lines,
         }
     }
 
@@ -113,10 +122,13 @@ impl SourceFile {
         let offset = self.clamp(offset);
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let column = self
-            .text
-            .get(start..offset as usize)
-            .map_or(0, |s| s.chars().count());
+        let column = if self.ascii_lines.get(line).copied().unwrap_or(false) {
+            offset as usize - start
+        } else {
+            self.text
+                .get(start..offset as usize)
+                .map_or(0, |s| s.chars().count())
+        };
         LineCol {
             line: to_u32(line + 1),
             column: to_u32(column + 1),

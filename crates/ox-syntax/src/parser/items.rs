@@ -2,7 +2,7 @@
 //! rules, checks, queries, mutations, functions, standpoints and tests.
 
 use super::stmts::StmtContext;
-use super::{PResult, Parser};
+use super::{PResult, Parser, Reported};
 use crate::ast::*;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -21,7 +21,9 @@ impl Parser<'_> {
                 continue;
             }
             if self.at(&TokenKind::RBrace) {
-                self.error_expected("a declaration");
+                if !self.after_broken_item {
+                    self.error_expected("a declaration");
+                }
                 self.bump();
                 continue;
             }
@@ -35,9 +37,14 @@ impl Parser<'_> {
         let base = self.brace_depth;
         let before = self.pos;
         match self.item(in_standpoint) {
-            Ok(Some(item)) => items.push(item),
-            Ok(None) => {}
-            Err(_) => self.recover_item(base),
+            Ok(item) => {
+                self.after_broken_item = false;
+                items.extend(item);
+            }
+            Err(_) => {
+                self.after_broken_item = true;
+                self.recover_item(base);
+            }
         }
         if self.pos == before {
             self.bump();
@@ -130,6 +137,7 @@ impl Parser<'_> {
             TokenKind::Ident(_) if matches!(self.peek_nth(1), TokenKind::Ident(_)) => {
                 self.concept_or_relation()?
             }
+            _ if self.after_broken_item => return Err(Reported),
             _ => return Err(self.error_expected("a declaration")),
         };
         Ok(Some(Item {

@@ -22,11 +22,49 @@ use crate::token::{Keyword, Token, TokenKind};
 /// Maximum nesting of expressions, types, atoms, patterns, blocks and standpoints.
 pub const MAX_DEPTH: u32 = 256;
 
+/// Stack size of the thread the parser runs on. Nesting is limited to
+/// [`MAX_DEPTH`], which needs a few megabytes in unoptimised builds; a
+/// dedicated thread makes that independent of the caller's stack.
+const PARSER_STACK_BYTES: usize = 32 * 1024 * 1024;
+
 /// Parses one file into an AST and the diagnostics of lexing and parsing.
 ///
 /// Items that fail to parse are left out of the returned [`ast::File`]; every
-/// problem is in the diagnostics. Never panics.
+/// problem is in the diagnostics. The work runs on a helper thread with a
+/// large stack (or on the caller's thread if none can be started), so the
+/// caller's stack size does not matter.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("ox-parse".to_string())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || parse_here(file, text));
+        match worker {
+            Ok(handle) => handle.join().unwrap_or_else(|_| internal_error(file)),
+            Err(_) => parse_here(file, text),
+        }
+    })
+}
+
+/// The result reported if the parser thread panicked (a bug in the parser).
+fn internal_error(file: FileId) -> (ast::File, Vec<Diagnostic>) {
+    let span = Span::new(file, 0, 0);
+    let diag = Diagnostic::error(
+        codes::INTERNAL_PARSER_ERROR,
+        span,
+        "internal error: the parser failed on this file",
+    )
+    .with_help("please report this file to the ox developers");
+    let empty = ast::File {
+        inner_doc: None,
+        items: Vec::new(),
+        span,
+    };
+    (empty, vec![diag])
+}
+
+/// Parses on the current thread.
+fn parse_here(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     if u32::try_from(text.len()).is_err() {
         let span = Span::new(file, 0, 0);
         let diag = Diagnostic::error(
@@ -75,6 +113,9 @@ pub(crate) struct Parser<'a> {
     /// Number of `{` minus `}` consumed so far; used by recovery.
     brace_depth: i64,
     last_error_at: Option<u32>,
+    /// Set after a broken item: further "expected a declaration" errors are
+    /// consequences and stay quiet until an item parses again.
+    after_broken_item: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -112,6 +153,7 @@ impl<'a> Parser<'a> {
             depth_reported: false,
             brace_depth: 0,
             last_error_at: None,
+            after_broken_item: false,
         }
     }
 

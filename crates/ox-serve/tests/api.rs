@@ -563,6 +563,44 @@ async fn slow_requests_time_out_with_504() {
     assert_eq!(reply.code(), "ARGON_RUNTIME_TIMEOUT");
 }
 
+/// A body that sends one chunk and then stalls forever.
+struct Stalled(bool);
+
+impl futures_core::Stream for Stalled {
+    type Item = Result<String, std::io::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.0 {
+            std::task::Poll::Pending
+        } else {
+            self.0 = true;
+            std::task::Poll::Ready(Some(Ok("{\"name\": ".to_owned())))
+        }
+    }
+}
+
+#[tokio::test]
+async fn stalled_bodies_time_out_with_504() {
+    let backend = Arc::new(TestBackend::default());
+    let (router, _) = app_with(
+        backend,
+        ServeConfig {
+            request_timeout: Duration::from_millis(100),
+            ..config()
+        },
+    );
+    let request = post("/v1/dispatch/query")
+        .header("content-type", "application/json")
+        .header("x-tenant-id", "acme")
+        .body(Body::from_stream(Stalled(false)))
+        .expect("request");
+    let reply = send(&router, request).await;
+    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT, "{}", reply.body);
+    assert_eq!(reply.code(), "ARGON_RUNTIME_TIMEOUT");
+}
+
 #[tokio::test]
 async fn engine_panics_become_internal_errors_without_tenant_data() {
     let (router, backend) = app();

@@ -81,6 +81,8 @@ struct Prepared {
     path: String,
     args: Map<String, Value>,
     request_id: String,
+    /// When the handler started: the deadline counts from here.
+    started: Instant,
 }
 
 /// `POST /v1/dispatch/query`.
@@ -117,6 +119,7 @@ fn no_tenant(err: ApiError) -> (ApiError, Option<String>) {
 
 /// Reads and validates the body, resolves the context and the callable.
 async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepared, ApiError> {
+    let started = Instant::now();
     let engine = state.engine();
     let request_id = request
         .extensions()
@@ -125,7 +128,11 @@ async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepa
         .unwrap_or_default();
     let (parts, body): (_, Body) = request.into_parts();
     require_json(&parts.headers)?;
-    let bytes = read_body(&parts.headers, body, state.config().max_body_bytes).await?;
+    let timeout = state.config().request_timeout;
+    let reading = read_body(&parts.headers, body, state.config().max_body_bytes);
+    let bytes = tokio::time::timeout(timeout, reading)
+        .await
+        .map_err(|_| timeout_error(timeout))??;
     let body: DispatchBody = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation(format!("invalid request body: {e}")))?;
     let context = resolve_context(&parts.headers, &body, engine.module())?;
@@ -139,6 +146,7 @@ async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepa
         path,
         args,
         request_id,
+        started,
     })
 }
 
@@ -215,8 +223,8 @@ fn resolve_callable(module: &Module, name: &str, kind: Kind) -> Result<String, A
     })
 }
 
-/// The runtime's context for this request, with its deadline.
-fn runtime_context(context: &Context, timeout: Duration) -> RequestContext {
+/// The runtime's context for this request, with its deadline (`timeout` after `started`).
+fn runtime_context(context: &Context, started: Instant, timeout: Duration) -> RequestContext {
     RequestContext {
         tenant: context.tenant.clone(),
         fork: context.fork.clone(),
@@ -224,7 +232,7 @@ fn runtime_context(context: &Context, timeout: Duration) -> RequestContext {
         standpoint: context.standpoint.clone(),
         as_of_tx: context.as_of_tx,
         valid_at: context.valid_at,
-        deadline: Instant::now().checked_add(timeout),
+        deadline: started.checked_add(timeout),
     }
 }
 
@@ -235,13 +243,15 @@ fn guard_timeout(timeout: Duration) -> Duration {
         .saturating_add(Duration::from_millis(50))
 }
 
-/// Runs `work` on the blocking pool, bounded by the request timeout.
+/// Runs `work` on the blocking pool, bounded by the request timeout counted from `started`.
 async fn run_blocking<T: Send + 'static>(
     state: &AppState,
+    started: Instant,
     work: impl FnOnce() -> Result<T, RuntimeError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let timeout = state.config().request_timeout;
-    match tokio::time::timeout(guard_timeout(timeout), tokio::task::spawn_blocking(work)).await {
+    let remaining = guard_timeout(timeout).saturating_sub(started.elapsed());
+    match tokio::time::timeout(remaining, tokio::task::spawn_blocking(work)).await {
         Err(_) => Err(timeout_error(timeout)),
         Ok(Err(join)) if join.is_panic() => {
             Err(ApiError::internal(format!("the engine panicked: {join}")))
@@ -317,10 +327,10 @@ async fn run_query(state: &AppState, request: Request) -> Outcome {
     };
     let valid_at_micros = p.context.valid_at.map(|v| v.timestamp_micros());
 
-    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let ctx = runtime_context(&p.context, p.started, state.config().request_timeout);
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
-    let outcome = run_blocking(state, move || engine.query(&ctx, &path, &args))
+    let outcome = run_blocking(state, p.started, move || engine.query(&ctx, &path, &args))
         .await
         .map_err(fail)?;
 
@@ -379,10 +389,10 @@ async fn run_mutation(state: &AppState, request: Request) -> Outcome {
         ));
     }
     let dry_run = p.body.dry_run;
-    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let ctx = runtime_context(&p.context, p.started, state.config().request_timeout);
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
-    let receipt = run_blocking(state, move || {
+    let receipt = run_blocking(state, p.started, move || {
         engine.mutate(&ctx, &path, &args, &MutateOptions { dry_run })
     })
     .await
@@ -409,10 +419,10 @@ async fn run_compute(state: &AppState, request: Request) -> Outcome {
         .map_err(no_tenant)?;
     let tenant = p.context.tenant.as_str().to_owned();
     let fail = |e: ApiError| (e, Some(tenant.clone()));
-    let ctx = runtime_context(&p.context, state.config().request_timeout);
+    let ctx = runtime_context(&p.context, p.started, state.config().request_timeout);
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
-    let value = run_blocking(state, move || engine.compute(&ctx, &path, &args))
+    let value = run_blocking(state, p.started, move || engine.compute(&ctx, &path, &args))
         .await
         .map_err(fail)?;
     check_value_size(&value, state.config().max_rows.max(1)).map_err(fail)?;

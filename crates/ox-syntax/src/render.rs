@@ -128,11 +128,11 @@ fn write_snippet(out: &mut String, file: &SourceFile, markers: &[&Marker], pad: 
             let after = if end < line.len() { "..." } else { "" };
             let text = line[start..end].replace('\t', " ");
             let number = line_index + 1;
-            let _ = writeln!(
-                out,
+            let row = format!(
                 "{number:>width$} | {before}{text}{after}",
                 width = pad.len()
             );
+            let _ = writeln!(out, "{}", row.trim_end());
             shown = Some(Excerpt {
                 line_index,
                 start,

@@ -448,7 +448,8 @@ impl Parser<'_> {
         let fields_ahead = self.at(&TokenKind::HashBracket)
             || self.at(&TokenKind::RBrace)
             || (self.at_word("mut") && is_ident(self.peek_nth(1)))
-            || (is_ident(self.peek()) && *self.peek_nth(1) == TokenKind::Colon);
+            || (is_ident(self.peek())
+                && matches!(self.peek_nth(1), TokenKind::Colon | TokenKind::Ident(_)));
         if fields_ahead {
             return Ok(ConceptBody::Fields(
                 self.comma_list(TokenKind::RBrace, |p| p.field())?,

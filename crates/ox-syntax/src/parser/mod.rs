@@ -46,6 +46,27 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     })
 }
 
+/// Refuses files whose offsets do not fit the 32-bit spans.
+fn refuse_huge(file: FileId, len: usize) -> Option<(ast::File, Vec<Diagnostic>)> {
+    u32::try_from(len).is_err().then(|| {
+        let span = Span::new(file, 0, 0);
+        let diag = Diagnostic::error(
+            codes::FILE_TOO_LARGE,
+            span,
+            "source file is larger than 4 GiB",
+        );
+        (empty_file(span), vec![diag])
+    })
+}
+
+fn empty_file(span: Span) -> ast::File {
+    ast::File {
+        inner_doc: None,
+        items: Vec::new(),
+        span,
+    }
+}
+
 /// The result reported if the parser thread panicked (a bug in the parser).
 fn internal_error(file: FileId) -> (ast::File, Vec<Diagnostic>) {
     let span = Span::new(file, 0, 0);
@@ -55,32 +76,21 @@ fn internal_error(file: FileId) -> (ast::File, Vec<Diagnostic>) {
         "internal error: the parser failed on this file",
     )
     .with_help("please report this file to the ox developers");
-    let empty = ast::File {
-        inner_doc: None,
-        items: Vec::new(),
-        span,
-    };
-    (empty, vec![diag])
+    (empty_file(span), vec![diag])
 }
 
 /// Parses on the current thread.
 fn parse_here(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    if u32::try_from(text.len()).is_err() {
-        let span = Span::new(file, 0, 0);
-        let diag = Diagnostic::error(
-            codes::FILE_TOO_LARGE,
-            span,
-            "source file is larger than 4 GiB",
-        );
-        let empty = ast::File {
-            inner_doc: None,
-            items: Vec::new(),
-            span,
-        };
-        return (empty, vec![diag]);
+    if let Some(refused) = refuse_huge(file, text.len()) {
+        return refused;
     }
     let (tokens, mut diags) = lex(file, text);
     let mut parser = Parser::new(file, text, tokens);
+    // After an unterminated string or comment swallowed the rest of the file,
+    // complaints about the abrupt end are consequences, not news.
+    parser.quiet_at_eof = diags
+        .iter()
+        .any(|d| d.code == codes::UNTERMINATED_STRING || d.code == codes::UNTERMINATED_COMMENT);
     let parsed = parser.file();
     diags.append(&mut parser.diags);
     diags.sort_by_key(|d| (d.primary.start, d.primary.end));
@@ -116,6 +126,8 @@ pub(crate) struct Parser<'a> {
     /// Set after a broken item: further "expected a declaration" errors are
     /// consequences and stay quiet until an item parses again.
     after_broken_item: bool,
+    /// Drop errors found at the end of the file (see `parse_here`).
+    quiet_at_eof: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -154,6 +166,7 @@ impl<'a> Parser<'a> {
             brace_depth: 0,
             last_error_at: None,
             after_broken_item: false,
+            quiet_at_eof: false,
         }
     }
 
@@ -313,14 +326,15 @@ impl<'a> Parser<'a> {
             return;
         }
         let at = self.prev_span().end_point();
-        let found = self.peek().to_string();
-        let diag = Diagnostic::error(
+        let mut diag = Diagnostic::error(
             codes::MISSING_SEMICOLON,
             at,
             format!("missing `;` after {after}"),
         )
-        .with_label(self.span(), format!("found {found}"))
         .with_help("add `;` here");
+        if !self.at_eof() {
+            diag = diag.with_label(self.span(), format!("found {}", self.peek()));
+        }
         self.report(diag);
     }
 
@@ -338,6 +352,9 @@ impl<'a> Parser<'a> {
     /// Records a diagnostic, dropping a second error at the same position.
     fn report(&mut self, diag: Diagnostic) -> Reported {
         if diag.is_error() {
+            if self.quiet_at_eof && self.at_eof() {
+                return Reported;
+            }
             if self.last_error_at == Some(diag.primary.start) {
                 return Reported;
             }

@@ -1056,7 +1056,11 @@ fn stray_tokens_at_top_level() {
 fn lexer_errors_are_included() {
     assert_eq!(
         parse_codes("fn f() -> String = \"abc"),
-        vec![codes::UNTERMINATED_STRING, codes::MISSING_SEMICOLON]
+        vec![codes::UNTERMINATED_STRING]
+    );
+    assert_eq!(
+        parse_codes("fn f() -> String = a /* abc"),
+        vec![codes::UNTERMINATED_COMMENT]
     );
     assert_eq!(
         parse_codes("fn f() -> Date = #2026-02-30#;"),
@@ -1074,4 +1078,19 @@ fn nesting_limit() {
     assert_eq!(parse_codes(&fields), vec![codes::NESTING_TOO_DEEP]);
     let fine = format!("fn f() -> T = {}1{};", "(".repeat(100), ")".repeat(100));
     assert!(parse_codes(&fine).is_empty());
+}
+
+#[test]
+fn huge_files_are_refused() {
+    let (file, diags) = super::refuse_huge(FileId(2), u32::MAX as usize + 1).unwrap();
+    assert!(file.items.is_empty());
+    assert_eq!(diags[0].code, codes::FILE_TOO_LARGE);
+    assert!(super::refuse_huge(FileId(2), 1000).is_none());
+}
+
+#[test]
+fn internal_error_is_a_registered_diagnostic() {
+    let (_, diags) = super::internal_error(FileId(0));
+    assert_eq!(diags[0].code, codes::INTERNAL_PARSER_ERROR);
+    assert!(codes::lookup(diags[0].code).is_some());
 }

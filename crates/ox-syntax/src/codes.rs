@@ -75,6 +75,8 @@ pub const INVALID_CALL_TARGET: &str = "OE0017";
 pub const FILE_TOO_LARGE: &str = "OE0018";
 /// The parser thread failed (a bug).
 pub const INTERNAL_PARSER_ERROR: &str = "OE0019";
+/// The compiled rules were refused by the rule evaluator.
+pub const RULE_NOT_EVALUABLE: &str = "OE1305";
 /// Doc comment not attached to anything.
 pub const UNUSED_DOC_COMMENT: &str = "OW0001";
 
@@ -413,6 +415,18 @@ static CODES: &[CodeInfo] = &[
         "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, standpoint items, package dependencies or defeasible rules). Rewrite the model without it for now.",
     ),
     entry(
+        "OE1200",
+        "malformed artifact",
+        Error,
+        "The `.oxbin` file is damaged or is not an artifact at all: its magic bytes, layout, hashes or one of its sections could not be decoded. Rebuild the artifact from source with `ox build`.",
+    ),
+    entry(
+        "OE1201",
+        "module cannot be encoded",
+        Error,
+        "The compiled module cannot be written as an artifact, for example because an expression nests deeper than any reader would accept. Simplify the declaration named in the message.",
+    ),
+    entry(
         "OE1202",
         "incompatible artifact version",
         Error,
@@ -461,6 +475,12 @@ static CODES: &[CodeInfo] = &[
          declared signature.",
     ),
     entry(
+        "OE1214",
+        "inconsistent tier table",
+        Error,
+        "The artifact's table of reasoning tiers disagrees with the rules and queries it describes, so the artifact cannot be trusted. Rebuild it with `ox build`.",
+    ),
+    entry(
         "OE1301",
         "unsafe-logic timeout",
         Error,
@@ -482,6 +502,12 @@ static CODES: &[CodeInfo] = &[
         "negation through recursion",
         Error,
         "A predicate depends on itself through `not`, so the rules cannot be split into strata where every negated predicate is computed before it is used. Such programs have no single least model. Restructure the rules so that no cycle of dependencies passes through a negation.",
+    ),
+    entry(
+        "OE1305",
+        "rules not evaluable",
+        Error,
+        "The rule evaluator refused the compiled rules (the evaluability gate of `ox check` and `ox build`), so queries over them could not be answered. The message gives the evaluator's reason; change the rules it names.",
     ),
     entry(
         "OE1311",
@@ -602,6 +628,7 @@ mod tests {
             INVALID_CALL_TARGET,
             FILE_TOO_LARGE,
             INTERNAL_PARSER_ERROR,
+            RULE_NOT_EVALUABLE,
             UNUSED_DOC_COMMENT,
         ] {
             assert!(lookup(code).is_some(), "{code} missing");

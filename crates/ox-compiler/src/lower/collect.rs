@@ -209,6 +209,18 @@ pub(crate) fn collect<'a>(
     out.fns = take("fn");
     out.standpoints = take("standpoint");
     out.derives = groups.into_values().collect();
+    // Clauses in a canonical order (by their whitespace-normalised text), so
+    // that reordering clauses in source changes neither clause indices nor
+    // the Module.
+    for g in &mut out.derives {
+        g.clauses.sort_by_cached_key(|item| {
+            let text = sources
+                .get(item.span.file)
+                .map(|f| f.slice(item.span))
+                .unwrap_or("");
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+    }
     let assign = |scope: &mut Scope, decls: &[Decl<'a>], make: &dyn Fn(u32) -> Symbol| {
         for (i, d) in decls.iter().enumerate() {
             if let Some(name) = item_name(d.item) {

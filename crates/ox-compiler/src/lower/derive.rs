@@ -50,6 +50,7 @@ fn clause(
         }
     }
     let owner = format!("{}#{index}", g.path);
+    let errors_before = sink.diags.len();
     let mut cx = RuleCx::new(env, g.module, sink, owner);
     // Head variables first, typed by what is known of the predicate.
     for (k, a) in d.args.iter().enumerate() {
@@ -106,7 +107,9 @@ fn clause(
     if d.body.is_none() && !cx.lits.is_empty() {
         ok = false;
     }
-    if !ok {
+    // A clause with errors is left out, so that no follow-up errors (range
+    // restriction, inference) are reported about it.
+    if !ok || cx.sink.diags.len() > errors_before {
         return None;
     }
     let rule = Rule {
@@ -201,11 +204,13 @@ pub(crate) fn derive_rules(
     }
     let mut out = Vec::new();
     for (gi, g) in c.derives.iter().enumerate() {
+        let errors_before = sink.diags.len();
         for k in 0..g.clauses.len() {
             if let Some((rule, _)) = clause(env, gi, g, k, sink) {
                 out.push(rule);
             }
         }
+        let clause_errors = sink.diags.len() > errors_before;
         // Parameter types of the predicate.
         let pred = env.derived[gi].pred;
         let types = env.derived[gi].types.clone();
@@ -216,6 +221,7 @@ pub(crate) fn derive_rules(
                         p.ty = t.clone();
                     }
                 }
+                None if clause_errors => {}
                 None => {
                     let span = match &g.clauses[0].kind {
                         ItemKind::Derive(d) => d.args.get(k).map_or(d.name.span, |a| a.span),
@@ -254,6 +260,7 @@ pub(crate) fn check_rules(
                     .and_then(|t| env.resolve_type(d.module, t, &mut sink.diags)),
             );
         }
+        let errors_before = sink.diags.len();
         let (rule, types) = {
             let env_ref: &Env<'_> = env;
             let mut cx = RuleCx::new(env_ref, d.module, sink, env_ref.checks[i].path.clone());
@@ -277,6 +284,9 @@ pub(crate) fn check_rules(
             };
             (rule, types)
         };
+        if sink.diags.len() > errors_before {
+            continue;
+        }
         let pred = env.checks[i].pred;
         for (k, t) in types.into_iter().enumerate() {
             match t {
@@ -302,7 +312,11 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
     for (i, d) in c.concepts.iter().enumerate() {
         let id = ConceptId(i as u32);
         let concept = &env.concepts[i];
-        for sup in &concept.supertypes {
+        // An `iff` concept's members are derived from its supertypes' members,
+        // so `Super(x) :- Sub(x)` is implied; leaving it out keeps the
+        // supertypes from depending on the subtype (which would put any
+        // negation in the condition on a cycle).
+        for sup in concept.supertypes.iter().filter(|_| !env.iff[i]) {
             out.push((
                 Rule {
                     head: Atom {
@@ -326,6 +340,7 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
         let Some(r) = decl.refinement.as_ref().filter(|_| env.iff[i]) else {
             continue;
         };
+        let errors_before = sink.diags.len();
         let mut cx = RuleCx::new(env, d.module, sink, format!("{}#iff", concept.path));
         let me = cx.vars.declare("self", Some(ox_ir::Type::Concept(id)));
         for sup in &concept.supertypes {
@@ -348,6 +363,9 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
         }
         for cond in r.conditions.iter().filter(|e| negated(e)) {
             cx.condition(cond);
+        }
+        if cx.sink.diags.len() > errors_before {
+            continue;
         }
         out.push((
             Rule {

@@ -669,10 +669,31 @@ impl<'e> ProcCx<'e> {
                 let Some((pred, types)) = self.env.predicate_of(sym) else {
                     return (null(), None);
                 };
-                match self.args(&name, args, &types, span) {
-                    Some(args) => (Expr::Holds { pred, args }, Some(Type::Bool)),
-                    None => (null(), Some(Type::Bool)),
+                if args.len() != types.len() {
+                    self.error(
+                        codes::SIGNATURE_MISMATCH,
+                        span,
+                        format!(
+                            "`{name}` takes {} argument(s), found {}",
+                            types.len(),
+                            args.len()
+                        ),
+                    );
+                    return (null(), Some(Type::Bool));
                 }
+                // A membership test: an argument of a supertype is fine.
+                let mut out = Vec::new();
+                for (a, t) in args.iter().zip(&types) {
+                    let (x, found) = self.expr(a, t.as_ref());
+                    if let (Some(want), Some(found)) = (t, &found) {
+                        if !self.env.comparable(found, want) {
+                            let d = self.env.mismatch(a.span, want, found);
+                            self.diags.push(d);
+                        }
+                    }
+                    out.push(x);
+                }
+                (Expr::Holds { pred, args: out }, Some(Type::Bool))
             }
             Symbol::Mutation(_) => {
                 self.error(

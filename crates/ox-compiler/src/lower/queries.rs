@@ -85,6 +85,7 @@ fn select(
     sink: &mut Sink,
 ) -> Select {
     let path = env.scope.item_path(d.module, &q.name.name);
+    let errors_before = sink.diags.len();
     let (lits, vars) = {
         let mut cx = RuleCx::new(env, d.module, sink, path);
         for p in params {
@@ -112,7 +113,8 @@ fn select(
         .filter(|i| !params[*i].optional)
         .map(|i| VarId(i as u32))
         .collect();
-    if let Err(e) = check_body(&lits, vars.count(), &prebound) {
+    let body_ok = sink.diags.len() == errors_before;
+    if let (true, Err(e)) = (body_ok, check_body(&lits, vars.count(), &prebound)) {
         let name = e
             .var()
             .map(|v| vars.name(v).to_string())

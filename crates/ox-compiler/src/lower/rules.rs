@@ -748,6 +748,14 @@ impl<'e, 's> RuleCx<'e, 's> {
         match &inner.kind {
             AtomKind::Call {
                 strong_negation: false,
+                args,
+                ..
+            } if args.iter().any(|a| self.introduces_var(a)) => {
+                // `not P(x, y)` with y fresh means "no y such that P(x, y)".
+                self.aux_negation(inner.span, |cx| cx.atom(inner))
+            }
+            AtomKind::Call {
+                strong_negation: false,
                 pred,
                 args,
             } => {
@@ -764,6 +772,20 @@ impl<'e, 's> RuleCx<'e, 's> {
                 self.compare(lhs, invert(*op), rhs, inner.span)
             }
             _ => self.aux_negation(inner.span, |cx| cx.atom(inner)),
+        }
+    }
+
+    /// Whether an argument is a plain name that is neither a known variable nor a constant.
+    fn introduces_var(&mut self, e: &ast::Expr) -> bool {
+        let Some(id) = plain_name(e) else {
+            return false;
+        };
+        if self.vars.lookup(&id.name).is_some() {
+            return false;
+        }
+        match &e.kind {
+            ExprKind::Path(p) => self.constant(p, None).is_none(),
+            _ => false,
         }
     }
 
@@ -809,7 +831,13 @@ impl<'e, 's> RuleCx<'e, 's> {
             doc: None,
         });
         let args: Vec<Term> = head.iter().map(|v| Term::Var(*v)).collect();
-        let mut body = self.lits.clone();
+        // The positive atoms and bindings of the enclosing body bind the shared variables.
+        let mut body: Vec<Literal> = self
+            .lits
+            .iter()
+            .filter(|l| matches!(l, Literal::Pos(_) | Literal::Bind { .. }))
+            .cloned()
+            .collect();
         body.extend(inner);
         self.sink.aux_rules.push((
             Rule {
@@ -860,10 +888,15 @@ impl<'e, 's> RuleCx<'e, 's> {
                 op: UnaryOp::Not,
                 operand,
             } => match &operand.kind {
-                ExprKind::Call { func, args } if self.is_predicate(func) => {
+                ExprKind::Call { func, args }
+                    if self.is_predicate(func) && !args.iter().any(|a| self.introduces_var(a)) =>
+                {
                     if let Some(at) = self.call(func, args) {
                         self.lits.push(Literal::Neg(at));
                     }
+                }
+                ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                    self.compare(lhs, invert(*op), rhs, operand.span)
                 }
                 _ => self.aux_negation(e.span, |cx| cx.condition(operand)),
             },

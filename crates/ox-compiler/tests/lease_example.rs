@@ -1,19 +1,33 @@
-//! The product's example package compiles without errors.
+//! The product's example package compiles without errors, and its module
+//! passes the artifact validator and the reasoner's rule compiler.
 
 use std::path::Path;
 
 #[test]
 fn lease_example_compiles() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/lease");
-    match ox_compiler::compile_package(&dir) {
-        Ok(c) => {
-            assert!(c.module.concept_named("Person").is_some());
-            assert!(c.module.predicate_named("breach").is_some());
-            assert_eq!(c.tests.len(), 3);
-        }
+    let c = match ox_compiler::compile_package(&dir) {
+        Ok(c) => c,
         Err(f) => panic!(
             "{}",
             ox_syntax::render::render_text(&f.sources, &f.diagnostics)
         ),
+    };
+    assert!(c.warnings.is_empty());
+    let m = &c.module;
+    assert!(m.concept_named("Person").is_some());
+    assert!(m.concept_named("lease::billing::RentObligation").is_some());
+    assert!(m.predicate_named("breach").is_some());
+    assert!(m.query_named("leases_in_breach").is_some());
+    assert!(m.mutation_named("sign_lease").is_some());
+    assert_eq!(c.tests.len(), 3);
+    if let Err(e) = ox_ir::oxbin::validate_module(m) {
+        panic!("artifact validation: {e:?}");
+    }
+    let bytes = ox_ir::oxbin::encode(m).expect("encodes");
+    let artifact = ox_ir::oxbin::decode(&bytes).expect("decodes");
+    assert_eq!(&artifact.module, m);
+    if let Err(e) = ox_reasoner::Program::new(m) {
+        panic!("reasoner refuses the rules: {e}");
     }
 }

@@ -132,5 +132,7 @@ proptest! {
 
 #[test]
 fn the_valid_sample_compiles() {
-    common::assert_ok(VALID);
+    let c = common::assert_ok(VALID);
+    assert!(ox_ir::oxbin::validate_module(&c.module).is_ok());
+    assert!(ox_reasoner::Program::new(&c.module).is_ok());
 }

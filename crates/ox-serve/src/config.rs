@@ -26,8 +26,6 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Largest page of rows (`--max-rows`).
     pub max_rows: usize,
-    /// Whether the ad-hoc routes are enabled (`--adhoc on|off`).
-    pub adhoc: bool,
     pub log_format: LogFormat,
     /// Key authenticating pagination cursors; random per process when `None`.
     pub cursor_secret: Option<[u8; 32]>,
@@ -47,7 +45,6 @@ impl Default for ServeConfig {
             request_timeout: Duration::from_millis(30_000),
             max_body_bytes: 1_048_576,
             max_rows: 10_000,
-            adhoc: true,
             log_format: LogFormat::Human,
             cursor_secret: None,
             source_path: None,

@@ -1,5 +1,5 @@
-//! The product's example package compiles without errors, and its module
-//! passes the artifact validator and the reasoner's rule compiler.
+//! The product's example package compiles without errors and its module
+//! passes the artifact validator.
 
 use std::path::Path;
 
@@ -27,7 +27,4 @@ fn lease_example_compiles() {
     let bytes = ox_ir::oxbin::encode(m).expect("encodes");
     let artifact = ox_ir::oxbin::decode(&bytes).expect("decodes");
     assert_eq!(&artifact.module, m);
-    if let Err(e) = ox_reasoner::Program::new(m) {
-        panic!("reasoner refuses the rules: {e}");
-    }
 }

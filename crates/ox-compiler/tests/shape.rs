@@ -88,9 +88,6 @@ fn lease_like_package_has_the_expected_shape() {
     if let Err(e) = ox_ir::oxbin::validate_module(m) {
         panic!("artifact validation: {e:?}");
     }
-    if let Err(e) = ox_reasoner::Program::new(m) {
-        panic!("reasoner refuses the rules: {e}");
-    }
     let paths: Vec<&str> = m.concepts.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
         paths,

@@ -1,0 +1,10 @@
+//! One module per subcommand.
+
+pub mod build;
+pub mod check;
+pub mod explain;
+pub mod inspect;
+pub mod mutate;
+pub mod query;
+pub mod serve;
+pub mod test;

@@ -11,6 +11,7 @@
 //! - [`expr`]: expressions and statements of functions, queries and mutations;
 //! - [`module`]: the declarations of a module, addressed by typed indices.
 
+pub mod analysis;
 pub mod expr;
 pub mod logic;
 pub mod module;

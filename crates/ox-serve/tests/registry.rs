@@ -96,20 +96,25 @@ fn every_registered_code_is_emitted_somewhere() {
 
 #[test]
 fn the_published_table_lists_exactly_the_registry() {
-    let table = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md"))
-        .expect("docs/errors.md exists");
+    let table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md"))
+            .expect("docs/errors.md exists");
     let listed: Vec<(String, u16)> = table
         .lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
             let code = cells.get(1)?.trim_matches('`');
             let status = cells.get(2)?.parse().ok()?;
-            code.starts_with("ARGON_RUNTIME_").then(|| (code.to_string(), status))
+            code.starts_with("ARGON_RUNTIME_")
+                .then(|| (code.to_string(), status))
         })
         .collect();
     let registry: Vec<(String, u16)> = ErrorCode::ALL
         .iter()
         .map(|code| (code.as_str().to_string(), code.http_status()))
         .collect();
-    assert_eq!(listed, registry, "docs/errors.md and ox_runtime::ErrorCode disagree");
+    assert_eq!(
+        listed, registry,
+        "docs/errors.md and ox_runtime::ErrorCode disagree"
+    );
 }

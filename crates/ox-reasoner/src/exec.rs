@@ -1,0 +1,492 @@
+//! Executes one join plan: a depth-first nested join in which every atom after
+//! the first is (normally) an index lookup on its bound columns.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ox_ir::value::date_part;
+use ox_ir::{BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
+
+use crate::plan::{Access, AtomStep, Lookup, Plan, Src, Step};
+use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation};
+use crate::{EvalContext, EvalError};
+
+/// Cooperative deadline: [`Budget::tick`] is called once per row visited and
+/// looks at the clock every 1024 ticks.
+pub(crate) struct Budget {
+    deadline: Option<Instant>,
+    ticks: u32,
+}
+
+impl Budget {
+    pub(crate) fn new(deadline: Option<Instant>) -> Budget {
+        Budget { deadline, ticks: 0 }
+    }
+
+    /// Looks at the clock now.
+    pub(crate) fn check(&self) -> Result<(), EvalError> {
+        match self.deadline {
+            Some(d) if Instant::now() > d => Err(EvalError::DeadlineExceeded),
+            _ => Ok(()),
+        }
+    }
+
+    #[inline(always)]
+    fn tick(&mut self) -> Result<(), EvalError> {
+        if self.deadline.is_some() {
+            self.ticks = self.ticks.wrapping_add(1);
+            if self.ticks & 1023 == 0 {
+                return self.check();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where complete bindings go.
+pub(crate) enum Sink<'s> {
+    /// A rule head: tuples new to the head's key set are staged.
+    Head {
+        pred: usize,
+        /// The head's slot in [`Exec::keys`] / [`Exec::staged`].
+        slot: usize,
+        args: &'s [Src],
+    },
+    /// A query: every binding of all variables (`UNBOUND` where unbound).
+    Rows { out: &'s mut Vec<Vec<Id>> },
+}
+
+/// Tuples derived in one round for one head predicate: new and distinct,
+/// they become rows `len..len + count` of the relation at commit.
+#[derive(Default)]
+pub(crate) struct Staged {
+    pub data: Vec<Id>,
+    pub count: usize,
+}
+
+/// No slot: the predicate is not being defined by the current round.
+pub(crate) const NO_SLOT: u32 = u32::MAX;
+
+/// Marks a variable no literal bound (query results report it as `Null`).
+pub(crate) const UNBOUND: Id = Id::MAX;
+
+pub(crate) struct Exec<'a, 's> {
+    pub steps: &'a [Step],
+    pub rels: &'a [Relation],
+    /// The plan's index slots, resolved.
+    pub indexes: &'a [Arc<Index>],
+    /// Dictionary ids of the constant table.
+    pub consts: &'a [Id],
+    /// Per predicate: the first row of the current delta.
+    pub delta_start: &'a [u32],
+    pub dict: &'s mut Interner<'a>,
+    /// Key sets of the predicates the round defines, taken out of their
+    /// relations so head tuples can be deduplicated during the round (see
+    /// [`Exec::flush`]); they cover the committed rows and the staged ones.
+    pub keys: &'s mut [Keys],
+    pub staged: &'s mut [Staged],
+    /// Per predicate, its slot in `keys`/`staged`, or [`NO_SLOT`].
+    pub slot_of: &'a [u32],
+    pub env: Vec<Id>,
+    pub budget: &'s mut Budget,
+    pub ctx: &'a EvalContext,
+    /// Names the rule in error messages.
+    pub label: &'a str,
+    pub sink: Sink<'s>,
+    pub scratch: Vec<Id>,
+    /// Head tuples derived but not yet deduplicated (see [`Exec::flush`]).
+    pub pending: Pending,
+}
+
+/// Head tuples awaiting deduplication: `count` rows of the head's arity.
+#[derive(Default)]
+pub(crate) struct Pending {
+    data: Vec<Id>,
+    count: usize,
+    /// Scratch for the tuples' keys during [`Exec::flush`].
+    keys: Vec<u64>,
+}
+
+/// Head tuples are deduplicated in batches of this many.
+const BATCH: usize = 1024;
+
+/// Whether a plan can produce anything: no positive atom reads an empty range.
+pub(crate) fn may_fire(plan: &Plan, rels: &[Relation], delta_start: &[u32]) -> bool {
+    plan.inputs.iter().all(|&(pred, access)| {
+        let (lo, hi) = range(access, &rels[pred], delta_start, pred);
+        lo < hi
+    })
+}
+
+#[inline]
+fn range(access: Access, rel: &Relation, delta_start: &[u32], pred: usize) -> (u32, u32) {
+    match access {
+        Access::Full => (0, rel.len()),
+        Access::Old => (0, delta_start[pred]),
+        Access::Delta => (delta_start[pred], rel.len()),
+    }
+}
+
+impl<'a, 's> Exec<'a, 's> {
+    #[inline(always)]
+    fn val(&self, src: Src) -> Id {
+        match src {
+            Src::Var(v) => self.env[v as usize],
+            Src::Const(c) => self.consts[c as usize],
+        }
+    }
+
+    pub(crate) fn run(&mut self, i: usize) -> Result<(), EvalError> {
+        let steps = self.steps;
+        let Some(step) = steps.get(i) else {
+            self.emit();
+            return Ok(());
+        };
+        match step {
+            Step::Atom(atom) => self.atom(atom, i),
+            Step::Neg { pred, args } => {
+                self.scratch.clear();
+                for &src in args {
+                    let id = self.val(src);
+                    self.scratch.push(id);
+                }
+                if self.find(*pred, &self.scratch) == Found::Absent {
+                    self.run(i + 1)?;
+                }
+                Ok(())
+            }
+            Step::Filter { op, left, right } => {
+                let holds = {
+                    let l = self.eval(left)?;
+                    let r = self.eval(right)?;
+                    compare(*op, &l, &r)
+                };
+                if holds.map_err(|e| self.value_error(e))? {
+                    self.run(i + 1)?;
+                }
+                Ok(())
+            }
+            Step::Bind { var, expr } => {
+                let value = self.eval(expr)?.into_owned();
+                let id = self.dict.intern(value);
+                self.env[*var as usize] = id;
+                self.run(i + 1)
+            }
+            Step::Test { var, expr } => {
+                let equal = {
+                    let value = self.eval(expr)?;
+                    self.dict.value(self.env[*var as usize]).equals(&value)
+                };
+                if equal {
+                    self.run(i + 1)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn bind_row(&mut self, atom: &AtomStep, row: &[Id]) -> bool {
+        for &(col, var) in &atom.binds {
+            self.env[var as usize] = row[col];
+        }
+        atom.eqs
+            .iter()
+            .all(|&(col, var)| row[col] == self.env[var as usize])
+    }
+
+    fn atom(&mut self, atom: &'a AtomStep, i: usize) -> Result<(), EvalError> {
+        let rels: &'a [Relation] = self.rels;
+        let rel = &rels[atom.pred];
+        let (lo, hi) = range(atom.access, rel, self.delta_start, atom.pred);
+        if lo >= hi {
+            return Ok(());
+        }
+        match atom.lookup {
+            Lookup::Scan => {
+                for r in lo..hi {
+                    self.budget.tick()?;
+                    let row = rel.row(r);
+                    if atom.bound.iter().all(|&(c, s)| row[c] == self.val(s))
+                        && self.bind_row(atom, row)
+                    {
+                        self.run(i + 1)?;
+                    }
+                }
+            }
+            Lookup::Index(slot) => {
+                let indexes: &'a [Arc<Index>] = self.indexes;
+                let index: &'a Index = &indexes[slot];
+                let key = key_of(atom.bound.len(), |k| self.val(atom.bound[k].1));
+                let rows = index.rows(key);
+                let start = if lo == 0 {
+                    0
+                } else {
+                    rows.partition_point(|&r| r < lo)
+                };
+                let exact = index.exact();
+                for &r in &rows[start..] {
+                    if r >= hi {
+                        break;
+                    }
+                    self.budget.tick()?;
+                    let row = rel.row(r);
+                    if !exact && !atom.bound.iter().all(|&(c, s)| row[c] == self.val(s)) {
+                        continue;
+                    }
+                    if self.bind_row(atom, row) {
+                        self.run(i + 1)?;
+                    }
+                }
+            }
+            Lookup::Contains => {
+                self.budget.tick()?;
+                self.scratch.clear();
+                for &(_, src) in &atom.bound {
+                    let id = self.val(src);
+                    self.scratch.push(id);
+                }
+                // A set without row numbers (arity <= 2) answers for all
+                // rows: reading more than the `Old` range is sound (it can
+                // only repeat a derivation), and `Delta` atoms never get here.
+                let hit = match self.find(atom.pred, &self.scratch) {
+                    Found::Absent => false,
+                    Found::Present(None) => true,
+                    Found::Present(Some(r)) => lo <= r && r < hi,
+                };
+                if hit {
+                    self.run(i + 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks a tuple up in `pred`, through the round's key set when the
+    /// round defines `pred`.
+    fn find(&self, pred: usize, tuple: &[Id]) -> Found {
+        let rel = &self.rels[pred];
+        match self.slot_of.get(pred) {
+            Some(&slot) if slot != NO_SLOT => {
+                let (len, data) = (rel.len(), &self.staged[slot as usize].data);
+                self.keys[slot as usize].find(tuple, |r| row_or_staged(rel, len, data, r))
+            }
+            _ => rel.find(tuple),
+        }
+    }
+
+    fn emit(&mut self) {
+        match &mut self.sink {
+            Sink::Head { args, .. } => {
+                for &src in args.iter() {
+                    self.pending.data.push(match src {
+                        Src::Var(v) => self.env[v as usize],
+                        Src::Const(c) => self.consts[c as usize],
+                    });
+                }
+                self.pending.count += 1;
+                if self.pending.count >= BATCH {
+                    self.flush();
+                }
+            }
+            Sink::Rows { out } => out.push(self.env.clone()),
+        }
+    }
+
+    /// Deduplicates the pending head tuples against the head's key set and
+    /// stages the new ones. Doing this in a tight loop rather than one probe
+    /// per derivation inside the join lets the CPU overlap the probes'
+    /// cache misses. Call once more after [`Exec::run`].
+    pub(crate) fn flush(&mut self) {
+        let Sink::Head { pred, slot, args } = &self.sink else {
+            return;
+        };
+        let (arity, rel) = (args.len(), &self.rels[*pred]);
+        let len = rel.len();
+        let keys = &mut self.keys[*slot];
+        let staged = &mut self.staged[*slot];
+        let pending = &mut self.pending;
+        let tuple = |k: usize| &pending.data[k * arity..(k + 1) * arity];
+        if let Keys::Small(set) = keys {
+            // Exact keys: compute them all, then probe with the slot of a
+            // later key already on its way into the cache.
+            const AHEAD: usize = 8;
+            pending.keys.clear();
+            pending
+                .keys
+                .extend((0..pending.count).map(|k| key_of(arity, |i| tuple(k)[i])));
+            for k in 0..pending.count {
+                if let Some(&later) = pending.keys.get(k + AHEAD) {
+                    set.prefetch(later);
+                }
+                if set.insert(pending.keys[k]) {
+                    staged.data.extend_from_slice(tuple(k));
+                    staged.count += 1;
+                }
+            }
+        } else {
+            for k in 0..pending.count {
+                let next = len + staged.count as u32;
+                let data = &staged.data;
+                if keys.insert(tuple(k), next, |r| row_or_staged(rel, len, data, r)) {
+                    staged.data.extend_from_slice(tuple(k));
+                    staged.count += 1;
+                }
+            }
+        }
+        pending.data.clear();
+        pending.count = 0;
+    }
+
+    fn value_error(&self, error: ValueError) -> EvalError {
+        EvalError::Value {
+            rule: self.label.to_string(),
+            error,
+        }
+    }
+
+    fn eval<'e>(&'e self, expr: &'e Expr) -> Result<Cow<'e, Value>, EvalError> {
+        eval_expr(expr, &|v| self.dict.value(self.env[v as usize]), self.ctx)
+            .map_err(|e| self.value_error(e))
+    }
+}
+
+/// Row `r` of a relation whose rows from `len` on are still staged in `data`.
+#[inline]
+fn row_or_staged<'r>(rel: &'r Relation, len: u32, data: &'r [Id], r: u32) -> &'r [Id] {
+    if r < len {
+        rel.row(r)
+    } else {
+        let arity = rel.arity().unwrap_or(0);
+        let k = (r - len) as usize * arity;
+        &data[k..k + arity]
+    }
+}
+
+/// Whether `l op r` holds: `==`/`!=` by semantic equality (numbers by value,
+/// different kinds unequal), orderings by [`Value::compare`] (an error for
+/// incomparable kinds).
+pub(crate) fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<bool, ValueError> {
+    Ok(match op {
+        CmpOp::Eq => l.equals(r),
+        CmpOp::Ne => !l.equals(r),
+        CmpOp::Lt => l.compare(r)? == Ordering::Less,
+        CmpOp::Le => l.compare(r)? != Ordering::Greater,
+        CmpOp::Gt => l.compare(r)? == Ordering::Greater,
+        CmpOp::Ge => l.compare(r)? != Ordering::Less,
+    })
+}
+
+/// Evaluates a rule expression. `var` gives a bound variable's value.
+pub(crate) fn eval_expr<'e>(
+    expr: &'e Expr,
+    var: &dyn Fn(u32) -> &'e Value,
+    ctx: &EvalContext,
+) -> Result<Cow<'e, Value>, ValueError> {
+    Ok(match expr {
+        Expr::Const(v) => Cow::Borrowed(v),
+        Expr::Var(v) => Cow::Borrowed(var(v.0)),
+        Expr::Unary { op, expr } => {
+            let v = eval_expr(expr, var, ctx)?;
+            Cow::Owned(match op {
+                UnaryOp::Not => Value::Bool(!v.as_bool()?),
+                UnaryOp::Neg => v.neg()?,
+            })
+        }
+        Expr::Binary { op, left, right } => {
+            let l = eval_expr(left, var, ctx)?;
+            match op {
+                BinaryOp::And | BinaryOp::Or => {
+                    let lb = l.as_bool()?;
+                    let short = matches!(op, BinaryOp::Or) == lb;
+                    if short {
+                        return Ok(Cow::Owned(Value::Bool(lb)));
+                    }
+                    return Ok(Cow::Owned(Value::Bool(
+                        eval_expr(right, var, ctx)?.as_bool()?,
+                    )));
+                }
+                _ => {}
+            }
+            let r = eval_expr(right, var, ctx)?;
+            let cmp = |op| compare(op, &l, &r).map(Value::Bool);
+            Cow::Owned(match op {
+                BinaryOp::Add => l.add(&r)?,
+                BinaryOp::Sub => l.sub(&r)?,
+                BinaryOp::Mul => l.mul(&r)?,
+                BinaryOp::Div => l.div(&r)?,
+                BinaryOp::Rem => l.rem(&r)?,
+                BinaryOp::Eq => cmp(CmpOp::Eq)?,
+                BinaryOp::Ne => cmp(CmpOp::Ne)?,
+                BinaryOp::Lt => cmp(CmpOp::Lt)?,
+                BinaryOp::Le => cmp(CmpOp::Le)?,
+                BinaryOp::Gt => cmp(CmpOp::Gt)?,
+                BinaryOp::Ge => cmp(CmpOp::Ge)?,
+                BinaryOp::In | BinaryOp::NotIn => {
+                    let found = match &*r {
+                        Value::List(items) => items.iter().any(|x| x.equals(&l)),
+                        Value::Map(pairs) => pairs.iter().any(|(k, _)| k.equals(&l)),
+                        other => {
+                            return Err(ValueError::Type(format!(
+                                "`in` needs a list, set or map, found {}",
+                                other.kind_name()
+                            )))
+                        }
+                    };
+                    Value::Bool(found == matches!(op, BinaryOp::In))
+                }
+                BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+            })
+        }
+        Expr::Builtin { builtin, args } => {
+            let arg = |i: usize| -> Result<Cow<'e, Value>, ValueError> {
+                let e = args.get(i).ok_or_else(|| {
+                    ValueError::Type(format!("builtin {builtin:?} is missing argument {i}"))
+                })?;
+                eval_expr(e, var, ctx)
+            };
+            Cow::Owned(match builtin {
+                Builtin::Today => Value::Date(ctx.today),
+                Builtin::Now => Value::DateTime(ctx.now),
+                Builtin::DurationOf(unit) => {
+                    let n = match &*arg(0)? {
+                        Value::Int(n) => *n,
+                        Value::Nat(n) => i64::try_from(*n)
+                            .map_err(|_| ValueError::Overflow(format!("{n}.{unit}")))?,
+                        other => {
+                            return Err(ValueError::Type(format!(
+                                "`.{unit}` needs an integer, found {}",
+                                other.kind_name()
+                            )))
+                        }
+                    };
+                    Value::Duration(Duration::from_unit(n, unit)?)
+                }
+                Builtin::DatePart(part) => date_part(&*arg(0)?, part)?,
+                Builtin::Len => match &*arg(0)? {
+                    Value::List(items) => Value::Nat(items.len() as u64),
+                    Value::Map(pairs) => Value::Nat(pairs.len() as u64),
+                    Value::String(s) => Value::Nat(s.chars().count() as u64),
+                    other => {
+                        return Err(ValueError::Type(format!(
+                            "`len` needs a list, set, map or string, found {}",
+                            other.kind_name()
+                        )))
+                    }
+                },
+                Builtin::IsSome | Builtin::IsNone => {
+                    return Err(ValueError::Type(format!(
+                        "{builtin:?} is not supported in rules"
+                    )))
+                }
+            })
+        }
+        other => {
+            return Err(ValueError::Type(format!(
+                "expression {other:?} is not supported in rules"
+            )))
+        }
+    })
+}

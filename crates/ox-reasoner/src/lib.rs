@@ -1,0 +1,773 @@
+//! Datalog evaluation of Argon rules.
+//!
+//! A [`Program`] is compiled once per [`Module`]: it checks that every rule
+//! can be evaluated (range restriction, supported expressions, stratified
+//! negation — the "evaluability gate" of `ox build` / `ox check`) and builds a
+//! join plan per rule. [`Program::evaluate`] then computes the least fixpoint
+//! of the rules over a [`FactStore`] of base facts, stratum by stratum,
+//! semi-naively within a stratum; [`Program::solve`] answers a conjunctive
+//! body (a query's `from`/`where`) against a fixpoint.
+//!
+//! # Engine
+//!
+//! - Values are dictionary-encoded: a tuple is a row of `u32` ids, and each
+//!   predicate's rows sit in one flat, append-only vector with a hash set for
+//!   deduplication (for up to two columns, an open-addressing set of exact
+//!   64-bit keys). Derived tuples are deduplicated in batches, so the hash
+//!   probes' cache misses overlap instead of stalling the join one by one.
+//! - Joins use hash indexes keyed by the columns a plan has bound, built
+//!   lazily and extended incrementally as rows are appended. Every atom
+//!   after the first of a plan is an index lookup (or a membership test when
+//!   all its columns are bound) unless it shares no variable with what came
+//!   before it.
+//! - Semi-naive evaluation: because rows are append-only, the tuples a
+//!   recursive predicate gained in the last iteration are a row range. A rule
+//!   with k atoms over predicates of its own stratum is evaluated k times per
+//!   iteration: variant m reads the delta at its m-th recursive atom, the
+//!   old tuples (before the delta) at recursive atoms before m, and all
+//!   tuples at those after m, so no derivation from old tuples alone is
+//!   recomputed.
+//! - Comparisons, bindings and negations run as soon as their variables are
+//!   bound; negation reads the complete relation of a lower stratum.
+//! - Results are deterministic: the fixpoint is a set, and everything that
+//!   leaves the crate is sorted by [`Value`]'s order.
+//! - The deadline is checked every 1024 rows visited and between iterations;
+//!   a late evaluation returns [`EvalError::DeadlineExceeded`], never a
+//!   partial result.
+//!
+//! # Semantics covered
+//!
+//! Least fixpoint and stratified negation (well-founded semantics,
+//! defeasibility, standpoints, provenance and incremental maintenance are
+//! not implemented yet). Decisions where the spec is silent:
+//!
+//! - Atoms match values structurally (`Int(3)` does not join with `Nat(3)`);
+//!   comparisons and bindings compare semantically (`3 == 3.0`) and follow
+//!   [`Value`]'s exact arithmetic: overflow, division by zero or comparing
+//!   incomparable kinds inside a rule is an [`EvalError::Value`].
+//! - A binding `v = e` may appear anywhere in a body; it runs once `e`'s
+//!   variables are bound, and tests equality when `v` is already bound.
+//! - Expressions in rules: constants, variables, unary and binary operators
+//!   (arithmetic, comparison, `&&`/`||`, `in`/`not in` on list, set and map
+//!   values), and the builtins `today()`, `now()` (from [`EvalContext`]),
+//!   durations (`n.days` …), date parts and `len`.
+
+mod exec;
+mod plan;
+mod store;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ox_ir::analysis::{self, RuleCheckError, Strata};
+use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
+
+use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
+use plan::{Access, Plan, Src};
+pub use store::FactStore;
+use store::{Id, Index, Interner, Keys};
+
+/// The time an evaluation runs at, and when it must give up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalContext {
+    /// What `today()` returns.
+    pub today: NaiveDate,
+    /// What `now()` returns.
+    pub now: DateTime<Utc>,
+    /// After this instant, evaluation stops with [`EvalError::DeadlineExceeded`].
+    pub deadline: Option<Instant>,
+}
+
+impl EvalContext {
+    /// A context at `now` (today is its UTC date), without a deadline.
+    pub fn at(now: DateTime<Utc>) -> EvalContext {
+        EvalContext {
+            today: now.date_naive(),
+            now,
+            deadline: None,
+        }
+    }
+
+    /// The same context with a deadline.
+    pub fn with_deadline(mut self, deadline: Instant) -> EvalContext {
+        self.deadline = Some(deadline);
+        self
+    }
+}
+
+/// Why a module's rules cannot be evaluated. Raised by [`Program::new`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProgramError {
+    /// The rule is not range-restricted (`OE1303`), or uses an expression
+    /// kind rules cannot contain.
+    #[error("{rule}: {}", describe_rule_error(error, var_name.as_deref()))]
+    Rule {
+        rule_index: usize,
+        origin: RuleOrigin,
+        /// Human description of the rule, e.g. ``derive `path` clause 1 (rule 4)``.
+        rule: String,
+        error: RuleCheckError,
+        /// The source name of the offending variable, when known.
+        var_name: Option<String>,
+    },
+    /// The rule negates a predicate that depends on the rule's own head.
+    #[error("{rule}: recursion through negation: {}", render_cycle(cycle_names))]
+    NotStratifiable {
+        rule_index: usize,
+        origin: RuleOrigin,
+        rule: String,
+        /// See [`analysis::StratificationError::cycle`].
+        cycle: Vec<PredId>,
+        /// The predicates' names, in the same order.
+        cycle_names: Vec<String>,
+    },
+    /// The rule is structurally invalid IR: an unknown predicate, a
+    /// predicate used with different numbers of arguments, more than 64
+    /// arguments.
+    #[error("{rule}: {reason}")]
+    Malformed {
+        rule_index: usize,
+        origin: RuleOrigin,
+        rule: String,
+        reason: String,
+    },
+}
+
+impl ProgramError {
+    /// Index of the offending rule in [`Module::rules`].
+    pub fn rule_index(&self) -> usize {
+        match self {
+            ProgramError::Rule { rule_index, .. }
+            | ProgramError::NotStratifiable { rule_index, .. }
+            | ProgramError::Malformed { rule_index, .. } => *rule_index,
+        }
+    }
+
+    /// Where the offending rule came from.
+    pub fn origin(&self) -> &RuleOrigin {
+        match self {
+            ProgramError::Rule { origin, .. }
+            | ProgramError::NotStratifiable { origin, .. }
+            | ProgramError::Malformed { origin, .. } => origin,
+        }
+    }
+}
+
+fn describe_rule_error(error: &RuleCheckError, var_name: Option<&str>) -> String {
+    match (error, var_name) {
+        (RuleCheckError::UnsafeVariable { position, .. }, Some(name)) => {
+            format!("variable `{name}` in the {position} is not bound by a positive atom (not range-restricted)")
+        }
+        _ => error.to_string(),
+    }
+}
+
+fn render_cycle(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => format!("`{only}` negates itself"),
+        [head, negated, rest @ ..] => {
+            let mut out = format!("`{head}` negates `{negated}`");
+            for name in rest {
+                out.push_str(&format!(", which depends on `{name}`"));
+            }
+            out.push_str(&format!(", which depends on `{head}`"));
+            out
+        }
+    }
+}
+
+/// Why an evaluation failed. No partial result is ever returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// The [`EvalContext::deadline`] passed.
+    #[error("evaluation exceeded its deadline")]
+    DeadlineExceeded,
+    /// A value operation inside a rule failed (overflow, division by zero,
+    /// incomparable kinds …).
+    #[error("{rule}: {error}")]
+    Value { rule: String, error: ValueError },
+    /// The input cannot be evaluated (a query body that is not
+    /// range-restricted, facts whose arity contradicts the rules …).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// One rule, compiled.
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    head_pred: usize,
+    head: Vec<Src>,
+    var_count: usize,
+    /// Reads every relation in full (non-recursive rules; first iteration).
+    naive: Plan,
+    /// One plan per atom over the rule's own stratum (semi-naive variants).
+    deltas: Vec<Plan>,
+}
+
+/// A module's rules compiled for evaluation: immutable, `Send + Sync`,
+/// built once per module and shared by every evaluation.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pred_count: usize,
+    /// Arity of every predicate some rule mentions.
+    arity: Vec<Option<usize>>,
+    strata: Strata,
+    rules: Vec<CompiledRule>,
+    /// Constants of all plans (`Src::Const` indexes this).
+    consts: Vec<Value>,
+    /// Per rule, its description for messages.
+    labels: Vec<String>,
+}
+
+impl Program {
+    /// Compiles `module.rules`: checks range restriction and supported
+    /// expressions, stratifies negation, and builds the join plans. The
+    /// error names the first offending rule (by index and [`RuleOrigin`]).
+    // The error is built at most once per module; its size does not matter.
+    #[allow(clippy::result_large_err)]
+    pub fn new(module: &Module) -> Result<Program, ProgramError> {
+        let rules = &module.rules;
+        let pred_count = module.predicates.len();
+        let labels: Vec<String> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| rule_label(module, i, r))
+            .collect();
+        let pred_name = |p: PredId| {
+            module
+                .predicates
+                .get(p.index())
+                .map_or_else(|| format!("#{}", p.0), |p| p.name.clone())
+        };
+
+        // Structure: known predicates, consistent arities.
+        let mut arity: Vec<Option<usize>> = vec![None; pred_count];
+        for (i, rule) in rules.iter().enumerate() {
+            let malformed = |reason: String| ProgramError::Malformed {
+                rule_index: i,
+                origin: rule.origin.clone(),
+                rule: labels[i].clone(),
+                reason,
+            };
+            let atoms =
+                std::iter::once(&rule.head).chain(rule.body.iter().filter_map(|l| match l {
+                    Literal::Pos(a) | Literal::Neg(a) => Some(a),
+                    _ => None,
+                }));
+            for atom in atoms {
+                let Some(slot) = arity.get_mut(atom.pred.index()) else {
+                    return Err(malformed(format!(
+                        "predicate #{} does not exist (the module has {pred_count})",
+                        atom.pred.0
+                    )));
+                };
+                let n = atom.args.len();
+                if n > 64 {
+                    return Err(malformed(format!(
+                        "`{}` has {n} arguments; at most 64 are supported",
+                        pred_name(atom.pred)
+                    )));
+                }
+                match *slot {
+                    None => *slot = Some(n),
+                    Some(a) if a != n => {
+                        return Err(malformed(format!(
+                            "`{}` is used with {a} and with {n} arguments",
+                            pred_name(atom.pred)
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+
+        // Range restriction and expression kinds.
+        for (i, rule) in rules.iter().enumerate() {
+            analysis::check_range_restriction(rule).map_err(|error| ProgramError::Rule {
+                rule_index: i,
+                origin: rule.origin.clone(),
+                rule: labels[i].clone(),
+                var_name: error
+                    .var()
+                    .and_then(|v| rule.var_names.get(v.0 as usize).cloned()),
+                error,
+            })?;
+        }
+
+        // Stratification.
+        let strata =
+            analysis::stratify(rules, pred_count).map_err(|e| ProgramError::NotStratifiable {
+                rule_index: e.rule_index,
+                origin: rules[e.rule_index].origin.clone(),
+                rule: labels[e.rule_index].clone(),
+                cycle_names: e.cycle.iter().map(|p| pred_name(*p)).collect(),
+                cycle: e.cycle,
+            })?;
+
+        // Join plans.
+        let mut consts = Vec::new();
+        let mut compiled = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.iter().enumerate() {
+            let var_count = rule.var_count as usize;
+            let stratum = strata.stratum_of[rule.head.pred.index()];
+            let recursive_at = |k: usize| match &rule.body[k] {
+                Literal::Pos(a) => strata.stratum_of[a.pred.index()] == stratum,
+                _ => false,
+            };
+            let unplannable = |k: usize| ProgramError::Malformed {
+                rule_index: i,
+                origin: rule.origin.clone(),
+                rule: labels[i].clone(),
+                reason: format!("literal {k} cannot be scheduled"),
+            };
+            let naive = plan::plan(
+                &rule.body,
+                &mut vec![false; var_count],
+                None,
+                |_| Access::Full,
+                &mut consts,
+            )
+            .map_err(unplannable)?;
+            let mut deltas = Vec::new();
+            for j in (0..rule.body.len()).filter(|&j| recursive_at(j)) {
+                let access = |k: usize| match (recursive_at(k), k.cmp(&j)) {
+                    (false, _) => Access::Full,
+                    (true, std::cmp::Ordering::Less) => Access::Old,
+                    (true, std::cmp::Ordering::Equal) => Access::Delta,
+                    (true, std::cmp::Ordering::Greater) => Access::Full,
+                };
+                let p = plan::plan(
+                    &rule.body,
+                    &mut vec![false; var_count],
+                    Some(j),
+                    access,
+                    &mut consts,
+                )
+                .map_err(unplannable)?;
+                deltas.push(p);
+            }
+            let head = rule
+                .head
+                .args
+                .iter()
+                .map(|t| match t {
+                    Term::Var(v) => Src::Var(v.0),
+                    Term::Const(c) => Src::Const(const_index(&mut consts, c)),
+                })
+                .collect();
+            compiled.push(CompiledRule {
+                head_pred: rule.head.pred.index(),
+                head,
+                var_count,
+                naive,
+                deltas,
+            });
+        }
+
+        Ok(Program {
+            pred_count,
+            arity,
+            strata,
+            rules: compiled,
+            consts,
+            labels,
+        })
+    }
+
+    /// Number of predicates of the module.
+    pub fn pred_count(&self) -> usize {
+        self.pred_count
+    }
+
+    /// The strata, lower first (for diagnostics and explanations).
+    pub fn strata(&self) -> &Strata {
+        &self.strata
+    }
+
+    /// The least fixpoint of the rules over `base`: strata in order,
+    /// semi-naive within each stratum. The result holds the base facts and
+    /// every derived fact.
+    ///
+    /// Errors: [`EvalError::DeadlineExceeded`] when the deadline passes
+    /// (checked before starting, between iterations and every 1024 rows
+    /// visited); [`EvalError::Value`] when a rule's arithmetic or comparison
+    /// fails; [`EvalError::Unsupported`] when a base predicate's facts have
+    /// a different arity than the rules use.
+    pub fn evaluate(
+        &self,
+        mut store: FactStore,
+        ctx: &EvalContext,
+    ) -> Result<FactStore, EvalError> {
+        let mut budget = Budget::new(ctx.deadline);
+        budget.check()?;
+        store.grow(self.pred_count);
+        for (p, arity) in self.arity.iter().enumerate() {
+            if let Some(a) = *arity {
+                store.rels[p].set_arity(a).map_err(|actual| {
+                    EvalError::Unsupported(format!(
+                        "predicate #{p} has facts with {actual} values but its rules use {a}"
+                    ))
+                })?;
+            }
+        }
+        store.dict_changed();
+        let const_ids: Vec<Id> = self
+            .consts
+            .iter()
+            .map(|v| store.dict.intern(v.clone()).0)
+            .collect();
+        let mut delta_start = vec![0u32; store.rels.len()];
+        let mut slot_of = vec![NO_SLOT; store.rels.len()];
+
+        for stratum in &self.strata.strata {
+            budget.check()?;
+            for (slot, p) in stratum.preds.iter().enumerate() {
+                slot_of[p.index()] = slot as u32;
+            }
+            let mut staged: Vec<Staged> = stratum.preds.iter().map(|_| Staged::default()).collect();
+            let first: Vec<(usize, &Plan)> = stratum
+                .rules
+                .iter()
+                .map(|&r| (r, &self.rules[r].naive))
+                .collect();
+            let round = Round {
+                preds: &stratum.preds,
+                slot_of: &slot_of,
+                const_ids: &const_ids,
+                ctx,
+            };
+            self.run_round(
+                &mut store,
+                &round,
+                &first,
+                &mut staged,
+                &delta_start,
+                &mut budget,
+            )?;
+            let mut changed = commit(&mut store, &stratum.preds, &mut staged, &mut delta_start);
+            if stratum.recursive {
+                let variants: Vec<(usize, &Plan)> = stratum
+                    .rules
+                    .iter()
+                    .flat_map(|&r| self.rules[r].deltas.iter().map(move |p| (r, p)))
+                    .collect();
+                while changed {
+                    budget.check()?;
+                    self.run_round(
+                        &mut store,
+                        &round,
+                        &variants,
+                        &mut staged,
+                        &delta_start,
+                        &mut budget,
+                    )?;
+                    changed = commit(&mut store, &stratum.preds, &mut staged, &mut delta_start);
+                }
+            }
+            for p in &stratum.preds {
+                slot_of[p.index()] = NO_SLOT;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Runs `jobs` (rule index, plan) against the relations as they are,
+    /// staging new head tuples; the relations change only in [`commit`].
+    fn run_round(
+        &self,
+        store: &mut FactStore,
+        round: &Round<'_>,
+        jobs: &[(usize, &Plan)],
+        staged: &mut [Staged],
+        delta_start: &[u32],
+        budget: &mut Budget,
+    ) -> Result<(), EvalError> {
+        let live: Vec<(usize, &Plan)> = jobs
+            .iter()
+            .copied()
+            .filter(|(_, plan)| may_fire(plan, &store.rels, delta_start))
+            .collect();
+        if live.is_empty() {
+            return Ok(());
+        }
+        let indexes: Vec<Vec<Arc<Index>>> = live
+            .iter()
+            .map(|(_, plan)| {
+                plan.needs
+                    .iter()
+                    .map(|&(pred, mask)| store.rels[pred].index_mut(mask))
+                    .collect()
+            })
+            .collect();
+        // The round's key sets leave their relations so that heads are
+        // deduplicated as they are derived (one hash probe per derivation).
+        let mut keys: Vec<Keys> = round
+            .preds
+            .iter()
+            .map(|p| std::mem::take(&mut store.rels[p.index()].keys))
+            .collect();
+        let new_values = {
+            let mut interner = Interner::new(&store.dict);
+            for ((r, plan), indexes) in live.iter().zip(&indexes) {
+                let rule = &self.rules[*r];
+                let slot = round.slot_of[rule.head_pred];
+                debug_assert_ne!(slot, NO_SLOT, "a rule runs in its head's stratum");
+                let mut exec = Exec {
+                    steps: &plan.steps,
+                    rels: &store.rels,
+                    indexes,
+                    consts: round.const_ids,
+                    delta_start,
+                    dict: &mut interner,
+                    keys: &mut keys,
+                    staged,
+                    slot_of: round.slot_of,
+                    env: vec![0; rule.var_count],
+                    budget,
+                    ctx: round.ctx,
+                    label: &self.labels[*r],
+                    sink: Sink::Head {
+                        pred: rule.head_pred,
+                        slot: slot as usize,
+                        args: &rule.head,
+                    },
+                    scratch: Vec::new(),
+                    pending: Pending::default(),
+                };
+                exec.run(0)?;
+                exec.flush();
+            }
+            interner.into_new_values()
+        };
+        for (p, k) in round.preds.iter().zip(keys) {
+            store.rels[p.index()].keys = k;
+        }
+        drop(indexes);
+        if !new_values.is_empty() {
+            store.dict.absorb(new_values);
+        }
+        Ok(())
+    }
+
+    /// All satisfying assignments of a conjunctive `body` (a query's
+    /// `from`/`where`) against `facts` (normally a fixpoint from
+    /// [`Program::evaluate`]).
+    ///
+    /// `seed[i] = Some(v)` pre-binds `VarId(i)` (query parameters given by
+    /// the caller); `seed` may be shorter than `var_count`. Each solution is
+    /// one `Vec` of `var_count` values (variables the body never binds are
+    /// [`Value::Null`]); solutions are deduplicated and sorted.
+    ///
+    /// The body is checked like a rule body (seeded variables count as
+    /// bound); a body that is not range-restricted, uses an unsupported
+    /// expression, or names an unknown predicate gives
+    /// [`EvalError::Unsupported`].
+    pub fn solve(
+        &self,
+        facts: &FactStore,
+        body: &[Literal],
+        var_count: u32,
+        seed: &[Option<Value>],
+        ctx: &EvalContext,
+    ) -> Result<Vec<Vec<Value>>, EvalError> {
+        let budget_start = Budget::new(ctx.deadline);
+        budget_start.check()?;
+        if seed.len() > var_count as usize {
+            return Err(EvalError::Unsupported(format!(
+                "{} parameter values given for a body with {var_count} variables",
+                seed.len()
+            )));
+        }
+        let seeded: Vec<VarId> = seed
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some())
+            .map(|(i, _)| VarId(i as u32))
+            .collect();
+        analysis::check_body(body, var_count, &seeded)
+            .map_err(|e| EvalError::Unsupported(format!("query body: {e}")))?;
+        // Every atom must name a known predicate with the arity of its facts.
+        for literal in body {
+            let (Literal::Pos(atom) | Literal::Neg(atom)) = literal else {
+                continue;
+            };
+            let Some(rel) = facts.rels.get(atom.pred.index()) else {
+                return Err(EvalError::Unsupported(format!(
+                    "query body: predicate #{} does not exist",
+                    atom.pred.0
+                )));
+            };
+            match rel.arity() {
+                Some(a) if a != atom.args.len() => {
+                    return Err(EvalError::Unsupported(format!(
+                        "query body: predicate #{} has {a} arguments, not {}",
+                        atom.pred.0,
+                        atom.args.len()
+                    )))
+                }
+                _ => {}
+            }
+        }
+        // Only seeded variables are bound when the body starts.
+        let mut bound = vec![false; var_count as usize];
+        for v in &seeded {
+            bound[v.0 as usize] = true;
+        }
+        let mut consts = Vec::new();
+        let plan =
+            plan::plan(body, &mut bound, None, |_| Access::Full, &mut consts).map_err(|k| {
+                EvalError::Unsupported(format!("query body: literal {k} cannot be scheduled"))
+            })?;
+        if !may_fire(&plan, &facts.rels, &[]) {
+            return Ok(Vec::new());
+        }
+        let indexes: Vec<Arc<Index>> = plan
+            .needs
+            .iter()
+            .map(|&(pred, mask)| facts.rels[pred].index_shared(mask))
+            .collect();
+
+        let mut interner = Interner::new(&facts.dict);
+        let const_ids: Vec<Id> = consts.into_iter().map(|v| interner.intern(v)).collect();
+        let mut env = vec![UNBOUND; var_count as usize];
+        for (i, value) in seed.iter().enumerate() {
+            if let Some(value) = value {
+                env[i] = interner.intern(value.clone());
+            }
+        }
+        let mut rows: Vec<Vec<Id>> = Vec::new();
+        let mut budget = budget_start;
+        let mut exec = Exec {
+            steps: &plan.steps,
+            rels: &facts.rels,
+            indexes: &indexes,
+            consts: &const_ids,
+            delta_start: &[],
+            dict: &mut interner,
+            keys: &mut [],
+            staged: &mut [],
+            slot_of: &[],
+            env,
+            budget: &mut budget,
+            ctx,
+            label: "query",
+            sink: Sink::Rows { out: &mut rows },
+            scratch: Vec::new(),
+            pending: Pending::default(),
+        };
+        exec.run(0)?;
+        drop(exec);
+        rows.sort_unstable();
+        rows.dedup();
+        let mut out: Vec<Vec<Value>> = rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|id| {
+                        if id == UNBOUND {
+                            Value::Null
+                        } else {
+                            interner.value(id).clone()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+}
+
+/// What every job of one evaluation round shares.
+struct Round<'r> {
+    preds: &'r [PredId],
+    /// Per predicate, its position in `preds`, or `NO_SLOT`.
+    slot_of: &'r [u32],
+    const_ids: &'r [Id],
+    ctx: &'r EvalContext,
+}
+
+/// Appends the staged tuples (already deduplicated against the key sets);
+/// afterwards `delta_start[p]` is the first new row of each predicate `p`.
+/// True when some predicate gained a tuple.
+fn commit(
+    store: &mut FactStore,
+    preds: &[PredId],
+    staged: &mut [Staged],
+    delta_start: &mut [u32],
+) -> bool {
+    let mut changed = false;
+    for (p, st) in preds.iter().zip(staged.iter_mut()) {
+        let rel = &mut store.rels[p.index()];
+        delta_start[p.index()] = rel.len();
+        let arity = rel.arity().unwrap_or(0);
+        for k in 0..st.count {
+            rel.push_row(&st.data[k * arity..(k + 1) * arity]);
+        }
+        changed |= st.count > 0;
+        st.data.clear();
+        st.count = 0;
+    }
+    changed
+}
+
+fn const_index(consts: &mut Vec<Value>, value: &Value) -> u32 {
+    match consts.iter().position(|c| c == value) {
+        Some(i) => i as u32,
+        None => {
+            consts.push(value.clone());
+            (consts.len() - 1) as u32
+        }
+    }
+}
+
+/// ``derive `path` clause 1 (rule 4)``, ``refinement of `Adult` (rule 7)`` …
+fn rule_label(module: &Module, index: usize, rule: &Rule) -> String {
+    let concept = |c: ox_ir::ConceptId| {
+        module
+            .concepts
+            .get(c.index())
+            .map_or_else(|| format!("#{}", c.0), |c| c.name.clone())
+    };
+    let what = match &rule.origin {
+        RuleOrigin::Derive { name, clause } => format!("derive `{name}` clause {clause}"),
+        RuleOrigin::Refinement(c) => format!("refinement of `{}`", concept(*c)),
+        RuleOrigin::Specialisation { sub, sup } => {
+            format!("specialisation `{}` <: `{}`", concept(*sub), concept(*sup))
+        }
+        RuleOrigin::Check(c) => format!(
+            "check `{}`",
+            module
+                .checks
+                .get(c.index())
+                .map_or_else(|| format!("#{}", c.0), |c| c.name.clone())
+        ),
+    };
+    format!("{what} (rule {index})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<Program>();
+        assert_send_sync::<FactStore>();
+        assert_send_sync::<EvalError>();
+        assert_send_sync::<ProgramError>();
+    }
+
+    #[test]
+    fn cycle_rendering() {
+        assert_eq!(render_cycle(&["p".into()]), "`p` negates itself");
+        assert_eq!(
+            render_cycle(&["c".into(), "a".into(), "b".into()]),
+            "`c` negates `a`, which depends on `b`, which depends on `c`"
+        );
+    }
+}

@@ -1,0 +1,881 @@
+//! Dictionary-encoded fact storage: values are interned to `u32` ids, each
+//! predicate's tuples are rows of ids in one flat, append-only vector, with a
+//! hash set for deduplication and lazily built hash indexes keyed by the set
+//! of bound columns a join needs.
+//!
+//! Rows are never removed or reordered, so "the tuples added since the last
+//! iteration" (the semi-naive delta) is just a row-id range, and an index is
+//! brought up to date by indexing the rows it has not seen yet.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use ox_ir::{PredId, Value};
+use rustc_hash::FxHashMap;
+
+/// A dictionary-encoded value.
+pub(crate) type Id = u32;
+
+/// Hasher for keys that are already well-mixed 64-bit hashes.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for `u64` keys; a reasonable fallback for anything else.
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// The murmur3 finaliser: a bijection on `u64` with good avalanche.
+#[inline]
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+/// The hash key of `n` ids. Exact (injective) for `n <= 2`, so lookups need
+/// no verification; for longer keys collisions are possible and verified.
+#[inline]
+pub(crate) fn key_of(n: usize, get: impl Fn(usize) -> Id) -> u64 {
+    match n {
+        0 => 0x9e37_79b9_7f4a_7c15,
+        1 => mix(u64::from(get(0))),
+        2 => mix((u64::from(get(0)) << 32) | u64::from(get(1))),
+        _ => {
+            let mut h: u64 = 0x243f_6a88_85a3_08d3;
+            for i in 0..n {
+                h = (h ^ u64::from(get(i)))
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .rotate_left(29);
+            }
+            mix(h ^ n as u64)
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn exact_key(n: usize) -> bool {
+    n <= 2
+}
+
+/// The value dictionary: `Value` ↔ dense `u32` id.
+#[derive(Clone, Default)]
+pub(crate) struct Dict {
+    values: Vec<Value>,
+    ids: FxHashMap<Value, Id>,
+}
+
+impl Dict {
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub(crate) fn get(&self, value: &Value) -> Option<Id> {
+        self.ids.get(value).copied()
+    }
+
+    pub(crate) fn value(&self, id: Id) -> &Value {
+        &self.values[id as usize]
+    }
+
+    /// The id of `value`, adding it when new; the flag says whether it was new.
+    pub(crate) fn intern(&mut self, value: Value) -> (Id, bool) {
+        if let Some(id) = self.ids.get(&value) {
+            return (*id, false);
+        }
+        let id = Id::try_from(self.values.len()).expect("more than 2^32 distinct values");
+        self.values.push(value.clone());
+        self.ids.insert(value, id);
+        (id, true)
+    }
+
+    /// Appends the values an [`Interner`] created, keeping their ids.
+    pub(crate) fn absorb(&mut self, new_values: Vec<Value>) {
+        for value in new_values {
+            let (_, fresh) = self.intern(value);
+            debug_assert!(
+                fresh,
+                "an interner only creates values the dictionary lacks"
+            );
+        }
+    }
+
+    /// For every id, its rank in the order of [`Value`]'s `Ord`.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<Id> = (0..self.values.len() as Id).collect();
+        order.sort_unstable_by(|a, b| self.values[*a as usize].cmp(&self.values[*b as usize]));
+        let mut ranks = vec![0u32; order.len()];
+        for (rank, id) in order.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
+    }
+}
+
+/// A read-only dictionary plus the values created during one evaluation
+/// step (results of bindings, query constants). New ids continue the base
+/// dictionary's numbering; [`Dict::absorb`] makes them permanent.
+pub(crate) struct Interner<'a> {
+    base: &'a Dict,
+    values: Vec<Value>,
+    ids: FxHashMap<Value, Id>,
+}
+
+impl<'a> Interner<'a> {
+    pub(crate) fn new(base: &'a Dict) -> Interner<'a> {
+        Interner {
+            base,
+            values: Vec::new(),
+            ids: FxHashMap::default(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn value(&self, id: Id) -> &Value {
+        let base_len = self.base.values.len();
+        match (id as usize).checked_sub(base_len) {
+            None => &self.base.values[id as usize],
+            Some(local) => &self.values[local],
+        }
+    }
+
+    pub(crate) fn intern(&mut self, value: Value) -> Id {
+        if let Some(id) = self.base.get(&value) {
+            return id;
+        }
+        if let Some(id) = self.ids.get(&value) {
+            return *id;
+        }
+        let id = Id::try_from(self.base.values.len() + self.values.len())
+            .expect("more than 2^32 distinct values");
+        self.values.push(value.clone());
+        self.ids.insert(value, id);
+        id
+    }
+
+    /// The values created, in id order.
+    pub(crate) fn into_new_values(self) -> Vec<Value> {
+        self.values
+    }
+}
+
+/// A hash index of one relation on a set of bound columns: key of those
+/// columns → ascending row ids.
+#[derive(Clone, Debug)]
+pub(crate) struct Index {
+    mask: u64,
+    cols: Box<[usize]>,
+    map: KeyMap<Vec<u32>>,
+    /// Rows `0..covered` are indexed.
+    covered: u32,
+}
+
+impl Index {
+    fn new(mask: u64) -> Index {
+        let cols: Box<[usize]> = (0..64).filter(|c| mask & (1u64 << c) != 0).collect();
+        Index {
+            mask,
+            cols,
+            map: KeyMap::default(),
+            covered: 0,
+        }
+    }
+
+    fn extend(&mut self, rows: &[Id], arity: usize, len: u32) {
+        let cols = &self.cols;
+        for r in self.covered..len {
+            let row = &rows[r as usize * arity..(r as usize + 1) * arity];
+            let key = key_of(cols.len(), |i| row[cols[i]]);
+            self.map.entry(key).or_default().push(r);
+        }
+        self.covered = len;
+    }
+
+    /// Whether a key match implies the columns match (no verification needed).
+    #[inline]
+    pub(crate) fn exact(&self) -> bool {
+        exact_key(self.cols.len())
+    }
+
+    /// The rows whose bound columns have `key` (ascending; may contain
+    /// collisions when the index is not [`Index::exact`]).
+    #[inline]
+    pub(crate) fn rows(&self, key: u64) -> &[u32] {
+        self.map.get(&key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A set of exact 64-bit keys: open addressing with linear probing in one
+/// flat array (one cache miss per probe, where a SwissTable needs its control
+/// bytes and its buckets). Keys are well mixed, so the slot is the key's top
+/// bits. Slot value 0 means empty; the key 0 itself is kept in a flag.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeySet {
+    slots: Vec<u64>,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
+    len: usize,
+    has_zero: bool,
+}
+
+impl KeySet {
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key >> self.shift) as usize
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        if key == 0 {
+            return self.has_zero;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Hints the CPU to load `key`'s slot (for a probe a few steps later).
+    #[inline]
+    pub(crate) fn prefetch(&self, key: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.slots.is_empty() {
+            let p = self.slots.as_ptr().wrapping_add(self.slot(key));
+            // SAFETY: prefetching has no observable effect and never faults;
+            // the address is inside `slots` anyway.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
+    /// Adds `key`; false when present.
+    #[inline]
+    pub(crate) fn insert(&mut self, key: u64) -> bool {
+        if key == 0 {
+            return !std::mem::replace(&mut self.has_zero, true);
+        }
+        // Keep the load at or below 5/8.
+        if (self.len + 1) * 8 > self.slots.len() * 5 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = key;
+                    self.len += 1;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+        self.shift = 64 - cap.trailing_zeros();
+        let mask = cap - 1;
+        for key in old.into_iter().filter(|&k| k != 0) {
+            let mut i = self.slot(key);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = key;
+        }
+    }
+}
+
+/// Whether (and where) a tuple was found in a [`Keys`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    Absent,
+    /// Present; the row is known only for relations wider than two columns.
+    Present(Option<u32>),
+}
+
+/// The deduplication set of one relation.
+#[derive(Clone, Debug)]
+pub(crate) enum Keys {
+    /// Arity 0–2: the exact (injective) key of every tuple.
+    Small(KeySet),
+    /// Wider: key → row, plus further rows whose key collides.
+    Wide {
+        map: KeyMap<u32>,
+        collisions: KeyMap<Vec<u32>>,
+    },
+}
+
+impl Default for Keys {
+    fn default() -> Keys {
+        Keys::Small(KeySet::default())
+    }
+}
+
+impl Keys {
+    fn for_arity(arity: usize) -> Keys {
+        if exact_key(arity) {
+            Keys::default()
+        } else {
+            Keys::Wide {
+                map: KeyMap::default(),
+                collisions: KeyMap::default(),
+            }
+        }
+    }
+
+    /// Looks `tuple` up; `row(r)` gives the contents of row `r`.
+    #[inline]
+    pub(crate) fn find<'r>(&self, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Found {
+        self.find_keyed(key_of(tuple.len(), |i| tuple[i]), tuple, row)
+    }
+
+    #[inline]
+    fn find_keyed<'r>(&self, key: u64, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Found {
+        match self {
+            Keys::Small(set) => {
+                if set.contains(key) {
+                    Found::Present(None)
+                } else {
+                    Found::Absent
+                }
+            }
+            Keys::Wide { map, collisions } => {
+                let Some(&r) = map.get(&key) else {
+                    return Found::Absent;
+                };
+                if row(r) == tuple {
+                    return Found::Present(Some(r));
+                }
+                collisions
+                    .get(&key)
+                    .and_then(|rows| rows.iter().copied().find(|&r| row(r) == tuple))
+                    .map_or(Found::Absent, |r| Found::Present(Some(r)))
+            }
+        }
+    }
+
+    /// Adds `tuple` as row `next` unless present; true when added.
+    #[inline]
+    pub(crate) fn insert<'r>(
+        &mut self,
+        tuple: &[Id],
+        next: u32,
+        row: impl Fn(u32) -> &'r [Id],
+    ) -> bool {
+        self.insert_keyed(key_of(tuple.len(), |i| tuple[i]), tuple, next, row)
+    }
+
+    #[inline]
+    fn insert_keyed<'r>(
+        &mut self,
+        key: u64,
+        tuple: &[Id],
+        next: u32,
+        row: impl Fn(u32) -> &'r [Id],
+    ) -> bool {
+        match self {
+            Keys::Small(set) => set.insert(key),
+            Keys::Wide { map, collisions } => {
+                let r = *map.entry(key).or_insert(next);
+                if r == next {
+                    return true;
+                }
+                if row(r) == tuple {
+                    return false;
+                }
+                let others = collisions.entry(key).or_default();
+                if others.iter().any(|&o| row(o) == tuple) {
+                    return false;
+                }
+                others.push(next);
+                true
+            }
+        }
+    }
+}
+
+/// One predicate's tuples.
+pub(crate) struct Relation {
+    arity: Option<usize>,
+    len: u32,
+    rows: Vec<Id>,
+    pub(crate) keys: Keys,
+    indexes: RwLock<Vec<Arc<Index>>>,
+}
+
+impl Clone for Relation {
+    fn clone(&self) -> Relation {
+        Relation {
+            arity: self.arity,
+            len: self.len,
+            rows: self.rows.clone(),
+            keys: self.keys.clone(),
+            // Indexes are shared copy-on-write.
+            indexes: RwLock::new(read(&self.indexes).clone()),
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    // Indexes are derived data: a panic elsewhere cannot leave them wrong.
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Relation {
+    fn new() -> Relation {
+        Relation {
+            arity: None,
+            len: 0,
+            rows: Vec::new(),
+            keys: Keys::default(),
+            indexes: RwLock::new(Vec::new()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub(crate) fn arity(&self) -> Option<usize> {
+        self.arity
+    }
+
+    /// Fixes the arity of an empty relation; `Err(actual)` when it differs.
+    pub(crate) fn set_arity(&mut self, arity: usize) -> Result<(), usize> {
+        match self.arity {
+            None => {
+                self.arity = Some(arity);
+                self.keys = Keys::for_arity(arity);
+                Ok(())
+            }
+            Some(a) if a == arity => Ok(()),
+            Some(a) => Err(a),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn row(&self, r: u32) -> &[Id] {
+        let a = self.arity.unwrap_or(0);
+        &self.rows[r as usize * a..(r as usize + 1) * a]
+    }
+
+    /// Looks `tuple` up in this relation's own key set.
+    #[inline]
+    pub(crate) fn find(&self, tuple: &[Id]) -> Found {
+        if self.arity != Some(tuple.len()) {
+            return Found::Absent;
+        }
+        self.keys.find(tuple, |r| self.row(r))
+    }
+
+    /// Adds `tuple`; false when it was already present.
+    ///
+    /// # Panics
+    /// When the tuple's length differs from the relation's arity.
+    pub(crate) fn insert(&mut self, tuple: &[Id]) -> bool {
+        let n = tuple.len();
+        if let Err(a) = self.set_arity(n) {
+            panic!("a tuple of {n} values inserted into a predicate of arity {a}");
+        }
+        let rows = &self.rows;
+        if !self.keys.insert(tuple, self.len, |r| {
+            &rows[r as usize * n..(r as usize + 1) * n]
+        }) {
+            return false;
+        }
+        self.push_row(tuple);
+        true
+    }
+
+    /// Appends a row already recorded in `keys`.
+    pub(crate) fn push_row(&mut self, tuple: &[Id]) {
+        self.rows.extend_from_slice(tuple);
+        self.len = self
+            .len
+            .checked_add(1)
+            .expect("more than 2^32 tuples in one predicate");
+    }
+
+    /// The index on `mask`, brought up to date (exclusive access: no locking).
+    pub(crate) fn index_mut(&mut self, mask: u64) -> Arc<Index> {
+        let arity = self.arity.unwrap_or(0);
+        ensure_index(
+            self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()),
+            mask,
+            &self.rows,
+            arity,
+            self.len,
+        )
+    }
+
+    /// The index on `mask`, built or brought up to date under a lock when needed.
+    pub(crate) fn index_shared(&self, mask: u64) -> Arc<Index> {
+        if let Some(ix) = read(&self.indexes).iter().find(|ix| ix.mask == mask) {
+            if ix.covered == self.len {
+                return Arc::clone(ix);
+            }
+        }
+        let mut list = self.indexes.write().unwrap_or_else(|e| e.into_inner());
+        ensure_index(
+            &mut list,
+            mask,
+            &self.rows,
+            self.arity.unwrap_or(0),
+            self.len,
+        )
+    }
+}
+
+fn ensure_index(
+    list: &mut Vec<Arc<Index>>,
+    mask: u64,
+    rows: &[Id],
+    arity: usize,
+    len: u32,
+) -> Arc<Index> {
+    let pos = match list.iter().position(|ix| ix.mask == mask) {
+        Some(pos) => pos,
+        None => {
+            list.push(Arc::new(Index::new(mask)));
+            list.len() - 1
+        }
+    };
+    if list[pos].covered != len {
+        Arc::make_mut(&mut list[pos]).extend(rows, arity, len);
+    }
+    Arc::clone(&list[pos])
+}
+
+/// A set of facts per predicate: the base facts given to
+/// [`crate::Program::evaluate`] and the fixpoint it returns.
+///
+/// Values are dictionary-encoded internally; every method that returns tuples
+/// returns them sorted by [`Value`]'s order, so results are deterministic.
+/// Cloning is cheap relative to evaluation (indexes are shared copy-on-write).
+#[derive(Clone)]
+pub struct FactStore {
+    pub(crate) dict: Dict,
+    pub(crate) rels: Vec<Relation>,
+    /// Value-order rank of every dictionary id (for sorting), computed on demand.
+    ranks: OnceLock<Vec<u32>>,
+}
+
+impl fmt::Debug for FactStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (p, rel) in self.rels.iter().enumerate() {
+            if rel.len > 0 {
+                m.entry(&p, &rel.len);
+            }
+        }
+        m.finish()
+    }
+}
+
+impl FactStore {
+    /// An empty store for predicates `PredId(0..pred_count)`.
+    pub fn new(pred_count: usize) -> FactStore {
+        FactStore {
+            dict: Dict::default(),
+            rels: (0..pred_count).map(|_| Relation::new()).collect(),
+            ranks: OnceLock::new(),
+        }
+    }
+
+    /// Number of predicates the store has room for.
+    pub fn pred_count(&self) -> usize {
+        self.rels.len()
+    }
+
+    /// Grows the store to hold `pred_count` predicates (never shrinks).
+    pub(crate) fn grow(&mut self, pred_count: usize) {
+        while self.rels.len() < pred_count {
+            self.rels.push(Relation::new());
+        }
+    }
+
+    fn rel(&self, pred: PredId) -> &Relation {
+        self.rels.get(pred.index()).unwrap_or_else(|| {
+            panic!(
+                "predicate {} is out of range (the store has {} predicates)",
+                pred.0,
+                self.rels.len()
+            )
+        })
+    }
+
+    /// Adds a fact; true if it is new.
+    ///
+    /// # Panics
+    /// When `pred` is out of range, or when `tuple`'s length differs from
+    /// the length of the predicate's earlier tuples.
+    pub fn insert(&mut self, pred: PredId, tuple: Vec<Value>) -> bool {
+        self.rel(pred);
+        let mut ids = Vec::with_capacity(tuple.len());
+        let mut new_value = false;
+        for value in tuple {
+            let (id, fresh) = self.dict.intern(value);
+            new_value |= fresh;
+            ids.push(id);
+        }
+        if new_value {
+            self.ranks.take();
+        }
+        self.rels[pred.index()].insert(&ids)
+    }
+
+    /// Whether the fact holds (false for an out-of-range predicate).
+    pub fn contains(&self, pred: PredId, tuple: &[Value]) -> bool {
+        let Some(rel) = self.rels.get(pred.index()) else {
+            return false;
+        };
+        let ids: Option<Vec<Id>> = tuple.iter().map(|v| self.dict.get(v)).collect();
+        ids.is_some_and(|ids| rel.find(&ids) != Found::Absent)
+    }
+
+    /// Number of facts of `pred` (0 for an out-of-range predicate).
+    pub fn len(&self, pred: PredId) -> usize {
+        self.rels.get(pred.index()).map_or(0, |r| r.len as usize)
+    }
+
+    /// Whether `pred` has no facts.
+    pub fn is_empty(&self, pred: PredId) -> bool {
+        self.len(pred) == 0
+    }
+
+    /// Total number of facts over all predicates.
+    pub fn total_len(&self) -> usize {
+        self.rels.iter().map(|r| r.len as usize).sum()
+    }
+
+    /// All facts of `pred`, sorted by [`Value`]'s order.
+    pub fn tuples(&self, pred: PredId) -> Vec<Vec<Value>> {
+        let Some(rel) = self.rels.get(pred.index()) else {
+            return Vec::new();
+        };
+        let rows: Vec<u32> = (0..rel.len).collect();
+        self.decode_sorted(rel, rows)
+    }
+
+    /// The facts of `pred` whose `column` holds `value` (an index lookup,
+    /// e.g. the values of one individual's field), sorted.
+    pub fn matching(&self, pred: PredId, column: usize, value: &Value) -> Vec<Vec<Value>> {
+        let Some(rel) = self.rels.get(pred.index()) else {
+            return Vec::new();
+        };
+        let (Some(arity), Some(id)) = (rel.arity, self.dict.get(value)) else {
+            return Vec::new();
+        };
+        if column >= arity || rel.len == 0 {
+            return Vec::new();
+        }
+        let index = rel.index_shared(1u64 << column.min(63));
+        let rows: Vec<u32> = index
+            .rows(key_of(1, |_| id))
+            .iter()
+            .copied()
+            .filter(|&r| rel.row(r)[column] == id)
+            .collect();
+        self.decode_sorted(rel, rows)
+    }
+
+    /// Decodes `rows` of `rel`, sorted by value order.
+    fn decode_sorted(&self, rel: &Relation, mut rows: Vec<u32>) -> Vec<Vec<Value>> {
+        let arity = rel.arity.unwrap_or(0);
+        // Few rows against a large dictionary: compare values directly.
+        if rows.len().saturating_mul(arity.max(1)).saturating_mul(4) < self.dict.len()
+            && self.ranks.get().is_none()
+        {
+            let mut out: Vec<Vec<Value>> = rows
+                .iter()
+                .map(|&r| {
+                    rel.row(r)
+                        .iter()
+                        .map(|&id| self.dict.value(id).clone())
+                        .collect()
+                })
+                .collect();
+            out.sort_unstable();
+            return out;
+        }
+        let ranks = self.ranks.get_or_init(|| self.dict.ranks());
+        let decode = |row: &[Id]| -> Vec<Value> {
+            row.iter().map(|&id| self.dict.value(id).clone()).collect()
+        };
+        if arity <= 2 {
+            // Pack the ranks into one integer per tuple and sort those.
+            let packed = |r: u32| {
+                let row = rel.row(r);
+                let rank = |c: usize| row.get(c).map_or(0, |&id| u64::from(ranks[id as usize]));
+                (rank(0) << 32) | rank(1)
+            };
+            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (packed(r), r)).collect();
+            keyed.sort_unstable();
+            return keyed.into_iter().map(|(_, r)| decode(rel.row(r))).collect();
+        }
+        rows.sort_unstable_by(|&a, &b| {
+            let (ra, rb) = (rel.row(a), rel.row(b));
+            for (x, y) in ra.iter().zip(rb) {
+                match ranks[*x as usize].cmp(&ranks[*y as usize]) {
+                    Ordering::Equal => continue,
+                    other => return other,
+                }
+            }
+            Ordering::Equal
+        });
+        rows.iter().map(|&r| decode(rel.row(r))).collect()
+    }
+
+    /// Drops cached value ranks (the dictionary grew).
+    pub(crate) fn dict_changed(&mut self) {
+        self.ranks.take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_dedups_and_sorts() {
+        let mut s = FactStore::new(2);
+        assert!(s.insert(PredId(0), vec![Value::Int(3), Value::Int(1)]));
+        assert!(s.insert(PredId(0), vec![Value::Int(1), Value::Int(2)]));
+        assert!(!s.insert(PredId(0), vec![Value::Int(3), Value::Int(1)]));
+        assert_eq!(s.len(PredId(0)), 2);
+        assert!(s.contains(PredId(0), &[Value::Int(1), Value::Int(2)]));
+        assert!(!s.contains(PredId(0), &[Value::Int(2), Value::Int(1)]));
+        assert!(!s.contains(PredId(0), &[Value::Int(9), Value::Int(1)]));
+        assert_eq!(
+            s.tuples(PredId(0)),
+            vec![
+                vec![Value::Int(1), Value::Int(2)],
+                vec![Value::Int(3), Value::Int(1)]
+            ]
+        );
+        assert_eq!(
+            s.matching(PredId(0), 1, &Value::Int(1)),
+            vec![vec![Value::Int(3), Value::Int(1)]]
+        );
+        assert!(s.matching(PredId(0), 5, &Value::Int(1)).is_empty());
+        assert!(s.tuples(PredId(1)).is_empty());
+    }
+
+    #[test]
+    fn wide_tuples_survive_hash_collisions() {
+        // Many 3- and 4-ary tuples: every one must be found, none twice.
+        let mut r = Relation::new();
+        for a in 0..40u32 {
+            for b in 0..40u32 {
+                assert!(r.insert(&[a, b, a ^ b, 7]));
+            }
+        }
+        for a in 0..40u32 {
+            for b in 0..40u32 {
+                assert!(!r.insert(&[a, b, a ^ b, 7]));
+                assert!(matches!(r.find(&[a, b, a ^ b, 7]), Found::Present(Some(_))));
+                assert_eq!(r.find(&[a, b, a ^ b, 8]), Found::Absent);
+            }
+        }
+        assert_eq!(r.len(), 1600);
+    }
+
+    #[test]
+    fn colliding_keys_of_wide_tuples_are_told_apart() {
+        // Force every tuple onto one key: the collision lists must keep them apart.
+        let mut keys = Keys::for_arity(3);
+        let mut rows: Vec<Id> = Vec::new();
+        for t in 0..50u32 {
+            let tuple = [t, t + 1, t + 2];
+            let next = t;
+            let added = keys.insert_keyed(42, &tuple, next, |r| {
+                &rows[r as usize * 3..r as usize * 3 + 3]
+            });
+            assert!(added);
+            rows.extend_from_slice(&tuple);
+        }
+        let row = |r: u32| &rows[r as usize * 3..r as usize * 3 + 3];
+        for t in 0..50u32 {
+            assert_eq!(
+                keys.find_keyed(42, &[t, t + 1, t + 2], row),
+                Found::Present(Some(t))
+            );
+            assert!(!keys.clone().insert_keyed(42, &[t, t + 1, t + 2], 99, row));
+        }
+        assert_eq!(keys.find_keyed(42, &[0, 0, 0], row), Found::Absent);
+        assert_eq!(keys.find_keyed(7, &[0, 1, 2], row), Found::Absent);
+    }
+
+    #[test]
+    fn key_set_grows_and_keeps_zero() {
+        let mut set = KeySet::default();
+        assert!(!set.contains(0));
+        assert!(set.insert(0));
+        assert!(!set.insert(0));
+        for k in 1..10_000u64 {
+            assert!(set.insert(mix(k)));
+        }
+        for k in 1..10_000u64 {
+            assert!(!set.insert(mix(k)));
+            assert!(set.contains(mix(k)));
+        }
+        assert!(!set.contains(mix(10_001)));
+        assert!(set.contains(0));
+    }
+
+    #[test]
+    fn nullary_relations_hold_at_most_one_tuple() {
+        let mut r = Relation::new();
+        assert_eq!(r.find(&[]), Found::Absent);
+        assert!(r.insert(&[]));
+        assert!(!r.insert(&[]));
+        assert_eq!(r.find(&[]), Found::Present(None));
+    }
+
+    #[test]
+    fn indexes_extend_incrementally_and_clone_cheaply() {
+        let mut s = FactStore::new(1);
+        for i in 0..10 {
+            s.insert(PredId(0), vec![Value::Int(i % 3), Value::Int(i)]);
+        }
+        assert_eq!(s.matching(PredId(0), 0, &Value::Int(1)).len(), 3);
+        let copy = s.clone();
+        s.insert(PredId(0), vec![Value::Int(1), Value::Int(100)]);
+        assert_eq!(s.matching(PredId(0), 0, &Value::Int(1)).len(), 4);
+        assert_eq!(copy.matching(PredId(0), 0, &Value::Int(1)).len(), 3);
+    }
+}

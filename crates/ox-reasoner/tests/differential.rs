@@ -1,0 +1,402 @@
+//! Differential tests: random small programs (positive recursion, stratified
+//! negation, comparisons, bindings, constants) over random edge sets,
+//! evaluated by the engine and by a naive evaluator that is obviously
+//! correct: it tries every assignment of every variable from the whole
+//! (tiny) universe against every rule until nothing changes, stratum by
+//! stratum.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use ox_ir::analysis::expr_vars;
+use ox_ir::{BinaryOp, CmpOp, Expr, Literal, Module, PredId, Rule, Term, Value};
+use ox_reasoner::{FactStore, Program};
+use proptest::prelude::*;
+
+/// The universe of values: `Int(0..N)`. Bindings stay inside it (`% N`).
+const N: i64 = 6;
+/// Variables `0..VARS`; the last one is only ever bound by a binding.
+const VARS: u32 = 5;
+
+// Predicates: three base ones, then three derived binary ones at levels 1–3.
+const E: u32 = 0;
+const F: u32 = 1;
+const NODE: u32 = 2;
+const DERIVED: [u32; 3] = [3, 4, 5];
+
+fn level(pred: u32) -> u32 {
+    match pred {
+        E | F | NODE => 0,
+        p => p - 2,
+    }
+}
+
+fn arity(pred: u32) -> usize {
+    if pred == NODE {
+        1
+    } else {
+        2
+    }
+}
+
+/// A rule in raw random numbers; [`build_rule`] turns it into IR.
+#[derive(Debug, Clone)]
+struct RuleSpec {
+    head: u8,
+    atoms: Vec<(u8, u8, u8)>,
+    head_args: (u8, u8),
+    neg: Option<(u8, u8, u8)>,
+    cmp: Option<(u8, u8, u8, u8)>,
+    bind: Option<(u8, u8)>,
+}
+
+fn rule_spec() -> impl Strategy<Value = RuleSpec> {
+    (
+        any::<u8>(),
+        prop::collection::vec(any::<(u8, u8, u8)>(), 1..=3),
+        any::<(u8, u8)>(),
+        prop::option::weighted(0.4, any::<(u8, u8, u8)>()),
+        prop::option::weighted(0.3, any::<(u8, u8, u8, u8)>()),
+        prop::option::weighted(0.25, any::<(u8, u8)>()),
+    )
+        .prop_map(|(head, atoms, head_args, neg, cmp, bind)| RuleSpec {
+            head,
+            atoms,
+            head_args,
+            neg,
+            cmp,
+            bind,
+        })
+}
+
+fn pairs() -> impl Strategy<Value = Vec<(i64, i64)>> {
+    prop::collection::vec((0..N, 0..N), 0..16)
+}
+
+/// An argument: one of the first four variables, or (less often) a constant.
+fn term(code: u8) -> Term {
+    match code % 6 {
+        c @ 0..=3 => v(u32::from(c)),
+        _ => int(i64::from(code / 6) % N),
+    }
+}
+
+fn atom_args(pred: u32, a: u8, b: u8) -> Vec<Term> {
+    if arity(pred) == 1 {
+        vec![term(a)]
+    } else {
+        vec![term(a), term(b)]
+    }
+}
+
+fn vars_of(args: &[Term], bound: &mut BTreeSet<u32>) {
+    for t in args {
+        if let Term::Var(x) = t {
+            bound.insert(x.0);
+        }
+    }
+}
+
+/// A bound variable picked by `code`, or a constant when there is none.
+fn bound_term(code: u8, bound: &BTreeSet<u32>) -> Term {
+    let vars: Vec<u32> = bound.iter().copied().collect();
+    if vars.is_empty() || code % 7 == 6 {
+        int(i64::from(code) % N)
+    } else {
+        v(vars[usize::from(code) % vars.len()])
+    }
+}
+
+fn term_expr(t: &Term) -> Expr {
+    match t {
+        Term::Var(x) => Expr::Var(*x),
+        Term::Const(c) => Expr::Const(c.clone()),
+    }
+}
+
+/// Builds a range-restricted rule whose head is at level `1 + spec.head % 3`,
+/// with positive atoms at levels up to the head's and negated atoms strictly
+/// below it: always stratifiable. With `query`, builds a body over every
+/// predicate (the head is then ignored).
+fn build_rule(spec: &RuleSpec, query: bool) -> (u32, Vec<Literal>, Vec<Term>) {
+    let head = DERIVED[usize::from(spec.head % 3)];
+    let cap = if query { 4 } else { level(head) };
+    let positive: Vec<u32> = (0..6).filter(|&p| level(p) <= cap).collect();
+    let negative: Vec<u32> = (0..6).filter(|&p| level(p) < cap).collect();
+    let mut body = Vec::new();
+    let mut bound = BTreeSet::new();
+    for &(p, a, b) in &spec.atoms {
+        let pred = positive[usize::from(p) % positive.len()];
+        let args = atom_args(pred, a, b);
+        vars_of(&args, &mut bound);
+        body.push(pos(PredId(pred), args));
+    }
+    if let (Some((x, k)), false) = (spec.bind, bound.is_empty()) {
+        // v4 = (x + k) % N
+        let x = bound_term(x, &bound);
+        body.push(bind(
+            VARS - 1,
+            bin(
+                BinaryOp::Rem,
+                bin(BinaryOp::Add, term_expr(&x), ei(i64::from(k) % N)),
+                ei(N),
+            ),
+        ));
+        bound.insert(VARS - 1);
+    }
+    if let Some((p, a, b)) = spec.neg {
+        let pred = negative[usize::from(p) % negative.len()];
+        let args = if arity(pred) == 1 {
+            vec![bound_term(a, &bound)]
+        } else {
+            vec![bound_term(a, &bound), bound_term(b, &bound)]
+        };
+        body.push(neg(PredId(pred), args));
+    }
+    if let Some((op, a, b, c)) = spec.cmp {
+        let op = [CmpOp::Lt, CmpOp::Le, CmpOp::Ne, CmpOp::Eq, CmpOp::Gt][usize::from(op) % 5];
+        let right = if c % 2 == 0 {
+            bound_term(b, &bound)
+        } else {
+            int(i64::from(b) % N)
+        };
+        body.push(cmp(
+            op,
+            term_expr(&bound_term(a, &bound)),
+            term_expr(&right),
+        ));
+    }
+    let head_args = vec![
+        bound_term(spec.head_args.0, &bound),
+        bound_term(spec.head_args.1, &bound),
+    ];
+    (head, body, head_args)
+}
+
+fn build(specs: &[RuleSpec]) -> Module {
+    let mut m = ModuleBuilder::new();
+    for (i, name) in ["e", "f", "node", "p", "q", "r"].into_iter().enumerate() {
+        let pred = m.pred(name, arity(i as u32));
+        assert_eq!(pred, PredId(i as u32));
+    }
+    for spec in specs {
+        let (head, body, args) = build_rule(spec, false);
+        m.rule(atom(PredId(head), args), body);
+    }
+    m.build()
+}
+
+type Facts = BTreeMap<u32, BTreeSet<Vec<i64>>>;
+
+fn resolve(t: &Term, env: &[i64]) -> i64 {
+    match t {
+        Term::Var(x) => env[x.0 as usize],
+        Term::Const(Value::Int(c)) => *c,
+        Term::Const(other) => panic!("unexpected constant {other:?}"),
+    }
+}
+
+fn eval(e: &Expr, env: &[i64]) -> i64 {
+    match e {
+        Expr::Var(x) => env[x.0 as usize],
+        Expr::Const(Value::Int(c)) => *c,
+        Expr::Binary {
+            op: BinaryOp::Add,
+            left,
+            right,
+        } => eval(left, env) + eval(right, env),
+        Expr::Binary {
+            op: BinaryOp::Rem,
+            left,
+            right,
+        } => eval(left, env) % eval(right, env),
+        other => panic!("unexpected expression {other:?}"),
+    }
+}
+
+/// Whether the body holds under `env` (every variable assigned).
+fn holds(body: &[Literal], env: &[i64], facts: &Facts) -> bool {
+    let has = |p: PredId, args: &[Term]| {
+        let t: Vec<i64> = args.iter().map(|a| resolve(a, env)).collect();
+        facts.get(&p.0).is_some_and(|s| s.contains(&t))
+    };
+    body.iter().all(|l| match l {
+        Literal::Pos(a) => has(a.pred, &a.args),
+        Literal::Neg(a) => !has(a.pred, &a.args),
+        Literal::Compare { op, left, right } => {
+            let (l, r) = (eval(left, env), eval(right, env));
+            match op {
+                CmpOp::Eq => l == r,
+                CmpOp::Ne => l != r,
+                CmpOp::Lt => l < r,
+                CmpOp::Le => l <= r,
+                CmpOp::Gt => l > r,
+                CmpOp::Ge => l >= r,
+            }
+        }
+        Literal::Bind { var, expr } => env[var.0 as usize] == eval(expr, env),
+    })
+}
+
+/// Calls `f` with every assignment of `count` variables over the universe.
+fn assignments(count: usize, mut f: impl FnMut(&[i64])) {
+    let mut env = vec![0i64; count];
+    loop {
+        f(&env);
+        let mut i = 0;
+        loop {
+            if i == count {
+                return;
+            }
+            env[i] += 1;
+            if env[i] < N {
+                break;
+            }
+            env[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+fn naive(rules: &[Rule], mut facts: Facts) -> Facts {
+    for lvl in 1..=3 {
+        loop {
+            let mut changed = false;
+            for rule in rules.iter().filter(|r| level(r.head.pred.0) == lvl) {
+                let mut derived = Vec::new();
+                assignments(rule.var_count as usize, |env| {
+                    if holds(&rule.body, env, &facts) {
+                        derived.push(
+                            rule.head
+                                .args
+                                .iter()
+                                .map(|a| resolve(a, env))
+                                .collect::<Vec<_>>(),
+                        );
+                    }
+                });
+                for t in derived {
+                    changed |= facts.entry(rule.head.pred.0).or_default().insert(t);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+    facts
+}
+
+fn base_facts(e: &[(i64, i64)], f: &[(i64, i64)], nodes: &[i64]) -> (FactStore, Facts) {
+    let mut store = FactStore::new(6);
+    let mut facts = Facts::new();
+    for (pred, list) in [(E, e), (F, f)] {
+        for &(a, b) in list {
+            store.insert(PredId(pred), ints(&[a, b]));
+            facts.entry(pred).or_default().insert(vec![a, b]);
+        }
+    }
+    for &x in nodes {
+        store.insert(PredId(NODE), ints(&[x]));
+        facts.entry(NODE).or_default().insert(vec![x]);
+    }
+    (store, facts)
+}
+
+fn as_values(set: Option<&BTreeSet<Vec<i64>>>) -> Vec<Vec<Value>> {
+    set.map(|s| s.iter().map(|t| ints(t)).collect())
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_naive_evaluation(
+        specs in prop::collection::vec(rule_spec(), 1..=6),
+        e in pairs(),
+        f in pairs(),
+        nodes in prop::collection::vec(0..N, 0..=N as usize),
+    ) {
+        let module = build(&specs);
+        let program = Program::new(&module).expect("generated programs are stratified and safe");
+        let (store, facts) = base_facts(&e, &f, &nodes);
+        let out = program.evaluate(store, &ctx()).expect("no errors in generated programs");
+        let expected = naive(&module.rules, facts);
+        for pred in DERIVED {
+            prop_assert_eq!(
+                out.tuples(PredId(pred)),
+                as_values(expected.get(&pred)),
+                "predicate {} of {:#?}", pred, module.rules
+            );
+        }
+    }
+
+    #[test]
+    fn solve_agrees_with_naive_enumeration(
+        specs in prop::collection::vec(rule_spec(), 1..=4),
+        query in rule_spec(),
+        seeds in prop::collection::vec(prop::option::weighted(0.3, 0..N), 0..=VARS as usize),
+        e in pairs(),
+        f in pairs(),
+        nodes in prop::collection::vec(0..N, 0..=N as usize),
+    ) {
+        let module = build(&specs);
+        let program = Program::new(&module).expect("generated programs are stratified and safe");
+        let (store, facts) = base_facts(&e, &f, &nodes);
+        let fixpoint = program.evaluate(store, &ctx()).expect("no errors in generated programs");
+        let facts = naive(&module.rules, facts);
+
+        let (_, body, _) = build_rule(&query, true);
+        let seed: Vec<Option<Value>> = seeds.iter().map(|s| s.map(Value::Int)).collect();
+        let got = program.solve(&fixpoint, &body, VARS, &seed, &ctx()).expect("query bodies are safe");
+
+        // Naive: variables in the body or seeded range over the universe
+        // (seeded ones fixed); the others are Null.
+        let mut mentioned = body_vars(&body);
+        mentioned.extend((0..VARS).filter(|&x| seed.get(x as usize).is_some_and(Option::is_some)));
+        let mut expected = BTreeSet::new();
+        assignments(VARS as usize, |env| {
+            let fixed = (0..VARS as usize).all(|i| match seeds.get(i).copied().flatten() {
+                Some(s) => env[i] == s,
+                None => true,
+            });
+            // Enumerate unmentioned variables only at 0, reported as Null.
+            let canonical = (0..VARS).all(|x| mentioned.contains(&x) || env[x as usize] == 0);
+            if fixed && canonical && holds(&body, env, &facts) {
+                let row: Vec<Value> = (0..VARS)
+                    .map(|x| if mentioned.contains(&x) { Value::Int(env[x as usize]) } else { Value::Null })
+                    .collect();
+                expected.insert(row);
+            }
+        });
+        let expected: Vec<Vec<Value>> = expected.into_iter().collect();
+        prop_assert_eq!(got, expected, "body {:#?} seeds {:?}", body, seeds);
+    }
+}
+
+/// The variables occurring in `body`.
+fn body_vars(body: &[Literal]) -> BTreeSet<u32> {
+    let mut vars = Vec::new();
+    for l in body {
+        match l {
+            Literal::Pos(a) | Literal::Neg(a) => {
+                vars.extend(a.args.iter().filter_map(|t| match t {
+                    Term::Var(x) => Some(*x),
+                    Term::Const(_) => None,
+                }))
+            }
+            Literal::Compare { left, right, .. } => {
+                expr_vars(left, &mut vars);
+                expr_vars(right, &mut vars);
+            }
+            Literal::Bind { var, expr } => {
+                vars.push(*var);
+                expr_vars(expr, &mut vars);
+            }
+        }
+    }
+    vars.into_iter().map(|x| x.0).collect()
+}

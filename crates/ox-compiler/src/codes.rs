@@ -26,6 +26,16 @@ pub const DUPLICATE_KEY: &str = "OE0207";
 pub const INSERT_DEFINED: &str = "OE0211";
 /// Introducer is not a metatype.
 pub const UNKNOWN_METATYPE: &str = "OE0605";
+/// Relation endpoint type of the wrong metatype.
+pub const ENDPOINT_METATYPE: &str = "OE0631";
+/// Unknown metaxis, a value not of its metaxis, or an axis given twice.
+pub const INVALID_AXIS_VALUE: &str = "OE0632";
+/// A concept introduced by an `abstract` metatype.
+pub const ABSTRACT_METATYPE: &str = "OE0633";
+/// A vocabulary check with error severity found a violation.
+pub const VOCABULARY_VIOLATION: &str = "OE0640";
+/// A vocabulary check with warning severity found a violation.
+pub const VOCABULARY_WARNING: &str = "OW0640";
 /// Introducer is not a metarel.
 pub const UNKNOWN_METAREL: &str = "OE0606";
 /// `update` of a field not marked `mut`.

@@ -16,6 +16,7 @@ mod loader;
 mod lower;
 mod manifest;
 mod order;
+mod packages;
 mod scope;
 mod types;
 
@@ -90,7 +91,7 @@ pub fn compile_package(dir: &Path) -> Result<Compiled, CompileFailure> {
         }
     };
     let read = |rel: &str| std::fs::read_to_string(dir.join(rel)).ok();
-    compile_with(&manifest, sources, file, &read)
+    compile_with(&manifest, sources, file, &read, Some(dir))
 }
 
 /// Compiles in-memory files (paths relative to the package root, `/`-separated).
@@ -107,7 +108,7 @@ pub fn compile_sources(
         .unwrap_or_else(|| render_manifest(manifest));
     let file = sources.add("ox.toml", text);
     let read = |rel: &str| files.iter().find(|(p, _)| p == rel).map(|(_, t)| t.clone());
-    compile_with(manifest, sources, file, &read)
+    compile_with(manifest, sources, file, &read, None)
 }
 
 /// A TOML rendering of a manifest (for diagnostics about in-memory packages).
@@ -145,23 +146,34 @@ fn manifest_span(sources: &SourceMap, file: FileId, needle: &str) -> Span {
     }
 }
 
+/// Compiles a package; `dir` is its folder on disk (dependencies are only
+/// loaded for packages on disk).
 fn compile_with(
     manifest: &Manifest,
     mut sources: SourceMap,
     manifest_file: FileId,
     read: &dyn Fn(&str) -> Option<String>,
+    dir: Option<&Path>,
 ) -> Result<Compiled, CompileFailure> {
     let mut diags = Vec::new();
-    if !manifest.dependencies.is_empty() {
-        diags.push(Diagnostic::error(
-            codes::NOT_SUPPORTED,
-            manifest_span(&sources, manifest_file, "[dependencies]"),
-            format!(
-                "package dependencies are not supported yet ({})",
-                manifest.dependencies.join(", ")
-            ),
-        ));
-    }
+    let (dependencies, root_deps) = match dir {
+        Some(dir) => {
+            packages::load_dependencies(dir, manifest, manifest_file, &mut sources, &mut diags)
+        }
+        None => {
+            if !manifest.dependencies.is_empty() {
+                diags.push(Diagnostic::error(
+                    codes::NOT_SUPPORTED,
+                    manifest_span(&sources, manifest_file, "[dependencies]"),
+                    format!(
+                        "in-memory packages cannot have dependencies ({}); compile the package from disk",
+                        manifest.dependencies.join(", ")
+                    ),
+                ));
+            }
+            (Vec::new(), Vec::new())
+        }
+    };
     let mut entry = manifest.entry.clone();
     if !manifest.entry_explicit
         && read(&entry).is_none()
@@ -174,19 +186,20 @@ fn compile_with(
     } else {
         first_line(&sources, manifest_file)
     };
-    let files = loader::load(&entry, read, &mut sources, &mut diags, entry_span);
+    let files = loader::load(&entry, "", read, &mut sources, &mut diags, entry_span);
     let prelude_span = manifest_span(&sources, manifest_file, "prelude");
     let output = if files.is_empty() {
         None
     } else {
-        Some(lower::lower(
-            manifest,
-            &entry,
-            &files,
-            &sources,
+        let mut units = vec![packages::Unit {
+            name: manifest.name.clone(),
+            prelude: manifest.prelude.clone(),
             prelude_span,
-            &mut diags,
-        ))
+            deps: root_deps,
+            files,
+        }];
+        units.extend(dependencies);
+        Some(lower::lower(manifest, &entry, units, &sources, &mut diags))
     };
     diags.sort_by(|a, b| {
         (

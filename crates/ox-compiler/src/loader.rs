@@ -22,6 +22,9 @@ pub(crate) struct LoadedFile {
     pub ast: File,
     /// The file's id in the source map.
     pub file: ox_syntax::FileId,
+    /// Index of the package the file belongs to (0 = the package being built,
+    /// then its dependencies).
+    pub package: usize,
 }
 
 /// Reads and parses the entry file and, recursively, every `mod` child.
@@ -32,6 +35,7 @@ pub(crate) struct LoadedFile {
 #[allow(clippy::type_complexity)]
 pub(crate) fn load(
     entry: &str,
+    name_prefix: &str,
     read: &dyn Fn(&str) -> Option<String>,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
@@ -55,7 +59,7 @@ pub(crate) fn load(
         if !seen.insert(rel.clone()) {
             continue;
         }
-        let file = sources.add(rel.clone(), text.clone());
+        let file = sources.add(format!("{name_prefix}{rel}"), text.clone());
         let (ast, parse_diags) = ox_syntax::parse_file(file, &text);
         diags.extend(parse_diags);
         let index = out.len();
@@ -99,6 +103,7 @@ pub(crate) fn load(
             parent,
             ast,
             file,
+            package: 0,
         });
         // The queue is a stack: push in reverse so children load in declaration order.
         queue.extend(children.into_iter().rev());

@@ -22,8 +22,11 @@ pub struct Manifest {
     pub entry_explicit: bool,
     /// Paths brought into scope in every file, e.g. `std::core::type`.
     pub prelude: Vec<String>,
-    /// Names of the `[dependencies]` entries (not supported yet by the compiler).
+    /// Names of the `[dependencies]` entries, sorted.
     pub dependencies: Vec<String>,
+    /// The `path` of each dependency (same order as `dependencies`); `None`
+    /// when the entry has no `path` (only path dependencies are supported).
+    pub dependency_paths: Vec<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,7 @@ impl Manifest {
             entry_explicit: false,
             prelude: vec!["std::core::type".to_string(), "std::core::rel".to_string()],
             dependencies: Vec::new(),
+            dependency_paths: Vec::new(),
         }
     }
 
@@ -90,6 +94,11 @@ impl Manifest {
             entry: p.entry.unwrap_or_else(|| DEFAULT_ENTRY.to_string()),
             entry_explicit,
             prelude: p.prelude,
+            dependency_paths: raw
+                .dependencies
+                .values()
+                .map(|v| v.get("path").and_then(|p| p.as_str()).map(str::to_string))
+                .collect(),
             dependencies: raw.dependencies.into_keys().collect(),
         })
     }
@@ -139,6 +148,7 @@ mod tests {
         assert!(!m.entry_explicit);
         assert_eq!(m.version, "0.0.0");
         assert_eq!(m.dependencies, vec!["ufo"]);
+        assert_eq!(m.dependency_paths, vec![Some("../ufo".to_string())]);
     }
 
     #[test]

@@ -31,8 +31,12 @@ pub(crate) enum Symbol {
     Metatype(usize),
     /// A metarel (relation introducer): index into [`Scope::metarels`].
     Metarel(usize),
-    /// A metaxis declaration (accepted, not used yet).
-    Metaxis,
+    /// A metaxis: index into the compiler's substrate table of axes.
+    Metaxis(usize),
+    /// A value of a metaxis: axis index, value index.
+    AxisValue(usize, usize),
+    /// A vocabulary check (runs over declarations at build time).
+    VocabularyCheck(usize),
 }
 
 impl Symbol {
@@ -53,7 +57,9 @@ impl Symbol {
             Symbol::Standpoint(_) => "a standpoint",
             Symbol::Metatype(_) => "a metatype",
             Symbol::Metarel(_) => "a metarel",
-            Symbol::Metaxis => "a metaxis",
+            Symbol::Metaxis(_) => "a metaxis",
+            Symbol::AxisValue(..) => "a metaxis value",
+            Symbol::VocabularyCheck(_) => "a vocabulary check",
         }
     }
 }
@@ -76,13 +82,27 @@ pub(crate) struct ModuleScope {
     /// Display name of the file, for visibility messages.
     pub file_name: String,
     pub parent: Option<usize>,
+    /// The package of the module (index into [`Scope::packages`]; `None` for `std`).
+    pub package: Option<usize>,
     /// Declared items (including child modules).
     pub items: BTreeMap<String, Entry>,
     /// Names brought in by `use`.
     pub imports: BTreeMap<String, Entry>,
 }
 
-/// All modules of a compilation plus the prelude.
+/// One package of the compilation as seen by name resolution.
+#[derive(Debug, Default)]
+pub(crate) struct PackageScope {
+    pub name: String,
+    /// Root module of the package.
+    pub root: usize,
+    /// Dependencies by the name this package uses for them → package index.
+    pub deps: BTreeMap<String, usize>,
+    /// Names in scope in every file of the package (its manifest's `prelude`).
+    pub prelude: BTreeMap<String, Symbol>,
+}
+
+/// All modules of a compilation plus the preludes.
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     pub modules: Vec<ModuleScope>,
@@ -90,23 +110,22 @@ pub(crate) struct Scope {
     pub root: usize,
     /// Index of the `std` module.
     pub std_root: usize,
-    /// Names in scope in every file (from the manifest's `prelude`).
-    pub prelude: BTreeMap<String, Symbol>,
+    /// The packages of the compilation (0 = the package being built).
+    pub packages: Vec<PackageScope>,
     /// Metatype names (`type` first).
     pub metatypes: Vec<String>,
     /// Metarel names (`rel` first).
     pub metarels: Vec<String>,
     /// Variant names per enum.
     pub variants: Vec<Vec<String>>,
-    /// Package name.
-    pub package: String,
+    /// Value names per metaxis.
+    pub axis_values: Vec<Vec<String>>,
 }
 
 impl Scope {
     /// A scope containing only `std` and `std::core` (with `type` and `rel`).
-    pub fn new(package: &str) -> Scope {
+    pub fn new() -> Scope {
         let mut scope = Scope {
-            package: package.to_string(),
             metatypes: vec!["type".to_string()],
             metarels: vec!["rel".to_string()],
             ..Scope::default()
@@ -160,6 +179,7 @@ impl Scope {
             file,
             file_name,
             parent,
+            package: None,
             items: BTreeMap::new(),
             imports: BTreeMap::new(),
         });
@@ -183,7 +203,25 @@ impl Scope {
             .get(name)
             .or_else(|| module.imports.get(name))
             .map(|e| e.sym)
-            .or_else(|| self.prelude.get(name).copied())
+            .or_else(|| self.package_of(m)?.prelude.get(name).copied())
+    }
+
+    /// The package of module `m` (`None` for `std`).
+    pub fn package_of(&self, m: usize) -> Option<&PackageScope> {
+        self.packages.get(self.modules.get(m)?.package?)
+    }
+
+    /// The root module of a package named from module `m`: its own package
+    /// (by `pkg` or its name) or one of its dependencies.
+    fn package_root(&self, m: usize, name: &str) -> Option<usize> {
+        let own = self.package_of(m)?;
+        if name == "pkg" || name == own.name {
+            return Some(own.root);
+        }
+        own.deps
+            .get(name)
+            .and_then(|p| self.packages.get(*p))
+            .map(|p| p.root)
     }
 
     /// Resolves a path written in module `m`.
@@ -207,10 +245,12 @@ impl Scope {
                     ))
                 }
             },
-            "pkg" => Symbol::Module(self.root),
+            "pkg" => Symbol::Module(self.package_root(m, "pkg").unwrap_or(self.root)),
             "std" if self.lookup_local(m, "std").is_none() => Symbol::Module(self.std_root),
-            name if name == self.package && self.lookup_local(m, name).is_none() => {
-                Symbol::Module(self.root)
+            name if self.lookup_local(m, name).is_none()
+                && self.package_root(m, name).is_some() =>
+            {
+                Symbol::Module(self.package_root(m, name).unwrap_or(self.root))
             }
             name => match self.lookup_local(m, name) {
                 Some(sym) => sym,
@@ -235,6 +275,20 @@ impl Scope {
                                 format!("enum has no variant `{}`", seg.name),
                             )
                             .with_help(format!("variants are: {}", variants.join(", "))))
+                        }
+                    }
+                }
+                Symbol::Metaxis(a) => {
+                    let values = self.axis_values.get(a).map(Vec::as_slice).unwrap_or(&[]);
+                    match values.iter().position(|v| *v == seg.name) {
+                        Some(i) => Symbol::AxisValue(a, i),
+                        None => {
+                            return Err(Diagnostic::error(
+                                codes::INVALID_AXIS_VALUE,
+                                seg.span,
+                                format!("the metaxis has no value `{}`", seg.name),
+                            )
+                            .with_help(format!("values are: {}", values.join(", "))))
                         }
                     }
                 }
@@ -267,7 +321,18 @@ impl Scope {
         });
         match entry {
             Some(e) => {
-                if e.vis == Visibility::Private && !self.same_file(from, target) {
+                let other_package =
+                    self.modules[from].package != module.package && module.package.is_some();
+                if e.vis == Visibility::Package && other_package {
+                    let owner = self.package_of(target).map_or("?", |p| p.name.as_str());
+                    Err(Diagnostic::error(
+                        codes::PRIVATE,
+                        span,
+                        format!("`{name}` is `pub(pkg)`: visible only inside package `{owner}`"),
+                    )
+                    .with_label(e.span, "declared here with `pub(pkg)`")
+                    .with_help("mark it `pub` in its package to export it"))
+                } else if e.vis == Visibility::Private && !self.same_file(from, target) {
                     Err(Diagnostic::error(
                         codes::PRIVATE,
                         span,
@@ -309,7 +374,11 @@ impl Scope {
             .items
             .keys()
             .chain(module.imports.keys())
-            .chain(self.prelude.keys())
+            .chain(
+                self.package_of(m)
+                    .into_iter()
+                    .flat_map(|p| p.prelude.keys()),
+            )
             .map(String::as_str)
             .chain(crate::types::PRIMITIVES.iter().copied());
         if let Some(s) = closest(name, candidates) {

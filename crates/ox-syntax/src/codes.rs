@@ -350,6 +350,34 @@ static CODES: &[CodeInfo] = &[
          relation with a different metarel.",
     ),
     entry(
+        "OE0632",
+        "invalid axis value",
+        Error,
+        "A metatype gives a value to something that is not a metaxis in scope, to a \
+         metaxis that does not apply to metatypes, a value the metaxis does not \
+         declare, or the same metaxis twice. Check the metaxis declaration (its \
+         `for` targets and its values) and bring it into scope with `use`.",
+    ),
+    entry(
+        "OE0633",
+        "abstract metatype used as an introducer",
+        Error,
+        "A metatype declared `abstract` groups other metatypes (for example as the \
+         required endpoint metatype of a metarel) but cannot introduce a type \
+         itself. Introduce the type with one of the concrete metatypes that \
+         specialise it.",
+    ),
+    entry(
+        "OE0640",
+        "vocabulary check violated",
+        Error,
+        "A vocabulary package declares `#[severity(error)]` checks over declarations \
+         (`$iof`, `$sub`, `meta(T).axis`), and a declaration of this build breaks \
+         one of them, for example a rigid type specialising an anti-rigid one. The \
+         message comes from the vocabulary; the label points at the check. Change \
+         the declaration (its metatype or its supertypes).",
+    ),
+    entry(
         "OE0668",
         "`where` invariant violated",
         Error,
@@ -548,6 +576,14 @@ static CODES: &[CodeInfo] = &[
         "A `///` doc comment is not followed by a declaration, field or variant it \
          could document, so it is ignored. Move it before the declaration, or turn \
          it into an ordinary `//` comment.",
+    ),
+    entry(
+        "OW0640",
+        "vocabulary check warning",
+        Warning,
+        "A vocabulary check over declarations without `#[severity(error)]` found a \
+         declaration that breaks it. The build goes on; the message comes from the \
+         vocabulary package and the label points at the check.",
     ),
 ];
 

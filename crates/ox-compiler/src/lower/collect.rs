@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use ox_ir::{
     CheckId, ConceptId, EnumId, FnId, MutationId, QueryId, RelationId, StandpointId, StructId,
 };
-use ox_syntax::ast::{Ident, Item, ItemKind, Path, UseTree, Visibility};
+use ox_syntax::ast::{self, Ident, Item, ItemKind, Path, UseTree, Visibility};
 use ox_syntax::{Diagnostic, Span};
 
 use crate::codes;
 use crate::loader::LoadedFile;
-use crate::scope::{Entry, Scope, Symbol};
+use crate::packages::Unit;
+use crate::scope::{Entry, PackageScope, Scope, Symbol};
 
 /// A named item with its module and qualified path.
 #[derive(Clone, Copy)]
@@ -42,6 +43,15 @@ pub(crate) struct Collected<'a> {
     pub fns: Vec<Decl<'a>>,
     pub standpoints: Vec<Decl<'a>>,
     pub tests: Vec<Decl<'a>>,
+    /// Metaxis declarations, in [`Symbol::Metaxis`] index order.
+    pub metaxes: Vec<Decl<'a>>,
+    /// Metatype declarations; metatype `k` of the scope is `metatypes[k - 1]`
+    /// (index 0 is the built-in `type`).
+    pub metatypes: Vec<Decl<'a>>,
+    /// Metarel declarations; metarel `k` is `metarels[k - 1]` (0 is `rel`).
+    pub metarels: Vec<Decl<'a>>,
+    /// Checks over declarations (`$iof`, `$sub`, `meta(T)`), run at build time.
+    pub vocabulary_checks: Vec<Decl<'a>>,
 }
 
 /// The name an item declares, if it declares one.
@@ -65,28 +75,73 @@ pub(crate) fn item_name(item: &Item) -> Option<&Ident> {
     })
 }
 
+/// A package of the compilation, without its files.
+pub(crate) struct PackageMeta {
+    pub name: String,
+    pub prelude: Vec<String>,
+    pub prelude_span: Span,
+    pub deps: Vec<(String, usize)>,
+}
+
+/// Splits the units into package descriptions and one list of files (each
+/// file tagged with its package, parent indices made global).
+pub(crate) fn flatten(units: Vec<Unit>) -> (Vec<PackageMeta>, Vec<LoadedFile>) {
+    let mut packages = Vec::new();
+    let mut files = Vec::new();
+    for (p, unit) in units.into_iter().enumerate() {
+        let offset = files.len();
+        for mut f in unit.files {
+            f.package = p;
+            f.parent = f.parent.map(|i| i + offset);
+            files.push(f);
+        }
+        packages.push(PackageMeta {
+            name: unit.name,
+            prelude: unit.prelude,
+            prelude_span: unit.prelude_span,
+            deps: unit.deps,
+        });
+    }
+    (packages, files)
+}
+
 /// Builds the scope and the sorted item lists.
 pub(crate) fn collect<'a>(
-    package: &str,
-    prelude: &[String],
-    manifest_span: Span,
+    packages: &[PackageMeta],
     files: &'a [LoadedFile],
     sources: &ox_syntax::SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> (Scope, Collected<'a>) {
-    let mut scope = Scope::new(package);
+    let root_name = packages.first().map_or("", |p| p.name.as_str());
+    let mut scope = Scope::new();
     // Modules: loaded file i is module index base + i.
     let base = scope.modules.len();
     for f in files {
-        let mut path = vec![package.to_string()];
+        let package_name = packages
+            .get(f.package)
+            .map_or(root_name, |p| p.name.as_str());
+        let mut path = vec![package_name.to_string()];
         path.extend(f.module_path.iter().cloned());
         let name = sources
             .get(f.file)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        scope.add_module(path, Some(f.file), name, f.parent.map(|p| base + p));
+        let m = scope.add_module(path, Some(f.file), name, f.parent.map(|p| base + p));
+        scope.modules[m].package = Some(f.package);
     }
     scope.root = base;
+    for (p, meta) in packages.iter().enumerate() {
+        let root = files
+            .iter()
+            .position(|f| f.package == p && f.parent.is_none())
+            .map_or(base, |i| base + i);
+        scope.packages.push(PackageScope {
+            name: meta.name.clone(),
+            root,
+            deps: meta.deps.iter().cloned().collect(),
+            prelude: BTreeMap::new(),
+        });
+    }
     let mut out = Collected::default();
     // Pending items per kind: (path, decl).
     let mut pending: BTreeMap<&'static str, Vec<(String, Decl<'a>)>> = BTreeMap::new();
@@ -130,14 +185,29 @@ pub(crate) fn collect<'a>(
                         None => continue,
                     }
                 }
-                ItemKind::Metaxis(_) => Symbol::Metaxis,
+                ItemKind::Metaxis(axis) => {
+                    out.metaxes.push(Decl { module: m, item });
+                    scope.axis_values.push(match &axis.values {
+                        ast::MetaxisValues::Unordered(ids) | ast::MetaxisValues::Chain(ids) => {
+                            ids.iter().map(|v| v.name.clone()).collect()
+                        }
+                        _ => Vec::new(),
+                    });
+                    Symbol::Metaxis(out.metaxes.len() - 1)
+                }
                 ItemKind::Metatype(_) => {
+                    out.metatypes.push(Decl { module: m, item });
                     scope.metatypes.push(name.name.clone());
                     Symbol::Metatype(scope.metatypes.len() - 1)
                 }
                 ItemKind::Metarel(_) => {
+                    out.metarels.push(Decl { module: m, item });
                     scope.metarels.push(name.name.clone());
                     Symbol::Metarel(scope.metarels.len() - 1)
+                }
+                ItemKind::Check(check) if super::vocabulary::is_vocabulary_check(check) => {
+                    out.vocabulary_checks.push(Decl { module: m, item });
+                    Symbol::VocabularyCheck(out.vocabulary_checks.len() - 1)
                 }
                 ItemKind::Derive(_) => {
                     groups.insert(
@@ -177,7 +247,7 @@ pub(crate) fn collect<'a>(
                         .entry(key)
                         .or_default()
                         .push((path, Decl { module: m, item }));
-                    Symbol::Metaxis // replaced below once ids are known
+                    Symbol::Metaxis(usize::MAX) // replaced below once ids are known
                 }
             };
             let vis = match item.kind {
@@ -261,7 +331,9 @@ pub(crate) fn collect<'a>(
         })
         .collect();
     resolve_imports(&mut scope, files, base, diags);
-    resolve_prelude(&mut scope, prelude, manifest_span, diags);
+    for (p, meta) in packages.iter().enumerate() {
+        resolve_prelude(&mut scope, p, &meta.prelude, meta.prelude_span, diags);
+    }
     (scope, out)
 }
 
@@ -315,9 +387,14 @@ fn resolve_imports(
                             let members: Vec<(String, Entry)> = scope.modules[target]
                                 .items
                                 .iter()
-                                .filter(|(_, e)| {
-                                    e.vis != Visibility::Private
-                                        || scope.modules[target].file == scope.modules[m].file
+                                .filter(|(_, e)| match e.vis {
+                                    Visibility::Public => true,
+                                    Visibility::Package => {
+                                        scope.modules[target].package == scope.modules[m].package
+                                    }
+                                    Visibility::Private => {
+                                        scope.modules[target].file == scope.modules[m].file
+                                    }
                                 })
                                 .map(|(k, e)| (k.clone(), *e))
                                 .collect();
@@ -432,8 +509,17 @@ fn lookup_member(
     }
 }
 
-/// Resolves the manifest's prelude paths (from the root module).
-fn resolve_prelude(scope: &mut Scope, prelude: &[String], span: Span, diags: &mut Vec<Diagnostic>) {
+/// Resolves a package's prelude paths (from its root module).
+fn resolve_prelude(
+    scope: &mut Scope,
+    package: usize,
+    prelude: &[String],
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(root) = scope.packages.get(package).map(|p| p.root) else {
+        return;
+    };
     for entry in prelude {
         let segments: Vec<Ident> = entry
             .split("::")
@@ -446,9 +532,11 @@ fn resolve_prelude(scope: &mut Scope, prelude: &[String], span: Span, diags: &mu
             continue;
         };
         let path = Path { segments, span };
-        match scope.resolve(scope.root, &path) {
+        match scope.resolve(root, &path) {
             Ok(sym) => {
-                scope.prelude.insert(last, sym);
+                if let Some(p) = scope.packages.get_mut(package) {
+                    p.prelude.insert(last, sym);
+                }
             }
             Err(d) => diags.push(Diagnostic::error(
                 codes::BAD_MANIFEST,

@@ -9,7 +9,9 @@ mod exprs;
 mod queries;
 mod rules;
 mod stmts;
+mod substrate;
 mod vars;
+pub(crate) mod vocabulary;
 
 use std::collections::BTreeSet;
 
@@ -19,11 +21,11 @@ use ox_ir::{
     QueryId,
 };
 use ox_syntax::ast::ItemKind;
-use ox_syntax::{Diagnostic, SourceMap, Span};
+use ox_syntax::{Diagnostic, SourceMap};
 
 use crate::codes;
-use crate::loader::LoadedFile;
 use crate::manifest::Manifest;
+use crate::packages::Unit;
 use derive::SpannedRule;
 use rules::Sink;
 
@@ -37,20 +39,15 @@ pub(crate) struct Output {
 pub(crate) fn lower(
     manifest: &Manifest,
     entry: &str,
-    files: &[LoadedFile],
+    units: Vec<Unit>,
     sources: &SourceMap,
-    manifest_span: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> Output {
-    let (scope, collected) = collect::collect(
-        &manifest.name,
-        &manifest.prelude,
-        manifest_span,
-        files,
-        sources,
-        diags,
-    );
+    let (packages, files) = collect::flatten(units);
+    let (scope, collected) = collect::collect(&packages, &files, sources, diags);
     let (mut env, standpoints) = decls::declare(scope, &collected, sources, diags);
+    let substrate = substrate::build(&env, &collected, diags);
+    vocabulary::run(&env, &collected, &substrate, diags);
     let mut sink = Sink::new(env.preds.len());
 
     let mut rules: Vec<SpannedRule> = derive::concept_rules(&env, &collected, &mut sink);

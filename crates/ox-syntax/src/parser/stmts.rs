@@ -124,7 +124,9 @@ impl Parser<'_> {
                 self.expect_semi("`forget`");
                 Ok(StmtKind::Forget(value))
             }
-            TokenKind::Ident(w) if w == "assert" && ctx == StmtContext::Test => {
+            // Outside tests `assert x …` is still parsed as an assertion so that the
+            // compiler can say it belongs in a test (`OE0740`).
+            TokenKind::Ident(w) if w == "assert" && (ctx == StmtContext::Test || next_is_ident) => {
                 self.bump();
                 let value = self.expr()?;
                 self.expect_semi("`assert`");

@@ -164,7 +164,7 @@ fn where_invariants(
                 })?;
                 if !holds {
                     return Err(RuntimeError::check_violated(format!(
-                        "`{id}` violates the invariant of `{}`: {text}",
+                        "`{id}` violates the invariant of `{}`: {text} (OE0668)",
                         c.name
                     ))
                     .with_details(json!({

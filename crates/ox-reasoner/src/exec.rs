@@ -64,6 +64,8 @@ pub(crate) enum Sink<'s> {
 pub(crate) struct Staged {
     pub data: Vec<Id>,
     pub count: usize,
+    /// With provenance: per staged tuple, `rule, n, n binding ids`.
+    pub witnesses: Vec<Id>,
 }
 
 /// No slot: the predicate is not being defined by the current round.
@@ -98,6 +100,9 @@ pub(crate) struct Exec<'a, 's> {
     pub scratch: Vec<Id>,
     /// Head tuples derived but not yet deduplicated (see [`Exec::flush`]).
     pub pending: Pending,
+    /// With provenance: the rule being run, whose bindings are kept as the
+    /// witness of every new head tuple.
+    pub witness: Option<u32>,
 }
 
 /// Head tuples awaiting deduplication: `count` rows of the head's arity.
@@ -107,6 +112,8 @@ pub(crate) struct Pending {
     count: usize,
     /// Scratch for the tuples' keys during [`Exec::flush`].
     keys: Vec<u64>,
+    /// With provenance: the bindings of each pending tuple, back to back.
+    envs: Vec<Id>,
 }
 
 /// Head tuples are deduplicated in batches of this many.
@@ -287,6 +294,9 @@ impl<'a, 's> Exec<'a, 's> {
                     });
                 }
                 self.pending.count += 1;
+                if self.witness.is_some() {
+                    self.pending.envs.extend_from_slice(&self.env);
+                }
                 if self.pending.count >= BATCH {
                     self.flush();
                 }
@@ -305,6 +315,8 @@ impl<'a, 's> Exec<'a, 's> {
         };
         let (arity, rel) = (args.len(), &self.rels[*pred]);
         let len = rel.len();
+        let witness = self.witness;
+        let width = self.env.len();
         let keys = &mut self.keys[*slot];
         let staged = &mut self.staged[*slot];
         let pending = &mut self.pending;
@@ -324,6 +336,9 @@ impl<'a, 's> Exec<'a, 's> {
                 if set.insert(pending.keys[k]) {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
+                    if let Some(rule) = witness {
+                        stage_witness(staged, rule, &pending.envs[k * width..(k + 1) * width]);
+                    }
                 }
             }
         } else {
@@ -333,10 +348,14 @@ impl<'a, 's> Exec<'a, 's> {
                 if keys.insert(tuple(k), next, |r| row_or_staged(rel, len, data, r)) {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
+                    if let Some(rule) = witness {
+                        stage_witness(staged, rule, &pending.envs[k * width..(k + 1) * width]);
+                    }
                 }
             }
         }
         pending.data.clear();
+        pending.envs.clear();
         pending.count = 0;
     }
 
@@ -351,6 +370,13 @@ impl<'a, 's> Exec<'a, 's> {
         eval_expr(expr, &|v| self.dict.value(self.env[v as usize]), self.ctx)
             .map_err(|e| self.value_error(e))
     }
+}
+
+/// Stages the witness of the tuple just staged: its rule and bindings.
+fn stage_witness(staged: &mut Staged, rule: u32, env: &[Id]) {
+    staged.witnesses.push(rule);
+    staged.witnesses.push(env.len() as Id);
+    staged.witnesses.extend_from_slice(env);
 }
 
 /// Row `r` of a relation whose rows from `len` on are still staged in `data`.

@@ -37,9 +37,12 @@
 //!
 //! # Semantics covered
 //!
-//! Least fixpoint and stratified negation (well-founded semantics,
-//! defeasibility, standpoints, provenance and incremental maintenance are
-//! not implemented yet). Decisions where the spec is silent:
+//! Least fixpoint and stratified negation; provenance
+//! ([`EvalOptions::provenance`], [`Program::explain`], stable [`fact_id`]s)
+//! and incremental maintenance ([`Program::update`]: semi-naive insertion,
+//! delete-and-rederive). Well-founded semantics, defeasibility, rule-body
+//! aggregates and standpoints are not implemented yet. Decisions where the
+//! spec is silent:
 //!
 //! - Atoms match values structurally (`Int(3)` does not join with `Nat(3)`);
 //!   comparisons and bindings compare semantically (`3 == 3.0`) and follow
@@ -47,13 +50,20 @@
 //!   incomparable kinds inside a rule is an [`EvalError::Value`].
 //! - A binding `v = e` may appear anywhere in a body; it runs once `e`'s
 //!   variables are bound, and tests equality when `v` is already bound.
+//! - A witness has minimal height *within its stratum*: facts of lower
+//!   strata count as leaves. Semi-naive order guarantees it: every
+//!   derivation in round k reads at least one fact first derived in round
+//!   k - 1 and none newer, so the first derivation of a fact is one of
+//!   least height, and the first one staged is kept.
 //! - Expressions in rules: constants, variables, unary and binary operators
 //!   (arithmetic, comparison, `&&`/`||`, `in`/`not in` on list, set and map
 //!   values), and the builtins `today()`, `now()` (from [`EvalContext`]),
 //!   durations (`n.days` …), date parts and `len`.
 
 mod exec;
+mod incremental;
 mod plan;
+mod provenance;
 mod store;
 
 use std::sync::Arc;
@@ -65,8 +75,20 @@ use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, 
 
 use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
+pub use provenance::{
+    fact_id, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode,
+};
 pub use store::FactStore;
-use store::{Id, Index, Interner, Keys};
+use store::{Id, Index, Interner, Keys, Witnesses};
+
+/// How [`Program::evaluate_with`] evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EvalOptions {
+    /// Record one witness (rule and bindings) per derived fact, for
+    /// [`Program::explain`]. Costs time and memory; off by default. The
+    /// fixpoint remembers the choice, and [`Program::update`] keeps recording.
+    pub provenance: bool,
+}
 
 /// The time an evaluation runs at, and when it must give up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +226,14 @@ struct CompiledRule {
     naive: Plan,
     /// One plan per atom over the rule's own stratum (semi-naive variants).
     deltas: Vec<Plan>,
+    /// One plan per positive atom of any stratum, reading the delta there,
+    /// old rows before it and all rows after it (incremental insertion).
+    incremental: Vec<Plan>,
+    /// Per positive atom: its body position and a plan of the rest of the
+    /// body with that atom's variables bound (delete-and-rederive).
+    seeded: Vec<(usize, Plan)>,
+    /// The body with the head's variables bound (re-derivation checks).
+    by_head: Plan,
 }
 
 /// A module's rules compiled for evaluation: immutable, `Send + Sync`,
@@ -219,6 +249,11 @@ pub struct Program {
     consts: Vec<Value>,
     /// Per rule, its description for messages.
     labels: Vec<String>,
+    /// The rules as given (explanations re-match their bodies).
+    source: Vec<Rule>,
+    /// Per predicate, its path (fact ids hash it) and name.
+    pred_paths: Vec<String>,
+    pred_names: Vec<String>,
 }
 
 impl Program {
@@ -348,6 +383,48 @@ impl Program {
                 .map_err(unplannable)?;
                 deltas.push(p);
             }
+            let positive: Vec<usize> = (0..rule.body.len())
+                .filter(|&k| matches!(rule.body[k], Literal::Pos(_)))
+                .collect();
+            let mut incremental = Vec::new();
+            let mut seeded = Vec::new();
+            for &j in &positive {
+                let access = |k: usize| match k.cmp(&j) {
+                    std::cmp::Ordering::Less => Access::Old,
+                    std::cmp::Ordering::Equal => Access::Delta,
+                    std::cmp::Ordering::Greater => Access::Full,
+                };
+                incremental.push(
+                    plan::plan(
+                        &rule.body,
+                        &mut vec![false; var_count],
+                        Some(j),
+                        access,
+                        &mut consts,
+                    )
+                    .map_err(unplannable)?,
+                );
+                let mut bound = vec![false; var_count];
+                if let Literal::Pos(atom) = &rule.body[j] {
+                    mark_vars(&atom.args, &mut bound);
+                }
+                let rest: Vec<Literal> = rule
+                    .body
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != j)
+                    .map(|(_, l)| l.clone())
+                    .collect();
+                seeded.push((
+                    j,
+                    plan::plan(&rest, &mut bound, None, |_| Access::Full, &mut consts)
+                        .map_err(unplannable)?,
+                ));
+            }
+            let mut bound = vec![false; var_count];
+            mark_vars(&rule.head.args, &mut bound);
+            let by_head = plan::plan(&rule.body, &mut bound, None, |_| Access::Full, &mut consts)
+                .map_err(unplannable)?;
             let head = rule
                 .head
                 .args
@@ -363,6 +440,9 @@ impl Program {
                 var_count,
                 naive,
                 deltas,
+                incremental,
+                seeded,
+                by_head,
             });
         }
 
@@ -373,6 +453,9 @@ impl Program {
             rules: compiled,
             consts,
             labels,
+            source: rules.clone(),
+            pred_paths: module.predicates.iter().map(|p| p.path.clone()).collect(),
+            pred_names: module.predicates.iter().map(|p| p.name.clone()).collect(),
         })
     }
 
@@ -395,13 +478,39 @@ impl Program {
     /// visited); [`EvalError::Value`] when a rule's arithmetic or comparison
     /// fails; [`EvalError::Unsupported`] when a base predicate's facts have
     /// a different arity than the rules use.
-    pub fn evaluate(
+    pub fn evaluate(&self, store: FactStore, ctx: &EvalContext) -> Result<FactStore, EvalError> {
+        self.evaluate_with(store, ctx, EvalOptions::default())
+    }
+
+    /// [`Program::evaluate`] with options: with `provenance`, every derived
+    /// fact keeps one witness of minimal height (see [`Program::explain`]).
+    pub fn evaluate_with(
         &self,
         mut store: FactStore,
         ctx: &EvalContext,
+        options: EvalOptions,
     ) -> Result<FactStore, EvalError> {
         let mut budget = Budget::new(ctx.deadline);
         budget.check()?;
+        let const_ids = self.prepare(&mut store, options.provenance)?;
+        let mut delta_start = vec![0u32; store.rels.len()];
+        let mut slot_of = vec![NO_SLOT; store.rels.len()];
+        for s in 0..self.strata.strata.len() {
+            let mut state = StratumRun {
+                const_ids: &const_ids,
+                delta_start: &mut delta_start,
+                slot_of: &mut slot_of,
+                budget: &mut budget,
+                ctx,
+            };
+            self.eval_stratum(&mut store, s, FirstRound::Naive, &mut state)?;
+        }
+        Ok(store)
+    }
+
+    /// Sizes the store for the program, fixes the rules' arities, sets up
+    /// witness recording, and interns the constants of all plans.
+    fn prepare(&self, store: &mut FactStore, provenance: bool) -> Result<Vec<Id>, EvalError> {
         store.grow(self.pred_count);
         for (p, arity) in self.arity.iter().enumerate() {
             if let Some(a) = *arity {
@@ -412,65 +521,91 @@ impl Program {
                 })?;
             }
         }
+        if provenance {
+            for rel in &mut store.rels {
+                rel.witnesses.get_or_insert_with(Witnesses::default);
+            }
+        }
         store.dict_changed();
-        let const_ids: Vec<Id> = self
+        Ok(self
             .consts
             .iter()
             .map(|v| store.dict.intern(v.clone()).0)
-            .collect();
-        let mut delta_start = vec![0u32; store.rels.len()];
-        let mut slot_of = vec![NO_SLOT; store.rels.len()];
+            .collect())
+    }
 
-        for stratum in &self.strata.strata {
-            budget.check()?;
-            for (slot, p) in stratum.preds.iter().enumerate() {
-                slot_of[p.index()] = slot as u32;
-            }
-            let mut staged: Vec<Staged> = stratum.preds.iter().map(|_| Staged::default()).collect();
-            let first: Vec<(usize, &Plan)> = stratum
+    /// Evaluates stratum `s` to its fixpoint. The first round runs either
+    /// the naive plans (every relation in full) or the incremental plans
+    /// (reading rows from `delta_start` on as new); later rounds run the
+    /// semi-naive variants of the recursive atoms.
+    fn eval_stratum(
+        &self,
+        store: &mut FactStore,
+        s: usize,
+        first_round: FirstRound,
+        run: &mut StratumRun<'_>,
+    ) -> Result<(), EvalError> {
+        let stratum = &self.strata.strata[s];
+        run.budget.check()?;
+        for (slot, p) in stratum.preds.iter().enumerate() {
+            run.slot_of[p.index()] = slot as u32;
+        }
+        let record = stratum
+            .preds
+            .first()
+            .is_some_and(|p| store.rels[p.index()].witnesses.is_some());
+        let mut staged: Vec<Staged> = stratum.preds.iter().map(|_| Staged::default()).collect();
+        let first: Vec<(usize, &Plan)> = match first_round {
+            FirstRound::Naive => stratum
                 .rules
                 .iter()
                 .map(|&r| (r, &self.rules[r].naive))
+                .collect(),
+            FirstRound::Incremental => stratum
+                .rules
+                .iter()
+                .flat_map(|&r| self.rules[r].incremental.iter().map(move |p| (r, p)))
+                .collect(),
+        };
+        let round = Round {
+            preds: &stratum.preds,
+            slot_of: run.slot_of,
+            const_ids: run.const_ids,
+            ctx: run.ctx,
+            record,
+        };
+        self.run_round(
+            store,
+            &round,
+            &first,
+            &mut staged,
+            run.delta_start,
+            run.budget,
+        )?;
+        let mut changed = commit(store, &stratum.preds, &mut staged, run.delta_start);
+        if stratum.recursive {
+            let variants: Vec<(usize, &Plan)> = stratum
+                .rules
+                .iter()
+                .flat_map(|&r| self.rules[r].deltas.iter().map(move |p| (r, p)))
                 .collect();
-            let round = Round {
-                preds: &stratum.preds,
-                slot_of: &slot_of,
-                const_ids: &const_ids,
-                ctx,
-            };
-            self.run_round(
-                &mut store,
-                &round,
-                &first,
-                &mut staged,
-                &delta_start,
-                &mut budget,
-            )?;
-            let mut changed = commit(&mut store, &stratum.preds, &mut staged, &mut delta_start);
-            if stratum.recursive {
-                let variants: Vec<(usize, &Plan)> = stratum
-                    .rules
-                    .iter()
-                    .flat_map(|&r| self.rules[r].deltas.iter().map(move |p| (r, p)))
-                    .collect();
-                while changed {
-                    budget.check()?;
-                    self.run_round(
-                        &mut store,
-                        &round,
-                        &variants,
-                        &mut staged,
-                        &delta_start,
-                        &mut budget,
-                    )?;
-                    changed = commit(&mut store, &stratum.preds, &mut staged, &mut delta_start);
-                }
-            }
-            for p in &stratum.preds {
-                slot_of[p.index()] = NO_SLOT;
+            while changed {
+                run.budget.check()?;
+                self.run_round(
+                    store,
+                    &round,
+                    &variants,
+                    &mut staged,
+                    run.delta_start,
+                    run.budget,
+                )?;
+                changed = commit(store, &stratum.preds, &mut staged, run.delta_start);
             }
         }
-        Ok(store)
+        for p in &stratum.preds {
+            run.slot_of[p.index()] = NO_SLOT;
+        }
+        Ok(())
     }
 
     /// Runs `jobs` (rule index, plan) against the relations as they are,
@@ -535,6 +670,7 @@ impl Program {
                     },
                     scratch: Vec::new(),
                     pending: Pending::default(),
+                    witness: round.record.then_some(*r as u32),
                 };
                 exec.run(0)?;
                 exec.flush();
@@ -656,6 +792,7 @@ impl Program {
             sink: Sink::Rows { out: &mut rows },
             scratch: Vec::new(),
             pending: Pending::default(),
+            witness: None,
         };
         exec.run(0)?;
         drop(exec);
@@ -687,6 +824,26 @@ struct Round<'r> {
     slot_of: &'r [u32],
     const_ids: &'r [Id],
     ctx: &'r EvalContext,
+    /// Whether witnesses are recorded.
+    record: bool,
+}
+
+/// How the first round of a stratum reads its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstRound {
+    /// Every relation in full (a stratum evaluated from scratch).
+    Naive,
+    /// Rows from `delta_start` on are new (continuing from a fixpoint).
+    Incremental,
+}
+
+/// The evaluation state the strata share.
+struct StratumRun<'r> {
+    const_ids: &'r [Id],
+    delta_start: &'r mut [u32],
+    slot_of: &'r mut [u32],
+    budget: &'r mut Budget,
+    ctx: &'r EvalContext,
 }
 
 /// Appends the staged tuples (already deduplicated against the key sets);
@@ -703,14 +860,36 @@ fn commit(
         let rel = &mut store.rels[p.index()];
         delta_start[p.index()] = rel.len();
         let arity = rel.arity().unwrap_or(0);
+        let len = rel.len();
+        if let Some(witnesses) = rel.witnesses.as_mut() {
+            witnesses.pad(len);
+            let mut at = 0;
+            while at + 1 < st.witnesses.len() {
+                let (rule, n) = (st.witnesses[at], st.witnesses[at + 1] as usize);
+                witnesses.push(rule, &st.witnesses[at + 2..at + 2 + n]);
+                at += 2 + n;
+            }
+        }
         for k in 0..st.count {
             rel.push_row(&st.data[k * arity..(k + 1) * arity]);
         }
         changed |= st.count > 0;
         st.data.clear();
+        st.witnesses.clear();
         st.count = 0;
     }
     changed
+}
+
+/// Marks the variables among `args` as bound.
+fn mark_vars(args: &[Term], bound: &mut [bool]) {
+    for t in args {
+        if let Term::Var(v) = t {
+            if let Some(b) = bound.get_mut(v.0 as usize) {
+                *b = true;
+            }
+        }
+    }
 }
 
 fn const_index(consts: &mut Vec<Value>, value: &Value) -> u32 {

@@ -427,6 +427,52 @@ impl Keys {
     }
 }
 
+/// Marks a row without a witness: a base fact.
+pub(crate) const BASE: u32 = u32::MAX;
+
+/// One witness per row of a relation (provenance): the rule that first
+/// derived the row and the rule's variable bindings at that derivation, from
+/// which its premises are rebuilt. Rows at or beyond `rule.len()` and rows
+/// whose rule is [`BASE`] are base facts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Witnesses {
+    /// Per row: the rule index, or [`BASE`].
+    pub(crate) rule: Vec<u32>,
+    /// Per row: where its bindings start in `env`.
+    pub(crate) start: Vec<u32>,
+    /// The bindings of all witnesses, back to back (the rule's `var_count` ids each).
+    pub(crate) env: Vec<Id>,
+}
+
+impl Witnesses {
+    /// Marks rows up to `len` that have no witness yet as base facts.
+    pub(crate) fn pad(&mut self, len: u32) {
+        while (self.rule.len() as u32) < len {
+            self.rule.push(BASE);
+            self.start.push(self.env.len() as u32);
+        }
+    }
+
+    /// Appends the witness of the next row.
+    pub(crate) fn push(&mut self, rule: u32, env: &[Id]) {
+        self.rule.push(rule);
+        self.start.push(self.env.len() as u32);
+        self.env.extend_from_slice(env);
+    }
+
+    /// The witness of row `r`: rule index and bindings, or `None` for a base fact.
+    pub(crate) fn get(&self, r: u32, var_count: usize) -> Option<(u32, &[Id])> {
+        let rule = *self.rule.get(r as usize)?;
+        if rule == BASE {
+            return None;
+        }
+        let start = self.start[r as usize] as usize;
+        self.env
+            .get(start..start + var_count)
+            .map(|env| (rule, env))
+    }
+}
+
 /// One predicate's tuples.
 pub(crate) struct Relation {
     arity: Option<usize>,
@@ -434,6 +480,13 @@ pub(crate) struct Relation {
     rows: Vec<Id>,
     pub(crate) keys: Keys,
     indexes: RwLock<Vec<Arc<Index>>>,
+    /// Witnesses of the derived rows, when provenance is recorded.
+    pub(crate) witnesses: Option<Witnesses>,
+    /// Rows `0..base_prefix` are base facts (inserted, not derived) …
+    base_prefix: u32,
+    /// … and so are these rows (ascending): base facts inserted after
+    /// derived ones (incremental updates).
+    base_extra: Vec<u32>,
 }
 
 impl Clone for Relation {
@@ -445,6 +498,9 @@ impl Clone for Relation {
             keys: self.keys.clone(),
             // Indexes are shared copy-on-write.
             indexes: RwLock::new(read(&self.indexes).clone()),
+            witnesses: self.witnesses.clone(),
+            base_prefix: self.base_prefix,
+            base_extra: self.base_extra.clone(),
         }
     }
 }
@@ -462,6 +518,28 @@ impl Relation {
             rows: Vec::new(),
             keys: Keys::default(),
             indexes: RwLock::new(Vec::new()),
+            witnesses: None,
+            base_prefix: 0,
+            base_extra: Vec::new(),
+        }
+    }
+
+    /// Whether row `r` is a base fact (given, not only derived).
+    pub(crate) fn is_base(&self, r: u32) -> bool {
+        r < self.base_prefix || self.base_extra.binary_search(&r).is_ok()
+    }
+
+    /// Records that row `r` is a base fact.
+    pub(crate) fn mark_base(&mut self, r: u32) {
+        if r < self.base_prefix {
+            return;
+        }
+        if r == self.base_prefix && self.base_extra.is_empty() {
+            self.base_prefix += 1;
+            return;
+        }
+        if let Err(at) = self.base_extra.binary_search(&r) {
+            self.base_extra.insert(at, r);
         }
     }
 
@@ -500,6 +578,76 @@ impl Relation {
             return Found::Absent;
         }
         self.keys.find(tuple, |r| self.row(r))
+    }
+
+    /// The row holding `tuple`, if present (an index probe when the key set
+    /// does not record rows).
+    pub(crate) fn row_of(&self, tuple: &[Id]) -> Option<u32> {
+        match self.find(tuple) {
+            Found::Absent => None,
+            Found::Present(Some(r)) => Some(r),
+            Found::Present(None) => {
+                let mask = if tuple.len() >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << tuple.len()) - 1
+                };
+                if tuple.is_empty() {
+                    return (self.len > 0).then_some(0);
+                }
+                let index = self.index_shared(mask);
+                let key = key_of(tuple.len(), |i| tuple[i]);
+                index
+                    .rows(key)
+                    .iter()
+                    .copied()
+                    .find(|&r| self.row(r) == tuple)
+            }
+        }
+    }
+
+    /// Keeps only the base facts (a stratum about to be recomputed).
+    pub(crate) fn retain_base(&mut self) {
+        let base: Vec<bool> = (0..self.len).map(|r| self.is_base(r)).collect();
+        self.retain(|r| base[r as usize]);
+    }
+
+    /// Keeps only the rows `keep` accepts (renumbering them), rebuilding the
+    /// key set and dropping the indexes; witnesses follow their rows.
+    pub(crate) fn retain(&mut self, keep: impl Fn(u32) -> bool) {
+        let arity = self.arity.unwrap_or(0);
+        let old_rows = std::mem::take(&mut self.rows);
+        let old_len = self.len;
+        let old_witnesses = self.witnesses.take();
+        self.len = 0;
+        self.keys = Keys::for_arity(arity);
+        self.indexes = RwLock::new(Vec::new());
+        let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
+        let old_prefix = std::mem::take(&mut self.base_prefix);
+        let old_extra = std::mem::take(&mut self.base_extra);
+        for r in 0..old_len {
+            if !keep(r) {
+                continue;
+            }
+            if r < old_prefix || old_extra.binary_search(&r).is_ok() {
+                self.mark_base(self.len);
+            }
+            let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
+            if let (Some(new), Some(old)) = (witnesses.as_mut(), old_witnesses.as_ref()) {
+                new.pad(self.len);
+                let rule = old.rule.get(r as usize).copied().unwrap_or(BASE);
+                if rule != BASE {
+                    let start = old.start[r as usize] as usize;
+                    let end = old
+                        .start
+                        .get(r as usize + 1)
+                        .map_or(old.env.len(), |&e| e as usize);
+                    new.push(rule, &old.env[start..end]);
+                }
+            }
+            self.insert(row);
+        }
+        self.witnesses = witnesses;
     }
 
     /// Adds `tuple`; false when it was already present.
@@ -655,7 +803,17 @@ impl FactStore {
         if new_value {
             self.ranks.take();
         }
-        self.rels[pred.index()].insert(&ids)
+        let rel = &mut self.rels[pred.index()];
+        let added = rel.insert(&ids);
+        let row = if added {
+            Some(rel.len() - 1)
+        } else {
+            rel.row_of(&ids)
+        };
+        if let Some(r) = row {
+            rel.mark_base(r);
+        }
+        added
     }
 
     /// Whether the fact holds (false for an out-of-range predicate).

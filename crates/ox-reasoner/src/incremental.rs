@@ -1,0 +1,426 @@
+//! Incremental maintenance: bringing a fixpoint up to date after base facts
+//! were inserted and deleted, without evaluating from scratch.
+//!
+//! - Deletions use delete-and-rederive: every derived fact with a
+//!   derivation through a deleted fact is removed (over-deletion, against
+//!   the previous fixpoint), then each removed fact that still has a
+//!   derivation from the remaining facts is put back.
+//! - Insertions, and the facts put back, continue semi-naive evaluation:
+//!   the first round of an affected stratum reads the rows added since the
+//!   previous fixpoint as the delta.
+//! - A stratum that negates a changed predicate is recomputed from its
+//!   updated inputs; so is a stratum that lost more than a quarter of its
+//!   facts to over-deletion, or whose over-deletion reaches a sixteenth of a
+//!   relation (deleting and re-deriving fact by fact would cost more).
+//! - Strata that read nothing that changed are not touched: the store is a
+//!   copy of the previous one, and their relations stay as they were.
+
+use std::sync::Arc;
+
+use ox_ir::{Literal, PredId, Term, Value};
+use rustc_hash::FxHashSet;
+
+use crate::exec::{Budget, Exec, Pending, Sink};
+use crate::plan::{Plan, Src};
+use crate::store::{Id, Index, Interner};
+use crate::{EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
+
+impl Program {
+    /// The fixpoint of this program over `previous`'s base facts plus
+    /// `inserted` minus `deleted`, computed from `previous` (a fixpoint of
+    /// this program from [`Program::evaluate`] or an earlier update) and the
+    /// change only. Equal to evaluating the changed base facts from scratch.
+    ///
+    /// Deleting a fact that is not a base fact of `previous` changes
+    /// nothing; inserting one that is already present makes it a base fact.
+    /// Provenance is recorded when `previous` recorded it.
+    pub fn update(
+        &self,
+        previous: &FactStore,
+        inserted: &[(PredId, Vec<Value>)],
+        deleted: &[(PredId, Vec<Value>)],
+        ctx: &EvalContext,
+    ) -> Result<FactStore, EvalError> {
+        let mut budget = Budget::new(ctx.deadline);
+        budget.check()?;
+        let mut store = previous.clone();
+        let record = store.rels.iter().any(|r| r.witnesses.is_some());
+        let const_ids = self.prepare(&mut store, record)?;
+        for (pred, tuple) in inserted.iter().chain(deleted) {
+            let arity = store.rels.get(pred.index()).map(|r| r.arity());
+            match arity {
+                None => {
+                    return Err(EvalError::Unsupported(format!(
+                        "predicate #{} does not exist",
+                        pred.0
+                    )))
+                }
+                Some(Some(a)) if a != tuple.len() => {
+                    return Err(EvalError::Unsupported(format!(
+                        "predicate #{} has {a} arguments, not {}",
+                        pred.0,
+                        tuple.len()
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+
+        // Base facts that go away.
+        let n = store.rels.len();
+        let mut marked: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let mut removed_base: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let mut work: Vec<(usize, u32)> = Vec::new();
+        for (pred, tuple) in deleted {
+            let p = pred.index();
+            let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
+            let Some(row) = ids.and_then(|ids| store.rels[p].row_of(&ids)) else {
+                continue;
+            };
+            if store.rels[p].is_base(row) && removed_base[p].insert(row) {
+                marked[p].insert(row);
+                work.push((p, row));
+            }
+        }
+
+        // Which predicates change, and which strata must be recomputed.
+        let mut changed = vec![false; n];
+        for (pred, _) in inserted {
+            changed[pred.index()] = true;
+        }
+        for &(p, _) in &work {
+            changed[p] = true;
+        }
+        let strata = &self.strata.strata;
+        let mut recompute = vec![false; strata.len()];
+        let mut affected = vec![false; strata.len()];
+        for (s, stratum) in strata.iter().enumerate() {
+            for &r in &stratum.rules {
+                for literal in &self.source[r].body {
+                    match literal {
+                        Literal::Pos(a) if changed[a.pred.index()] => affected[s] = true,
+                        Literal::Neg(a) if changed[a.pred.index()] => recompute[s] = true,
+                        _ => {}
+                    }
+                }
+            }
+            if stratum.preds.iter().any(|p| changed[p.index()]) {
+                affected[s] = true;
+            }
+            if affected[s] || recompute[s] {
+                for p in &stratum.preds {
+                    changed[p.index()] = true;
+                }
+            }
+        }
+        if work.is_empty() && inserted.is_empty() {
+            return Ok(store);
+        }
+
+        let mut seeded_by_pred: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        for (r, rule) in self.rules.iter().enumerate() {
+            for (k, (j, _)) in rule.seeded.iter().enumerate() {
+                if let Literal::Pos(atom) = &self.source[r].body[*j] {
+                    seeded_by_pred[atom.pred.index()].push((r, k));
+                }
+            }
+        }
+        // Over-deletion against the previous fixpoint. The derived facts of
+        // recomputed strata go entirely; they are followed further only
+        // where rules of other strata read them.
+        for s in 0..strata.len() {
+            if recompute[s] {
+                self.wipe(
+                    &store,
+                    s,
+                    &recompute,
+                    &seeded_by_pred,
+                    &mut marked,
+                    &mut work,
+                );
+            }
+        }
+        while let Some((p, row)) = work.pop() {
+            budget.check()?;
+            let tuple: Vec<Id> = store.rels[p].row(row).to_vec();
+            for &(r, k) in &seeded_by_pred[p] {
+                let rule = &self.rules[r];
+                let Some(head_stratum) = self.strata.stratum_of[rule.head_pred] else {
+                    continue;
+                };
+                if recompute[head_stratum] {
+                    continue;
+                }
+                let (j, plan) = &rule.seeded[k];
+                let Literal::Pos(atom) = &self.source[r].body[*j] else {
+                    continue;
+                };
+                let Some(env) = self.env_from_atom(&store, &atom.args, &tuple, rule.var_count)
+                else {
+                    continue;
+                };
+                let (envs, _) =
+                    self.run_rows(&store, plan, env, &const_ids, &mut budget, ctx, r)?;
+                let head_rel = &store.rels[rule.head_pred];
+                let mut overflow = false;
+                for env in envs {
+                    let head: Vec<Id> = rule
+                        .head
+                        .iter()
+                        .map(|&src| match src {
+                            Src::Var(v) => env[v as usize],
+                            Src::Const(c) => const_ids[c as usize],
+                        })
+                        .collect();
+                    if head.iter().any(|&id| id as usize >= store.dict.len()) {
+                        continue;
+                    }
+                    if let Some(hr) = head_rel.row_of(&head) {
+                        if !head_rel.is_base(hr) && marked[rule.head_pred].insert(hr) {
+                            work.push((rule.head_pred, hr));
+                        }
+                    }
+                    // Over-deleting most of a relation costs more than
+                    // recomputing its stratum: switch to recomputing.
+                    if marked[rule.head_pred].len() * 16 > head_rel.len() as usize + 256 {
+                        overflow = true;
+                        break;
+                    }
+                }
+                if overflow {
+                    recompute[head_stratum] = true;
+                    self.wipe(
+                        &store,
+                        head_stratum,
+                        &recompute,
+                        &seeded_by_pred,
+                        &mut marked,
+                        &mut work,
+                    );
+                    break;
+                }
+            }
+        }
+
+        // Remove the marked rows, keeping the derived ones of strata that
+        // are not recomputed as candidates for re-derivation.
+        let mut candidates: Vec<Vec<Vec<Id>>> = vec![Vec::new(); n];
+        for p in 0..n {
+            let in_recomputed = self.strata.stratum_of[p].is_some_and(|s| recompute[s]);
+            if in_recomputed {
+                // Only base rows survive (in the stratum loop); deleted base rows go now.
+                if !removed_base[p].is_empty() {
+                    let gone = &removed_base[p];
+                    store.rels[p].retain(|r| !gone.contains(&r));
+                }
+                continue;
+            }
+            if marked[p].is_empty() {
+                continue;
+            }
+            let has_rules = self.strata.stratum_of[p].is_some();
+            if has_rules {
+                let rel = &store.rels[p];
+                let mut rows: Vec<u32> = marked[p].iter().copied().collect();
+                rows.sort_unstable();
+                candidates[p] = rows.iter().map(|&r| rel.row(r).to_vec()).collect();
+            }
+            let gone = &marked[p];
+            store.rels[p].retain(|r| !gone.contains(&r));
+        }
+        let mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
+        for (pred, tuple) in inserted {
+            store.insert(*pred, tuple.clone());
+        }
+
+        // Strata in order: recompute, or re-derive and continue semi-naively.
+        let mut delta_start = mark.clone();
+        let mut slot_of = vec![NO_SLOT; store.rels.len()];
+        for s in 0..strata.len() {
+            if !(affected[s] || recompute[s]) {
+                continue;
+            }
+            delta_start.copy_from_slice(&mark);
+            let preds = &strata[s].preds;
+            let lost: usize = preds.iter().map(|p| candidates[p.index()].len()).sum();
+            let kept: usize = preds
+                .iter()
+                .map(|p| store.rels[p.index()].len() as usize)
+                .sum();
+            let first_round = if recompute[s] || lost > 0 && lost * 4 > lost + kept {
+                for p in preds {
+                    store.rels[p.index()].retain_base();
+                    delta_start[p.index()] = 0;
+                }
+                FirstRound::Naive
+            } else {
+                self.rederive(&mut store, s, &candidates, &const_ids, &mut budget, ctx)?;
+                FirstRound::Incremental
+            };
+            let mut run = StratumRun {
+                const_ids: &const_ids,
+                delta_start: &mut delta_start,
+                slot_of: &mut slot_of,
+                budget: &mut budget,
+                ctx,
+            };
+            self.eval_stratum(&mut store, s, first_round, &mut run)?;
+        }
+        store.dict_changed();
+        Ok(store)
+    }
+
+    /// Marks the derived facts of stratum `s` (about to be recomputed) as
+    /// deleted, queueing those that rules of other, not recomputed strata read.
+    fn wipe(
+        &self,
+        store: &FactStore,
+        s: usize,
+        recompute: &[bool],
+        seeded_by_pred: &[Vec<(usize, usize)>],
+        marked: &mut [FxHashSet<u32>],
+        work: &mut Vec<(usize, u32)>,
+    ) {
+        for q in &self.strata.strata[s].preds {
+            let read_elsewhere = seeded_by_pred[q.index()].iter().any(|&(r, _)| {
+                self.strata.stratum_of[self.rules[r].head_pred].is_some_and(|h| !recompute[h])
+            });
+            if !read_elsewhere {
+                continue;
+            }
+            let rel = &store.rels[q.index()];
+            for r in 0..rel.len() {
+                if !rel.is_base(r) && marked[q.index()].insert(r) {
+                    work.push((q.index(), r));
+                }
+            }
+        }
+    }
+
+    /// Puts back the over-deleted facts of stratum `s` that still have a
+    /// derivation from the facts present (checked rule by rule with the
+    /// head bound); they become new rows, read as the delta afterwards.
+    fn rederive(
+        &self,
+        store: &mut FactStore,
+        s: usize,
+        candidates: &[Vec<Vec<Id>>],
+        const_ids: &[Id],
+        budget: &mut Budget,
+        ctx: &EvalContext,
+    ) -> Result<(), EvalError> {
+        let stratum = &self.strata.strata[s];
+        let mut back: Vec<(usize, Vec<Id>, u32, Vec<Id>)> = Vec::new();
+        for p in &stratum.preds {
+            for tuple in &candidates[p.index()] {
+                budget.check()?;
+                for &r in &stratum.rules {
+                    let rule = &self.rules[r];
+                    if rule.head_pred != p.index() {
+                        continue;
+                    }
+                    let Some(env) =
+                        self.env_from_atom(store, &self.source[r].head.args, tuple, rule.var_count)
+                    else {
+                        continue;
+                    };
+                    let (envs, new_values) =
+                        self.run_rows(store, &rule.by_head, env, const_ids, budget, ctx, r)?;
+                    if let Some(env) = envs.into_iter().next() {
+                        if !new_values.is_empty() {
+                            store.dict.absorb(new_values);
+                        }
+                        back.push((p.index(), tuple.clone(), r as u32, env));
+                        break;
+                    }
+                }
+            }
+        }
+        for (p, tuple, rule, env) in back {
+            let rel = &mut store.rels[p];
+            let len = rel.len();
+            if let Some(witnesses) = rel.witnesses.as_mut() {
+                witnesses.pad(len);
+                witnesses.push(rule, &env);
+            }
+            rel.insert(&tuple);
+        }
+        Ok(())
+    }
+
+    /// Bindings of a rule's variables from matching `args` against `tuple`;
+    /// `None` when a constant or a repeated variable disagrees.
+    fn env_from_atom(
+        &self,
+        store: &FactStore,
+        args: &[Term],
+        tuple: &[Id],
+        var_count: usize,
+    ) -> Option<Vec<Id>> {
+        let mut env = vec![crate::exec::UNBOUND; var_count];
+        for (term, &id) in args.iter().zip(tuple) {
+            match term {
+                Term::Const(c) => {
+                    if store.dict.get(c) != Some(id) {
+                        return None;
+                    }
+                }
+                Term::Var(v) => {
+                    let slot = env.get_mut(v.0 as usize)?;
+                    if *slot != crate::exec::UNBOUND && *slot != id {
+                        return None;
+                    }
+                    *slot = id;
+                }
+            }
+        }
+        Some(env)
+    }
+
+    /// Every completion of `env` by `plan` against `store` (all relations in
+    /// full), and the values the plan's bindings created.
+    #[allow(clippy::too_many_arguments)]
+    fn run_rows(
+        &self,
+        store: &FactStore,
+        plan: &Plan,
+        env: Vec<Id>,
+        const_ids: &[Id],
+        budget: &mut Budget,
+        ctx: &EvalContext,
+        rule: usize,
+    ) -> Result<(Vec<Vec<Id>>, Vec<Value>), EvalError> {
+        if !crate::exec::may_fire(plan, &store.rels, &[]) {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let indexes: Vec<Arc<Index>> = plan
+            .needs
+            .iter()
+            .map(|&(pred, mask)| store.rels[pred].index_shared(mask))
+            .collect();
+        let mut interner = Interner::new(&store.dict);
+        let mut rows = Vec::new();
+        let mut exec = Exec {
+            steps: &plan.steps,
+            rels: &store.rels,
+            indexes: &indexes,
+            consts: const_ids,
+            delta_start: &[],
+            dict: &mut interner,
+            keys: &mut [],
+            staged: &mut [],
+            slot_of: &[],
+            env,
+            budget,
+            ctx,
+            label: &self.labels[rule],
+            sink: Sink::Rows { out: &mut rows },
+            scratch: Vec::new(),
+            pending: Pending::default(),
+            witness: None,
+        };
+        exec.run(0)?;
+        drop(exec);
+        Ok((rows, interner.into_new_values()))
+    }
+}

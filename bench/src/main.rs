@@ -1,0 +1,220 @@
+//! `ox-bench`: generates the workloads and runs every engine on them.
+//!
+//! `ox-bench gen --data DIR` writes each workload's fact files and programs;
+//! `ox-bench compare --data DIR` runs the peers as whole processes and prints
+//! the markdown tables (exit code 1 when a peer failed or disagreed).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use ox_bench::compare::{markdown, run_peer, Row};
+use ox_bench::files::write_workload;
+use ox_bench::peers::{Peer, Tools};
+use ox_bench::process::measure;
+use ox_bench::sql::postgres_schema;
+use ox_bench::workload::{Workload, SEED};
+
+#[derive(Parser)]
+#[command(
+    name = "ox-bench",
+    about = "Benchmarks the ox reasoner against its peers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Writes the workloads' fact files and programs.
+    Gen {
+        /// Where the workload folders go.
+        #[arg(long, default_value = "bench/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        /// Workloads (default: the standard set), e.g. tc-1000-3000 lubm-1.
+        workloads: Vec<Workload>,
+    },
+    /// Generates (when missing) and runs every peer on every workload.
+    Compare {
+        #[arg(long, default_value = "bench/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        /// Runs per peer and workload; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Seconds before a run is killed.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        /// Peers, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        peers: Vec<Peer>,
+        #[arg(long, default_value = "python3")]
+        python: String,
+        #[arg(
+            long,
+            env = "OX_BENCH_DATABASE_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        database_url: String,
+        /// Workloads (default: the standard set).
+        workloads: Vec<Workload>,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Cmd::Gen {
+            data,
+            seed,
+            workloads,
+        } => {
+            for w in or_standard(workloads) {
+                match write_workload(&data.join(w.to_string()), &w, seed) {
+                    Ok(n) => println!("{w}: {n} base facts"),
+                    Err(e) => {
+                        eprintln!("{w}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Compare {
+            data,
+            seed,
+            reps,
+            timeout,
+            peers,
+            python,
+            database_url,
+            workloads,
+        } => {
+            let peers = if peers.is_empty() {
+                Peer::ALL.to_vec()
+            } else {
+                peers
+            };
+            let tools = match tools(python, database_url) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let limit = Duration::from_secs(timeout);
+            let mut rows = Vec::new();
+            for w in or_standard(workloads) {
+                let dir = data.join(w.to_string());
+                let base_facts = match write_workload(&dir, &w, seed) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        eprintln!("{w}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                };
+                rows.push(compare_one(
+                    &tools, &peers, &w, &dir, base_facts, reps, limit,
+                ));
+            }
+            let table = markdown(&rows, &peers);
+            println!("{table}");
+            if table.contains("\nFailures:") {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn or_standard(workloads: Vec<Workload>) -> Vec<Workload> {
+    if workloads.is_empty() {
+        Workload::standard()
+    } else {
+        workloads
+    }
+}
+
+/// The peers' programs: the runner binaries next to this one, the scripts
+/// in `bench/peers` beside the crate.
+fn tools(python: String, database_url: String) -> Result<Tools, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot locate ox-bench: {e}"))?;
+    let bin_dir = exe.parent().ok_or("ox-bench has no folder")?.to_path_buf();
+    Ok(Tools {
+        bin_dir,
+        scripts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("peers"),
+        python,
+        sqlite3: "sqlite3".into(),
+        psql: "psql".into(),
+        database_url,
+    })
+}
+
+/// One workload's row: ox first (its count is the reference), then the
+/// others; PostgreSQL is loaded before and its schema dropped after.
+fn compare_one(
+    tools: &Tools,
+    peers: &[Peer],
+    w: &Workload,
+    dir: &Path,
+    base_facts: usize,
+    reps: usize,
+    limit: Duration,
+) -> Row {
+    eprintln!("{w}: ox");
+    let ox = run_peer(tools, Peer::Ox, w, dir, reps, limit, None);
+    let expected = match &ox {
+        ox_bench::compare::Cell::Measured { tuples, .. } => Some(*tuples),
+        ox_bench::compare::Cell::Failed(_) => None,
+    };
+    let mut cells = vec![(Peer::Ox, ox)];
+    let mut postgres_load = None;
+    for &peer in peers.iter().filter(|p| **p != Peer::Ox) {
+        eprintln!("{w}: {}", peer.label());
+        if peer == Peer::Postgres {
+            match measure(
+                &mut tools_in(tools.psql_file(ox_bench::files::POSTGRES_LOAD), dir),
+                limit,
+            ) {
+                Ok(sample) => postgres_load = Some(sample.wall),
+                Err(e) => {
+                    cells.push((
+                        peer,
+                        ox_bench::compare::Cell::Failed(format!("loading: {e}")),
+                    ));
+                    continue;
+                }
+            }
+        }
+        let cell = match expected {
+            Some(_) => run_peer(tools, peer, w, dir, reps, limit, expected),
+            None => ox_bench::compare::Cell::Failed("ox failed, nothing to compare".into()),
+        };
+        cells.push((peer, cell));
+        if peer == Peer::Postgres {
+            let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", postgres_schema(w));
+            if let Err(e) = measure(&mut tools.psql_command(&drop), limit) {
+                eprintln!("{w}: dropping the PostgreSQL schema failed: {e}");
+            }
+        }
+    }
+    let order = |p: &Peer| peers.iter().position(|q| q == p).unwrap_or(0);
+    cells.retain(|(p, _)| peers.contains(p));
+    cells.sort_by_key(|(p, _)| order(p));
+    Row {
+        workload: *w,
+        base_facts,
+        cells,
+        postgres_load,
+    }
+}
+
+fn tools_in(mut cmd: std::process::Command, dir: &Path) -> std::process::Command {
+    cmd.current_dir(dir);
+    cmd
+}

@@ -345,7 +345,35 @@ fn resolve_imports(
     diags: &mut Vec<Diagnostic>,
 ) {
     // Explicit imports first (all modules), then globs, so globs never shadow.
+    // A `use` may name a `pub use` of another module (or package) that is
+    // resolved later in the same pass, so each pass repeats until it adds
+    // nothing; only the last round's errors are reported.
     for globs in [false, true] {
+        loop {
+            let before = import_count(scope);
+            let mut round = Vec::new();
+            import_pass(scope, files, base, globs, &mut round);
+            if import_count(scope) == before {
+                diags.append(&mut round);
+                break;
+            }
+        }
+    }
+}
+
+fn import_count(scope: &Scope) -> usize {
+    scope.modules.iter().map(|m| m.imports.len()).sum()
+}
+
+/// One pass over every `use` (explicit ones, or globs).
+fn import_pass(
+    scope: &mut Scope,
+    files: &[LoadedFile],
+    base: usize,
+    globs: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    {
         for (i, f) in files.iter().enumerate() {
             let m = base + i;
             for item in &f.ast.items {

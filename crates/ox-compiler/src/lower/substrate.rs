@@ -46,7 +46,8 @@ pub(crate) struct Substrate {
 
 impl Substrate {
     /// Whether metatype `m` is `n` or a sub-metatype of it: `n` is `type`, or
-    /// `n` fixes at least one axis and `m` gives every axis of `n` the same value.
+    /// `n` is `abstract`, fixes at least one axis, and `m` gives every axis of
+    /// `n` the same value. Concrete metatypes only match themselves.
     pub fn is_sub_metatype(&self, m: usize, n: usize) -> bool {
         if m == n || n == 0 {
             return true;
@@ -54,7 +55,8 @@ impl Substrate {
         let (Some(sub), Some(sup)) = (self.metatypes.get(m), self.metatypes.get(n)) else {
             return false;
         };
-        !sup.values.is_empty()
+        sup.is_abstract
+            && !sup.values.is_empty()
             && sup
                 .values
                 .iter()

@@ -347,8 +347,16 @@ impl Facts<'_> {
                 },
                 (None, None) => match x {
                     Term::Var(v) => {
-                        let all: Vec<ConceptId> = self.all().collect();
-                        bind_each(*v, all, b)
+                        // Bind the subtype, then solve this goal again for the supertype.
+                        for c in self.all() {
+                            b[*v] = Some(c);
+                            if !self.solve(goals, b, found) {
+                                b[*v] = None;
+                                return false;
+                            }
+                        }
+                        b[*v] = None;
+                        true
                     }
                     _ => true,
                 },

@@ -7,12 +7,15 @@
 //! - [`ascent_programs`]: the same compiled with `ascent`;
 //! - [`files`]: a workload written to a folder, fact files read back;
 //! - [`oxrun`]: a workload evaluated by the reasoner;
-//! - [`measure`]: every engine run as a whole process, timed and checked.
+//! - [`process`], [`peers`], [`compare`]: every engine run as a whole
+//!   process, timed, its tuple count checked, the results tabulated;
+//! - [`inproc`]: incremental maintenance and provenance, timed in process.
 
 pub mod ascent_programs;
 pub mod compare;
 pub mod datalog;
 pub mod files;
+pub mod inproc;
 pub mod lubm;
 pub mod oxrun;
 pub mod peers;

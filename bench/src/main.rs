@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use ox_bench::compare::{markdown, run_peer, Row};
 use ox_bench::files::write_workload;
+use ox_bench::inproc;
 use ox_bench::peers::{Peer, Tools};
 use ox_bench::process::measure;
 use ox_bench::sql::postgres_schema;
@@ -64,10 +65,58 @@ enum Cmd {
         /// Workloads (default: the standard set).
         workloads: Vec<Workload>,
     },
+    /// Times inserting and deleting 1% of the base facts with
+    /// `Program::update` against full evaluations (in process).
+    Incremental {
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Workloads (default: tc-1000-3000).
+        workloads: Vec<Workload>,
+    },
+    /// Times evaluation with and without provenance, and one explanation
+    /// (in process).
+    Provenance {
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Workloads (default: the standard set).
+        workloads: Vec<Workload>,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Cmd::Incremental {
+            seed,
+            reps,
+            workloads,
+        } => {
+            let workloads = if workloads.is_empty() {
+                vec![Workload::Tc {
+                    nodes: 1_000,
+                    edges: 3_000,
+                }]
+            } else {
+                workloads
+            };
+            in_process(
+                workloads,
+                |w| inproc::incremental(w, seed, reps),
+                inproc::incremental_markdown,
+            )
+        }
+        Cmd::Provenance {
+            seed,
+            reps,
+            workloads,
+        } => in_process(
+            or_standard(workloads),
+            |w| inproc::provenance(w, seed, reps),
+            inproc::provenance_markdown,
+        ),
         Cmd::Gen {
             data,
             seed,
@@ -130,6 +179,27 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Runs `measure` on every workload and prints the table, or the first error.
+fn in_process<R, E: std::fmt::Display>(
+    workloads: Vec<Workload>,
+    measure: impl Fn(&Workload) -> Result<R, E>,
+    table: impl Fn(&[R]) -> String,
+) -> ExitCode {
+    let mut rows = Vec::new();
+    for w in workloads {
+        eprintln!("{w}");
+        match measure(&w) {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                eprintln!("{w}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!("{}", table(&rows));
+    ExitCode::SUCCESS
 }
 
 fn or_standard(workloads: Vec<Workload>) -> Vec<Workload> {

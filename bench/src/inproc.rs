@@ -1,0 +1,368 @@
+//! In-process measurements of the reasoner alone, where a whole process
+//! would blur the number: incremental maintenance (insert or delete 1% of
+//! the base facts) against a full evaluation, and the cost of recording
+//! provenance and of explaining one fact.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ox_ir::{PredId, Value};
+use ox_reasoner::{EvalContext, EvalOptions, ExplainOptions, FactRef, FactStore};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashSet;
+
+use crate::compare::median;
+use crate::datalog;
+use crate::oxrun::{self, RunError};
+use crate::workload::{Facts, Workload};
+
+/// A base-fact change: `(predicate, tuple)` rows.
+pub type Change = Vec<(PredId, Vec<Value>)>;
+
+/// Incremental maintenance on one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncrementalRow {
+    pub workload: Workload,
+    /// Facts inserted, and deleted (1% of the largest base predicate).
+    pub changed: usize,
+    /// Full evaluation of the base facts with the insertion applied.
+    pub full_after_insert: Duration,
+    pub insert: Duration,
+    /// Full evaluation of the base facts with the deletion applied.
+    pub full_after_delete: Duration,
+    pub delete: Duration,
+}
+
+/// Provenance on one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvenanceRow {
+    pub workload: Workload,
+    pub plain: Duration,
+    pub recording: Duration,
+    /// Explaining the last derived tuple of the first derived predicate
+    /// (down to the base facts).
+    pub explain: Duration,
+    pub explained_nodes: usize,
+}
+
+/// Why an in-process measurement failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InProcError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Eval(#[from] ox_reasoner::EvalError),
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+fn ctx() -> EvalContext {
+    EvalContext::at(Utc::now())
+}
+
+/// Times `f` `reps` times and keeps the median.
+fn timed<T>(
+    reps: usize,
+    mut f: impl FnMut() -> Result<T, InProcError>,
+) -> Result<(Duration, T), InProcError> {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..reps.max(1) {
+        let started = Instant::now();
+        let out = f()?;
+        times.push(started.elapsed());
+        last = Some(out);
+    }
+    let out = last.ok_or_else(|| InProcError::Mismatch("no run".into()))?;
+    Ok((median(&mut times).unwrap_or_default(), out))
+}
+
+/// The position in `facts` of the base predicate with the most rows.
+fn largest(facts: &Facts) -> usize {
+    facts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, rows))| rows.len())
+        .map_or(0, |(i, _)| i)
+}
+
+/// 1% (at least one) of the largest base predicate's rows, to delete, and
+/// as many new rows to insert: an existing row with its last column taken
+/// from another random row, when that row is new. Seeded, so repeatable.
+pub fn one_percent_change(
+    program: &datalog::Program,
+    facts: &Facts,
+    seed: u64,
+) -> (Change, Change) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (name, rows) = &facts[largest(facts)];
+    let Some(pred) = program.pred_id(name) else {
+        return (vec![], vec![]);
+    };
+    let k = (rows.len() / 100).max(1).min(rows.len());
+    let to_values = |row: &[i64]| row.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>();
+    let deleted = rand::seq::index::sample(&mut rng, rows.len(), k)
+        .into_iter()
+        .map(|i| (pred, to_values(&rows[i])))
+        .collect();
+    let existing: FxHashSet<&[i64]> = rows.iter().map(Vec::as_slice).collect();
+    let mut fresh: FxHashSet<Vec<i64>> = FxHashSet::default();
+    let mut inserted = Vec::new();
+    // Bounded: a saturated relation may have no new row to offer.
+    for _ in 0..k * 100 {
+        if inserted.len() == k || rows.is_empty() {
+            break;
+        }
+        let mut row = rows[rng.gen_range(0..rows.len())].clone();
+        let donor = &rows[rng.gen_range(0..rows.len())];
+        if let (Some(last), Some(value)) = (row.last_mut(), donor.last()) {
+            *last = *value;
+        }
+        if !existing.contains(row.as_slice()) && fresh.insert(row.clone()) {
+            inserted.push((pred, to_values(&row)));
+        }
+    }
+    (inserted, deleted)
+}
+
+/// `facts` with `inserted` added and `deleted` removed, as a store.
+fn changed_store(
+    program: &datalog::Program,
+    facts: &Facts,
+    inserted: &Change,
+    deleted: &Change,
+) -> FactStore {
+    let gone: FxHashSet<(PredId, Vec<Value>)> = deleted.iter().cloned().collect();
+    let mut store = FactStore::new(program.predicates().count());
+    for (name, rows) in facts {
+        let Some(pred) = program.pred_id(name) else {
+            continue;
+        };
+        for row in rows {
+            let values: Vec<Value> = row.iter().map(|&x| Value::Int(x)).collect();
+            let key = (pred, values);
+            if !gone.contains(&key) {
+                store.insert(pred, key.1);
+            }
+        }
+    }
+    for (pred, tuple) in inserted {
+        store.insert(*pred, tuple.clone());
+    }
+    store
+}
+
+/// Inserting and deleting 1% of the base facts, each against a full
+/// evaluation of the changed base; the updated fixpoint must have exactly
+/// the tuples of the full one.
+pub fn incremental(
+    workload: &Workload,
+    seed: u64,
+    reps: usize,
+) -> Result<IncrementalRow, InProcError> {
+    let program = workload.program();
+    let facts = workload.facts(seed);
+    let compiled = oxrun::compile(&program)?;
+    let fixpoint = oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts))?;
+    let (inserted, deleted) = one_percent_change(&program, &facts, seed ^ 0x5eed);
+    let mut row = IncrementalRow {
+        workload: *workload,
+        changed: deleted.len(),
+        full_after_insert: Duration::ZERO,
+        insert: Duration::ZERO,
+        full_after_delete: Duration::ZERO,
+        delete: Duration::ZERO,
+    };
+    for (ins, del) in [(&inserted, &vec![]), (&vec![], &deleted)] {
+        let base = changed_store(&program, &facts, ins, del);
+        let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
+        let (update, updated) =
+            timed(reps, || Ok(compiled.update(&fixpoint, ins, del, &ctx())?))?;
+        check_same(&program, &scratch, &updated)?;
+        if ins.is_empty() {
+            row.full_after_delete = full;
+            row.delete = update;
+        } else {
+            row.full_after_insert = full;
+            row.insert = update;
+        }
+    }
+    Ok(row)
+}
+
+/// The two fixpoints have the same derived tuples.
+fn check_same(
+    program: &datalog::Program,
+    expected: &FactStore,
+    got: &FactStore,
+) -> Result<(), InProcError> {
+    for p in &program.derived {
+        let Some(id) = program.pred_id(p.name) else {
+            continue;
+        };
+        if expected.tuples(id) != got.tuples(id) {
+            return Err(InProcError::Mismatch(format!(
+                "{}: the update has {} tuples, a full evaluation {}",
+                p.name,
+                got.len(id),
+                expected.len(id)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Evaluation with and without recording witnesses, and one explanation.
+pub fn provenance(
+    workload: &Workload,
+    seed: u64,
+    reps: usize,
+) -> Result<ProvenanceRow, InProcError> {
+    let program = workload.program();
+    let facts = workload.facts(seed);
+    let compiled = oxrun::compile(&program)?;
+    let base = oxrun::store_of(&program, &facts);
+    let (plain, _) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
+    let options = EvalOptions { provenance: true };
+    let (recording, fixpoint) = timed(reps, || {
+        Ok(compiled.evaluate_with(base.clone(), &ctx(), options)?)
+    })?;
+    let target = program
+        .derived
+        .first()
+        .and_then(|p| program.pred_id(p.name))
+        .and_then(|id| fixpoint.tuples(id).pop().map(|t| (id, t)))
+        .ok_or_else(|| InProcError::Mismatch("nothing derived to explain".into()))?;
+    let (explain, dag) = timed(reps, || {
+        Ok(compiled.explain(
+            &fixpoint,
+            &FactRef::Tuple(target.0, target.1.clone()),
+            ExplainOptions::default(),
+            &ctx(),
+        )?)
+    })?;
+    Ok(ProvenanceRow {
+        workload: *workload,
+        plain,
+        recording,
+        explain,
+        explained_nodes: dag.nodes.len(),
+    })
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn share(part: Duration, whole: Duration) -> String {
+    if whole.is_zero() {
+        "–".into()
+    } else {
+        format!("{:.1}%", 100.0 * part.as_secs_f64() / whole.as_secs_f64())
+    }
+}
+
+/// The incremental table in markdown.
+pub fn incremental_markdown(rows: &[IncrementalRow]) -> String {
+    let mut out = String::from(
+        "| workload | facts changed | full evaluation (after insert) | insert 1% | share | full evaluation (after delete) | delete 1% | share |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.workload,
+            r.changed,
+            ms(r.full_after_insert),
+            ms(r.insert),
+            share(r.insert, r.full_after_insert),
+            ms(r.full_after_delete),
+            ms(r.delete),
+            share(r.delete, r.full_after_delete),
+        );
+    }
+    out
+}
+
+/// The provenance table in markdown.
+pub fn provenance_markdown(rows: &[ProvenanceRow]) -> String {
+    let mut out = String::from(
+        "| workload | evaluate | evaluate with witnesses | overhead | explain one fact | proof nodes |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let overhead = if r.plain.is_zero() {
+            "–".into()
+        } else {
+            format!("{:.2}×", r.recording.as_secs_f64() / r.plain.as_secs_f64())
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.workload,
+            ms(r.plain),
+            ms(r.recording),
+            overhead,
+            ms(r.explain),
+            r.explained_nodes,
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_percent_change_is_repeatable_and_new() {
+        let w = Workload::Tc {
+            nodes: 100,
+            edges: 300,
+        };
+        let program = w.program();
+        let facts = w.facts(1);
+        let (ins, del) = one_percent_change(&program, &facts, 9);
+        assert_eq!((ins.len(), del.len()), (3, 3));
+        assert_eq!(
+            one_percent_change(&program, &facts, 9),
+            (ins.clone(), del.clone())
+        );
+        let base = oxrun::store_of(&program, &facts);
+        let edge = program.pred_id("edge").expect("edge");
+        assert!(ins
+            .iter()
+            .all(|(p, t)| *p == edge && !base.contains(edge, t)));
+        assert!(del
+            .iter()
+            .all(|(p, t)| *p == edge && base.contains(edge, t)));
+    }
+
+    #[test]
+    fn updates_match_full_evaluation_on_small_workloads() {
+        for w in [
+            Workload::Tc {
+                nodes: 80,
+                edges: 200,
+            },
+            Workload::Sg { nodes: 120 },
+        ] {
+            let row = incremental(&w, 3, 1).expect("update equals evaluation");
+            assert_eq!(row.changed, (w.facts(3)[0].1.len() / 100).max(1));
+        }
+    }
+
+    #[test]
+    fn provenance_explains_a_derived_fact() {
+        let w = Workload::Tc {
+            nodes: 30,
+            edges: 60,
+        };
+        let row = provenance(&w, 1, 1).expect("measured");
+        assert!(row.explained_nodes >= 2, "a path has a premise");
+        let table = provenance_markdown(&[row]);
+        assert!(table.starts_with("| workload | evaluate |"));
+        assert!(table.contains("| tc-30-60 |"));
+    }
+}

@@ -32,7 +32,7 @@ enum Cmd {
     /// Writes the workloads' fact files and programs.
     Gen {
         /// Where the workload folders go.
-        #[arg(long, default_value = "bench/data")]
+        #[arg(long, default_value = "target/bench-data")]
         data: PathBuf,
         #[arg(long, default_value_t = SEED)]
         seed: u64,
@@ -41,7 +41,7 @@ enum Cmd {
     },
     /// Generates (when missing) and runs every peer on every workload.
     Compare {
-        #[arg(long, default_value = "bench/data")]
+        #[arg(long, default_value = "target/bench-data")]
         data: PathBuf,
         #[arg(long, default_value_t = SEED)]
         seed: u64,

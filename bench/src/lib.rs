@@ -9,8 +9,10 @@
 //! - [`oxrun`]: a workload evaluated by the reasoner;
 //! - [`process`], [`peers`], [`compare`]: every engine run as a whole
 //!   process, timed, its tuple count checked, the results tabulated;
+//! - [`argon`]: a workload as an Argon package, for the real `ox` binary;
 //! - [`inproc`]: incremental maintenance and provenance, timed in process.
 
+pub mod argon;
 pub mod ascent_programs;
 pub mod compare;
 pub mod datalog;

@@ -9,13 +9,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ox_bench::compare::{markdown, run_peer, Row};
+use ox_bench::compare::{markdown, median, run_peer, Row};
 use ox_bench::files::write_workload;
 use ox_bench::inproc;
 use ox_bench::peers::{Peer, Tools};
 use ox_bench::process::measure;
 use ox_bench::sql::postgres_schema;
 use ox_bench::workload::{Workload, SEED};
+use ox_bench::{argon, oxrun};
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +76,22 @@ enum Cmd {
         /// Workloads (default: tc-1000-3000).
         workloads: Vec<Workload>,
     },
+    /// Times the real `ox` binary (`ox query --format csv`) on workloads
+    /// written as an Argon package with ground facts.
+    Cli {
+        /// The `ox` binary (build it with `cargo build --release -p ox-cli`).
+        #[arg(long, default_value = "target/release/ox")]
+        ox: PathBuf,
+        #[arg(long, default_value = "target/bench-data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Workloads with a binary first derived predicate (default:
+        /// tc-1000-3000).
+        workloads: Vec<Workload>,
+    },
     /// Times evaluation with and without provenance, and one explanation
     /// (in process).
     Provenance {
@@ -107,6 +124,35 @@ fn main() -> ExitCode {
                 |w| inproc::incremental(w, seed, reps),
                 inproc::incremental_markdown,
             )
+        }
+        Cmd::Cli {
+            ox,
+            data,
+            seed,
+            reps,
+            workloads,
+        } => {
+            let workloads = if workloads.is_empty() {
+                vec![Workload::Tc {
+                    nodes: 1_000,
+                    edges: 3_000,
+                }]
+            } else {
+                workloads
+            };
+            println!(
+                "| workload | `ox query` (whole process) | peak RSS | rows |\n|---|---:|---:|---:|"
+            );
+            for w in workloads {
+                match cli_row(&ox, &data.join(w.to_string()).join("argon"), &w, seed, reps) {
+                    Ok(row) => println!("{row}"),
+                    Err(e) => {
+                        eprintln!("{w}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
         }
         Cmd::Provenance {
             seed,
@@ -200,6 +246,47 @@ fn in_process<R, E: std::fmt::Display>(
     }
     println!("{}", table(&rows));
     ExitCode::SUCCESS
+}
+
+/// Writes `w` as an Argon package in `dir`, runs `ox query` on it `reps`
+/// times and checks its row count against the reasoner's count.
+fn cli_row(ox: &Path, dir: &Path, w: &Workload, seed: u64, reps: usize) -> Result<String, String> {
+    let program = w.program();
+    let facts = w.facts(seed);
+    let (Some(name), Some(root)) = (argon::query_name(&program), argon::root(&program, &facts))
+    else {
+        return Err("its first derived predicate is not binary".into());
+    };
+    let expected = oxrun::compile(&program)
+        .and_then(|c| oxrun::evaluate(&c, oxrun::store_of(&program, &facts)))
+        .map(|f| oxrun::counts(&program, &f).per_predicate[0].1 as u64)
+        .map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("ox.toml"), argon::manifest()).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("src/root.ar"), root).map_err(|e| e.to_string())?;
+    let mut walls = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..reps.max(1) {
+        let mut cmd = std::process::Command::new(ox);
+        cmd.args(["query", &name, "--format", "csv", "--project"])
+            .arg(dir);
+        let sample = measure(&mut cmd, Duration::from_secs(600)).map_err(|e| e.to_string())?;
+        let rows = argon::csv_rows(&sample.stdout);
+        if rows != expected {
+            return Err(format!(
+                "ox query printed {rows} rows, the reasoner derives {expected}"
+            ));
+        }
+        walls.push(sample.wall);
+        rss.push(sample.peak_rss_kib);
+    }
+    let wall = median(&mut walls).unwrap_or_default();
+    let rss = median(&mut rss).unwrap_or(0);
+    Ok(format!(
+        "| {w} | {:.3} s | {:.0} MiB | {expected} |",
+        wall.as_secs_f64(),
+        rss as f64 / 1024.0
+    ))
 }
 
 fn or_standard(workloads: Vec<Workload>) -> Vec<Workload> {

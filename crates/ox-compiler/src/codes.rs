@@ -62,8 +62,9 @@ pub const STANDPOINT_CYCLE: &str = "OE1211";
 pub const SIGNATURE_MISMATCH: &str = "OE1213";
 /// Rule not range-restricted.
 pub const NOT_RANGE_RESTRICTED: &str = "OE1303";
-/// Negation through recursion (the rules cannot be stratified).
-pub const UNSTRATIFIABLE: &str = "OE1304";
+/// Negation through recursion: the rules are evaluated under the
+/// well-founded semantics (a warning).
+pub const WELL_FOUNDED: &str = "OW1304";
 /// Bodiless derive with a free variable.
 pub const BODILESS_FREE_VAR: &str = "OE1342";
 /// Invalid date literal (shared with the parser).

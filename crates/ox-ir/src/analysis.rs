@@ -175,6 +175,16 @@ pub fn stratify(rules: &[Rule], pred_count: usize) -> Result<Strata, Stratificat
     Ok(Strata { strata, stratum_of })
 }
 
+/// The strongly connected component of every predicate of the dependency
+/// graph of `rules` (`PredId(0..n)`, `n` raised like
+/// [`DependencyGraph::from_rules`]); components are numbered so that a
+/// component comes after every component it depends on. Used to find the
+/// components that need the well-founded semantics (a negation inside one).
+pub fn components(rules: &[Rule], pred_count: usize) -> Vec<usize> {
+    let graph = DependencyGraph::from_rules(rules, pred_count);
+    tarjan(&graph.successors()).0
+}
+
 /// Iterative Tarjan: component index per node, and the components in the
 /// order they complete (a component after every component it depends on).
 fn tarjan(adj: &[Vec<PredId>]) -> (Vec<usize>, Vec<Vec<PredId>>) {

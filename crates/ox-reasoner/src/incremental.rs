@@ -116,6 +116,13 @@ impl Program {
         if work.is_empty() && inserted.is_empty() {
             return Ok(store);
         }
+        // The well-founded group is recomputed as a whole when it reads a change.
+        let wfs_touched = (0..strata.len()).any(|s| self.in_wfs_group(s) && affected[s]);
+        if wfs_touched {
+            for (s, again) in recompute.iter_mut().enumerate() {
+                *again |= self.in_wfs_group(s);
+            }
+        }
 
         let mut seeded_by_pred: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (r, rule) in self.rules.iter().enumerate() {
@@ -237,7 +244,7 @@ impl Program {
         let mut delta_start = mark.clone();
         let mut slot_of = vec![NO_SLOT; store.rels.len()];
         for s in 0..strata.len() {
-            if !(affected[s] || recompute[s]) {
+            if !(affected[s] || recompute[s]) || self.in_wfs_group(s) {
                 continue;
             }
             delta_start.copy_from_slice(&mark);
@@ -265,6 +272,21 @@ impl Program {
                 ctx,
             };
             self.eval_stratum(&mut store, s, first_round, &mut run)?;
+        }
+        if wfs_touched {
+            for s in (0..strata.len()).filter(|&s| self.in_wfs_group(s)) {
+                for p in &strata[s].preds {
+                    store.rels[p.index()].retain_base();
+                }
+            }
+            let mut run = StratumRun {
+                const_ids: &const_ids,
+                delta_start: &mut delta_start,
+                slot_of: &mut slot_of,
+                budget: &mut budget,
+                ctx,
+            };
+            self.eval_wfs(&mut store, &mut run)?;
         }
         store.dict_changed();
         Ok(store)

@@ -37,12 +37,13 @@
 //!
 //! # Semantics covered
 //!
-//! Least fixpoint and stratified negation; provenance
-//! ([`EvalOptions::provenance`], [`Program::explain`], stable [`fact_id`]s)
-//! and incremental maintenance ([`Program::update`]: semi-naive insertion,
-//! delete-and-rederive). Well-founded semantics, defeasibility, rule-body
-//! aggregates and standpoints are not implemented yet. Decisions where the
-//! spec is silent:
+//! Least fixpoint and stratified negation; the well-founded semantics for
+//! negation through recursion (alternating fixpoint: undefined facts are
+//! kept apart, see [`FactStore::undefined`], and never answered);
+//! provenance ([`EvalOptions::provenance`], [`Program::explain`], stable
+//! [`fact_id`]s) and incremental maintenance ([`Program::update`]:
+//! semi-naive insertion, delete-and-rederive). Standpoints are not
+//! implemented yet. Decisions where the spec is silent:
 //!
 //! - Atoms match values structurally (`Int(3)` does not join with `Nat(3)`);
 //!   comparisons and bindings compare semantically (`3 == 3.0`) and follow
@@ -65,6 +66,7 @@ mod incremental;
 mod plan;
 mod provenance;
 mod store;
+mod wfs;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -133,7 +135,9 @@ pub enum ProgramError {
         /// The source name of the offending variable, when known.
         var_name: Option<String>,
     },
-    /// The rule negates a predicate that depends on the rule's own head.
+    /// The rule reads a predicate that depends on the rule's own head
+    /// through an aggregate (negation through recursion is evaluated under
+    /// the well-founded semantics instead).
     #[error("{rule}: recursion through negation: {}", render_cycle(cycle_names))]
     NotStratifiable {
         rule_index: usize,
@@ -241,6 +245,12 @@ struct CompiledRule {
 #[derive(Debug, Clone)]
 pub struct Program {
     pred_count: usize,
+    /// The module's predicates and the shadows of the well-founded group.
+    total_preds: usize,
+    /// Per stratum: whether it belongs to the well-founded group.
+    wfs_strata: Vec<bool>,
+    /// `(predicate, shadow)` pairs of the well-founded group.
+    shadows: Vec<(PredId, PredId)>,
     /// Arity of every predicate some rule mentions.
     arity: Vec<Option<usize>>,
     strata: Strata,
@@ -249,7 +259,8 @@ pub struct Program {
     consts: Vec<Value>,
     /// Per rule, its description for messages.
     labels: Vec<String>,
-    /// The rules as given (explanations re-match their bodies).
+    /// The rules as evaluated: as given, except that negations inside the
+    /// well-founded group read shadows (explanations re-match their bodies).
     source: Vec<Rule>,
     /// Per predicate, its path (fact ids hash it) and name.
     pred_paths: Vec<String>,
@@ -258,7 +269,9 @@ pub struct Program {
 
 impl Program {
     /// Compiles `module.rules`: checks range restriction and supported
-    /// expressions, stratifies negation, and builds the join plans. The
+    /// expressions, stratifies negation (components with negation through
+    /// recursion, and what depends on them, are evaluated under the
+    /// well-founded semantics), and builds the join plans. The
     /// error names the first offending rule (by index and [`RuleOrigin`]).
     // The error is built at most once per module; its size does not matter.
     #[allow(clippy::result_large_err)]
@@ -331,9 +344,22 @@ impl Program {
             })?;
         }
 
+        // Negation through recursion: the well-founded group reads shadows.
+        let wfs::WfsRewrite {
+            rules: rewritten,
+            in_group,
+            shadows,
+        } = wfs::rewrite(rules, pred_count);
+        let rules = &rewritten;
+        let total_preds = pred_count + shadows.len();
+        arity.resize(total_preds, None);
+        for &(pred, shadow) in &shadows {
+            arity[shadow.index()] = arity[pred.index()];
+        }
+
         // Stratification.
         let strata =
-            analysis::stratify(rules, pred_count).map_err(|e| ProgramError::NotStratifiable {
+            analysis::stratify(rules, total_preds).map_err(|e| ProgramError::NotStratifiable {
                 rule_index: e.rule_index,
                 origin: rules[e.rule_index].origin.clone(),
                 rule: labels[e.rule_index].clone(),
@@ -446,8 +472,16 @@ impl Program {
             });
         }
 
+        let wfs_strata = strata
+            .strata
+            .iter()
+            .map(|st| st.preds.iter().any(|p| in_group[p.index()]))
+            .collect();
         Ok(Program {
             pred_count,
+            total_preds,
+            wfs_strata,
+            shadows,
             arity,
             strata,
             rules: compiled,
@@ -495,23 +529,26 @@ impl Program {
         let const_ids = self.prepare(&mut store, options.provenance)?;
         let mut delta_start = vec![0u32; store.rels.len()];
         let mut slot_of = vec![NO_SLOT; store.rels.len()];
+        let mut state = StratumRun {
+            const_ids: &const_ids,
+            delta_start: &mut delta_start,
+            slot_of: &mut slot_of,
+            budget: &mut budget,
+            ctx,
+        };
         for s in 0..self.strata.strata.len() {
-            let mut state = StratumRun {
-                const_ids: &const_ids,
-                delta_start: &mut delta_start,
-                slot_of: &mut slot_of,
-                budget: &mut budget,
-                ctx,
-            };
-            self.eval_stratum(&mut store, s, FirstRound::Naive, &mut state)?;
+            if !self.in_wfs_group(s) {
+                self.eval_stratum(&mut store, s, FirstRound::Naive, &mut state)?;
+            }
         }
+        self.eval_wfs(&mut store, &mut state)?;
         Ok(store)
     }
 
     /// Sizes the store for the program, fixes the rules' arities, sets up
     /// witness recording, and interns the constants of all plans.
     fn prepare(&self, store: &mut FactStore, provenance: bool) -> Result<Vec<Id>, EvalError> {
-        store.grow(self.pred_count);
+        store.grow(self.total_preds);
         for (p, arity) in self.arity.iter().enumerate() {
             if let Some(a) = *arity {
                 store.rels[p].set_arity(a).map_err(|actual| {
@@ -812,6 +849,29 @@ impl Program {
                     .collect()
             })
             .collect();
+        // `not p(…)` over an undefined fact is undefined, not true.
+        let undefined_negations: Vec<&ox_ir::Atom> = body
+            .iter()
+            .filter_map(|l| match l {
+                Literal::Neg(a) if facts.undefined_rel(a.pred.index()).is_some() => Some(a),
+                _ => None,
+            })
+            .collect();
+        if !undefined_negations.is_empty() {
+            out.retain(|row| {
+                undefined_negations.iter().all(|atom| {
+                    let tuple: Vec<Value> = atom
+                        .args
+                        .iter()
+                        .map(|t| match t {
+                            Term::Var(v) => row.get(v.0 as usize).cloned().unwrap_or(Value::Null),
+                            Term::Const(c) => c.clone(),
+                        })
+                        .collect();
+                    !facts.is_undefined(atom.pred, &tuple)
+                })
+            });
+        }
         out.sort_unstable();
         Ok(out)
     }

@@ -153,6 +153,9 @@ pub enum FactStatus {
     Absent { stratum: Option<usize> },
     /// The fact asked about does not hold.
     NotHeld,
+    /// The fact is neither true nor false under the well-founded semantics
+    /// (it depends on itself through negation); it has no proof.
+    Undefined,
 }
 
 /// One derivation of a fact: the rule, its bindings, and its premises.
@@ -371,6 +374,7 @@ impl Builder<'_> {
             }
         } else {
             match self.row(pred, &tuple) {
+                None if self.facts.is_undefined(pred, &tuple) => FactStatus::Undefined,
                 None => FactStatus::Absent { stratum: None },
                 Some(r) if self.facts.rels[pred.index()].is_base(r) => FactStatus::Base,
                 Some(_) => FactStatus::Derived,
@@ -466,7 +470,8 @@ impl Builder<'_> {
             };
             mark_literal_vars(literal, &mut used);
             let tuple = atom.args.iter().map(value).collect();
-            premises.push(self.node(atom.pred, tuple, negated));
+            let pred = self.program.unshadow(atom.pred);
+            premises.push(self.node(pred, tuple, negated));
         }
         let bindings = (0..rule.var_count as usize)
             .filter(|&v| used[v])

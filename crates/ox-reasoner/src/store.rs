@@ -511,7 +511,7 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 impl Relation {
-    fn new() -> Relation {
+    pub(crate) fn new() -> Relation {
         Relation {
             arity: None,
             len: 0,
@@ -738,6 +738,9 @@ fn ensure_index(
 pub struct FactStore {
     pub(crate) dict: Dict,
     pub(crate) rels: Vec<Relation>,
+    /// Facts the well-founded semantics leaves undefined (neither true nor
+    /// false), per predicate that has some; they are not in `rels`.
+    pub(crate) undefined: Vec<(usize, Relation)>,
     /// Value-order rank of every dictionary id (for sorting), computed on demand.
     ranks: OnceLock<Vec<u32>>,
 }
@@ -760,6 +763,7 @@ impl FactStore {
         FactStore {
             dict: Dict::default(),
             rels: (0..pred_count).map(|_| Relation::new()).collect(),
+            undefined: Vec::new(),
             ranks: OnceLock::new(),
         }
     }
@@ -869,6 +873,38 @@ impl FactStore {
             .filter(|&r| rel.row(r)[column] == id)
             .collect();
         self.decode_sorted(rel, rows)
+    }
+
+    /// The facts of `pred` that are undefined under the well-founded
+    /// semantics (rules with negation through recursion), sorted. They are
+    /// neither true nor false: [`FactStore::tuples`] and queries never
+    /// return them.
+    pub fn undefined(&self, pred: PredId) -> Vec<Vec<Value>> {
+        match self.undefined_rel(pred.index()) {
+            Some(rel) => self.decode_sorted(rel, (0..rel.len).collect()),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether the fact is undefined under the well-founded semantics.
+    pub fn is_undefined(&self, pred: PredId, tuple: &[Value]) -> bool {
+        let Some(rel) = self.undefined_rel(pred.index()) else {
+            return false;
+        };
+        let ids: Option<Vec<Id>> = tuple.iter().map(|v| self.dict.get(v)).collect();
+        ids.is_some_and(|ids| rel.find(&ids) != Found::Absent)
+    }
+
+    /// Whether some fact is undefined.
+    pub fn has_undefined(&self) -> bool {
+        !self.undefined.is_empty()
+    }
+
+    pub(crate) fn undefined_rel(&self, pred: usize) -> Option<&Relation> {
+        self.undefined
+            .iter()
+            .find(|(p, _)| *p == pred)
+            .map(|(_, rel)| rel)
     }
 
     /// Decodes `rows` of `rel`, sorted by value order.

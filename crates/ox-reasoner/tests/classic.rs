@@ -575,8 +575,8 @@ fn incomparable_values_in_a_comparison_are_an_error() {
 }
 
 #[test]
-fn recursion_through_negation_is_refused() {
-    // win(x) :- move(x, y), not win(y).
+fn recursion_through_negation_is_evaluated_well_founded() {
+    // win(7).  win(x) :- move(x, y), not win(y).
     let mut m = ModuleBuilder::new();
     let mv = m.pred("move", 2);
     let win = m.pred("win", 1);
@@ -586,28 +586,13 @@ fn recursion_through_negation_is_refused() {
         vec![pos(mv, vec![v(0), v(1)]), neg(win, vec![v(1)])],
     );
     let module = m.build();
-    match Program::new(&module) {
-        Err(err @ ProgramError::NotStratifiable { .. }) => {
-            assert_eq!(err.rule_index(), 1);
-            assert_eq!(
-                err.origin(),
-                &RuleOrigin::Derive {
-                    name: "win".into(),
-                    clause: 1
-                }
-            );
-            let ProgramError::NotStratifiable {
-                cycle, cycle_names, ..
-            } = &err
-            else {
-                unreachable!()
-            };
-            assert_eq!(cycle, &vec![win]);
-            assert_eq!(cycle_names, &vec!["win".to_string()]);
-            assert!(err.to_string().contains("`win` negates itself"), "{err}");
-        }
-        other => panic!("expected a stratification error, got {other:?}"),
-    }
+    let program = Program::new(&module).expect("accepted under the well-founded semantics");
+    let mut base = FactStore::new(module.predicates.len());
+    // 1 → 7 (7 wins: 1 loses); 2 → 1 (2 wins); 3 ⇄ 4 (draw).
+    insert_pairs(&mut base, mv, &[(1, 7), (2, 1), (3, 4), (4, 3)]);
+    let out = program.evaluate(base, &ctx()).unwrap();
+    assert_eq!(out.tuples(win), vec![ints(&[2]), ints(&[7])]);
+    assert_eq!(out.undefined(win), vec![ints(&[3]), ints(&[4])]);
 }
 
 #[test]

@@ -526,12 +526,6 @@ static CODES: &[CodeInfo] = &[
          binds the variable, for example a type test `x: Person`.",
     ),
     entry(
-        "OE1304",
-        "negation through recursion",
-        Error,
-        "A predicate depends on itself through `not`, so the rules cannot be split into strata where every negated predicate is computed before it is used. Such programs have no single least model. Restructure the rules so that no cycle of dependencies passes through a negation.",
-    ),
-    entry(
         "OE1305",
         "rules not evaluable",
         Error,
@@ -584,6 +578,12 @@ static CODES: &[CodeInfo] = &[
         "A vocabulary check over declarations without `#[severity(error)]` found a \
          declaration that breaks it. The build goes on; the message comes from the \
          vocabulary package and the label points at the check.",
+    ),
+    entry(
+        "OW1304",
+        "negation through recursion: well-founded semantics",
+        Warning,
+        "A predicate depends on itself through `not`, so the rules cannot be split into strata where every negated predicate is complete before it is used. The rules are evaluated under the well-founded semantics instead (an alternating fixpoint): a fact that depends on its own absence, such as a position of a game that can be drawn, is undefined, and undefined facts are never returned as answers or used to derive others. Restructure the rules if every fact should be decided.",
     ),
 ];
 

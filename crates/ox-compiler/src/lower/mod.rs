@@ -274,7 +274,8 @@ fn lower_mutations(
         .collect()
 }
 
-/// Range restriction (`OE1303`) and stratification (`OE1304`) of all rules.
+/// Range restriction (`OE1303`) and stratification (`OW1304`: negation
+/// through recursion, evaluated under the well-founded semantics) of all rules.
 fn check_rules(rules: &[SpannedRule], preds: &[ox_ir::Predicate], diags: &mut Vec<Diagnostic>) {
     let name = |r: &ox_ir::Rule| {
         preds
@@ -318,15 +319,15 @@ fn check_rules(rules: &[SpannedRule], preds: &[ox_ir::Predicate], diags: &mut Ve
             })
             .collect();
         diags.push(
-            Diagnostic::error(
-                codes::UNSTRATIFIABLE,
+            Diagnostic::warning(
+                codes::WELL_FOUNDED,
                 span,
                 format!(
-                    "negation through recursion: {} depend on each other through `not`",
+                    "negation through recursion: {} depend on each other through `not`; these rules are evaluated under the well-founded semantics, where facts that depend on their own absence are undefined",
                     names.join(" → ")
                 ),
             )
-            .with_help("break the cycle: a predicate must not depend negatively on itself"),
+            .with_help("undefined facts are never answered; break the cycle if every fact should be decided"),
         );
     }
 }

@@ -22,6 +22,9 @@ pub struct RequestContext {
     pub standpoint: Option<String>,
     /// Read the state right after this transaction instead of now (queries, fns).
     pub as_of_tx: Option<u64>,
+    /// Read the state after the last transaction committed at or before this
+    /// wall-clock time (queries, fns); `as_of_tx` wins when both are given.
+    pub as_of_time: Option<DateTime<Utc>>,
     /// The valid-time point: what `today()`/`now()` return, which events are
     /// valid for reads, and the valid-from time of written events.
     pub valid_at: Option<DateTime<Utc>>,
@@ -39,17 +42,22 @@ impl RequestContext {
             principal: "anonymous".to_owned(),
             standpoint: None,
             as_of_tx: None,
+            as_of_time: None,
             valid_at: None,
             deadline: None,
         }
     }
 }
 
-/// Options of a mutation request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Options of a mutation (or batch) request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MutateOptions {
     /// Validate everything and report the events that would be written, writing none.
     pub dry_run: bool,
+    /// The client's `Idempotency-Key`: the same key with the same request
+    /// returns the stored receipt and writes nothing; with another request it
+    /// is `ARGON_RUNTIME_IDEMPOTENCY_CONFLICT`.
+    pub idempotency_key: Option<String>,
 }
 
 /// The time points of one request, read once at its start.

@@ -1,11 +1,16 @@
 //! The engine: runs a module's declared queries, mutations and fns over a
 //! tenant's event log.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use ox_ir::{Module, Param, QueryParam, Type, Value};
 use ox_reasoner::Program;
-use ox_store::{AppendRequest, AsOf, StorageBackend, StoreError};
+use ox_store::{
+    AppendRequest, AsOf, ForkState, IdempotencyRecord, StorageBackend, StoreError, TenantId,
+    TxPoint, ValidPoint, MAIN_FORK,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 
 use crate::catalog::Catalog;
@@ -13,10 +18,11 @@ use crate::context::{Clock, MutateOptions, RequestContext};
 use crate::error::{ErrorCode, RuntimeError};
 use crate::eval::{Evaluator, Locals};
 use crate::events;
+use crate::idempotency;
 use crate::interpret::{Flow, Interp, Mode, Txn};
 use crate::query::{self, QueryExec, Shape};
-use crate::state::{self, CacheKey, State, StateCache, Visibility};
-use crate::view::StateView;
+use crate::state::{self, CacheKey, State, StateCache, ValidWindow, Visibility};
+use crate::view::{PendingView, StateView, View};
 use crate::wire::{self, CoerceError};
 
 /// How many fixpoints the engine keeps (all tenants together).
@@ -39,8 +45,9 @@ pub enum QueryResult {
     Value(Json),
 }
 
-/// What a mutation did.
-#[derive(Debug, Clone, PartialEq)]
+/// What a mutation did. Serialisable: it is what an idempotency key replays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MutationReceipt {
     /// The transaction written (for a dry run or a mutation that wrote
     /// nothing: the transaction read).
@@ -55,19 +62,59 @@ pub struct MutationReceipt {
     pub dry_run_events: Option<Vec<Json>>,
 }
 
+/// What a batch did: all its mutations committed at one `tx`, or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReceipt {
+    /// The transaction written (see [`MutationReceipt::tx`]).
+    pub tx: u64,
+    /// One receipt per call, in order (each with the batch's `tx`; a call's
+    /// `events_written` counts its own writes).
+    pub results: Vec<MutationReceipt>,
+}
+
+/// Builds the serialised response stored with an idempotency key from the
+/// validated state.
+type Respond<'r> = &'r dyn Fn(&State) -> Vec<u8>;
+
+/// An idempotency key with the fingerprint of its request.
+struct Idem<'a> {
+    key: &'a str,
+    fingerprint: [u8; 32],
+}
+
 /// A committed (or dry-run) transaction.
 pub(crate) struct Committed {
     pub state: Arc<State>,
     pub generation: u64,
     pub events: Vec<Json>,
-    pub events_written: usize,
 }
 
 /// Why a commit did not happen.
 enum CommitError {
     /// Another write landed since the transaction started: re-run it.
     Conflict,
+    /// A concurrent request with the same idempotency key committed first.
+    Replayed,
     Failed(RuntimeError),
+}
+
+fn commit_error(e: StoreError) -> CommitError {
+    match e {
+        StoreError::Conflict { .. } => CommitError::Conflict,
+        StoreError::IdempotencyReplay(_) => CommitError::Replayed,
+        other => CommitError::Failed(RuntimeError::from_store(other)),
+    }
+}
+
+/// The transaction point of a read: a query's declared `as_of`, else the
+/// context's `as_of_tx`, else its `as_of_time`, else the latest.
+fn tx_point(ctx: &RequestContext, declared: Option<u64>) -> TxPoint {
+    match (declared.or(ctx.as_of_tx), ctx.as_of_time) {
+        (Some(tx), _) => TxPoint::Tx(tx),
+        (None, Some(t)) => TxPoint::Time(t),
+        (None, None) => TxPoint::Latest,
+    }
 }
 
 impl From<RuntimeError> for CommitError {
@@ -88,6 +135,11 @@ pub struct Engine {
     schema_hash: String,
     store: Arc<dyn StorageBackend>,
     cache: StateCache,
+    /// Serve scopes written under another `schemaHash` (the operator set
+    /// `ARGON_ACCEPT_SCHEMA_CHANGE=1`).
+    accept_schema_change: bool,
+    /// Tenants whose schema scope was found to match this module's.
+    checked_scopes: Mutex<HashSet<TenantId>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -136,6 +188,53 @@ impl Engine {
             schema_hash,
             store,
             cache: StateCache::new(CACHE_CAPACITY),
+            accept_schema_change: false,
+            checked_scopes: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Whether to serve tenants whose data was written under another
+    /// `schemaHash` (default `false`: the first access to such a tenant — e.g.
+    /// one another replica migrated after this one started — is
+    /// `ARGON_RUNTIME_SCHEMA_MISMATCH`). Set it when the operator accepted the
+    /// schema change (`ARGON_ACCEPT_SCHEMA_CHANGE=1`).
+    pub fn accept_schema_change(mut self, accept: bool) -> Engine {
+        self.accept_schema_change = accept;
+        self
+    }
+
+    /// Refuses a tenant whose schema scope was written by another schema,
+    /// checked on the first access to each tenant.
+    pub(crate) fn check_scope(&self, tenant: &TenantId) -> Result<(), RuntimeError> {
+        if self.accept_schema_change {
+            return Ok(());
+        }
+        let checked = |set: &HashSet<TenantId>| set.contains(tenant);
+        if checked(
+            &self
+                .checked_scopes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        ) {
+            return Ok(());
+        }
+        match self
+            .store
+            .schema_scope(tenant)
+            .map_err(RuntimeError::from_store)?
+        {
+            None => Ok(()),
+            Some(stored) if stored == self.schema_hash => {
+                self.checked_scopes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(tenant.clone());
+                Ok(())
+            }
+            Some(stored) => Err(crate::admin::schema_mismatch(
+                &self.schema_hash,
+                &[(tenant.clone(), stored)],
+            )),
         }
     }
 
@@ -187,7 +286,7 @@ impl Engine {
             .map(|(_, q)| q)
             .filter(|q| q.visibility == ox_ir::Visibility::Public)
             .ok_or_else(|| RuntimeError::unknown_callable("query", name))?;
-        let state = self.read_state(ctx, &clock, q.as_of.or(ctx.as_of_tx))?;
+        let state = self.read_state(ctx, &clock, tx_point(ctx, q.as_of))?;
         let seeds = self.query_args(&q.name, &q.params, args, &state)?;
         let exec = QueryExec {
             engine: self,
@@ -216,9 +315,15 @@ impl Engine {
 
     /// Runs a declared `pub mutate` as one transaction (re-run on a write conflict).
     ///
+    /// Writes at `ctx.valid_at` when given (else the commit time). With
+    /// `options.idempotency_key`, the same key and request return the stored
+    /// receipt and write nothing; the same key with another request is
+    /// `IDEMPOTENCY_CONFLICT`.
+    ///
     /// Errors: as for [`Engine::query`], plus `REQUIRE_FAILED`, `CHECK_VIOLATED`
     /// (types, cardinality, `where` invariant, `iff` insert, key conflict,
-    /// error-severity check), `FORGET_REFUSED`; any error writes nothing.
+    /// error-severity check), `FORGET_REFUSED`, `UNKNOWN_FORK`, `FORK_CLOSED`;
+    /// any error writes nothing.
     pub fn mutate(
         &self,
         ctx: &RequestContext,
@@ -226,70 +331,236 @@ impl Engine {
         args: &Map<String, Json>,
         options: &MutateOptions,
     ) -> Result<MutationReceipt, RuntimeError> {
-        let clock = Clock::start(ctx);
-        clock.check()?;
-        let m = self
-            .module()
-            .mutation_named(name)
-            .map(|(_, m)| m)
-            .filter(|m| m.visibility == ox_ir::Visibility::Public)
-            .ok_or_else(|| RuntimeError::unknown_callable("mutation", name))?;
-        if m.forgets {
-            return Err(RuntimeError::new(
-                ErrorCode::ForgetRefused,
-                format!(
-                    "mutation `{}` contains `forget`, which is refused here",
-                    m.name
-                ),
+        let calls = [(name.to_owned(), args.clone())];
+        let mut receipts = self.execute(ctx, &calls, options)?;
+        receipts
+            .pop()
+            .ok_or_else(|| RuntimeError::internal("a mutation produced no receipt"))
+    }
+
+    /// Runs an ordered list of declared mutations as ONE transaction: one
+    /// `tx`, all or nothing. Later calls see the writes of earlier ones
+    /// (arguments may name individuals inserted earlier in the batch).
+    /// Idempotency and dry runs as for [`Engine::mutate`].
+    pub fn batch(
+        &self,
+        ctx: &RequestContext,
+        calls: &[(String, Map<String, Json>)],
+        options: &MutateOptions,
+    ) -> Result<BatchReceipt, RuntimeError> {
+        if calls.is_empty() {
+            return Err(RuntimeError::validation(
+                "a batch needs at least one mutation",
             ));
         }
-        if ctx.as_of_tx.is_some() {
+        let results = self.execute(ctx, calls, options)?;
+        Ok(BatchReceipt {
+            tx: results.first().map_or(0, |r| r.tx),
+            results,
+        })
+    }
+
+    /// The shared body of [`Engine::mutate`] and [`Engine::batch`].
+    fn execute(
+        &self,
+        ctx: &RequestContext,
+        calls: &[(String, Map<String, Json>)],
+        options: &MutateOptions,
+    ) -> Result<Vec<MutationReceipt>, RuntimeError> {
+        let clock = Clock::start(ctx);
+        clock.check()?;
+        let mut mutations = Vec::with_capacity(calls.len());
+        for (name, args) in calls {
+            let m = self
+                .module()
+                .mutation_named(name)
+                .map(|(_, m)| m)
+                .filter(|m| m.visibility == ox_ir::Visibility::Public)
+                .ok_or_else(|| RuntimeError::unknown_callable("mutation", name))?;
+            if m.forgets {
+                return Err(RuntimeError::new(
+                    ErrorCode::ForgetRefused,
+                    format!(
+                        "mutation `{}` contains `forget`, which is refused here",
+                        m.name
+                    ),
+                ));
+            }
+            mutations.push((m, args));
+        }
+        if ctx.as_of_tx.is_some() || ctx.as_of_time.is_some() {
             return Err(RuntimeError::validation(
                 "a mutation writes at the current state; it cannot be given an as-of transaction",
             ));
         }
+        self.check_scope(&ctx.tenant)?;
+        self.check_writable(ctx)?;
+        let idem = match (&options.idempotency_key, options.dry_run) {
+            (Some(key), false) => {
+                let paths: Vec<(&str, &Map<String, Json>)> = mutations
+                    .iter()
+                    .map(|(m, args)| (m.path.as_str(), *args))
+                    .collect();
+                let idem = Idem {
+                    key,
+                    fingerprint: idempotency::fingerprint(ctx, &paths),
+                };
+                if let Some(receipts) = self.replay(ctx, &idem)? {
+                    return Ok(receipts);
+                }
+                Some(idem)
+            }
+            _ => None,
+        };
         for _ in 0..MAX_ATTEMPTS {
             let (start, generation) = self.current(ctx, &clock)?;
-            let values = self.fn_args(&m.name, &m.params, args, &start)?;
-            let mut locals = Locals::frame(values, m.local_count as usize);
             let mut interp = Interp::new(
                 self,
                 ctx,
                 &clock,
-                Txn::new(start, generation),
+                Txn::new(start.clone(), generation),
                 Mode::Mutation,
             );
-            let value = match interp.run(&m.body, &mut locals)? {
-                Flow::Return(v) => v,
-                Flow::Next => Value::Null,
-            };
+            let mut runs = Vec::with_capacity(mutations.len());
+            for (m, args) in &mutations {
+                let values = {
+                    let view = PendingView {
+                        catalog: &self.catalog,
+                        start: &start,
+                        pending: &interp.txn.pending,
+                    };
+                    self.fn_args(&m.name, &m.params, args, &view)?
+                };
+                let (writes, emitted) = (interp.txn.writes.len(), interp.txn.emitted.len());
+                let mut locals = Locals::frame(values, m.local_count as usize);
+                let value = match interp.run(&m.body, &mut locals)? {
+                    Flow::Return(v) => v,
+                    Flow::Next => Value::Null,
+                };
+                runs.push((*m, value, writes, emitted));
+            }
             let txn = interp.txn;
-            match self.commit(ctx, &clock, &txn, options.dry_run) {
+            let receipts = |state: &State, tx: u64| -> Vec<MutationReceipt> {
+                let types = |id: &str| state.type_of(&self.catalog, id);
+                let module = self.module();
+                runs.iter()
+                    .enumerate()
+                    .map(|(i, (m, value, writes, emitted))| {
+                        let next = runs.get(i + 1);
+                        let writes_end = next.map_or(txn.writes.len(), |n| n.2);
+                        let emitted_end = next.map_or(txn.emitted.len(), |n| n.3);
+                        MutationReceipt {
+                            tx,
+                            value: wire::encode(module, value, &m.result, &types),
+                            events_written: if options.dry_run { 0 } else { writes_end - writes },
+                            events_emitted: txn.emitted[*emitted..emitted_end]
+                                .iter()
+                                .map(|(name, v)| {
+                                    json!({ "name": name, "value": wire::encode_untyped(module, v, &types) })
+                                })
+                                .collect(),
+                            dry_run_events: None,
+                        }
+                    })
+                    .collect()
+            };
+            let respond =
+                |state: &State| serde_json::to_vec(&receipts(state, 0)).unwrap_or_default();
+            match self.commit_with(
+                ctx,
+                &clock,
+                &txn,
+                options.dry_run,
+                idem.as_ref().map(|i| (i, &respond as Respond<'_>)),
+            ) {
                 Ok(done) => {
-                    let types = |id: &str| done.state.type_of(&self.catalog, id);
-                    let module = self.module();
-                    return Ok(MutationReceipt {
-                        tx: done.state.tx,
-                        value: wire::encode(module, &value, &m.result, &types),
-                        events_written: done.events_written,
-                        events_emitted: txn
-                            .emitted
-                            .iter()
-                            .map(|(name, v)| {
-                                json!({ "name": name, "value": wire::encode_untyped(module, v, &types) })
-                            })
-                            .collect(),
-                        dry_run_events: options.dry_run.then_some(done.events),
-                    });
+                    let mut out = receipts(&done.state, done.state.tx);
+                    if options.dry_run {
+                        // the dry-run events of the whole transaction go on the last receipt
+                        let mut events = Some(done.events);
+                        let last = out.len().saturating_sub(1);
+                        for (i, r) in out.iter_mut().enumerate() {
+                            r.dry_run_events = if i == last {
+                                events.take()
+                            } else {
+                                Some(Vec::new())
+                            };
+                        }
+                    }
+                    return Ok(out);
                 }
                 Err(CommitError::Conflict) => continue,
+                Err(CommitError::Replayed) => {
+                    if let Some(idem) = &idem {
+                        if let Some(receipts) = self.replay(ctx, idem)? {
+                            return Ok(receipts);
+                        }
+                    }
+                    continue;
+                }
                 Err(CommitError::Failed(e)) => return Err(e),
             }
         }
         Err(RuntimeError::new(
             ErrorCode::StorageUnavailable,
-            format!("mutation `{}` kept conflicting with concurrent writes after {MAX_ATTEMPTS} attempts; retry later", m.name),
+            format!("the mutation kept conflicting with concurrent writes after {MAX_ATTEMPTS} attempts; retry later"),
         ))
+    }
+
+    /// The stored receipts of an idempotency key used with the same request;
+    /// `IDEMPOTENCY_CONFLICT` when it was used with another request.
+    fn replay(
+        &self,
+        ctx: &RequestContext,
+        idem: &Idem<'_>,
+    ) -> Result<Option<Vec<MutationReceipt>>, RuntimeError> {
+        let Some(stored) = self
+            .store
+            .idempotent_response(&ctx.tenant, &ctx.fork, idem.key)
+            .map_err(RuntimeError::from_store)?
+        else {
+            return Ok(None);
+        };
+        if stored.fingerprint != idem.fingerprint {
+            return Err(RuntimeError::new(
+                ErrorCode::IdempotencyConflict,
+                format!(
+                    "idempotency key `{}` was used with a different request",
+                    idem.key.escape_debug()
+                ),
+            )
+            .with_details(json!({ "idempotencyKey": idem.key })));
+        }
+        let mut receipts: Vec<MutationReceipt> = serde_json::from_slice(&stored.response)
+            .map_err(|e| RuntimeError::internal(format!("stored idempotent response: {e}")))?;
+        for r in &mut receipts {
+            r.tx = stored.tx;
+        }
+        Ok(Some(receipts))
+    }
+
+    /// Refuses writes to an unknown (`UNKNOWN_FORK`) or closed (`FORK_CLOSED`) fork.
+    fn check_writable(&self, ctx: &RequestContext) -> Result<(), RuntimeError> {
+        if ctx.fork == MAIN_FORK {
+            return Ok(());
+        }
+        let record = self
+            .store
+            .fork(&ctx.tenant, &ctx.fork)
+            .map_err(RuntimeError::from_store)?
+            .ok_or_else(|| RuntimeError::from_store(StoreError::UnknownFork(ctx.fork.clone())))?;
+        if record.state != ForkState::Open {
+            return Err(RuntimeError::new(
+                ErrorCode::ForkClosed,
+                format!(
+                    "fork `{}` is {} and takes no writes",
+                    ctx.fork.escape_debug(),
+                    record.state
+                ),
+            )
+            .with_details(json!({ "fork": ctx.fork, "state": record.state.as_str() })));
+        }
+        Ok(())
     }
 
     /// Runs a declared `pub fn` (no writes; `query` calls read the request's state).
@@ -307,8 +578,16 @@ impl Engine {
             .map(|(_, f)| f)
             .filter(|f| f.visibility == ox_ir::Visibility::Public)
             .ok_or_else(|| RuntimeError::unknown_callable("fn", name))?;
-        let state = self.read_state(ctx, &clock, ctx.as_of_tx)?;
-        let values = self.fn_args(&f.name, &f.params, args, &state)?;
+        let state = self.read_state(ctx, &clock, tx_point(ctx, None))?;
+        let values = self.fn_args(
+            &f.name,
+            &f.params,
+            args,
+            &StateView {
+                catalog: &self.catalog,
+                state: &state,
+            },
+        )?;
         let view = StateView {
             catalog: &self.catalog,
             state: &state,
@@ -329,7 +608,7 @@ impl Engine {
     }
 
     /// Which events the request sees (standpoint layers, valid time).
-    fn visibility(&self, ctx: &RequestContext) -> Result<Visibility, RuntimeError> {
+    pub(crate) fn visibility(&self, ctx: &RequestContext) -> Result<Visibility, RuntimeError> {
         Ok(Visibility {
             layers: self.standpoint_layers(ctx)?,
             valid_at: ctx.valid_at,
@@ -353,16 +632,25 @@ impl Engine {
         }
     }
 
-    /// The state right after transaction `as_of`, or the current (cached) one.
+    /// The state at transaction point `point` (valid at the request's
+    /// instant), or the current (cached) one.
     fn read_state(
         &self,
         ctx: &RequestContext,
         clock: &Clock,
-        as_of: Option<u64>,
+        point: TxPoint,
     ) -> Result<Arc<State>, RuntimeError> {
-        match as_of {
-            Some(tx) => self.state_at(ctx, clock, AsOf::Tx(tx)),
-            None => Ok(self.current(ctx, clock)?.0),
+        self.check_scope(&ctx.tenant)?;
+        match point {
+            TxPoint::Latest => Ok(self.current(ctx, clock)?.0),
+            tx => self.state_at(
+                ctx,
+                clock,
+                AsOf {
+                    tx,
+                    valid: ValidPoint::At(clock.now),
+                },
+            ),
         }
     }
 
@@ -391,10 +679,15 @@ impl Engine {
                 self.catalog.clock_use,
             );
             if let Some(state) = self.cache.get(&key) {
-                return Ok((state, generation));
+                if ctx.valid_at.is_some() || state.window.contains(clock.now) {
+                    return Ok((state, generation));
+                }
             }
             let events = store
-                .visible_events(&ctx.tenant, &ctx.fork, AsOf::Now)
+                .visible_events(&ctx.tenant, &ctx.fork, AsOf::current(clock.now))
+                .map_err(RuntimeError::from_store)?;
+            let next_start = store
+                .next_valid_change(&ctx.tenant, &ctx.fork, clock.now)
                 .map_err(RuntimeError::from_store)?;
             let tx = store
                 .last_tx(&ctx.tenant)
@@ -406,13 +699,9 @@ impl Engine {
                 continue;
             }
             let base = state::base_from_events(&self.catalog, &events, &visibility)?;
-            let state = Arc::new(state::evaluate(
-                &self.catalog,
-                &self.program,
-                base,
-                tx,
-                clock,
-            )?);
+            let mut state = state::evaluate(&self.catalog, &self.program, base, tx, clock)?;
+            state.window = ValidWindow::of_events(clock.now, &events, next_start);
+            let state = Arc::new(state);
             if after == generation {
                 self.cache.insert(key, state.clone());
             }
@@ -437,9 +726,13 @@ impl Engine {
             .store
             .last_tx(&ctx.tenant)
             .map_err(RuntimeError::from_store)?;
-        let tx = match as_of {
-            AsOf::Tx(n) => n.min(last),
-            AsOf::Now => last,
+        let tx = match as_of.tx {
+            TxPoint::Tx(n) => n.min(last),
+            TxPoint::Latest => last,
+            TxPoint::Time(t) => self
+                .store
+                .last_tx_at(&ctx.tenant, t)
+                .map_err(RuntimeError::from_store)?,
         };
         let base = state::base_from_events(&self.catalog, &events, &visibility)?;
         Ok(Arc::new(state::evaluate(
@@ -459,28 +752,57 @@ impl Engine {
         txn: &Txn,
         dry_run: bool,
     ) -> Result<Committed, RuntimeError> {
-        self.commit(ctx, clock, txn, dry_run).map_err(|e| match e {
-            CommitError::Conflict => RuntimeError::from_store(StoreError::Conflict {
-                expected: txn.generation,
-                actual: txn.generation.saturating_add(1),
-            }),
-            CommitError::Failed(e) => e,
-        })
+        self.commit_with(ctx, clock, txn, dry_run, None)
+            .map_err(|e| match e {
+                CommitError::Conflict | CommitError::Replayed => {
+                    RuntimeError::from_store(StoreError::Conflict {
+                        expected: txn.generation,
+                        actual: txn.generation.saturating_add(1),
+                    })
+                }
+                CommitError::Failed(e) => e,
+            })
     }
 
-    fn commit(
+    /// Validates and appends a transaction, storing the idempotency record
+    /// (key, fingerprint, the response built from the validated state) in the
+    /// same store transaction.
+    fn commit_with(
         &self,
         ctx: &RequestContext,
         clock: &Clock,
         txn: &Txn,
         dry_run: bool,
+        idem: Option<(&Idem<'_>, Respond<'_>)>,
     ) -> Result<Committed, CommitError> {
         if txn.writes.is_empty() {
+            if let Some((idem, respond)) = idem {
+                let committed = self
+                    .store
+                    .append(AppendRequest {
+                        tenant: &ctx.tenant,
+                        fork: &ctx.fork,
+                        expected_generation: txn.generation,
+                        principal: &ctx.principal,
+                        schema_hash: &self.schema_hash,
+                        events: Vec::new(),
+                        idempotency: Some(IdempotencyRecord {
+                            key: idem.key.to_owned(),
+                            fingerprint: idem.fingerprint,
+                            response: respond(&txn.start),
+                        }),
+                    })
+                    .map_err(commit_error)?;
+                return Ok(Committed {
+                    state: txn.start.clone(),
+                    generation: committed.generation,
+                    events: Vec::new(),
+                });
+            }
             return Ok(Committed {
                 state: txn.start.clone(),
                 generation: txn.generation,
                 events: Vec::new(),
-                events_written: 0,
             });
         }
         let new = crate::validate::validate(self, ctx, clock, txn)?;
@@ -511,10 +833,13 @@ impl Engine {
                 state: Arc::new(new),
                 generation: txn.generation,
                 events: rendered,
-                events_written: 0,
             });
         }
-        let count = new_events.len();
+        let idempotency = idem.map(|(idem, respond)| IdempotencyRecord {
+            key: idem.key.to_owned(),
+            fingerprint: idem.fingerprint,
+            response: respond(&new),
+        });
         let committed = self
             .store
             .append(AppendRequest {
@@ -524,15 +849,17 @@ impl Engine {
                 principal: &ctx.principal,
                 schema_hash: &self.schema_hash,
                 events: new_events,
+                idempotency,
             })
-            .map_err(|e| match e {
-                StoreError::Conflict { .. } => CommitError::Conflict,
-                other => CommitError::Failed(RuntimeError::from_store(other)),
-            })?;
+            .map_err(commit_error)?;
         let state = Arc::new(State {
             base: new.base,
             facts: new.facts,
             tx: committed.tx,
+            window: ValidWindow {
+                from: committed.committed_at,
+                until: txn.start.window.until,
+            },
         });
         if standpoint.is_none() {
             let key = CacheKey::new(
@@ -550,7 +877,6 @@ impl Engine {
             state,
             generation: committed.generation,
             events: Vec::new(),
-            events_written: count,
         })
     }
 
@@ -570,7 +896,18 @@ impl Engine {
                 match args.get(&p.name) {
                     None | Some(Json::Null) if free => Ok(None),
                     None => Err(missing(callable, &p.name)),
-                    Some(j) => self.coerce(callable, &p.name, j, &p.ty, state).map(Some),
+                    Some(j) => self
+                        .coerce(
+                            callable,
+                            &p.name,
+                            j,
+                            &p.ty,
+                            &StateView {
+                                catalog: &self.catalog,
+                                state,
+                            },
+                        )
+                        .map(Some),
                 }
             })
             .collect()
@@ -582,7 +919,7 @@ impl Engine {
         callable: &str,
         params: &[Param],
         args: &Map<String, Json>,
-        state: &State,
+        view: &dyn View,
     ) -> Result<Vec<Value>, RuntimeError> {
         reject_extra(callable, args, params.iter().map(|p| p.name.as_str()))?;
         params
@@ -590,7 +927,7 @@ impl Engine {
             .map(|p| match args.get(&p.name) {
                 None if matches!(p.ty, Type::Option(_)) => Ok(Value::Null),
                 None => Err(missing(callable, &p.name)),
-                Some(j) => self.coerce(callable, &p.name, j, &p.ty, state),
+                Some(j) => self.coerce(callable, &p.name, j, &p.ty, view),
             })
             .collect()
     }
@@ -601,14 +938,9 @@ impl Engine {
         param: &str,
         json: &Json,
         ty: &Type,
-        state: &State,
+        view: &dyn View,
     ) -> Result<Value, RuntimeError> {
-        let view = StateView {
-            catalog: &self.catalog,
-            state,
-        };
         let resolve = |id: &str, concept| {
-            use crate::view::View;
             if !view.is_live(id) {
                 Err(CoerceError::UnknownIndividual(id.to_owned()))
             } else if !view.is_member(id, concept) {

@@ -21,6 +21,11 @@ pub enum ErrorCode {
     UnknownCallable,
     UnknownFork,
     MethodNotAllowed,
+    ForkExists,
+    ForkClosed,
+    PromoteConflict,
+    IdempotencyConflict,
+    SchemaMismatch,
     PayloadTooLarge,
     RequireFailed,
     CheckViolated,
@@ -45,6 +50,11 @@ impl ErrorCode {
         ErrorCode::UnknownCallable,
         ErrorCode::UnknownFork,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::ForkExists,
+        ErrorCode::ForkClosed,
+        ErrorCode::PromoteConflict,
+        ErrorCode::IdempotencyConflict,
+        ErrorCode::SchemaMismatch,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RequireFailed,
         ErrorCode::CheckViolated,
@@ -84,6 +94,11 @@ impl ErrorCode {
             UnknownCallable => ("ARGON_RUNTIME_UNKNOWN_CALLABLE", 404, "no such query, mutation or fn"),
             UnknownFork => ("ARGON_RUNTIME_UNKNOWN_FORK", 404, "no such fork"),
             MethodNotAllowed => ("ARGON_RUNTIME_METHOD_NOT_ALLOWED", 405, "wrong method for the route"),
+            ForkExists => ("ARGON_RUNTIME_FORK_EXISTS", 409, "creating a fork that exists"),
+            ForkClosed => ("ARGON_RUNTIME_FORK_CLOSED", 409, "writing to a promoted or aborted fork"),
+            PromoteConflict => ("ARGON_RUNTIME_PROMOTE_CONFLICT", 409, "main changed what the fork changed"),
+            IdempotencyConflict => ("ARGON_RUNTIME_IDEMPOTENCY_CONFLICT", 409, "a reused key with a different request"),
+            SchemaMismatch => ("ARGON_RUNTIME_SCHEMA_MISMATCH", 409, "the scope holds data written under another schemaHash"),
             PayloadTooLarge => ("ARGON_RUNTIME_PAYLOAD_TOO_LARGE", 413, "request body over --max-body-bytes"),
             RequireFailed => ("ARGON_RUNTIME_REQUIRE_FAILED", 422, "a require condition failed; the condition is in details"),
             CheckViolated => ("ARGON_RUNTIME_CHECK_VIOLATED", 422, "types, cardinality, where invariant, iff insert, key conflict or error-severity check"),
@@ -171,12 +186,23 @@ impl RuntimeError {
     pub fn from_store(error: ox_store::StoreError) -> RuntimeError {
         use ox_store::StoreError as S;
         let code = match &error {
-            S::InvalidTenant(_) => ErrorCode::ValidationFailed,
+            S::InvalidTenant(_) | S::InvalidFork(_) | S::Import(_) => ErrorCode::ValidationFailed,
             S::UnknownFork(_) => ErrorCode::UnknownFork,
+            S::ForkExists(_) => ErrorCode::ForkExists,
+            S::ForkClosed(_) => ErrorCode::ForkClosed,
+            S::PromoteConflict { .. } => ErrorCode::PromoteConflict,
+            S::IdempotencyReplay(_) => ErrorCode::IdempotencyConflict,
             S::Unavailable(_) | S::Conflict { .. } => ErrorCode::StorageUnavailable,
             S::InvalidEvent(_) | S::InvalidConfig(_) | S::Corrupt(_) => ErrorCode::Internal,
         };
-        RuntimeError::new(code, error.to_string())
+        let details = match &error {
+            S::PromoteConflict { axioms } => serde_json::json!({ "axioms": axioms }),
+            S::UnknownFork(fork) | S::ForkExists(fork) | S::ForkClosed(fork) => {
+                serde_json::json!({ "fork": fork })
+            }
+            _ => serde_json::json!({}),
+        };
+        RuntimeError::new(code, error.to_string()).with_details(details)
     }
 }
 

@@ -267,9 +267,24 @@ pub(crate) fn event_json(
     fact: &Fact,
     types: crate::wire::TypeLookup<'_>,
 ) -> serde_json::Value {
+    serde_json::json!({
+        "kind": event.kind,
+        "op": event.op.as_str(),
+        "axiomId": event.axiom_id,
+        "standpoint": event.standpoint,
+        "fact": fact_json(module, fact, types),
+    })
+}
+
+/// A JSON rendering of a fact (paths and wire-encoded values).
+pub(crate) fn fact_json(
+    module: &Module,
+    fact: &Fact,
+    types: crate::wire::TypeLookup<'_>,
+) -> serde_json::Value {
     use serde_json::json;
     let value = |v: &Value| crate::wire::encode_untyped(module, v, types);
-    let fact = match fact {
+    match fact {
         Fact::Individual { id, concept } | Fact::Iof { id, concept } => {
             json!({ "id": id, "concept": module.concept(*concept).path })
         }
@@ -283,12 +298,5 @@ pub(crate) fn event_json(
             "args": args.iter().map(value).collect::<Vec<_>>(),
         }),
         Fact::Domain { name, value: v } => json!({ "name": name, "value": value(v) }),
-    };
-    json!({
-        "kind": event.kind,
-        "op": event.op.as_str(),
-        "axiomId": event.axiom_id,
-        "standpoint": event.standpoint,
-        "fact": fact,
-    })
+    }
 }

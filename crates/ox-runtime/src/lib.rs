@@ -56,6 +56,7 @@
 //! - **Write conflicts** re-run the whole mutation up to 5 times, then give
 //!   `STORAGE_UNAVAILABLE` ("retry later").
 
+mod admin;
 mod catalog;
 mod codec;
 mod context;
@@ -63,6 +64,8 @@ mod engine;
 mod error;
 mod eval;
 mod events;
+mod forks;
+mod idempotency;
 mod interpret;
 mod query;
 mod state;
@@ -72,7 +75,9 @@ mod validate;
 mod view;
 pub mod wire;
 
+pub use admin::{forget_individual, schema_gate, SchemaGateOutcome};
 pub use context::{MutateOptions, RequestContext};
-pub use engine::{Engine, MutationReceipt, QueryOutcome, QueryResult};
+pub use engine::{BatchReceipt, Engine, MutationReceipt, QueryOutcome, QueryResult};
 pub use error::{ErrorCode, RuntimeError};
+pub use forks::{ForkInfo, PromoteReceipt};
 pub use testing::{run_tests, TestOutcome, TestStatus};

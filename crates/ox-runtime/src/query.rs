@@ -173,7 +173,9 @@ impl QueryExec<'_> {
     ) -> Result<Vec<Value>, RuntimeError> {
         match q.as_of {
             Some(tx) => {
-                let state = self.engine.state_at(self.ctx, self.clock, AsOf::Tx(tx))?;
+                let state =
+                    self.engine
+                        .state_at(self.ctx, self.clock, AsOf::at_tx(tx, self.clock.now))?;
                 QueryExec {
                     state: &state,
                     ..*self

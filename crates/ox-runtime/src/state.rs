@@ -122,6 +122,47 @@ pub(crate) struct State {
     pub facts: FactStore,
     /// The tenant's last transaction at or before the snapshot.
     pub tx: u64,
+    /// The valid-time instants for which the snapshot is the same.
+    pub window: ValidWindow,
+}
+
+/// A half-open range of valid-time instants `[from, until)` over which a
+/// snapshot's visible events do not change (`until: None`: no known end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ValidWindow {
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ValidWindow {
+    /// Only the instant `at`.
+    pub(crate) fn instant(at: DateTime<Utc>) -> ValidWindow {
+        ValidWindow {
+            from: at,
+            until: Some(at),
+        }
+    }
+
+    /// The window of the events visible at `at`: from `at` until the first
+    /// visible interval ends or `next_start` (the next record to become
+    /// valid), whichever is first.
+    pub(crate) fn of_events(
+        at: DateTime<Utc>,
+        events: &[Event],
+        next_start: Option<DateTime<Utc>>,
+    ) -> ValidWindow {
+        let until = events
+            .iter()
+            .filter_map(|e| e.valid_to)
+            .chain(next_start)
+            .min();
+        ValidWindow { from: at, until }
+    }
+
+    /// Whether the instant `t` lies in the window.
+    pub(crate) fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && self.until.is_none_or(|u| t < u)
+    }
 }
 
 impl State {
@@ -227,7 +268,12 @@ pub(crate) fn evaluate(
     let facts = program
         .evaluate(base.to_facts(catalog), &clock.eval_context())
         .map_err(|e| eval_error(e, ErrorCode::Internal))?;
-    Ok(State { base, facts, tx })
+    Ok(State {
+        base,
+        facts,
+        tx,
+        window: ValidWindow::instant(clock.now),
+    })
 }
 
 /// The clock part of a cache key.
@@ -358,6 +404,7 @@ mod tests {
             base: Base::default(),
             facts: FactStore::new(0),
             tx: 0,
+            window: ValidWindow::instant(Utc::now()),
         })
     }
 
@@ -373,5 +420,32 @@ mod tests {
         assert!(cache.get(&key("a", 1)).is_some());
         assert!(cache.get(&key("a", 2)).is_none());
         assert!(cache.get(&key("c", 1)).is_some());
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn window_ends_at_the_first_change() {
+        let t = |d| {
+            Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0)
+                .single()
+                .expect("date")
+        };
+        let w = ValidWindow {
+            from: t(2),
+            until: Some(t(5)),
+        };
+        assert!(w.contains(t(2)) && w.contains(t(4)));
+        assert!(!w.contains(t(5)) && !w.contains(t(1)));
+        let open = ValidWindow {
+            from: t(2),
+            until: None,
+        };
+        assert!(open.contains(t(28)));
+        assert!(!ValidWindow::instant(t(3)).contains(t(3)));
     }
 }

@@ -468,7 +468,10 @@ fn dry_run_writes_nothing() {
                 &ctx("acme"),
                 "add_person",
                 &args(json!({"id": "carol", "name": "Carol", "age": 40})),
-                &MutateOptions { dry_run: true },
+                &MutateOptions {
+                    dry_run: true,
+                    ..MutateOptions::default()
+                },
             )
             .unwrap();
         assert_eq!(receipt.events_written, 0);
@@ -486,7 +489,10 @@ fn dry_run_writes_nothing() {
                 &ctx("acme"),
                 "orphan_lease",
                 &args(json!({"id": "l9"})),
-                &MutateOptions { dry_run: true },
+                &MutateOptions {
+                    dry_run: true,
+                    ..MutateOptions::default()
+                },
             )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::CheckViolated);

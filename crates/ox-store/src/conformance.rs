@@ -18,8 +18,18 @@ use chrono::{Duration, TimeZone, Utc};
 
 use crate::{
     content_id, AppendRequest, AsOf, Committed, Event, NewEvent, Op, SchemaScope, StorageBackend,
-    StoreError, TenantId, MAIN_FORK,
+    StoreError, TenantId, ValidPoint, MAIN_FORK,
 };
+
+/// The current state as valid now (what an ordinary read sees).
+pub fn current() -> AsOf {
+    AsOf::current(Utc::now())
+}
+
+/// The state right after `tx`, as valid now.
+pub fn at(tx: u64) -> AsOf {
+    AsOf::at_tx(tx, Utc::now())
+}
 
 /// A fresh, empty backend for one test (it may own e.g. a temporary directory).
 pub trait Fixture {
@@ -98,6 +108,7 @@ pub fn write(b: &dyn StorageBackend, t: &TenantId, events: Vec<NewEvent>) -> Com
         expected_generation: generation,
         principal: "tester",
         schema_hash: "schema-1",
+        idempotency: None,
         events,
     })
     .expect("append")
@@ -127,8 +138,8 @@ pub fn tx_numbering_is_per_tenant(b: &dyn StorageBackend) {
     let (a, z) = (tenant("acme"), tenant("zeta"));
     assert_eq!(b.last_tx(&a).expect("last_tx"), 0);
     assert_eq!(b.generation(&a, MAIN_FORK).expect("generation"), 0);
-    assert!(visible(b, &a, AsOf::Now).is_empty());
-    assert!(visible(b, &a, AsOf::Tx(5)).is_empty());
+    assert!(visible(b, &a, current()).is_empty());
+    assert!(visible(b, &a, at(5)).is_empty());
 
     assert_eq!(write(b, &a, vec![assert_event("x", b"1")]).tx, 1);
     assert_eq!(write(b, &z, vec![assert_event("x", b"1")]).tx, 1);
@@ -137,7 +148,7 @@ pub fn tx_numbering_is_per_tenant(b: &dyn StorageBackend) {
     assert_eq!(write(b, &z, vec![assert_event("y", b"2")]).tx, 2);
     assert_eq!(b.last_tx(&a).expect("last_tx"), 3);
     assert_eq!(b.last_tx(&z).expect("last_tx"), 2);
-    let txs: Vec<u64> = visible(b, &a, AsOf::Now).iter().map(|e| e.tx).collect();
+    let txs: Vec<u64> = visible(b, &a, current()).iter().map(|e| e.tx).collect();
     assert_eq!(txs, vec![1, 2, 3]);
 }
 
@@ -152,31 +163,28 @@ pub fn supersession_and_retraction(b: &dyn StorageBackend) {
     );
     write(b, &t, vec![assert_event("age", b"31")]);
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Now)),
+        facts(&visible(b, &t, current())),
         vec![fact("name", b"al"), fact("age", b"31")]
     );
     let c3 = write(b, &t, vec![retract_event("age")]);
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     assert_eq!(facts(&now), vec![fact("name", b"al")]);
     assert!(now.iter().all(|e| e.op == Op::Assert && e.tx_to.is_none()));
     // retracting what is not there is recorded and harmless
     write(b, &t, vec![retract_event("ghost")]);
     write(b, &t, vec![assert_event("age", b"40")]);
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Now)),
+        facts(&visible(b, &t, current())),
         vec![fact("name", b"al"), fact("age", b"40")]
     );
     // the old belief is still there at earlier transactions
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Tx(1))),
+        facts(&visible(b, &t, at(1))),
         vec![fact("age", b"30"), fact("name", b"al")]
     );
-    let at2 = visible(b, &t, AsOf::Tx(2));
+    let at2 = visible(b, &t, at(2));
     assert_eq!(at2.last().map(|e| e.tx_to), Some(Some(c3.tx)));
-    assert_eq!(
-        facts(&visible(b, &t, AsOf::Tx(c3.tx))),
-        vec![fact("name", b"al")]
-    );
+    assert_eq!(facts(&visible(b, &t, at(c3.tx))), vec![fact("name", b"al")]);
 
     // within one append the later event supersedes the earlier one
     let c = write(
@@ -189,7 +197,7 @@ pub fn supersession_and_retraction(b: &dyn StorageBackend) {
             retract_event("r"),
         ],
     );
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     assert_eq!(
         facts(&now),
         vec![
@@ -199,13 +207,13 @@ pub fn supersession_and_retraction(b: &dyn StorageBackend) {
         ]
     );
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Tx(c.tx))),
+        facts(&visible(b, &t, at(c.tx))),
         facts(&now),
         "an event closed in its own tx is never visible"
     );
 }
 
-/// `AsOf::Tx(n)` equals the state right after tx `n`, for every `n`.
+/// `at(n)` equals the state right after tx `n`, for every `n`.
 pub fn as_of_reads_at_every_tx(b: &dyn StorageBackend) {
     let t = tenant("asof");
     let mut snapshots = vec![Vec::new()];
@@ -218,26 +226,22 @@ pub fn as_of_reads_at_every_tx(b: &dyn StorageBackend) {
     ];
     for events in script {
         write(b, &t, events);
-        snapshots.push(facts(&visible(b, &t, AsOf::Now)));
+        snapshots.push(facts(&visible(b, &t, current())));
     }
     for (n, expected) in snapshots.iter().enumerate() {
         let n = n as u64;
-        assert_eq!(
-            &facts(&visible(b, &t, AsOf::Tx(n))),
-            expected,
-            "as of tx {n}"
-        );
+        assert_eq!(&facts(&visible(b, &t, at(n))), expected, "as of tx {n}");
     }
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Tx(99))),
-        facts(&visible(b, &t, AsOf::Now))
+        facts(&visible(b, &t, at(99))),
+        facts(&visible(b, &t, current()))
     );
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Tx(u64::MAX))),
-        facts(&visible(b, &t, AsOf::Now))
+        facts(&visible(b, &t, at(u64::MAX))),
+        facts(&visible(b, &t, current()))
     );
-    for e in visible(b, &t, AsOf::Tx(2)) {
-        assert!(e.visible_at(AsOf::Tx(2)));
+    for e in visible(b, &t, at(2)) {
+        assert!(e.visible_at(Some(2), ValidPoint::All));
     }
 }
 
@@ -251,6 +255,7 @@ pub fn generation_bump_and_conflict(b: &dyn StorageBackend) {
         expected_generation: expected,
         principal: "p",
         schema_hash: "s",
+        idempotency: None,
         events,
     };
     let c1 = b
@@ -281,7 +286,7 @@ pub fn generation_bump_and_conflict(b: &dyn StorageBackend) {
     assert_eq!(b.generation(&t, MAIN_FORK).expect("generation"), 2);
     assert_eq!(b.last_tx(&t).expect("last_tx"), 2);
     assert_eq!(
-        facts(&visible(b, &t, AsOf::Now)),
+        facts(&visible(b, &t, current())),
         vec![fact("a", b"2"), fact("b", b"2")]
     );
     // a conflict on a tenant never written creates nothing
@@ -293,6 +298,7 @@ pub fn generation_bump_and_conflict(b: &dyn StorageBackend) {
             expected_generation: 7,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: vec![assert_event("a", b"1")],
         })
         .expect_err("conflict");
@@ -338,6 +344,7 @@ pub fn empty_append_writes_nothing(b: &dyn StorageBackend) {
             expected_generation: 0,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: Vec::new(),
         })
         .expect_err("stale generation");
@@ -368,7 +375,7 @@ pub fn events_keep_tx_and_request_order(b: &dyn StorageBackend) {
         &t,
         vec![assert_event("b", b"b"), assert_event("0", b"0")],
     );
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     let order: Vec<&str> = now.iter().map(|e| e.axiom_id.as_str()).collect();
     assert_eq!(order, vec!["m", "c", "x", "a", "q", "b", "0"]);
     let ids: Vec<_> = now.iter().map(|e| e.event_id).collect();
@@ -414,7 +421,9 @@ pub fn valid_time_defaults_to_commit_time(b: &dyn StorageBackend) {
     );
     assert!(c.committed_at >= before && c.committed_at <= Utc::now() + Duration::seconds(1));
     assert_eq!(c.committed_at.timestamp_subsec_nanos() % 1000, 0);
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, AsOf::LATEST);
+    // the explicit interval ended in the past: not valid now
+    assert_eq!(visible(b, &t, current()).len(), 2);
     assert_eq!(now[0].valid_from, c.committed_at);
     assert_eq!(now[0].valid_to, None);
     assert_eq!(
@@ -432,6 +441,7 @@ pub fn valid_time_defaults_to_commit_time(b: &dyn StorageBackend) {
             expected_generation: c.generation,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: vec![NewEvent {
                 valid_from: Some(from),
                 valid_to: Some(from),
@@ -453,6 +463,7 @@ pub fn principal_and_schema_hash_recorded(b: &dyn StorageBackend) {
             expected_generation: expected,
             principal,
             schema_hash: schema,
+            idempotency: None,
             events: vec![event],
         })
         .expect("append")
@@ -468,7 +479,7 @@ pub fn principal_and_schema_hash_recorded(b: &dyn StorageBackend) {
             ..assert_event("y", b"2")
         },
     );
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     let recorded: Vec<_> = now
         .iter()
         .map(|e| {
@@ -503,6 +514,7 @@ pub fn schema_scopes_follow_last_write(b: &dyn StorageBackend) {
             expected_generation: generation,
             principal: "p",
             schema_hash: schema,
+            idempotency: None,
             events: vec![assert_event("f", schema.as_bytes())],
         })
         .expect("append")
@@ -533,7 +545,7 @@ pub fn content_id_is_sha256_of_body(b: &dyn StorageBackend) {
         &t,
         vec![assert_event("abc", b"abc"), assert_event("empty", b"")],
     );
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     assert_eq!(
         now[0].content_id_hex(),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -546,7 +558,7 @@ pub fn content_id_is_sha256_of_body(b: &dyn StorageBackend) {
     // bodies are opaque bytes and come back unchanged
     let body: Vec<u8> = (0..=255).collect();
     write(b, &t, vec![assert_event("bytes", &body)]);
-    assert_eq!(visible(b, &t, AsOf::Now)[2].body, body);
+    assert_eq!(visible(b, &t, current())[2].body, body);
 }
 
 /// Tenant ids are 1–128 characters of `A–Z a–z 0–9 . _ : -`.
@@ -561,7 +573,7 @@ pub fn tenant_ids_are_validated(b: &dyn StorageBackend) {
     let odd = tenant("A.z_0:9-");
     assert_eq!(write(b, &longest, vec![assert_event("a", b"1")]).tx, 1);
     assert_eq!(write(b, &odd, vec![assert_event("a", b"1")]).tx, 1);
-    assert_eq!(visible(b, &longest, AsOf::Now).len(), 1);
+    assert_eq!(visible(b, &longest, current()).len(), 1);
 }
 
 /// Events in different standpoints never supersede each other.
@@ -581,7 +593,7 @@ pub fn standpoints_supersede_separately(b: &dyn StorageBackend) {
         &t,
         vec![in_layer(Some("s2"), b"s2"), in_layer(None, b"d2")],
     );
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     let seen: Vec<(Option<&str>, &[u8])> = now
         .iter()
         .map(|e| (e.standpoint.as_deref(), e.body.as_slice()))
@@ -602,7 +614,7 @@ pub fn standpoints_supersede_separately(b: &dyn StorageBackend) {
             ..retract_event("fact")
         }],
     );
-    assert_eq!(visible(b, &t, AsOf::Now).len(), 2);
+    assert_eq!(visible(b, &t, current()).len(), 2);
 }
 
 /// Only `main` exists for now: other forks are refused everywhere.
@@ -615,12 +627,13 @@ pub fn unknown_fork_is_refused(b: &dyn StorageBackend) {
             expected_generation: 0,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: vec![assert_event("a", b"1")],
         })
         .expect_err("unknown fork");
     assert!(matches!(err, StoreError::UnknownFork(_)), "{err:?}");
     assert!(matches!(
-        b.visible_events(&t, "what-if", AsOf::Now),
+        b.visible_events(&t, "what-if", current()),
         Err(StoreError::UnknownFork(_))
     ));
     assert!(matches!(
@@ -656,6 +669,7 @@ pub fn invalid_events_write_nothing(b: &dyn StorageBackend) {
                 expected_generation: 1,
                 principal: "p",
                 schema_hash: "other",
+                idempotency: None,
                 events,
             })
             .expect_err("invalid batch");
@@ -663,7 +677,7 @@ pub fn invalid_events_write_nothing(b: &dyn StorageBackend) {
     }
     assert_eq!(b.last_tx(&t).expect("last_tx"), 1);
     assert_eq!(b.generation(&t, MAIN_FORK).expect("generation"), 1);
-    assert_eq!(facts(&visible(b, &t, AsOf::Now)), vec![fact("keep", b"1")]);
+    assert_eq!(facts(&visible(b, &t, current())), vec![fact("keep", b"1")]);
     assert_eq!(
         b.schema_scopes().expect("scopes")[0].schema_hash,
         "schema-1"
@@ -691,6 +705,7 @@ pub fn concurrent_appends_are_serialised(b: &dyn StorageBackend) {
                             expected_generation: generation,
                             principal: "p",
                             schema_hash: "s",
+                            idempotency: None,
                             events: vec![assert_event(&axiom, b"v"), assert_event("shared", b"v")],
                         }) {
                             Ok(_) => break,
@@ -711,7 +726,7 @@ pub fn concurrent_appends_are_serialised(b: &dyn StorageBackend) {
     assert_eq!(b.last_tx(&t).expect("last_tx"), total);
     assert_eq!(b.generation(&t, MAIN_FORK).expect("generation"), total);
     assert_eq!(b.last_tx(&other).expect("last_tx"), PER_WRITER as u64);
-    let now = visible(b, &t, AsOf::Now);
+    let now = visible(b, &t, current());
     assert_eq!(now.len(), WRITERS * PER_WRITER + 1);
     let txs: BTreeSet<u64> = now.iter().map(|e| e.tx).collect();
     assert_eq!(txs, (1..=total).collect::<BTreeSet<u64>>());
@@ -775,6 +790,7 @@ pub fn check_against_model(b: &dyn StorageBackend, steps: &[Step]) {
                 expected_generation: *generation,
                 principal: step.tenant.as_str(),
                 schema_hash: "model",
+                idempotency: None,
                 events: step.events.clone(),
             })
             .expect("model append");
@@ -809,8 +825,8 @@ pub fn check_against_model(b: &dyn StorageBackend, steps: &[Step]) {
                 body: e.body.clone(),
             });
         }
-        let seen = visible(b, &step.tenant, AsOf::Now);
-        assert_eq!(seen.len(), expected_at(log, AsOf::Now).len());
+        let seen = visible(b, &step.tenant, current());
+        assert_eq!(seen.len(), expected_at(log, None).len());
     }
     for (t, log) in &model {
         let last_tx = log.last().map_or(0, |e| e.tx);
@@ -819,8 +835,9 @@ pub fn check_against_model(b: &dyn StorageBackend, steps: &[Step]) {
             b.generation(t, MAIN_FORK).expect("generation"),
             generations.get(t).copied().unwrap_or(0)
         );
-        let snapshots = std::iter::once(AsOf::Now).chain((0..=last_tx + 1).map(AsOf::Tx));
-        for as_of in snapshots {
+        let snapshots = std::iter::once(None).chain((0..=last_tx + 1).map(Some));
+        for point in snapshots {
+            let as_of = point.map_or_else(current, at);
             let seen = visible(b, t, as_of);
             for e in &seen {
                 assert_eq!(&e.tenant, t, "event of another tenant");
@@ -842,19 +859,19 @@ pub fn check_against_model(b: &dyn StorageBackend, steps: &[Step]) {
                     body: e.body,
                 })
                 .collect();
-            assert_eq!(got, expected_at(log, as_of), "tenant {t} as of {as_of:?}");
+            assert_eq!(got, expected_at(log, point), "tenant {t} as of {point:?}");
         }
     }
 }
 
-/// The model's visible events at `as_of`, in log order.
-fn expected_at(log: &[ModelEvent], as_of: AsOf) -> Vec<ModelEvent> {
+/// The model's visible events at tx `point` (`None`: latest), in log order.
+fn expected_at(log: &[ModelEvent], point: Option<u64>) -> Vec<ModelEvent> {
     log.iter()
         .filter(|e| {
             e.op == Op::Assert
-                && match as_of {
-                    AsOf::Now => e.tx_to.is_none(),
-                    AsOf::Tx(n) => e.tx <= n && !matches!(e.tx_to, Some(to) if to <= n),
+                && match point {
+                    None => e.tx_to.is_none(),
+                    Some(n) => e.tx <= n && !matches!(e.tx_to, Some(to) if to <= n),
                 }
         })
         .cloned()

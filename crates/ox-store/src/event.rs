@@ -115,16 +115,32 @@ pub struct Event {
 }
 
 impl Event {
-    /// Whether this event belongs to the snapshot `as_of`: an assert written at
-    /// or before the snapshot's transaction and not superseded by then.
-    pub fn visible_at(&self, as_of: AsOf) -> bool {
+    /// Whether this event belongs to the snapshot at transaction `tx` (`None`:
+    /// the latest) and valid point `valid`: an assert written at or before the
+    /// transaction, not superseded by then, whose valid interval contains the
+    /// valid point.
+    pub fn visible_at(&self, tx: Option<u64>, valid: ValidPoint) -> bool {
         if self.op != Op::Assert {
             return false;
         }
-        match as_of {
-            AsOf::Now => self.tx_to.is_none(),
-            AsOf::Tx(n) => self.tx <= n && !matches!(self.tx_to, Some(to) if to <= n),
+        let in_tx = match tx {
+            None => self.tx_to.is_none(),
+            Some(n) => self.tx <= n && !matches!(self.tx_to, Some(to) if to <= n),
+        };
+        in_tx && self.valid_contains(valid)
+    }
+
+    /// Whether the valid interval `[valid_from, valid_to)` contains `valid`.
+    pub fn valid_contains(&self, valid: ValidPoint) -> bool {
+        match valid {
+            ValidPoint::All => true,
+            ValidPoint::At(t) => self.valid_from <= t && self.valid_to.is_none_or(|to| t < to),
         }
+    }
+
+    /// The supersession key: (axiom id, standpoint).
+    pub fn key(&self) -> (String, Option<String>) {
+        (self.axiom_id.clone(), self.standpoint.clone())
     }
 
     /// `content_id` as lowercase hex.
@@ -149,8 +165,24 @@ pub struct AppendRequest<'a> {
     /// tenant's schema scope).
     pub schema_hash: &'a str,
     /// Events in order; a later one supersedes an earlier one with the same
-    /// axiom id and standpoint.
+    /// axiom id and standpoint where their valid intervals overlap.
     pub events: Vec<NewEvent>,
+    /// The idempotency record stored in the same transaction as the events
+    /// (also for an empty append); a key already stored for (tenant, fork)
+    /// fails with [`StoreError::IdempotencyReplay`] and writes nothing.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// A request's idempotency key, the fingerprint of the request and the
+/// response to replay, stored with the write it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// The client's `Idempotency-Key`.
+    pub key: String,
+    /// SHA-256 of the canonical request.
+    pub fingerprint: [u8; 32],
+    /// The serialised response returned for the key.
+    pub response: Vec<u8>,
 }
 
 /// What a successful append returns.
@@ -167,13 +199,67 @@ pub struct Committed {
     pub event_ids: Vec<Uuid>,
 }
 
-/// Which snapshot a read sees.
+/// The transaction-time coordinate of a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AsOf {
-    /// The current state.
-    Now,
+pub enum TxPoint {
+    /// The latest committed state.
+    Latest,
     /// The state right after transaction `n` committed.
     Tx(u64),
+    /// The state after the last transaction committed at or before this time.
+    Time(DateTime<Utc>),
+}
+
+/// The valid-time coordinate of a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ValidPoint {
+    /// Only events whose valid interval contains this instant.
+    At(DateTime<Utc>),
+    /// Every event, whatever its valid interval (history views, exports).
+    All,
+}
+
+/// Which snapshot a read sees: a transaction point and a valid-time point.
+/// The snapshot at (tt, vt) holds the asserts with `tx <= tt`, not superseded
+/// at `tt`, whose valid interval contains `vt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AsOf {
+    /// Transaction time.
+    pub tx: TxPoint,
+    /// Valid time.
+    pub valid: ValidPoint,
+}
+
+impl AsOf {
+    /// The latest state, every valid interval (the raw current projection).
+    pub const LATEST: AsOf = AsOf {
+        tx: TxPoint::Latest,
+        valid: ValidPoint::All,
+    };
+
+    /// The current state as valid at `now`: what an ordinary read sees.
+    pub fn current(now: DateTime<Utc>) -> AsOf {
+        AsOf {
+            tx: TxPoint::Latest,
+            valid: ValidPoint::At(now),
+        }
+    }
+
+    /// The state right after transaction `tx`, as valid at `now`.
+    pub fn at_tx(tx: u64, now: DateTime<Utc>) -> AsOf {
+        AsOf {
+            tx: TxPoint::Tx(tx),
+            valid: ValidPoint::At(now),
+        }
+    }
+
+    /// The state right after transaction `tx`, every valid interval.
+    pub fn tx_all(tx: u64) -> AsOf {
+        AsOf {
+            tx: TxPoint::Tx(tx),
+            valid: ValidPoint::All,
+        }
+    }
 }
 
 /// A tenant and the `schemaHash` of the artifact that last wrote to it.
@@ -191,6 +277,7 @@ pub fn content_id(body: &[u8]) -> [u8; 32] {
 }
 
 /// A [`NewEvent`] checked and completed by the store, ready to be written.
+#[derive(Debug, Clone)]
 pub(crate) struct PreparedEvent {
     pub event_id: Uuid,
     pub axiom_id: String,
@@ -201,15 +288,6 @@ pub(crate) struct PreparedEvent {
     pub standpoint: Option<String>,
     pub valid_from: DateTime<Utc>,
     pub valid_to: Option<DateTime<Utc>>,
-}
-
-/// Checks that `fork` names an existing fork (only [`MAIN_FORK`] for now).
-pub(crate) fn check_fork(fork: &str) -> Result<(), StoreError> {
-    if fork == MAIN_FORK {
-        Ok(())
-    } else {
-        Err(StoreError::UnknownFork(fork.escape_debug().to_string()))
-    }
 }
 
 /// The commit time of a new transaction: now, at microsecond precision, and never
@@ -265,4 +343,114 @@ pub(crate) fn prepare(
             })
         })
         .collect()
+}
+
+impl PreparedEvent {
+    /// A fresh copy of a stored event (new id) with the valid interval given,
+    /// as re-appended by supersession, copy-on-write and promotion.
+    pub(crate) fn copy_of(
+        e: &Event,
+        valid_from: DateTime<Utc>,
+        valid_to: Option<DateTime<Utc>>,
+    ) -> PreparedEvent {
+        PreparedEvent {
+            event_id: Uuid::now_v7(),
+            axiom_id: e.axiom_id.clone(),
+            kind: e.kind.clone(),
+            op: e.op,
+            body: e.body.clone(),
+            content_id: e.content_id,
+            standpoint: e.standpoint.clone(),
+            valid_from,
+            valid_to,
+        }
+    }
+
+    /// The supersession key: (axiom id, standpoint).
+    pub(crate) fn key(&self) -> (String, Option<String>) {
+        (self.axiom_id.clone(), self.standpoint.clone())
+    }
+}
+
+/// Whether the valid intervals `[a_from, a_to)` and `[b_from, b_to)` overlap
+/// (`None` is an open end).
+pub(crate) fn overlaps(
+    a_from: DateTime<Utc>,
+    a_to: Option<DateTime<Utc>>,
+    b_from: DateTime<Utc>,
+    b_to: Option<DateTime<Utc>>,
+) -> bool {
+    a_to.is_none_or(|to| b_from < to) && b_to.is_none_or(|to| a_from < to)
+}
+
+/// The parts of `[old_from, old_to)` not covered by `[new_from, new_to)`:
+/// what supersession re-appends of a record the new event overlaps.
+pub(crate) fn remainders(
+    old_from: DateTime<Utc>,
+    old_to: Option<DateTime<Utc>>,
+    new_from: DateTime<Utc>,
+    new_to: Option<DateTime<Utc>>,
+) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+    let mut parts = Vec::new();
+    if old_from < new_from {
+        parts.push((old_from, Some(old_to.map_or(new_from, |t| t.min(new_from)))));
+    }
+    if let Some(new_to) = new_to {
+        if old_to.is_none_or(|t| new_to < t) {
+            parts.push((old_from.max(new_to), old_to));
+        }
+    }
+    parts
+}
+
+/// The supersession plan of one new event against the current records of its
+/// key: which of them to close and which remainders to re-append.
+pub(crate) fn plan_supersession<'e>(
+    current: impl IntoIterator<Item = &'e Event>,
+    new: &PreparedEvent,
+) -> (Vec<Uuid>, Vec<PreparedEvent>) {
+    let mut closed = Vec::new();
+    let mut reappend = Vec::new();
+    for old in current {
+        if !overlaps(old.valid_from, old.valid_to, new.valid_from, new.valid_to) {
+            continue;
+        }
+        closed.push(old.event_id);
+        for (from, to) in remainders(old.valid_from, old.valid_to, new.valid_from, new.valid_to) {
+            reappend.push(PreparedEvent::copy_of(old, from, to));
+        }
+    }
+    (closed, reappend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, day, 0, 0, 0)
+            .single()
+            .expect("date")
+    }
+
+    #[test]
+    fn remainders_cover_the_uncovered_parts() {
+        // an ordinary update at t5 of an open record from t1
+        assert_eq!(remainders(t(1), None, t(5), None), vec![(t(1), Some(t(5)))]);
+        // a correction from the past covers it all
+        assert!(remainders(t(3), None, t(1), None).is_empty());
+        // a bounded correction in the middle splits it
+        assert_eq!(
+            remainders(t(1), None, t(3), Some(t(5))),
+            vec![(t(1), Some(t(3))), (t(5), None)]
+        );
+        assert_eq!(
+            remainders(t(1), Some(t(9)), t(3), Some(t(5))),
+            vec![(t(1), Some(t(3))), (t(5), Some(t(9)))]
+        );
+        assert!(overlaps(t(1), Some(t(3)), t(2), None));
+        assert!(!overlaps(t(1), Some(t(3)), t(3), None));
+        assert!(!overlaps(t(5), None, t(1), Some(t(5))));
+    }
 }

@@ -36,15 +36,26 @@ mod backend;
 pub mod conformance;
 mod error;
 mod event;
+mod export;
+mod fork;
+mod log;
 mod mem;
+mod pg;
+mod records;
 mod sqlite;
 mod tenant;
 
-pub use backend::{open_backend, StorageBackend, DEFAULT_SQLITE_PATH};
+pub use backend::{
+    open_backend, BackendConfig, StorageBackend, StoredResponse, DEFAULT_SQLITE_PATH,
+};
 pub use error::StoreError;
 pub use event::{
-    content_id, AppendRequest, AsOf, Committed, Event, NewEvent, Op, SchemaScope, MAIN_FORK,
+    content_id, AppendRequest, AsOf, Committed, Event, IdempotencyRecord, NewEvent, Op,
+    SchemaScope, TxPoint, ValidPoint, MAIN_FORK,
 };
+pub use fork::{validate_fork_name, ForkDiff, ForkRecord, ForkState, Promotion, MAX_FORK_NAME_LEN};
 pub use mem::MemBackend;
+pub use pg::PgBackend;
+pub use records::{ForgetReceipt, ForgetSelector, SchemaChange};
 pub use sqlite::SqliteBackend;
 pub use tenant::{TenantId, DEFAULT_TENANT, MAX_TENANT_LEN};

@@ -7,10 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ox_store::conformance::{assert_event, tenant, visible, write};
-use ox_store::{
-    open_backend, AppendRequest, AsOf, SqliteBackend, StorageBackend, StoreError, MAIN_FORK,
-};
+use ox_store::conformance::{assert_event, at, current, tenant, visible, write};
+use ox_store::{open_backend, AppendRequest, SqliteBackend, StorageBackend, StoreError, MAIN_FORK};
 
 fn unavailable(result: Result<SqliteBackend, StoreError>) -> String {
     match result {
@@ -35,16 +33,12 @@ fn reopen_keeps_every_committed_event() {
         write(&store, &b, vec![assert_event("x", b"b")]);
         write(&store, &a, vec![assert_event("x", b"2")]);
         (0..=3)
-            .map(|n| visible(&store, &a, AsOf::Tx(n)))
+            .map(|n| visible(&store, &a, at(n)))
             .collect::<Vec<_>>()
     };
     let store = SqliteBackend::open(&path).expect("reopen");
     for (n, events) in expected.iter().enumerate() {
-        assert_eq!(
-            &visible(&store, &a, AsOf::Tx(n as u64)),
-            events,
-            "as of {n}"
-        );
+        assert_eq!(&visible(&store, &a, at(n as u64)), events, "as of {n}");
     }
     assert_eq!(store.last_tx(&a).expect("last_tx"), 2);
     assert_eq!(store.last_tx(&b).expect("last_tx"), 1);
@@ -64,7 +58,7 @@ fn two_handles_on_one_file_share_the_log() {
     );
     let t = tenant("shared");
     write(&one, &t, vec![assert_event("a", b"1")]);
-    assert_eq!(visible(&two, &t, AsOf::Now).len(), 1);
+    assert_eq!(visible(&two, &t, current()).len(), 1);
     assert_eq!(two.generation(&t, MAIN_FORK).expect("generation"), 1);
     // a write through one handle is a conflict for a stale writer on the other
     let err = two
@@ -74,6 +68,7 @@ fn two_handles_on_one_file_share_the_log() {
             expected_generation: 0,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: vec![assert_event("a", b"2")],
         })
         .expect_err("stale");
@@ -129,7 +124,7 @@ fn newer_schema_version_is_refused() {
             .prepare("SELECT version FROM schema_migrations ORDER BY version")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("versions");
-        assert_eq!(versions, vec![1]);
+        assert_eq!(versions, vec![1, 2]);
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .expect("journal mode");
@@ -160,6 +155,7 @@ fn locked_database_is_unavailable_not_a_hang() {
             expected_generation: 0,
             principal: "p",
             schema_hash: "s",
+            idempotency: None,
             events: vec![assert_event("a", b"1")],
         })
         .expect_err("locked");
@@ -184,7 +180,7 @@ fn reads_proceed_while_a_writer_holds_the_lock() {
         .execute_batch("BEGIN IMMEDIATE; UPDATE tenants SET schema_hash = 'uncommitted';")
         .expect("hold the write lock");
     let started = Instant::now();
-    assert_eq!(visible(&store, &t, AsOf::Now).len(), 1);
+    assert_eq!(visible(&store, &t, current()).len(), 1);
     assert_eq!(store.last_tx(&t).expect("last_tx"), 1);
     assert_eq!(
         store.schema_scopes().expect("scopes")[0].schema_hash,
@@ -305,7 +301,7 @@ fn kill_dash_nine_loses_no_acknowledged_tx() {
             "at most the unacknowledged in-flight tx extra"
         );
         assert_eq!(store.generation(&t, MAIN_FORK).expect("generation"), last);
-        let events = visible(&store, &t, AsOf::Now);
+        let events = visible(&store, &t, current());
         assert_eq!(
             events.len() as u64,
             last * EVENTS_PER_TX as u64,

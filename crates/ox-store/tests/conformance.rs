@@ -9,3 +9,7 @@ mod mem {
 mod sqlite {
     ox_store::conformance_tests!(super::common::Sqlite);
 }
+
+mod pg {
+    ox_store::conformance_tests!(super::common::Pg);
+}

@@ -27,6 +27,8 @@ fi
 command -v psql >/dev/null || echo "warning: psql not found; the PostgreSQL column will fail" >&2
 
 cargo build --release -p ox-bench >&2
+# The real `ox` binary, for one whole-process comparison (skipped if it does not build).
+cargo build --release -p ox-cli >&2 || echo "warning: ox-cli did not build; skipping the ox binary row" >&2
 
 echo "## Run of $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)"
 echo
@@ -41,6 +43,12 @@ echo
 echo "Incremental maintenance (in process, median of $REPS):"
 echo
 target/release/ox-bench incremental --reps "$REPS" tc-1000-3000 sg-3000 lubm-1 || status=$?
+if [ -x target/release/ox ]; then
+    echo
+    echo "The real \`ox\` binary on the same rules as an Argon package (ground facts, one query listing the tuples as CSV):"
+    echo
+    target/release/ox-bench cli --reps "$REPS" tc-1000-3000 || status=$?
+fi
 echo
 echo "Provenance (in process, median of $REPS):"
 echo

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::peers::{tuple_count, Peer, Tools};
-use crate::process::{measure, Sample};
+use crate::process::{measure, ProcessError, Sample};
 use crate::workload::Workload;
 
 /// The median of one peer's runs on one workload, or why there is none.
@@ -18,8 +18,10 @@ pub enum Cell {
         peak_rss_kib: u64,
         tuples: u64,
     },
-    /// The peer failed, timed out, or derived a different number of tuples
-    /// than ox (a mismatch is an error, not a number).
+    /// A run was killed at the time limit: slower than the limit.
+    TimedOut(Duration),
+    /// The peer failed or derived a different number of tuples than ox (a
+    /// mismatch is an error, not a number).
     Failed(String),
 }
 
@@ -70,6 +72,7 @@ pub fn run_peer(
     for _ in 0..reps.max(1) {
         let sample = match measure(&mut tools.command(peer, workload, dir), limit) {
             Ok(sample) => sample,
+            Err(ProcessError::Timeout(limit)) => return Cell::TimedOut(limit),
             Err(e) => return Cell::Failed(e.to_string()),
         };
         let Some(tuples) = tuple_count(peer, &sample.stdout) else {
@@ -157,6 +160,14 @@ pub fn markdown(rows: &[Row], peers: &[Peer]) -> String {
                     }
                     _ => seconds(*wall),
                 },
+                Some(Cell::TimedOut(limit)) => match ox {
+                    Some(ox) => format!(
+                        "> {} (> {})",
+                        seconds(*limit),
+                        ratio(limit.as_secs_f64(), ox)
+                    ),
+                    None => format!("> {}", seconds(*limit)),
+                },
                 Some(Cell::Failed(why)) => {
                     failures.push(format!("{} on {}: {why}", p.label(), row.workload));
                     "failed".into()
@@ -193,6 +204,7 @@ pub fn markdown(rows: &[Row], peers: &[Peer]) -> String {
                     }
                     _ => mib(*peak_rss_kib),
                 },
+                Some(Cell::TimedOut(_)) => "timed out".into(),
                 Some(Cell::Failed(_)) => "failed".into(),
                 None => "–".into(),
             };
@@ -255,14 +267,20 @@ fn targets(rows: &[Row]) -> String {
             None => verdict(None).to_string(),
         };
         let faster = |t: f64, _m: f64| (t > ox_t, ratio(t, ox_t));
+        let faster_than = |p: Peer| match row.cell(p) {
+            Some(Cell::TimedOut(limit)) => {
+                format!("met (> {}, timed out)", ratio(limit.as_secs_f64(), ox_t))
+            }
+            _ => vs(p, &faster),
+        };
         let ascent = |t: f64, _m: f64| (ox_t <= 2.0 * t, ratio(ox_t, t));
         let memory = |_t: f64, m: f64| (ox_m <= m, ratio(ox_m, m));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
             row.workload,
-            vs(Peer::Nemo, &faster),
-            vs(Peer::Clingo, &faster),
+            faster_than(Peer::Nemo),
+            faster_than(Peer::Clingo),
             vs(Peer::Ascent, &ascent),
             vs(Peer::Nemo, &memory),
         );
@@ -305,15 +323,26 @@ mod tests {
                     Peer::Clingo,
                     Cell::Failed("derived 54 tuples, ox derived 55".into()),
                 ),
+                (Peer::Sqlite, Cell::TimedOut(Duration::from_secs(1))),
             ],
             postgres_load: None,
         }];
-        let text = markdown(&rows, &[Peer::Ox, Peer::Ascent, Peer::Nemo, Peer::Clingo]);
+        let text = markdown(
+            &rows,
+            &[
+                Peer::Ox,
+                Peer::Ascent,
+                Peer::Nemo,
+                Peer::Clingo,
+                Peer::Sqlite,
+            ],
+        );
         assert!(text.contains(
-            "| tc-10-20 | 20 | 55 | 0.100 s | 0.080 s (0.80×) | 0.300 s (3.00×) | failed |"
+            "| tc-10-20 | 20 | 55 | 0.100 s | 0.080 s (0.80×) | 0.300 s (3.00×) | failed | > 1.000 s (> 10.00×) |"
         ));
-        assert!(text
-            .contains("| tc-10-20 | 20 | 55 | 10 MiB | 5 MiB (0.50×) | 20 MiB (2.00×) | failed |"));
+        assert!(text.contains(
+            "| tc-10-20 | 20 | 55 | 10 MiB | 5 MiB (0.50×) | 20 MiB (2.00×) | failed | timed out |"
+        ));
         assert!(text.contains("- clingo on tc-10-20: derived 54 tuples, ox derived 55"));
         assert!(text.contains("| tc-10-20 | met (3.00×) | – | met (1.25×) | met (0.50×) |"));
     }

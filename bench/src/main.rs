@@ -327,7 +327,7 @@ fn compare_one(
     let ox = run_peer(tools, Peer::Ox, w, dir, reps, limit, None);
     let expected = match &ox {
         ox_bench::compare::Cell::Measured { tuples, .. } => Some(*tuples),
-        ox_bench::compare::Cell::Failed(_) => None,
+        ox_bench::compare::Cell::Failed(_) | ox_bench::compare::Cell::TimedOut(_) => None,
     };
     let mut cells = vec![(Peer::Ox, ox)];
     let mut postgres_load = None;

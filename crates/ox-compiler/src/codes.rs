@@ -65,6 +65,12 @@ pub const NOT_RANGE_RESTRICTED: &str = "OE1303";
 /// Negation through recursion: the rules are evaluated under the
 /// well-founded semantics (a warning).
 pub const WELL_FOUNDED: &str = "OW1304";
+/// An aggregate nested inside another aggregate.
+pub const NESTED_AGGREGATE: &str = "OE1311";
+/// An aggregate function other than `count sum min max avg`.
+pub const UNSUPPORTED_AGGREGATE: &str = "OE1312";
+/// `not` applied to an aggregate.
+pub const NEGATED_AGGREGATE: &str = "OE1313";
 /// Bodiless derive with a free variable.
 pub const BODILESS_FREE_VAR: &str = "OE1342";
 /// Invalid date literal (shared with the parser).

@@ -16,6 +16,17 @@ fn lease_example_compiles() {
     assert!(c.warnings.is_empty());
     let m = &c.module;
     assert!(m.concept_named("Person").is_some());
+    // Built on the UFO vocabulary of `examples/ufo`.
+    let metatype = |name: &str| m.concept_named(name).map(|(_, c)| c.metatype.as_str());
+    assert_eq!(metatype("Person"), Some("kind"));
+    assert_eq!(metatype("Tenant"), Some("role"));
+    assert_eq!(metatype("Lease"), Some("relator"));
+    let mediations = m
+        .relations
+        .iter()
+        .filter(|r| r.metarel == "mediation")
+        .count();
+    assert_eq!(mediations, 2);
     assert!(m.concept_named("lease::billing::RentObligation").is_some());
     assert!(m.predicate_named("breach").is_some());
     assert!(m.query_named("leases_in_breach").is_some());

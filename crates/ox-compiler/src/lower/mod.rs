@@ -1,6 +1,7 @@
 //! Lowering a loaded package to an IR [`Module`]: collection, declarations,
 //! rules, queries, functions, mutations, tests, and the rule checks.
 
+mod aggregates;
 mod collect;
 mod decls;
 mod derive;
@@ -44,6 +45,7 @@ pub(crate) fn lower(
     diags: &mut Vec<Diagnostic>,
 ) -> Output {
     let (packages, files) = collect::flatten(units);
+    aggregates::check_items(files.iter().flat_map(|f| f.ast.items.iter()), diags);
     let (scope, collected) = collect::collect(&packages, &files, sources, diags);
     let (mut env, standpoints) = decls::declare(scope, &collected, sources, diags);
     let substrate = substrate::build(&env, &collected, diags);

@@ -169,6 +169,7 @@ impl Program {
                 name: rule.head.pred.into(),
                 clause,
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         }
     }
 

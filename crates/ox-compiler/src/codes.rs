@@ -71,6 +71,12 @@ pub const NESTED_AGGREGATE: &str = "OE1311";
 pub const UNSUPPORTED_AGGREGATE: &str = "OE1312";
 /// `not` applied to an aggregate.
 pub const NEGATED_AGGREGATE: &str = "OE1313";
+/// A malformed or unresolved defeasibility marker (`#[label]`, `#[defeats]`).
+pub const INVALID_MARKER: &str = "OE1321";
+/// `#[defeats]` names a strict clause.
+pub const DEFEATS_STRICT: &str = "OE1322";
+/// `~P(…)` of a predicate that has no `derive ~P` clause.
+pub const NO_STRONG_NEGATION: &str = "OE1323";
 /// Bodiless derive with a free variable.
 pub const BODILESS_FREE_VAR: &str = "OE1342";
 /// Invalid date literal (shared with the parser).

@@ -16,6 +16,7 @@ fn kind_rank(k: &PredKind) -> u8 {
         PredKind::Relation(_) => 2,
         PredKind::Derived => 3,
         PredKind::Check(_) => 4,
+        PredKind::Complement(_) => 5,
     }
 }
 
@@ -44,6 +45,9 @@ pub(crate) fn canonicalize(module: &mut Module, tests: &mut [Test]) {
     for p in &mut module.predicates {
         for param in &mut p.params {
             ty(&mut param.ty, &map);
+        }
+        if let PredKind::Complement(of) = &mut p.kind {
+            map(of);
         }
     }
     for c in &mut module.concepts {
@@ -155,6 +159,12 @@ fn literal(l: &mut Literal, map: &dyn Fn(&mut PredId)) {
             expr(right, map);
         }
         Literal::Bind { expr: e, .. } => expr(e, map),
+        Literal::Aggregate { body, value, .. } => {
+            body.iter_mut().for_each(|l| literal(l, map));
+            if let Some(e) = value {
+                expr(e, map);
+            }
+        }
     }
 }
 

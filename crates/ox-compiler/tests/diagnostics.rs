@@ -268,6 +268,87 @@ fn ow1304_negation_through_recursion_is_well_founded() {
 }
 
 #[test]
+fn oe1321_invalid_defeasibility_marker() {
+    assert_code(
+        &with_base("#[defeats(nope)]\nderive ~adult(p) :- p: Person;\n#[default]\nderive adult(p) :- p: Person;"),
+        "OE1321",
+    );
+    assert_code(
+        &with_base("#[label(a, b)]\nderive adult(p) :- p: Person;"),
+        "OE1321",
+    );
+    assert_code(
+        &with_base("#[default]\n#[label(x)]\nderive adult(p) :- p: Person;\n#[label(x)]\nderive ~adult(p) :- p: Person;"),
+        "OE1321",
+    );
+}
+
+#[test]
+fn oe1322_defeats_a_strict_clause() {
+    assert_code(
+        &with_base("#[label(base)]\nderive adult(p) :- p: Person;\n#[defeats(base)]\nderive ~adult(p) :- p: Person;"),
+        "OE1322",
+    );
+}
+
+#[test]
+fn oe1323_strong_negation_without_negative_clauses() {
+    assert_code(
+        &with_base("derive adult(p) :- p: Person;\nderive minor(p) :- p: Person, ~adult(p);"),
+        "OE1323",
+    );
+}
+
+#[test]
+fn defeasible_clauses_lower_to_marked_rules() {
+    let src = with_base(
+        "#[default]\n#[label(grown)]\nderive adult(p) :- p: Person, p.age >= 18;\n#[defeats(grown)]\nderive ~adult(p) :- p: Person, p.age < 21;\nderive young(p) :- ~adult(p);",
+    );
+    let compiled = common::assert_ok(&src);
+    let module = &compiled.module;
+    let adult = module
+        .predicates
+        .iter()
+        .position(|p| p.name == "adult")
+        .expect("adult");
+    let not_adult = module
+        .predicates
+        .iter()
+        .position(|p| p.name == "~adult")
+        .expect("~adult");
+    assert_eq!(
+        module.predicates[not_adult].kind,
+        ox_ir::PredKind::Complement(ox_ir::PredId(adult as u32))
+    );
+    assert_eq!(
+        module.predicates[not_adult].params.len(),
+        module.predicates[adult].params.len()
+    );
+    let head = |p: usize| {
+        module
+            .rules
+            .iter()
+            .find(|r| r.head.pred.index() == p)
+            .expect("a rule")
+    };
+    let positive = &head(adult).defeasibility;
+    assert_eq!(positive.strength, ox_ir::Strength::Defeasible);
+    assert_eq!(positive.label.as_deref(), Some("grown"));
+    let negative = &head(not_adult).defeasibility;
+    assert_eq!(negative.strength, ox_ir::Strength::Strict);
+    assert_eq!(negative.defeats, vec!["grown".to_string()]);
+    let young = module
+        .predicates
+        .iter()
+        .position(|p| p.name == "young")
+        .expect("young");
+    assert!(head(young)
+        .body
+        .iter()
+        .any(|l| matches!(l, ox_ir::Literal::Pos(a) if a.pred.index() == not_adult)));
+}
+
+#[test]
 fn oe1342_bodiless_derive_with_free_variable() {
     assert_code(&with_base("derive fact(x: Person);"), "OE1342");
 }

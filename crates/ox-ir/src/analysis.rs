@@ -18,7 +18,11 @@ use crate::module::{Module, PredId};
 pub struct DepEdge {
     pub head: PredId,
     pub body: PredId,
+    /// Negated, or read inside an aggregate (both need a lower stratum).
     pub negative: bool,
+    /// Read inside an aggregate (a cycle through it cannot be evaluated;
+    /// a cycle through plain negation falls back to the well-founded semantics).
+    pub aggregate: bool,
     pub rule_index: usize,
 }
 
@@ -40,17 +44,15 @@ impl DependencyGraph {
         for (rule_index, rule) in rules.iter().enumerate() {
             let head = rule.head.pred;
             count = count.max(head.index() + 1);
-            for literal in &rule.body {
-                let (atom, negative) = match literal {
-                    Literal::Pos(atom) => (atom, false),
-                    Literal::Neg(atom) => (atom, true),
-                    Literal::Compare { .. } | Literal::Bind { .. } => continue,
-                };
+            let mut atoms = Vec::new();
+            body_atoms(&rule.body, false, &mut atoms);
+            for (atom, negative, aggregate) in atoms {
                 count = count.max(atom.pred.index() + 1);
                 edges.push(DepEdge {
                     head,
                     body: atom.pred,
                     negative,
+                    aggregate,
                     rule_index,
                 });
             }
@@ -72,6 +74,23 @@ impl DependencyGraph {
             list.dedup();
         }
         adj
+    }
+}
+
+/// The atoms of a body with whether each is negated and whether it is read
+/// inside an aggregate (aggregate bodies count as negative).
+fn body_atoms<'r>(
+    body: &'r [Literal],
+    in_aggregate: bool,
+    out: &mut Vec<(&'r crate::logic::Atom, bool, bool)>,
+) {
+    for literal in body {
+        match literal {
+            Literal::Pos(atom) => out.push((atom, in_aggregate, in_aggregate)),
+            Literal::Neg(atom) => out.push((atom, true, in_aggregate)),
+            Literal::Aggregate { body, .. } => body_atoms(body, true, out),
+            Literal::Compare { .. } | Literal::Bind { .. } => {}
+        }
     }
 }
 
@@ -124,7 +143,8 @@ pub fn stratify(rules: &[Rule], pred_count: usize) -> Result<Strata, Stratificat
     let adj = graph.successors();
     let (comp, order) = tarjan(&adj);
 
-    // A negative edge inside one component cannot be stratified.
+    // A negative edge inside one component cannot be stratified (callers
+    // that support the well-founded semantics rewrite plain negations first).
     if let Some(edge) = graph
         .edges
         .iter()
@@ -293,6 +313,7 @@ pub mod position {
     pub const NEGATED_ATOM: &str = "negated atom";
     pub const COMPARISON: &str = "comparison";
     pub const BINDING: &str = "binding";
+    pub const AGGREGATE: &str = "aggregate";
 }
 
 /// A rule (or query body) that the reasoner cannot evaluate as written.
@@ -391,6 +412,27 @@ pub fn check_body(
                 in_range(*var, var_count)?;
                 check_expr(expr, i, var_count)?;
             }
+            Literal::Aggregate {
+                result,
+                group_by,
+                body,
+                value,
+                ..
+            } => {
+                in_range(*result, var_count)?;
+                for v in group_by {
+                    in_range(*v, var_count)?;
+                }
+                if body.iter().any(|l| matches!(l, Literal::Aggregate { .. })) {
+                    return Err(RuleCheckError::UnsupportedExpr {
+                        kind: "nested aggregate",
+                        literal: i,
+                    });
+                }
+                if let Some(value) = value {
+                    check_expr(value, i, var_count)?;
+                }
+            }
         }
     }
     for literal in body {
@@ -407,12 +449,17 @@ pub fn check_body(
     loop {
         let mut changed = false;
         for (i, literal) in body.iter().enumerate() {
-            if let Literal::Bind { var, expr } = literal {
-                if !resolved[i] && expr_vars_bound(expr, &bound) {
-                    resolved[i] = true;
-                    bound[var.0 as usize] = true;
-                    changed = true;
-                }
+            let (var, ready) = match literal {
+                Literal::Bind { var, expr } => (var, expr_vars_bound(expr, &bound)),
+                Literal::Aggregate {
+                    result, group_by, ..
+                } => (result, group_by.iter().all(|v| bound[v.0 as usize])),
+                _ => continue,
+            };
+            if !resolved[i] && ready {
+                resolved[i] = true;
+                bound[var.0 as usize] = true;
+                changed = true;
             }
         }
         if !changed {
@@ -438,6 +485,31 @@ pub fn check_body(
             Literal::Bind { expr, .. } => {
                 expr_vars(expr, &mut vars);
                 position::BINDING
+            }
+            Literal::Aggregate {
+                group_by,
+                body: inner,
+                value,
+                ..
+            } => {
+                vars.extend(group_by.iter().copied());
+                if vars.iter().all(|v| bound[v.0 as usize]) {
+                    // The aggregated body, with the group variables bound,
+                    // must bind what its value reads.
+                    let inner_bound = check_body(inner, var_count, group_by)?;
+                    let mut value_vars = Vec::new();
+                    if let Some(value) = value {
+                        expr_vars(value, &mut value_vars);
+                    }
+                    if let Some(var) = value_vars.into_iter().find(|v| !inner_bound[v.0 as usize]) {
+                        return Err(RuleCheckError::UnsafeVariable {
+                            var,
+                            position: position::AGGREGATE,
+                            literal: Some(i),
+                        });
+                    }
+                }
+                position::AGGREGATE
             }
         };
         let found = vars.into_iter().find(|v| !bound[v.0 as usize]);
@@ -558,6 +630,7 @@ mod tests {
                 name: "r".into(),
                 clause: 0,
             },
+            defeasibility: Default::default(),
         }
     }
 

@@ -20,7 +20,9 @@ pub mod types;
 pub mod value;
 
 pub use expr::{AssignOp, BinaryOp, Builtin, Expr, Stmt, UnaryOp};
-pub use logic::{Atom, CmpOp, Literal, Rule, RuleOrigin, Term, VarId};
+pub use logic::{
+    AggKind, Atom, CmpOp, Defeasibility, Literal, Rule, RuleOrigin, Strength, Term, VarId,
+};
 pub use module::*;
 pub use types::{Cardinality, Type};
 pub use value::{Duration, Money, Value, ValueError};

@@ -69,6 +69,57 @@ pub enum Literal {
     Compare { op: CmpOp, left: Expr, right: Expr },
     /// `var = expr`: binds `var` (or tests equality when already bound).
     Bind { var: VarId, expr: Expr },
+    /// `result = kind { body }`: an aggregate over the solutions of `body`,
+    /// one value per binding of `group_by` (variables bound outside that
+    /// the body reads; they must be bound before it). The body's other
+    /// variables are local to it, and its solutions are their distinct
+    /// bindings. It reads strictly lower strata, like negation, and may
+    /// not nest another aggregate. `count` of no solution is 0; `sum` of
+    /// none is 0; `min`, `max` and `avg` of none bind nothing (the rule
+    /// does not fire).
+    Aggregate {
+        result: VarId,
+        kind: AggKind,
+        group_by: Vec<VarId>,
+        body: Vec<Literal>,
+        /// The aggregated value per solution; `None` for `count`.
+        value: Option<Expr>,
+    },
+}
+
+/// The aggregate functions of rule bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AggKind {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+impl AggKind {
+    /// The source spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::Count => "count",
+            AggKind::Sum => "sum",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::Avg => "avg",
+        }
+    }
+
+    /// The kind spelled `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<AggKind> {
+        Some(match name {
+            "count" => AggKind::Count,
+            "sum" => AggKind::Sum,
+            "min" => AggKind::Min,
+            "max" => AggKind::Max,
+            "avg" => AggKind::Avg,
+            _ => return None,
+        })
+    }
 }
 
 /// Where a rule came from, for explanations and diagnostics.
@@ -84,7 +135,45 @@ pub enum RuleOrigin {
     Check(CheckId),
 }
 
+/// How a rule concludes its head (see [`Defeasibility`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Strength {
+    /// A rule without a marker: its conclusions are never defeated.
+    #[default]
+    Strict,
+    /// `#[default]`: its conclusions hold unless defeated or blocked.
+    Defeasible,
+}
+
+/// The defeasibility markers of a rule (`#[default]`, `#[label(name)]`,
+/// `#[defeats(name)]`); `Defeasibility::default()` is a plain strict rule.
+///
+/// For a head predicate H and its strong negation `~H` (a predicate of kind
+/// [`crate::PredKind::Complement`]), the conclusions are the strict ones
+/// plus the defeasible ones that are not defeated — by a rule whose
+/// `defeats` names the concluding rule's label and whose body holds for the
+/// same tuple — nor blocked by a strict or undefeated defeasible conclusion
+/// of the complement. Labels name rules among the clauses of H and `~H`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Defeasibility {
+    pub strength: Strength,
+    /// `#[label(name)]`.
+    pub label: Option<String>,
+    /// `#[defeats(name)]`, one entry per label defeated.
+    pub defeats: Vec<String>,
+}
+
+impl Defeasibility {
+    /// Whether the rule carries no marker at all (strict, no label, defeats nothing).
+    pub fn is_plain(&self) -> bool {
+        self.strength == Strength::Strict && self.label.is_none() && self.defeats.is_empty()
+    }
+}
+
 /// `head :- body`. A rule with an empty body and a constant head is a ground fact.
+///
+/// A head over a [`crate::PredKind::Complement`] predicate derives the strong
+/// negation `~p(…)`; a positive body atom over one reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rule {
     pub head: Atom,
@@ -94,4 +183,8 @@ pub struct Rule {
     /// Variable names for explanations (`var_names[i]` names `VarId(i)`).
     pub var_names: Vec<String>,
     pub origin: RuleOrigin,
+    /// Strict or defeasible, label, and the labels it defeats; construct
+    /// plain rules with `Defeasibility::default()`.
+    #[serde(default)]
+    pub defeasibility: Defeasibility,
 }

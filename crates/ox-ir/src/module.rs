@@ -197,6 +197,9 @@ pub enum PredKind {
     Derived,
     /// The violations of a check. Derived only.
     Check(CheckId),
+    /// The strong negation `~p` of the derived predicate `p` (same
+    /// parameters): derived by `derive ~p(…)` clauses, read by `~p(…)` atoms.
+    Complement(PredId),
 }
 
 /// A predicate known to the reasoner.

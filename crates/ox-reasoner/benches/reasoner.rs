@@ -65,6 +65,7 @@ fn module(rules: Vec<(Atom, Vec<Atom>, u32)>) -> Module {
                     name: "derived".into(),
                     clause: clause as u32,
                 },
+                defeasibility: ox_ir::Defeasibility::default(),
             })
             .collect(),
         checks: vec![],

@@ -171,6 +171,7 @@ fn tc_module() -> Module {
             name: "path".into(),
             clause,
         },
+        defeasibility: ox_ir::Defeasibility::default(),
     };
     Module {
         package: PackageInfo {

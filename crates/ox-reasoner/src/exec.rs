@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ox_ir::value::date_part;
-use ox_ir::{BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
+use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
 
-use crate::plan::{Access, AtomStep, Lookup, Plan, Src, Step};
+use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
 use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation};
 use crate::{EvalContext, EvalError};
 
@@ -191,7 +191,111 @@ impl<'a, 's> Exec<'a, 's> {
                 }
                 Ok(())
             }
+            Step::Aggregate(agg) => {
+                let Some(value) = self.aggregate(agg)? else {
+                    return Ok(());
+                };
+                if agg.test {
+                    if !self
+                        .dict
+                        .value(self.env[agg.result as usize])
+                        .equals(&value)
+                    {
+                        return Ok(());
+                    }
+                } else {
+                    let id = self.dict.intern(value);
+                    self.env[agg.result as usize] = id;
+                }
+                self.run(i + 1)
+            }
         }
+    }
+
+    /// The value of an aggregate for the current bindings (its group):
+    /// the nested plan's solutions, deduplicated on the variables it binds,
+    /// folded by the aggregate's kind. `None` when it has no value (`min`,
+    /// `max`, `avg` of no solution).
+    fn aggregate(&mut self, agg: &'a AggregateStep) -> Result<Option<Value>, EvalError> {
+        let mut rows: Vec<Vec<Id>> = Vec::new();
+        {
+            let mut nested = Exec {
+                steps: &agg.steps,
+                rels: self.rels,
+                indexes: self.indexes,
+                consts: self.consts,
+                delta_start: self.delta_start,
+                dict: &mut *self.dict,
+                keys: &mut [],
+                staged: &mut [],
+                slot_of: &[],
+                env: self.env.clone(),
+                budget: &mut *self.budget,
+                ctx: self.ctx,
+                label: self.label,
+                sink: Sink::Rows { out: &mut rows },
+                scratch: Vec::new(),
+                pending: Pending::default(),
+                witness: None,
+            };
+            nested.run(0)?;
+        }
+        let mut solutions: Vec<Vec<Id>> = rows
+            .into_iter()
+            .map(|env| agg.locals.iter().map(|&v| env[v as usize]).collect())
+            .collect();
+        solutions.sort_unstable();
+        solutions.dedup();
+        if agg.kind == AggKind::Count {
+            return Ok(Some(Value::Nat(solutions.len() as u64)));
+        }
+        let Some(expr) = &agg.value else {
+            return Err(EvalError::Unsupported(format!(
+                "{}: `{}` needs a value to aggregate",
+                self.label,
+                agg.kind.name()
+            )));
+        };
+        let mut acc: Option<Value> = None;
+        for solution in &solutions {
+            self.budget.tick()?;
+            let value = {
+                let mut env = self.env.clone();
+                for (&v, &id) in agg.locals.iter().zip(solution) {
+                    env[v as usize] = id;
+                }
+                let dict = &*self.dict;
+                eval_expr(expr, &|v| dict.value(env[v as usize]), self.ctx)
+                    .map(Cow::into_owned)
+                    .map_err(|e| self.value_error(e))?
+            };
+            acc = Some(match acc {
+                None => value,
+                Some(acc) => match agg.kind {
+                    AggKind::Sum | AggKind::Avg => acc.add(&value),
+                    AggKind::Min => match value.compare(&acc) {
+                        Ok(Ordering::Less) => Ok(value),
+                        Ok(_) => Ok(acc),
+                        Err(e) => Err(e),
+                    },
+                    AggKind::Max => match value.compare(&acc) {
+                        Ok(Ordering::Greater) => Ok(value),
+                        Ok(_) => Ok(acc),
+                        Err(e) => Err(e),
+                    },
+                    AggKind::Count => Ok(acc),
+                }
+                .map_err(|e| self.value_error(e))?,
+            });
+        }
+        Ok(match (agg.kind, acc) {
+            (AggKind::Sum, None) => Some(Value::Int(0)),
+            (AggKind::Avg, Some(sum)) => {
+                let n = Value::Decimal(rust_decimal::Decimal::from(solutions.len() as u64));
+                Some(sum.div(&n).map_err(|e| self.value_error(e))?)
+            }
+            (_, acc) => acc,
+        })
     }
 
     #[inline(always)]

@@ -96,11 +96,13 @@ impl Program {
         let mut affected = vec![false; strata.len()];
         for (s, stratum) in strata.iter().enumerate() {
             for &r in &stratum.rules {
-                for literal in &self.source[r].body {
-                    match literal {
-                        Literal::Pos(a) if changed[a.pred.index()] => affected[s] = true,
-                        Literal::Neg(a) if changed[a.pred.index()] => recompute[s] = true,
-                        _ => {}
+                for (atom, positive) in crate::body_atoms(&self.source[r].body) {
+                    if changed[atom.pred.index()] {
+                        if positive {
+                            affected[s] = true;
+                        } else {
+                            recompute[s] = true;
+                        }
                     }
                 }
             }

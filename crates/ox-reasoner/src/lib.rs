@@ -40,6 +40,10 @@
 //! Least fixpoint and stratified negation; the well-founded semantics for
 //! negation through recursion (alternating fixpoint: undefined facts are
 //! kept apart, see [`FactStore::undefined`], and never answered);
+//! strong negation and defeasible rules (lowered to negation over
+//! auxiliary predicates, see the `defeasible` module;
+//! [`Program::contradictions`]); rule-body aggregates (`count`, `sum`,
+//! `min`, `max`, `avg` over a lower stratum, exact decimals);
 //! provenance ([`EvalOptions::provenance`], [`Program::explain`], stable
 //! [`fact_id`]s) and incremental maintenance ([`Program::update`]:
 //! semi-naive insertion, delete-and-rederive). Standpoints are not
@@ -61,6 +65,7 @@
 //!   values), and the builtins `today()`, `now()` (from [`EvalContext`]),
 //!   durations (`n.days` …), date parts and `len`.
 
+mod defeasible;
 mod exec;
 mod incremental;
 mod plan;
@@ -75,6 +80,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ox_ir::analysis::{self, RuleCheckError, Strata};
 use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
 
+pub use defeasible::Contradiction;
 use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
 pub use provenance::{
@@ -138,7 +144,10 @@ pub enum ProgramError {
     /// The rule reads a predicate that depends on the rule's own head
     /// through an aggregate (negation through recursion is evaluated under
     /// the well-founded semantics instead).
-    #[error("{rule}: recursion through negation: {}", render_cycle(cycle_names))]
+    #[error(
+        "{rule}: recursion through an aggregate: {}",
+        render_cycle(cycle_names)
+    )]
     NotStratifiable {
         rule_index: usize,
         origin: RuleOrigin,
@@ -192,9 +201,9 @@ fn describe_rule_error(error: &RuleCheckError, var_name: Option<&str>) -> String
 fn render_cycle(names: &[String]) -> String {
     match names {
         [] => String::new(),
-        [only] => format!("`{only}` negates itself"),
+        [only] => format!("`{only}` aggregates over itself"),
         [head, negated, rest @ ..] => {
-            let mut out = format!("`{head}` negates `{negated}`");
+            let mut out = format!("`{head}` aggregates over `{negated}`");
             for name in rest {
                 out.push_str(&format!(", which depends on `{name}`"));
             }
@@ -259,10 +268,16 @@ pub struct Program {
     consts: Vec<Value>,
     /// Per rule, its description for messages.
     labels: Vec<String>,
-    /// The rules as evaluated: as given, except that negations inside the
-    /// well-founded group read shadows (explanations re-match their bodies).
+    /// The rules as evaluated: as given, except for the lowering of
+    /// defeasible families and negations inside the well-founded group
+    /// reading shadows (explanations re-match their bodies).
     source: Vec<Rule>,
-    /// Per predicate, its path (fact ids hash it) and name.
+    /// Per evaluated rule, the index of the module rule it stands for.
+    rule_source: Vec<usize>,
+    /// `(predicate, strong negation)` pairs.
+    complements: Vec<(PredId, PredId)>,
+    /// Per predicate (auxiliary and shadow ones included), its path (fact
+    /// ids hash it) and name.
     pred_paths: Vec<String>,
     pred_names: Vec<String>,
 }
@@ -299,11 +314,8 @@ impl Program {
                 rule: labels[i].clone(),
                 reason,
             };
-            let atoms =
-                std::iter::once(&rule.head).chain(rule.body.iter().filter_map(|l| match l {
-                    Literal::Pos(a) | Literal::Neg(a) => Some(a),
-                    _ => None,
-                }));
+            let atoms = std::iter::once(&rule.head)
+                .chain(body_atoms(&rule.body).into_iter().map(|(a, _)| a));
             for atom in atoms {
                 let Some(slot) = arity.get_mut(atom.pred.index()) else {
                     return Err(malformed(format!(
@@ -344,25 +356,47 @@ impl Program {
             })?;
         }
 
+        // Strong negation and defeasibility: ordinary rules over auxiliary predicates.
+        let lowered = defeasible::lower(module, &labels).map_err(|e| ProgramError::Malformed {
+            rule_index: e.rule_index,
+            origin: rules[e.rule_index].origin.clone(),
+            rule: labels[e.rule_index].clone(),
+            reason: e.reason,
+        })?;
+        let rule_source = lowered.source;
+        let module_labels = labels;
+        let labels = lowered.labels;
+        let mut pred_paths: Vec<String> =
+            module.predicates.iter().map(|p| p.path.clone()).collect();
+        let mut pred_names: Vec<String> =
+            module.predicates.iter().map(|p| p.name.clone()).collect();
+        for aux in &lowered.aux {
+            arity.push(Some(aux.arity));
+            pred_paths.push(aux.path.clone());
+            pred_names.push(aux.name.clone());
+        }
+
         // Negation through recursion: the well-founded group reads shadows.
         let wfs::WfsRewrite {
             rules: rewritten,
             in_group,
             shadows,
-        } = wfs::rewrite(rules, pred_count);
+        } = wfs::rewrite(&lowered.rules, arity.len());
         let rules = &rewritten;
-        let total_preds = pred_count + shadows.len();
-        arity.resize(total_preds, None);
-        for &(pred, shadow) in &shadows {
-            arity[shadow.index()] = arity[pred.index()];
+        let total_preds = arity.len() + shadows.len();
+        for &(pred, _) in &shadows {
+            arity.push(arity[pred.index()]);
+            pred_paths.push(pred_paths[pred.index()].clone());
+            pred_names.push(pred_names[pred.index()].clone());
         }
+        let source_of = |i: usize| rule_source.get(i).copied().unwrap_or(i);
 
         // Stratification.
         let strata =
             analysis::stratify(rules, total_preds).map_err(|e| ProgramError::NotStratifiable {
-                rule_index: e.rule_index,
+                rule_index: source_of(e.rule_index),
                 origin: rules[e.rule_index].origin.clone(),
-                rule: labels[e.rule_index].clone(),
+                rule: module_labels[source_of(e.rule_index)].clone(),
                 cycle_names: e.cycle.iter().map(|p| pred_name(*p)).collect(),
                 cycle: e.cycle,
             })?;
@@ -378,7 +412,7 @@ impl Program {
                 _ => false,
             };
             let unplannable = |k: usize| ProgramError::Malformed {
-                rule_index: i,
+                rule_index: source_of(i),
                 origin: rule.origin.clone(),
                 rule: labels[i].clone(),
                 reason: format!("literal {k} cannot be scheduled"),
@@ -488,8 +522,10 @@ impl Program {
             consts,
             labels,
             source: rules.clone(),
-            pred_paths: module.predicates.iter().map(|p| p.path.clone()).collect(),
-            pred_names: module.predicates.iter().map(|p| p.name.clone()).collect(),
+            rule_source,
+            complements: defeasible::complements(module),
+            pred_paths,
+            pred_names,
         })
     }
 
@@ -762,10 +798,7 @@ impl Program {
         analysis::check_body(body, var_count, &seeded)
             .map_err(|e| EvalError::Unsupported(format!("query body: {e}")))?;
         // Every atom must name a known predicate with the arity of its facts.
-        for literal in body {
-            let (Literal::Pos(atom) | Literal::Neg(atom)) = literal else {
-                continue;
-            };
+        for (atom, _) in body_atoms(body) {
             let Some(rel) = facts.rels.get(atom.pred.index()) else {
                 return Err(EvalError::Unsupported(format!(
                     "query body: predicate #{} does not exist",
@@ -941,6 +974,24 @@ fn commit(
     changed
 }
 
+/// Every atom of a body, aggregated bodies included, with whether it is
+/// read positively in the body itself (`false`: negated or aggregated, so a
+/// change to it cannot be propagated semi-naively).
+fn body_atoms(body: &[Literal]) -> Vec<(&ox_ir::Atom, bool)> {
+    let mut out = Vec::new();
+    for literal in body {
+        match literal {
+            Literal::Pos(a) => out.push((a, true)),
+            Literal::Neg(a) => out.push((a, false)),
+            Literal::Aggregate { body, .. } => {
+                out.extend(body_atoms(body).into_iter().map(|(a, _)| (a, false)))
+            }
+            Literal::Compare { .. } | Literal::Bind { .. } => {}
+        }
+    }
+    out
+}
+
 /// Marks the variables among `args` as bound.
 fn mark_vars(args: &[Term], bound: &mut [bool]) {
     for t in args {
@@ -1003,10 +1054,10 @@ mod tests {
 
     #[test]
     fn cycle_rendering() {
-        assert_eq!(render_cycle(&["p".into()]), "`p` negates itself");
+        assert_eq!(render_cycle(&["p".into()]), "`p` aggregates over itself");
         assert_eq!(
             render_cycle(&["c".into(), "a".into(), "b".into()]),
-            "`c` negates `a`, which depends on `b`, which depends on `c`"
+            "`c` aggregates over `a`, which depends on `b`, which depends on `c`"
         );
     }
 }

@@ -3,7 +3,7 @@
 //! a membership test when all columns are bound).
 
 use ox_ir::analysis::expr_vars;
-use ox_ir::{CmpOp, Expr, Literal, Term, Value, VarId};
+use ox_ir::{AggKind, CmpOp, Expr, Literal, Term, Value, VarId};
 
 /// Where an argument's value comes from once it is bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,24 @@ pub(crate) enum Step {
         var: u32,
         expr: Expr,
     },
+    /// An aggregate over the solutions of a nested plan.
+    Aggregate(Box<AggregateStep>),
+}
+
+/// `result = kind { body }` with its group variables bound.
+#[derive(Debug, Clone)]
+pub(crate) struct AggregateStep {
+    pub kind: AggKind,
+    /// The variable the value goes to.
+    pub result: u32,
+    /// Whether `result` is already bound (then the step is an equality test).
+    pub test: bool,
+    /// The body's plan; its index slots are the enclosing plan's.
+    pub steps: Vec<Step>,
+    /// The variables the body binds: a solution is one binding of them.
+    pub locals: Vec<u32>,
+    /// The aggregated value of one solution (`None` for `count`).
+    pub value: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -161,6 +179,24 @@ fn place_ready(
             }
             let step = match literal {
                 Literal::Pos(_) => continue,
+                Literal::Aggregate {
+                    result,
+                    kind,
+                    group_by,
+                    body: inner,
+                    value,
+                } => {
+                    if !group_by.iter().all(|v| bound[v.0 as usize]) {
+                        continue;
+                    }
+                    let Some(step) =
+                        aggregate_step(*result, *kind, group_by, inner, value, bound, consts, out)
+                    else {
+                        continue;
+                    };
+                    bound[result.0 as usize] = true;
+                    Step::Aggregate(Box::new(step))
+                }
                 Literal::Neg(atom) => {
                     let all_bound = atom.args.iter().all(|t| match t {
                         Term::Var(v) => bound[v.0 as usize],
@@ -218,6 +254,59 @@ fn place_ready(
         if !progress {
             break;
         }
+    }
+}
+
+/// Plans an aggregate's body with only its group variables bound; its
+/// index slots are appended to the enclosing plan's. `None` when the body
+/// cannot be scheduled (not range-restricted).
+#[allow(clippy::too_many_arguments)]
+fn aggregate_step(
+    result: VarId,
+    kind: AggKind,
+    group_by: &[VarId],
+    body: &[Literal],
+    value: &Option<Expr>,
+    bound: &[bool],
+    consts: &mut Vec<Value>,
+    out: &mut Plan,
+) -> Option<AggregateStep> {
+    let mut inner_bound = vec![false; bound.len()];
+    for v in group_by {
+        inner_bound[v.0 as usize] = true;
+    }
+    let before = inner_bound.clone();
+    let inner = plan(body, &mut inner_bound, None, |_| Access::Full, consts).ok()?;
+    let offset = out.needs.len();
+    out.needs.extend(inner.needs.iter().copied());
+    let mut steps = inner.steps;
+    for step in &mut steps {
+        shift_slots(step, offset);
+    }
+    let locals = (0..bound.len())
+        .filter(|&v| inner_bound[v] && !before[v])
+        .map(|v| v as u32)
+        .collect();
+    Some(AggregateStep {
+        kind,
+        result: result.0,
+        test: bound[result.0 as usize],
+        steps,
+        locals,
+        value: value.clone(),
+    })
+}
+
+/// Moves a nested plan's index slots behind the enclosing plan's.
+fn shift_slots(step: &mut Step, offset: usize) {
+    match step {
+        Step::Atom(atom) => {
+            if let Lookup::Index(slot) = &mut atom.lookup {
+                *slot += offset;
+            }
+        }
+        Step::Aggregate(agg) => agg.steps.iter_mut().for_each(|s| shift_slots(s, offset)),
+        Step::Neg { .. } | Step::Filter { .. } | Step::Bind { .. } | Step::Test { .. } => {}
     }
 }
 

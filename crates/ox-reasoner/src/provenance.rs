@@ -463,7 +463,7 @@ impl Builder<'_> {
             let (atom, negated) = match literal {
                 Literal::Pos(a) => (a, false),
                 Literal::Neg(a) => (a, true),
-                Literal::Compare { .. } | Literal::Bind { .. } => {
+                Literal::Compare { .. } | Literal::Bind { .. } | Literal::Aggregate { .. } => {
                     mark_literal_vars(literal, &mut used);
                     continue;
                 }
@@ -486,7 +486,7 @@ impl Builder<'_> {
             })
             .collect();
         Derivation {
-            rule_index: r,
+            rule_index: self.program.rule_source.get(r).copied().unwrap_or(r),
             origin: rule.origin.clone(),
             rule: self.program.labels[r].clone(),
             bindings,
@@ -512,6 +512,13 @@ fn mark_literal_vars(literal: &Literal, used: &mut [bool]) {
         Literal::Bind { var, expr } => {
             vars.push(*var);
             ox_ir::analysis::expr_vars(expr, &mut vars);
+        }
+        // The result and the group; the aggregated body's variables are local.
+        Literal::Aggregate {
+            result, group_by, ..
+        } => {
+            vars.push(*result);
+            vars.extend(group_by.iter().copied());
         }
     }
     for v in vars {

@@ -44,7 +44,8 @@ pub(crate) fn rewrite(rules: &[Rule], pred_count: usize) -> WfsRewrite {
     let n = graph.pred_count;
     let mut in_group = vec![false; n];
     for e in &graph.edges {
-        if e.negative && comp[e.head.index()] == comp[e.body.index()] {
+        // Plain negation only: recursion through an aggregate stays an error.
+        if e.negative && !e.aggregate && comp[e.head.index()] == comp[e.body.index()] {
             in_group[e.head.index()] = true;
         }
     }

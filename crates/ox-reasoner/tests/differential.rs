@@ -237,6 +237,7 @@ fn holds(body: &[Literal], env: &[i64], facts: &Facts) -> bool {
             }
         }
         Literal::Bind { var, expr } => env[var.0 as usize] == eval(expr, env),
+        Literal::Aggregate { .. } => unreachable!("generated bodies have no aggregates"),
     })
 }
 
@@ -396,6 +397,7 @@ fn body_vars(body: &[Literal]) -> BTreeSet<u32> {
                 vars.push(*var);
                 expr_vars(expr, &mut vars);
             }
+            Literal::Aggregate { .. } => unreachable!("generated bodies have no aggregates"),
         }
     }
     vars.into_iter().map(|x| x.0).collect()

@@ -160,20 +160,29 @@ fn key_field(module: &Module, c: ConceptId) -> Option<FieldRef> {
 
 fn clock_use(module: &Module) -> ClockUse {
     let mut found = ClockUse::None;
-    let mut visit = |e: &Expr| walk_builtins(e, &mut found);
     for rule in &module.rules {
-        for lit in &rule.body {
-            match lit {
-                Literal::Compare { left, right, .. } => {
-                    visit(left);
-                    visit(right);
-                }
-                Literal::Bind { expr, .. } => visit(expr),
-                Literal::Pos(_) | Literal::Neg(_) => {}
-            }
-        }
+        walk_literals(&rule.body, &mut found);
     }
     found
+}
+
+fn walk_literals(body: &[Literal], found: &mut ClockUse) {
+    for lit in body {
+        match lit {
+            Literal::Compare { left, right, .. } => {
+                walk_builtins(left, found);
+                walk_builtins(right, found);
+            }
+            Literal::Bind { expr, .. } => walk_builtins(expr, found),
+            Literal::Aggregate { body, value, .. } => {
+                walk_literals(body, found);
+                if let Some(value) = value {
+                    walk_builtins(value, found);
+                }
+            }
+            Literal::Pos(_) | Literal::Neg(_) => {}
+        }
+    }
 }
 
 fn walk_builtins(e: &Expr, found: &mut ClockUse) {

@@ -138,7 +138,9 @@ impl View for PendingView<'_> {
                     || (self.start.facts.contains(pred, args)
                         && !self.start.base.tuples.contains(&key))
             }
-            PredKind::Derived | PredKind::Check(_) => self.start.facts.contains(pred, args),
+            PredKind::Derived | PredKind::Check(_) | PredKind::Complement(_) => {
+                self.start.facts.contains(pred, args)
+            }
         }
     }
 

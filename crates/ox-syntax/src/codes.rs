@@ -555,6 +555,24 @@ static CODES: &[CodeInfo] = &[
          instead, for example `n = count { … }, n == 0`.",
     ),
     entry(
+        "OE1321",
+        "invalid defeasibility marker",
+        Error,
+        "A defeasibility marker of a derive clause is malformed or names nothing: `#[label(name)]` takes one name and may appear once per clause, labels are unique among the clauses of a predicate and its strong negation, and `#[defeats(name)]` must name the label of one of those clauses. Fix the marker or the label it refers to.",
+    ),
+    entry(
+        "OE1322",
+        "defeats a strict rule",
+        Error,
+        "`#[defeats(name)]` names a clause without `#[default]`. Strict clauses are never defeated, so the marker would have no effect. Mark the labelled clause `#[default]` to make it defeasible, or remove the marker.",
+    ),
+    entry(
+        "OE1323",
+        "strong negation without negative rules",
+        Error,
+        "An atom `~P(…)` reads the strong negation of `P`, but no clause `derive ~P(…)` concludes it, so the atom could never hold. Strong negation is available for derived predicates that have negative clauses; add one, or use `not P(…)` (negation as failure) instead.",
+    ),
+    entry(
         "OE1342",
         "bodiless derive with a free variable",
         Error,

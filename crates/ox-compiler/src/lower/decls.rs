@@ -127,10 +127,25 @@ pub(crate) fn declare<'a>(
             Vec::new(),
             first,
         );
+        let negated = g
+            .clauses
+            .iter()
+            .any(|item| matches!(&item.kind, ItemKind::Derive(d) if d.strong_negation));
+        let complement = negated.then(|| {
+            add_pred(
+                &mut env,
+                format!("~{}", g.name),
+                format!("~{}", g.path),
+                PredKind::Complement(pred),
+                Vec::new(),
+                first,
+            )
+        });
         env.derived.push(Derived {
             name: g.name.clone(),
             pred,
             types: Vec::new(),
+            complement,
         });
     }
     for (i, d) in c.checks.iter().enumerate() {
@@ -569,6 +584,9 @@ fn derived_heads(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnosti
         }
         let pred = env.derived[gi].pred;
         env.preds[pred.index()].params = names.iter().map(|n| param(n, Type::Unit)).collect();
+        if let Some(complement) = env.derived[gi].complement {
+            env.preds[complement.index()].params = env.preds[pred.index()].params.clone();
+        }
         env.derived[gi].types = types;
     }
 }

@@ -1,8 +1,10 @@
 //! Rules: `derive` clauses (with parameter type inference), `check` bodies,
 //! `iff` refinements and specialisation closure.
 
-use ox_ir::{Atom, CheckId, ConceptId, Literal, Rule, RuleOrigin, Term, Type};
-use ox_syntax::ast::{ExprKind, ItemKind};
+use ox_ir::{
+    Atom, CheckId, ConceptId, Defeasibility, Literal, Rule, RuleOrigin, Strength, Term, Type,
+};
+use ox_syntax::ast::{self, AttrArg, ExprKind, ItemKind};
 use ox_syntax::{Diagnostic, Span};
 
 use super::collect::{Collected, DeriveGroup};
@@ -29,26 +31,12 @@ fn clause(
     if d.args.len() != info.types.len() {
         return None;
     }
-    if d.strong_negation {
-        sink.diags.push(Diagnostic::error(
-            codes::NOT_SUPPORTED,
-            d.name.span,
-            "strong negation in a rule head (`derive ~p`) is not supported yet",
-        ));
-        return None;
-    }
-    for a in &item.attrs {
-        if matches!(a.name.name.as_str(), "default" | "label" | "defeats") {
-            sink.diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                a.span,
-                format!(
-                    "defeasible rules (`#[{}]`) are not supported yet",
-                    a.name.name
-                ),
-            ));
-        }
-    }
+    let head_pred = if d.strong_negation {
+        info.complement?
+    } else {
+        info.pred
+    };
+    let defeasibility = markers(&item.attrs, sink)?;
     let owner = format!("{}#{index}", g.path);
     let errors_before = sink.diags.len();
     let mut cx = RuleCx::new(env, g.module, sink, owner);
@@ -114,7 +102,7 @@ fn clause(
     }
     let rule = Rule {
         head: Atom {
-            pred: info.pred,
+            pred: head_pred,
             args,
         },
         body: cx.lits,
@@ -124,8 +112,110 @@ fn clause(
             name: info.name.clone(),
             clause: index as u32,
         },
+        defeasibility,
     };
     Some(((rule, item.span), types))
+}
+
+/// The defeasibility markers of a clause: `#[default]`, `#[label(name)]`,
+/// `#[defeats(name)]` (repeatable). `None` (with `OE1321`) when one is
+/// malformed.
+fn markers(attrs: &[ast::Attr], sink: &mut Sink) -> Option<Defeasibility> {
+    let mut out = Defeasibility::default();
+    let mut ok = true;
+    for a in attrs {
+        let name_arg = || match a.args.as_slice() {
+            [AttrArg::Path(p)] if p.segments.len() == 1 => Some(p.segments[0].name.clone()),
+            _ => None,
+        };
+        match a.name.name.as_str() {
+            "default" if a.args.is_empty() => out.strength = Strength::Defeasible,
+            "label" if out.label.is_none() => match name_arg() {
+                Some(label) => out.label = Some(label),
+                None => ok = false,
+            },
+            "defeats" => match name_arg() {
+                Some(label) => out.defeats.push(label),
+                None => ok = false,
+            },
+            "default" | "label" => ok = false,
+            _ => continue,
+        }
+        if !ok {
+            sink.diags.push(
+                Diagnostic::error(
+                    codes::INVALID_MARKER,
+                    a.span,
+                    format!("malformed `#[{}]` on a derive clause", a.name.name),
+                )
+                .with_help("write `#[default]`, `#[label(name)]` (once) or `#[defeats(name)]`"),
+            );
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Labels are unique among the clauses of a predicate and its strong
+/// negation (`OE1321`); `#[defeats(l)]` names a label of them (`OE1321`)
+/// on a `#[default]` clause (`OE1322`: strict clauses are never defeated).
+fn check_labels(g: &DeriveGroup<'_>, sink: &mut Sink) {
+    let clause_markers: Vec<(&ast::Item, Option<Defeasibility>)> = g
+        .clauses
+        .iter()
+        .map(|item| (*item, markers(&item.attrs, &mut Sink::new(0))))
+        .collect();
+    let mut labels: Vec<(&str, bool)> = Vec::new();
+    for (item, m) in &clause_markers {
+        let Some(m) = m else { continue };
+        let Some(label) = &m.label else { continue };
+        if labels.iter().any(|(l, _)| l == label) {
+            let span = label_span(item, "label");
+            sink.diags.push(Diagnostic::error(
+                codes::INVALID_MARKER,
+                span,
+                format!("the label `{label}` is used by two clauses of `{}`", g.name),
+            ));
+        } else {
+            labels.push((label, m.strength == Strength::Defeasible));
+        }
+    }
+    for (item, m) in &clause_markers {
+        let Some(m) = m else { continue };
+        for target in &m.defeats {
+            let span = label_span(item, "defeats");
+            match labels.iter().find(|(l, _)| l == target) {
+                None => sink.diags.push(Diagnostic::error(
+                    codes::INVALID_MARKER,
+                    span,
+                    format!(
+                        "`#[defeats({target})]`: no clause of `{}` or `~{}` has this label",
+                        g.name, g.name
+                    ),
+                )),
+                Some((_, false)) => sink.diags.push(
+                    Diagnostic::error(
+                        codes::DEFEATS_STRICT,
+                        span,
+                        format!(
+                            "`#[defeats({target})]` names a strict clause, which is never defeated"
+                        ),
+                    )
+                    .with_help(format!(
+                        "mark the clause labelled `{target}` with `#[default]`"
+                    )),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn label_span(item: &ast::Item, attr: &str) -> Span {
+    item.attrs
+        .iter()
+        .find(|a| a.name.name == attr)
+        .map_or(item.span, |a| a.span)
 }
 
 fn is_constant(cx: &RuleCx<'_, '_>, e: &ox_syntax::ast::Expr, expected: Option<&Type>) -> bool {
@@ -204,6 +294,7 @@ pub(crate) fn derive_rules(
     }
     let mut out = Vec::new();
     for (gi, g) in c.derives.iter().enumerate() {
+        check_labels(g, sink);
         let errors_before = sink.diags.len();
         for k in 0..g.clauses.len() {
             if let Some((rule, _)) = clause(env, gi, g, k, sink) {
@@ -214,11 +305,14 @@ pub(crate) fn derive_rules(
         // Parameter types of the predicate.
         let pred = env.derived[gi].pred;
         let types = env.derived[gi].types.clone();
+        let complement = env.derived[gi].complement;
         for (k, t) in types.iter().enumerate() {
             match t {
                 Some(t) => {
-                    if let Some(p) = env.preds[pred.index()].params.get_mut(k) {
-                        p.ty = t.clone();
+                    for p in std::iter::once(pred).chain(complement) {
+                        if let Some(p) = env.preds[p.index()].params.get_mut(k) {
+                            p.ty = t.clone();
+                        }
                     }
                 }
                 None if clause_errors => {}
@@ -281,6 +375,7 @@ pub(crate) fn check_rules(
                 var_count: cx.vars.count(),
                 var_names: cx.vars.names,
                 origin: RuleOrigin::Check(CheckId(i as u32)),
+                defeasibility: ox_ir::Defeasibility::default(),
             };
             (rule, types)
         };
@@ -330,6 +425,7 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
                     var_count: 1,
                     var_names: vec!["x".to_string()],
                     origin: RuleOrigin::Specialisation { sub: id, sup: *sup },
+                    defeasibility: ox_ir::Defeasibility::default(),
                 },
                 d.item.span,
             ));
@@ -377,6 +473,7 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
                 var_count: cx.vars.count(),
                 var_names: cx.vars.names,
                 origin: RuleOrigin::Refinement(id),
+                defeasibility: ox_ir::Defeasibility::default(),
             },
             r.span,
         ));

@@ -31,6 +31,8 @@ pub(crate) struct Derived {
     pub name: String,
     pub pred: PredId,
     pub types: Vec<Option<Type>>,
+    /// The strong negation `~name`, when some clause derives it.
+    pub complement: Option<PredId>,
 }
 
 /// All declarations known once phase 2 (declarations) is done.

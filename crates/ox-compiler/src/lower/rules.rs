@@ -162,15 +162,28 @@ impl<'e, 's> RuleCx<'e, 's> {
                 pred,
                 args,
             } => {
-                if *strong_negation {
-                    self.error(
-                        codes::NOT_SUPPORTED,
-                        a.span,
-                        "strong negation (`~P(…)`) is not supported yet",
-                    );
-                    return;
-                }
-                if let Some(at) = self.call(pred, args) {
+                if let Some(mut at) = self.call(pred, args) {
+                    if *strong_negation {
+                        let complement = self
+                            .env
+                            .derived
+                            .iter()
+                            .find(|d| d.pred == at.pred)
+                            .and_then(|d| d.complement);
+                        let Some(complement) = complement else {
+                            self.error(
+                                codes::NO_STRONG_NEGATION,
+                                a.span,
+                                format!(
+                                    "`~{}` is never derived: strong negation reads a derived predicate that has `derive ~{}` clauses",
+                                    path_text(pred),
+                                    path_text(pred)
+                                ),
+                            );
+                            return;
+                        };
+                        at.pred = complement;
+                    }
                     self.lits.push(Literal::Pos(at));
                 }
             }
@@ -849,6 +862,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 var_count: vars.count(),
                 var_names: vars.names.clone(),
                 origin: RuleOrigin::Derive { name, clause: 0 },
+                defeasibility: ox_ir::Defeasibility::default(),
             },
             span,
         ));
@@ -1114,6 +1128,13 @@ pub(crate) fn literal_vars(lit: &Literal, out: &mut BTreeSet<VarId>) {
         Literal::Bind { var, expr } => {
             vs.push(*var);
             ox_ir::analysis::expr_vars(expr, &mut vs);
+        }
+        // The result and the group; the aggregated body's variables are local.
+        Literal::Aggregate {
+            result, group_by, ..
+        } => {
+            vs.push(*result);
+            vs.extend(group_by.iter().copied());
         }
     }
     out.extend(vs);

@@ -29,7 +29,8 @@ pub fn body_tier(body: &[Literal]) -> u32 {
         .map(|literal| match literal {
             Literal::Pos(_) | Literal::Compare { .. } => TIER_POSITIVE,
             Literal::Neg(_) => TIER_STRATIFIED,
-            Literal::Bind { .. } => TIER_COMPUTED,
+            // An aggregate binds a computed value.
+            Literal::Bind { .. } | Literal::Aggregate { .. } => TIER_COMPUTED,
         })
         .max()
         .unwrap_or(TIER_POSITIVE)

@@ -259,6 +259,17 @@ impl<'m> Validator<'m> {
                     self.check(check, &at)?;
                 }
                 PredKind::Derived => {}
+                PredKind::Complement(of) => {
+                    let negated = self.predicate(of, &at)?;
+                    if negated.kind != PredKind::Derived
+                        || negated.params.len() != predicate.params.len()
+                    {
+                        return Err(mismatch(format!(
+                            "{at}: the strong negation of `{}` must be a derived predicate with the same parameters",
+                            negated.path
+                        )));
+                    }
+                }
             }
             for param in &predicate.params {
                 self.ty(&param.ty, &at, ITEM_DEPTH)?;
@@ -632,6 +643,22 @@ impl<'m> Validator<'m> {
             Literal::Bind { var, expr } => {
                 self.var(*var, scope)?;
                 self.expr(expr, scope.nested(2)?)
+            }
+            Literal::Aggregate {
+                result,
+                group_by,
+                body,
+                value,
+                ..
+            } => {
+                self.var(*result, scope)?;
+                group_by.iter().try_for_each(|v| self.var(*v, scope))?;
+                // `{"Aggregate": {"body": [<literal>]}}`: three levels in.
+                self.literals(body, scope.nested(3)?)?;
+                match value {
+                    Some(value) => self.expr(value, scope.nested(3)?),
+                    None => Ok(()),
+                }
             }
         })
     }

@@ -304,6 +304,7 @@ pub fn sample_module() -> Module {
                 sub: ConceptId(1),
                 sup: ConceptId(0),
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(1, vec![var(0)]),
@@ -314,6 +315,7 @@ pub fn sample_module() -> Module {
                 sub: ConceptId(3),
                 sup: ConceptId(1),
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(8, vec![var(0)]),
@@ -329,6 +331,7 @@ pub fn sample_module() -> Module {
             var_count: 2,
             var_names: names(&["x", "age"]),
             origin: RuleOrigin::Refinement(ConceptId(3)),
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(10, vec![var(1)]),
@@ -347,6 +350,7 @@ pub fn sample_module() -> Module {
                 name: "current_tenant".into(),
                 clause: 0,
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(11, vec![var(0)]),
@@ -360,6 +364,7 @@ pub fn sample_module() -> Module {
                 name: "unleased".into(),
                 clause: 0,
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(12, vec![var(0)]),
@@ -384,6 +389,7 @@ pub fn sample_module() -> Module {
             var_count: 4,
             var_names: names(&["l", "s", "t", "end"]),
             origin: RuleOrigin::Check(CheckId(0)),
+            defeasibility: ox_ir::Defeasibility::default(),
         },
         Rule {
             head: atom(
@@ -400,6 +406,7 @@ pub fn sample_module() -> Module {
                 name: "Party.name".into(),
                 clause: 0,
             },
+            defeasibility: ox_ir::Defeasibility::default(),
         },
     ];
 

@@ -4,8 +4,8 @@
 use chrono::{TimeZone, Utc};
 use ox_ir::analysis::expr_vars;
 use ox_ir::{
-    Atom, BinaryOp, Builtin, CmpOp, Expr, Literal, Module, PackageInfo, Param, PredId, PredKind,
-    Predicate, Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
+    Atom, BinaryOp, Builtin, CmpOp, Defeasibility, Expr, Literal, Module, PackageInfo, Param,
+    PredId, PredKind, Predicate, Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
 };
 use ox_reasoner::{EvalContext, FactStore};
 
@@ -78,8 +78,33 @@ impl ModuleBuilder {
             var_count,
             var_names: (0..var_count).map(|i| format!("v{i}")).collect(),
             origin: RuleOrigin::Derive { name, clause },
+            defeasibility: Defeasibility::default(),
         });
         self.module.rules.len() - 1
+    }
+
+    /// Adds a rule with defeasibility markers (see [`ModuleBuilder::rule`]).
+    pub fn rule_with(
+        &mut self,
+        head: Atom,
+        body: Vec<Literal>,
+        defeasibility: Defeasibility,
+    ) -> usize {
+        let r = self.rule(head, body);
+        self.module.rules[r].defeasibility = defeasibility;
+        r
+    }
+
+    /// Declares the strong negation `~p` of predicate `p`.
+    pub fn complement(&mut self, p: PredId) -> PredId {
+        let of = self.module.predicates[p.index()].clone();
+        self.module.predicates.push(Predicate {
+            name: format!("~{}", of.name),
+            path: format!("~{}", of.path),
+            kind: PredKind::Complement(p),
+            ..of
+        });
+        PredId(self.module.predicates.len() as u32 - 1)
     }
 
     pub fn build(self) -> Module {
@@ -107,6 +132,27 @@ pub fn var_count(head: &Atom, body: &[Literal]) -> u32 {
             Literal::Bind { var, expr } => {
                 vars.push(*var);
                 expr_vars(expr, &mut vars);
+            }
+            Literal::Aggregate {
+                result,
+                group_by,
+                body,
+                value,
+                ..
+            } => {
+                vars.push(*result);
+                vars.extend(group_by.iter().copied());
+                let dummy = Atom {
+                    pred: PredId(0),
+                    args: vec![],
+                };
+                let inner = var_count(&dummy, body);
+                if inner > 0 {
+                    vars.push(VarId(inner - 1));
+                }
+                if let Some(value) = value {
+                    expr_vars(value, &mut vars);
+                }
             }
         }
     }

@@ -166,6 +166,7 @@ fn rule(head: Atom, body: Vec<Literal>, var_count: u32, origin: RuleOrigin) -> R
         var_count,
         var_names: (0..var_count).map(|i| format!("v{i}")).collect(),
         origin,
+        defeasibility: ox_ir::Defeasibility::default(),
     }
 }
 

@@ -47,6 +47,14 @@ pub enum Command {
     ///
     /// Example: ox explain OE1303
     Explain(ExplainArgs),
+    /// Scaffold a package that passes `ox check` and `ox test`.
+    ///
+    /// Example: ox new shop --vocab ufo
+    New(crate::commands::new::NewArgs),
+    /// Run the steps of a scenario file against a fresh in-memory store.
+    ///
+    /// Example: ox run-scenario scenario.toml --project examples/lease --expect golden.json
+    RunScenario(crate::commands::run_scenario::RunScenarioArgs),
     /// Run the HTTP server.
     Runtime {
         #[command(subcommand)]

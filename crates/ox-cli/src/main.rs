@@ -39,6 +39,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mutate(args) => commands::mutate::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::New(args) => commands::new::run(args),
+        Command::RunScenario(args) => commands::run_scenario::run(args),
         Command::Runtime {
             command: RuntimeCommand::Serve(args),
         } => commands::serve::run(args),

@@ -118,7 +118,7 @@ fn edit_section<T: serde::Serialize + serde::de::DeserializeOwned>(
 fn trigger_artifact_code(code: &str) -> &'static str {
     let module = sample_module();
     match code {
-        "OE1200" => code_of(decode(b"OXBIN but nothing else")),
+        "OE1200" => code_of(decode(b"this is not an artifact")),
         "OE1201" => {
             let mut deep = module.clone();
             let mut body = ox_ir::Expr::Const(ox_ir::Value::Bool(true));

@@ -5,6 +5,8 @@ pub mod check;
 pub mod explain;
 pub mod inspect;
 pub mod mutate;
+pub mod new;
 pub mod query;
+pub mod run_scenario;
 pub mod serve;
 pub mod test;

@@ -42,17 +42,35 @@
 //!   be put on the wire as one value. A bodiless query returns rows whatever
 //!   its declared element type.
 //! - **As-of**: a query's declared `as_of` wins over the request's
-//!   `as_of_tx`; mutations refuse an `as_of_tx` (`VALIDATION_FAILED`).
-//! - **Valid time**: with `valid_at`, reads keep only events whose valid
-//!   interval contains it, and writes start their valid interval there;
-//!   without it, every current event is read.
+//!   `as_of_tx`, which wins over `as_of_time` (the last tx committed at or
+//!   before it); mutations refuse both (`VALIDATION_FAILED`).
+//! - **Valid time**: reads see the events whose valid interval contains
+//!   `valid_at`, or now when it is absent (an interval that ended is not
+//!   current); writes start their valid interval at `valid_at` (else the
+//!   commit time), and the store keeps the superseded value valid before it.
+//! - **Idempotency**: the fingerprint is SHA-256 of the mutation paths with
+//!   their arguments (keys sorted), fork, standpoint and `validAt`; the
+//!   receipts are stored with the write (also for a mutation that writes
+//!   nothing) and replayed with the stored `tx`. Dry runs ignore the key.
+//! - **Batches** run their mutations in order in one transaction; arguments
+//!   may name individuals inserted by earlier calls; validation runs once at
+//!   the end.
+//! - **Forks**: `create_fork` defaults to a fork of `main` at the last tx;
+//!   promotion goes into the parent, after validating the parent's current
+//!   state with the fork's records applied (the same checks as a mutation,
+//!   over the individuals the fork changed).
+//! - **Schema scopes**: the engine refuses, on first access, a tenant whose
+//!   data was written under another `schemaHash` (`SCHEMA_MISMATCH`) unless
+//!   built with `accept_schema_change(true)`.
 //! - **Standpoints**: a request under standpoint `S` reads the default layer,
 //!   `S` and its ancestors (for one axiom, the most specific layer wins) and
 //!   writes into `S`. Unknown standpoints are `VALIDATION_FAILED`.
 //! - **Caching**: one fixpoint per (tenant, fork, generation, standpoint,
-//!   valid time, and the day or instant when rules read `today()`/`now()`),
-//!   48 entries, least recently used evicted. A commit caches the fixpoint it
-//!   validated under the new generation.
+//!   explicit valid time, and the day or instant when rules read
+//!   `today()`/`now()`), 48 entries, least recently used evicted. A state read
+//!   at "now" records its valid-time window — until the first visible interval
+//!   ends or the next record starts to be valid — and is reused only inside
+//!   it. A commit caches the fixpoint it validated under the new generation.
 //! - **Write conflicts** re-run the whole mutation up to 5 times, then give
 //!   `STORAGE_UNAVAILABLE` ("retry later").
 

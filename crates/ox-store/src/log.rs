@@ -60,6 +60,21 @@ pub(crate) trait LogRead {
         after: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// The fork's own current asserts of several keys at once (one round trip
+    /// where the backend can), in (tx, position) order.
+    fn own_current_of_keys(
+        &mut self,
+        tenant: &TenantId,
+        fork: &str,
+        keys: &[Key],
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        for key in keys {
+            out.extend(self.own_visible(tenant, fork, None, ValidPoint::All, 0, Some(key))?);
+        }
+        Ok(out)
+    }
+
     /// The keys the fork has own events of (any op, open or closed) with
     /// `min_tx <= tx <= max_tx`.
     fn own_keys(
@@ -328,11 +343,18 @@ pub(crate) fn apply_append(
     let mut current: HashMap<Key, Vec<Slot>> = HashMap::new();
     let mut closed_stored: Vec<Uuid> = Vec::new();
     let mut ids = Vec::with_capacity(prepared.len());
+    let mut keys: Vec<Key> = prepared.iter().map(PreparedEvent::key).collect();
+    keys.sort();
+    keys.dedup();
+    let mut prefetched: HashMap<Key, Vec<Event>> = HashMap::new();
+    for e in w.own_current_of_keys(tenant, fork, &keys)? {
+        prefetched.entry(e.key()).or_default().push(e);
+    }
     for p in prepared {
         let key = p.key();
         if !current.contains_key(&key) {
             let mut slots = Vec::new();
-            let own = w.own_visible(tenant, fork, None, ValidPoint::All, 0, Some(&key))?;
+            let own = prefetched.remove(&key).unwrap_or_default();
             if own.is_empty() && chain.len() > 1 && !w.owns_key(tenant, fork, &key, None)? {
                 let cap = chain[0].fork_point_tx.saturating_sub(1);
                 let inherited = if chain[0].fork_point_tx == 0 {

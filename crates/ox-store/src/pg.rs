@@ -39,6 +39,9 @@ const STATEMENT_TIMEOUT_MS: u64 = 15_000;
 const LOCK_TIMEOUT_MS: u64 = 10_000;
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 8;
+// Prepared statements are planned with their actual parameters
+// (`plan_cache_mode=force_custom_plan`): a generic plan cannot tell that
+// `tx >= $n` selects only the few rows after a fork point.
 
 /// Versioned schema migrations, applied in order at connect. Never edit an
 /// entry once released: add a new one.
@@ -232,7 +235,7 @@ impl PgBackend {
         config.keepalives_idle(Duration::from_secs(30));
         config.options(&format!(
             "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} \
-             -c idle_in_transaction_session_timeout=60000"
+             -c idle_in_transaction_session_timeout=60000 -c plan_cache_mode=force_custom_plan"
         ));
         if let Some(name) = schema {
             let ok = !name.is_empty()
@@ -711,6 +714,29 @@ impl LogRead for Db<'_> {
             .map(|r| get::<Option<DateTime<Utc>>>(r, 0))
             .transpose()?
             .flatten())
+    }
+
+    fn own_current_of_keys(
+        &mut self,
+        tenant: &TenantId,
+        fork: &str,
+        keys: &[Key],
+    ) -> Result<Vec<Event>, StoreError> {
+        let t = tenant.as_str();
+        let axioms: Vec<&str> = keys.iter().map(|(a, _)| a.as_str()).collect();
+        let standpoints: Vec<&str> = keys
+            .iter()
+            .map(|(_, s)| s.as_deref().unwrap_or(""))
+            .collect();
+        self.events(
+            tenant,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM ox_events WHERE tenant_id = $1 AND fork_id = $2 \
+                 AND tx_to IS NULL AND op = 'assert' AND (axiom_id, standpoint_id) IN \
+                 (SELECT * FROM UNNEST($3::text[], $4::text[])) ORDER BY tx, seq"
+            ),
+            &[&t, &fork, &axioms, &standpoints],
+        )
     }
 
     fn own_keys(

@@ -1398,6 +1398,52 @@ mod tests {
             .join("\n")
     }
 
+    /// A store written under schema version 1 (one current row per fact,
+    /// no forks) opens, migrates to the latest version and keeps its data.
+    #[test]
+    fn version_one_databases_migrate() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = Connection::open(&path).expect("raw open");
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)",
+            )
+            .expect("migrations table");
+            conn.execute_batch(MIGRATIONS[0].1).expect("version 1");
+            conn.execute_batch(
+                "INSERT INTO schema_migrations VALUES (1, 0);
+                 INSERT INTO tenants VALUES ('acme', 1, 1000000, 'h1');
+                 INSERT INTO forks VALUES ('acme', 'main', 1, 1000000, 'p');
+                 INSERT INTO events VALUES ('acme', 'main', 1, 0, '0190b2a4-0000-7000-8000-000000000001',
+                   'age', 'property_assertion', 'assert', x'3330',
+                   x'0000000000000000000000000000000000000000000000000000000000000000', '',
+                   1000000, NULL, NULL, 'p', 'h1', 1000000);",
+            )
+            .expect("v1 data");
+        }
+        let store = SqliteBackend::open(&path).expect("migrates");
+        let t = TenantId::parse("acme").expect("tenant");
+        assert_eq!(store.last_tx(&t).expect("last tx"), 1);
+        assert_eq!(
+            store
+                .visible_events(&t, MAIN_FORK, AsOf::LATEST)
+                .expect("read")
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .fork(&t, MAIN_FORK)
+                .expect("fork")
+                .map(|f| f.generation),
+            Some(1)
+        );
+        store
+            .create_fork(&t, "f", MAIN_FORK, None, "p")
+            .expect("forks work after the migration");
+    }
+
     /// Current reads go through the current-state indexes; as-of reads
     /// through the current and superseded indexes; none scans the whole log.
     #[test]

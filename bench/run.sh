@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                       # the standard workloads, 3 runs each
 #   REPS=5 bench/run.sh tc-1000-3000   # chosen workloads, 5 runs each
+#   TIMEOUT=120 bench/run.sh           # kill a run after 120 s (default 600)
 #
 # Installs the peers when missing (nemo-python and clingo from PyPI, the
 # sqlite3 CLI from Debian), builds in release, then runs, from the repo root:
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPS="${REPS:-3}"
+TIMEOUT="${TIMEOUT:-600}"  # seconds before one run is killed
 PYTHON="${PYTHON:-python3}"
 DATA="${OX_BENCH_DATA:-target/bench-data}"
 
@@ -34,11 +36,11 @@ echo "## Run of $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)"
 echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB memory; $(uname -sr)."
 echo "Peers: nemo-python $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("nemo-python"))'), clingo $("$PYTHON" -c 'import clingo; print(clingo.__version__)'), $(sqlite3 --version | cut -d' ' -f1 | sed 's/^/SQLite /'), $(psql --version 2>/dev/null | sed 's/psql (PostgreSQL) /PostgreSQL /' || echo 'no psql'), ascent 0.8."
-echo "Runs per cell: $REPS (median)."
+echo "Runs per cell: $REPS (median); a run is killed after $TIMEOUT s."
 echo
 
 status=0
-target/release/ox-bench compare --data "$DATA" --reps "$REPS" --python "$PYTHON" "$@" || status=$?
+target/release/ox-bench compare --data "$DATA" --reps "$REPS" --timeout "$TIMEOUT" --python "$PYTHON" "$@" || status=$?
 echo
 echo "Incremental maintenance (in process, median of $REPS):"
 echo

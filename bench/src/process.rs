@@ -1,7 +1,14 @@
 //! One whole process, measured: wall time from spawn to exit and peak
-//! resident memory from `wait4`'s resource usage of that child alone.
+//! resident memory.
+//!
+//! The peak comes from GNU time (`/usr/bin/time -f %M`) wrapped around the
+//! program: on Linux a child's `ru_maxrss` starts from the memory of the
+//! process that spawned it, and time's is tiny while the harness's is not.
+//! Without GNU time, `wait4`'s `ru_maxrss` of the child is used.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,9 +47,68 @@ fn success(code: i32) -> bool {
     matches!(code, 0 | 10 | 20 | 30)
 }
 
-/// Runs `command` to completion (killing it after `limit`), measuring it.
+/// GNU time.
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// `command` run under GNU time, which writes the peak RSS in KiB to `report`.
+fn under_time(command: &Command, report: &Path) -> Command {
+    let mut wrapped = Command::new(GNU_TIME);
+    wrapped
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(report)
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    wrapped
+}
+
+/// A fresh path in the temporary folder for time's report.
+fn report_path() -> PathBuf {
+    use std::sync::atomic::AtomicU64;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("ox-bench-rss-{}-{n}", std::process::id()))
+}
+
+/// The peak RSS GNU time reported (its last line; earlier lines say why a
+/// program failed).
+fn read_report(report: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(report).ok()?;
+    text.lines().rev().find_map(|l| l.trim().parse().ok())
+}
+
+/// Runs `command` to completion (killing its process group after `limit`),
+/// measuring it.
 pub fn measure(command: &mut Command, limit: Duration) -> Result<Sample, ProcessError> {
+    let report = Path::new(GNU_TIME).is_file().then(report_path);
+    let mut wrapped = report.as_deref().map(|r| under_time(command, r));
+    let command = wrapped.as_mut().unwrap_or(command);
+    let sample = run(command, limit);
+    let peak = report.as_deref().and_then(read_report);
+    if let Some(report) = &report {
+        let _ = std::fs::remove_file(report);
+    }
+    sample.map(|mut s| {
+        if let Some(peak) = peak {
+            s.peak_rss_kib = peak;
+        }
+        s
+    })
+}
+
+fn run(command: &mut Command, limit: Duration) -> Result<Sample, ProcessError> {
     command
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -69,9 +135,10 @@ pub fn measure(command: &mut Command, limit: Duration) -> Result<Sample, Process
                 if !*done {
                     timed_out.store(true, Ordering::Release);
                     // SAFETY: `pid` is our child and not reaped yet (it is
-                    // reaped only after `finished` is set under this lock).
+                    // reaped only after `finished` is set under this lock),
+                    // so its process group is still ours: kill all of it.
                     unsafe {
-                        libc::kill(pid, libc::SIGKILL);
+                        libc::kill(-pid, libc::SIGKILL);
                     }
                 }
             }
@@ -185,6 +252,27 @@ mod tests {
         assert!(sample.peak_rss_kib > 0);
     }
 
+    /// The harness's own memory does not leak into a child's peak.
+    #[test]
+    fn a_small_child_of_a_big_parent_is_small() {
+        if !Path::new(GNU_TIME).is_file() {
+            eprintln!("SKIPPED: {GNU_TIME} is not installed");
+            return;
+        }
+        let ballast = vec![1u8; 256 << 20];
+        let sample = measure(
+            Command::new("sh").args(["-c", "echo 1"]),
+            Duration::from_secs(30),
+        )
+        .expect("sh runs");
+        assert!(ballast.iter().all(|&b| b == 1));
+        assert!(
+            sample.peak_rss_kib < 64 << 10,
+            "{} KiB",
+            sample.peak_rss_kib
+        );
+    }
+
     #[test]
     fn failures_and_timeouts_are_errors() {
         let failed = measure(
@@ -200,9 +288,10 @@ mod tests {
         }
         let slow = measure(Command::new("sleep").arg("5"), Duration::from_millis(100));
         assert!(matches!(slow, Err(ProcessError::Timeout(_))));
+        // Under GNU time a missing program is time's failure (exit 127).
         assert!(matches!(
             measure(&mut Command::new("/nonexistent/x"), Duration::from_secs(1)),
-            Err(ProcessError::Spawn { .. })
+            Err(ProcessError::Spawn { .. } | ProcessError::Failed { .. })
         ));
     }
 }

@@ -202,10 +202,6 @@ fn oe0990_not_supported() {
     );
     assert_code("type A { B, C }", "OE0990");
     assert_code("standpoint S { type A; }", "OE0990");
-    assert_code(
-        &with_base("derive n(c) :- c = count { p: Person };"),
-        "OE0990",
-    );
     let mut m = ox_compiler::Manifest::new("pkg");
     m.dependencies = vec!["ufo".into()];
     let f = ox_compiler::compile_sources(&m, &[("src/root.ar".into(), String::new())]).unwrap_err();
@@ -265,6 +261,53 @@ fn ow1304_negation_through_recursion_is_well_founded() {
         "{}",
         warning.message
     );
+}
+
+#[test]
+fn aggregates_in_rule_bodies() {
+    assert_code(
+        &with_base("derive n(c) :- c = count { p: Person, m = count { q: Person } };"),
+        "OE1311",
+    );
+    assert_code(
+        &with_base("derive n(p, c) :- p: Person, c = median(l.start for l in Lease where l.tenant == p);"),
+        "OE1312",
+    );
+    assert_code(
+        &with_base("derive n(p, c) :- p: Person, c = sum { LeaseOf(l, p) };"),
+        "OE1312",
+    );
+    assert_code(
+        &with_base("derive lonely(p) :- p: Person, not count { LeaseOf(l, p) };"),
+        "OE1313",
+    );
+    let compiled = common::assert_ok(&with_base(
+        "derive leases(p, n) :- p: Person, n = count { LeaseOf(l, p) };\nderive adults(n) :- n = count(p for p in Person where p.age >= 18);",
+    ));
+    let rule = compiled
+        .module
+        .rules
+        .iter()
+        .find(|r| matches!(&r.origin, ox_ir::RuleOrigin::Derive { name, .. } if name == "leases"))
+        .expect("the leases rule");
+    let aggregate = rule
+        .body
+        .iter()
+        .find_map(|l| match l {
+            ox_ir::Literal::Aggregate {
+                kind,
+                group_by,
+                body,
+                value,
+                ..
+            } => Some((*kind, group_by.clone(), body.len(), value.is_none())),
+            _ => None,
+        })
+        .expect("an aggregate literal");
+    assert_eq!(aggregate.0, ox_ir::AggKind::Count);
+    assert_eq!(aggregate.1.len(), 1, "grouped by the person");
+    assert_eq!(aggregate.2, 1);
+    assert!(aggregate.3);
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ox_ir::expr::FieldRef;
 use ox_ir::{
-    Atom, Builtin, CmpOp, ConceptId, Duration, Expr, Literal, Param, PredId, PredKind, Predicate,
-    Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
+    AggKind, Atom, Builtin, CmpOp, ConceptId, Duration, Expr, Literal, Param, PredId, PredKind,
+    Predicate, Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
 };
 use ox_syntax::ast::{self, AtomKind, BinaryOp, ExprKind, UnaryOp};
 use ox_syntax::{Diagnostic, Span};
@@ -50,6 +50,8 @@ pub(crate) struct RuleCx<'e, 's> {
     cache: BTreeMap<(VarId, FieldRef), VarId>,
     owner: String,
     aux_count: u32,
+    /// Lowering the body of an aggregate (another one inside is `OE1311`).
+    in_aggregate: bool,
 }
 
 pub(crate) fn is_literal(e: &ast::Expr) -> bool {
@@ -59,6 +61,27 @@ pub(crate) fn is_literal(e: &ast::Expr) -> bool {
             op: UnaryOp::Neg,
             operand,
         } => matches!(operand.kind, ExprKind::Lit(_)),
+        _ => false,
+    }
+}
+
+/// Whether an atom's expressions contain an aggregate.
+fn has_aggregate(a: &ast::Atom) -> bool {
+    match &a.kind {
+        AtomKind::Bind { value, .. } => expr_has_aggregate(value),
+        AtomKind::Compare { lhs, rhs, .. } => expr_has_aggregate(lhs) || expr_has_aggregate(rhs),
+        AtomKind::Expr(e) => expr_has_aggregate(e),
+        AtomKind::Not(inner) => has_aggregate(inner),
+        AtomKind::Group(atoms) => atoms.iter().any(has_aggregate),
+        AtomKind::Call { .. } | AtomKind::TypeTest { .. } => false,
+    }
+}
+
+fn expr_has_aggregate(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Aggregate(_) => true,
+        ExprKind::Binary { lhs, rhs, .. } => expr_has_aggregate(lhs) || expr_has_aggregate(rhs),
+        ExprKind::Unary { operand, .. } => expr_has_aggregate(operand),
         _ => false,
     }
 }
@@ -137,6 +160,7 @@ impl<'e, 's> RuleCx<'e, 's> {
             cache: BTreeMap::new(),
             owner,
             aux_count: 0,
+            in_aggregate: false,
         }
     }
 
@@ -147,11 +171,176 @@ impl<'e, 's> RuleCx<'e, 's> {
     /// Lowers a conjunction of atoms; negations are lowered after all
     /// positive atoms so that they see every binding.
     pub fn body(&mut self, atoms: &[ast::Atom]) {
-        for a in atoms.iter().filter(|a| !matches!(a.kind, AtomKind::Not(_))) {
+        let deferred = |a: &ast::Atom| matches!(a.kind, AtomKind::Not(_)) || has_aggregate(a);
+        for a in atoms.iter().filter(|a| !deferred(a)) {
+            self.atom(a);
+        }
+        // Aggregates see the variables the other atoms bind, so that only
+        // their own new variables are local to them.
+        for a in atoms.iter().filter(|a| has_aggregate(a)) {
             self.atom(a);
         }
         for a in atoms.iter().filter(|a| matches!(a.kind, AtomKind::Not(_))) {
             self.atom(a);
+        }
+    }
+
+    /// `count { atoms }`, `sum { atoms, value }`, `count(o for o in T where p)`
+    /// …: an aggregate literal whose result variable stands for its value.
+    fn aggregate(&mut self, agg: &ast::Aggregate, span: Span) -> (Expr, Option<Type>) {
+        let null = (Expr::Const(Value::Null), None);
+        let Some(kind) = AggKind::from_name(&agg.func.name) else {
+            self.error(
+                codes::UNSUPPORTED_AGGREGATE,
+                agg.func.span,
+                format!(
+                    "`{}` is not an aggregate: use count, sum, min, max or avg",
+                    agg.func.name
+                ),
+            );
+            return null;
+        };
+        if self.in_aggregate {
+            self.error(
+                codes::NESTED_AGGREGATE,
+                span,
+                "an aggregate inside another aggregate: compute the inner one in a derived predicate first",
+            );
+            return null;
+        }
+        let outer_vars = self.vars.count();
+        let outer_lits = std::mem::take(&mut self.lits);
+        let outer_cache = self.cache.clone();
+        self.vars.push();
+        self.in_aggregate = true;
+        let value = self.aggregate_body(kind, &agg.form, span);
+        self.in_aggregate = false;
+        self.vars.pop();
+        self.cache = outer_cache;
+        let body = std::mem::replace(&mut self.lits, outer_lits);
+        let Some(value) = value else {
+            return null;
+        };
+        let mut used = BTreeSet::new();
+        for l in &body {
+            literal_vars(l, &mut used);
+        }
+        let mut value_vars = Vec::new();
+        if let Some((e, _)) = &value {
+            ox_ir::analysis::expr_vars(e, &mut value_vars);
+        }
+        used.extend(value_vars);
+        let group_by: Vec<VarId> = used.into_iter().filter(|v| v.0 < outer_vars).collect();
+        let ty = match (kind, &value) {
+            (AggKind::Count, _) => Some(Type::Nat),
+            (AggKind::Avg, Some((_, Some(Type::Money)))) => Some(Type::Money),
+            (AggKind::Avg, _) => Some(Type::Decimal),
+            (_, Some((_, t))) => t.clone(),
+            (_, None) => None,
+        };
+        let result = self.vars.fresh(kind.name(), ty.clone());
+        self.lits.push(Literal::Aggregate {
+            result,
+            kind,
+            group_by,
+            body,
+            value: value.map(|(e, _)| e),
+        });
+        (Expr::Var(result), ty)
+    }
+
+    /// Lowers an aggregate's conditions into `self.lits`; returns the
+    /// aggregated value (`Some(None)` for `count`), `None` after an error.
+    #[allow(clippy::type_complexity)]
+    fn aggregate_body(
+        &mut self,
+        kind: AggKind,
+        form: &ast::AggregateForm,
+        span: Span,
+    ) -> Option<Option<(Expr, Option<Type>)>> {
+        match form {
+            ast::AggregateForm::Atoms(atoms) => {
+                if kind == AggKind::Count {
+                    self.body(atoms);
+                    return Some(None);
+                }
+                match atoms.split_last() {
+                    Some((last, rest)) if matches!(last.kind, AtomKind::Expr(_)) => {
+                        self.body(rest);
+                        let AtomKind::Expr(e) = &last.kind else {
+                            return None;
+                        };
+                        Some(Some(self.value(e, None)))
+                    }
+                    _ => {
+                        self.error(
+                            codes::UNSUPPORTED_AGGREGATE,
+                            span,
+                            format!(
+                                "`{}` needs the aggregated value as its last item, e.g. `{} {{ l: Lease, l.rent }}`",
+                                kind.name(),
+                                kind.name()
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            ast::AggregateForm::Comprehension(c) => {
+                let ExprKind::Path(path) = &c.source.kind else {
+                    self.error(
+                        codes::NOT_SUPPORTED,
+                        c.source.span,
+                        "an aggregate in a rule ranges over the instances of a type",
+                    );
+                    return None;
+                };
+                let sym = match self.env.scope.resolve(self.m, path) {
+                    Ok(sym) => sym,
+                    Err(d) => {
+                        self.sink.diags.push(d);
+                        return None;
+                    }
+                };
+                let (Symbol::Concept(concept), Some((pred, _))) = (sym, self.env.predicate_of(sym))
+                else {
+                    self.error(
+                        codes::NOT_SUPPORTED,
+                        c.source.span,
+                        format!(
+                            "`{}` is {}; an aggregate in a rule ranges over the instances of a type",
+                            path_text(path),
+                            sym.describe()
+                        ),
+                    );
+                    return None;
+                };
+                let v = self.vars.declare(&c.var.name, Some(Type::Concept(concept)));
+                self.lits.push(Literal::Pos(Atom {
+                    pred,
+                    args: vec![Term::Var(v)],
+                }));
+                if let Some(filter) = &c.filter {
+                    self.condition(filter);
+                }
+                if kind == AggKind::Count {
+                    return Some(None);
+                }
+                Some(Some(self.value(&c.elem, None)))
+            }
+            ast::AggregateForm::Group(_) => {
+                self.error(
+                    codes::UNSUPPORTED_AGGREGATE,
+                    span,
+                    format!(
+                        "`{}(…)` without `for` aggregates the rows of a grouped query; in a rule write `{} {{ … }}` or `{}(e for x in T where …)`",
+                        kind.name(),
+                        kind.name(),
+                        kind.name()
+                    ),
+                );
+                None
+            }
         }
     }
 
@@ -499,14 +688,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                     )
                 }
             }
-            ExprKind::Aggregate(_) => {
-                self.error(
-                    codes::NOT_SUPPORTED,
-                    e.span,
-                    "aggregates are not supported yet",
-                );
-                (Expr::Const(Value::Null), None)
-            }
+            ExprKind::Aggregate(agg) => self.aggregate(agg, e.span),
             ExprKind::Call { func, .. } => {
                 self.error(
                     codes::NOT_SUPPORTED,
@@ -758,6 +940,16 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     /// `not atom`.
     fn negation(&mut self, inner: &ast::Atom) {
+        let comparison =
+            matches!(&inner.kind, AtomKind::Compare { op, .. } if cmp_op(*op).is_some());
+        if has_aggregate(inner) && !comparison {
+            self.error(
+                codes::NEGATED_AGGREGATE,
+                inner.span,
+                "`not` cannot be applied to an aggregate: compare its value instead, e.g. `n = count { … }, n == 0`",
+            );
+            return;
+        }
         match &inner.kind {
             AtomKind::Call {
                 strong_negation: false,
@@ -818,6 +1010,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 cache: self.cache.clone(),
                 owner: path.clone(),
                 aux_count: 0,
+                in_aggregate: self.in_aggregate,
             };
             build(&mut child);
             (child.lits, child.vars)

@@ -70,11 +70,12 @@ impl Env<'_> {
     /// The concept and all its transitive supertypes, the concept first (cycle-safe).
     pub fn ancestors(&self, id: ConceptId) -> Vec<ConceptId> {
         let mut out = vec![id];
+        let mut seen = std::collections::BTreeSet::from([id]);
         let mut i = 0;
         while i < out.len() {
             if let Some(c) = self.concepts.get(out[i].index()) {
                 for s in &c.supertypes {
-                    if !out.contains(s) {
+                    if seen.insert(*s) {
                         out.push(*s);
                     }
                 }

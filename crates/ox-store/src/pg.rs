@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
@@ -135,7 +135,15 @@ const EVENT_COLUMNS: &str = "tx, fork_id, event_id, axiom_id, kind, op, body, co
 struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// When it was given back to the pool.
+    idle_since: Instant,
 }
+
+/// A connection idle longer than this is checked before reuse (the server
+/// may have restarted meanwhile).
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+/// How long that check may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The PostgreSQL backend. See the module docs.
 pub struct PgBackend {
@@ -250,6 +258,7 @@ impl PgBackend {
                 )));
             }
         }
+        config.application_name(&format!("ox:{}", schema.unwrap_or("public")));
         let backend = PgBackend {
             config,
             schema: schema.map(str::to_owned),
@@ -276,6 +285,7 @@ impl PgBackend {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            idle_since: Instant::now(),
         })
     }
 
@@ -283,18 +293,44 @@ impl PgBackend {
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A pooled connection (checked if it sat idle a while, so a restarted
+    /// server costs no failed request), or a new one.
     fn take(&self) -> Result<PgConn, StoreError> {
-        let idle = self.lock_idle().pop();
-        match idle {
-            Some(conn) if !conn.client.is_closed() => Ok(conn),
-            _ => self.open_connection(),
+        loop {
+            let idle = self.lock_idle().pop();
+            let Some(mut conn) = idle else {
+                return self.open_connection();
+            };
+            if conn.client.is_closed() {
+                continue;
+            }
+            if conn.idle_since.elapsed() < CHECK_AFTER_IDLE
+                || conn.client.is_valid(CHECK_TIMEOUT).is_ok()
+            {
+                return Ok(conn);
+            }
         }
     }
 
-    fn give_back(&self, conn: PgConn) {
-        if conn.client.is_closed() {
+    /// Returns a connection to the pool after an operation that ended with
+    /// `outcome`. A connection the server closed means the others probably
+    /// are too (a restart): it is dropped and the pool emptied.
+    fn give_back_after<T>(&self, mut conn: PgConn, outcome: &Result<T, StoreError>) {
+        if matches!(outcome, Err(StoreError::Unavailable(_)))
+            && conn.client.is_valid(CHECK_TIMEOUT).is_err()
+        {
+            self.lock_idle().clear();
             return;
         }
+        self.give_back(conn);
+    }
+
+    fn give_back(&self, mut conn: PgConn) {
+        if conn.client.is_closed() {
+            self.lock_idle().clear();
+            return;
+        }
+        conn.idle_since = Instant::now();
         let mut idle = self.lock_idle();
         if idle.len() < MAX_IDLE {
             idle.push(conn);
@@ -347,7 +383,9 @@ impl PgBackend {
     ) -> Result<T, StoreError> {
         let mut conn = self.take()?;
         let result = (|| {
-            let PgConn { client, statements } = &mut conn;
+            let PgConn {
+                client, statements, ..
+            } = &mut conn;
             let txn = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
@@ -361,7 +399,7 @@ impl PgBackend {
                 .map_err(|e| pg_error("ending a read transaction", e))?;
             Ok(out)
         })();
-        self.give_back(conn);
+        self.give_back_after(conn, &result);
         result
     }
 
@@ -374,7 +412,9 @@ impl PgBackend {
     ) -> Result<T, StoreError> {
         let mut conn = self.take()?;
         let result = (|| {
-            let PgConn { client, statements } = &mut conn;
+            let PgConn {
+                client, statements, ..
+            } = &mut conn;
             let txn = client
                 .transaction()
                 .map_err(|e| pg_error("starting the write transaction", e))?;
@@ -386,7 +426,7 @@ impl PgBackend {
                 .map_err(|e| pg_error("committing the write transaction", e))?;
             Ok(out)
         })();
-        self.give_back(conn);
+        self.give_back_after(conn, &result);
         result
     }
 }
@@ -887,7 +927,7 @@ impl StorageBackend for PgBackend {
             .simple_query("SELECT 1")
             .map(|_| ())
             .map_err(|e| pg_error("ping", e));
-        self.give_back(conn);
+        self.give_back_after(conn, &result);
         result
     }
 

@@ -226,3 +226,38 @@ fn concurrent_replicas_migrate_once() {
         .get(0);
     assert_eq!(versions, 1);
 }
+
+/// Connections killed by the server (a restart, a failover) cost at most one
+/// failed request, reported as `Unavailable`; the store then works again
+/// without being reopened, and nothing acknowledged is lost.
+#[test]
+fn store_recovers_when_connections_are_killed() {
+    let Some(url) = common::pg_url() else {
+        return;
+    };
+    let fixture = common::Pg::at(&url);
+    let store = fixture.backend();
+    let t = tenant("outage");
+    write(store, &t, vec![assert_event("a", b"1")]);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let killed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&format!("ox:{}", fixture.schema)],
+        )
+        .expect("terminate");
+    assert!(!killed.is_empty(), "the store's connections were found");
+    let mut failures = 0;
+    let recovered = (0..3).any(|_| match store.ping() {
+        Ok(()) => true,
+        Err(StoreError::Unavailable(_)) => {
+            failures += 1;
+            false
+        }
+        Err(other) => panic!("expected Unavailable, got {other:?}"),
+    });
+    assert!(recovered && failures <= 1, "failures: {failures}");
+    assert_eq!(visible(store, &t, current()).len(), 1);
+    write(store, &t, vec![assert_event("b", b"1")]);
+    assert_eq!(store.last_tx(&t).expect("last tx"), 2);
+}

@@ -23,6 +23,7 @@ pub const PRINCIPAL: &str = "x-principal-id";
 pub const STANDPOINT: &str = "x-standpoint";
 pub const AS_OF_TX: &str = "x-as-of-tx";
 pub const AS_OF_VALID: &str = "x-as-of-valid";
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The principal recorded when none is given.
 pub const ANONYMOUS: &str = "anonymous";
@@ -30,6 +31,8 @@ pub const ANONYMOUS: &str = "anonymous";
 pub const MAX_PRINCIPAL_LEN: usize = 256;
 /// Longest fork or standpoint name accepted, in characters.
 pub const MAX_NAME_LEN: usize = 128;
+/// Longest `Idempotency-Key` accepted, in characters.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 /// The context fields a dispatch body may carry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,8 +52,20 @@ pub struct Context {
     pub fork: String,
     pub principal: String,
     pub standpoint: Option<String>,
+    /// `X-As-Of-Tx` as a transaction number.
     pub as_of_tx: Option<u64>,
+    /// `X-As-Of-Tx` as a wall-clock time (the last `tx` at or before it).
+    pub as_of_time: Option<DateTime<Utc>>,
     pub valid_at: Option<DateTime<Utc>>,
+    /// `Idempotency-Key` (mutations and batches).
+    pub idempotency_key: Option<String>,
+}
+
+/// The transaction point of `X-As-Of-Tx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TxPoint {
+    Tx(u64),
+    Time(DateTime<Utc>),
 }
 
 /// The tenant named by the `X-Tenant-Id` header, if it is present and valid (for logs).
@@ -107,7 +122,8 @@ fn parse_tenant(raw: &str, source: &str) -> Result<TenantId, ApiError> {
     TenantId::parse(raw).map_err(|e| ApiError::validation(format!("{source}: {e}")))
 }
 
-fn check_fork_name(raw: &str, source: &str) -> Result<String, ApiError> {
+/// Checks a fork name (the tenant-id alphabet); whether it exists is the engine's question.
+pub fn check_fork_name(raw: &str, source: &str) -> Result<String, ApiError> {
     let ok = !raw.is_empty()
         && raw.chars().count() <= MAX_NAME_LEN
         && raw
@@ -152,18 +168,27 @@ fn check_standpoint(raw: &str, source: &str, module: &Module) -> Result<String, 
     }
 }
 
-fn parse_as_of_tx(raw: &str) -> Result<u64, ApiError> {
+fn parse_as_of_tx(raw: &str) -> Result<TxPoint, ApiError> {
     if let Ok(tx) = raw.parse::<u64>() {
-        return Ok(tx);
+        return Ok(TxPoint::Tx(tx));
     }
-    if DateTime::parse_from_rfc3339(raw).is_ok() {
-        return Err(ApiError::validation(
-            "header x-as-of-tx: a wall-clock time is not supported yet; give a transaction number",
-        ));
+    if let Ok(time) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(TxPoint::Time(time.with_timezone(&Utc)));
     }
     Err(ApiError::validation(
-        "header x-as-of-tx: expected a transaction number (a non-negative integer)",
+        "header x-as-of-tx: expected a transaction number (a non-negative integer) or an RFC 3339 time",
     ))
+}
+
+/// The `Idempotency-Key` header: 1–255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let key = header(headers, IDEMPOTENCY_KEY)?;
+    match key {
+        Some(k) if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY_LEN => Err(ApiError::validation(
+            format!("header idempotency-key: 1–{MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
+        )),
+        other => Ok(other),
+    }
 }
 
 /// Parses a valid time: an RFC 3339 date-time, or a date (`YYYY-MM-DD`, read as 00:00 UTC).
@@ -184,13 +209,16 @@ pub fn parse_valid_time(raw: &str, source: &str) -> Result<DateTime<Utc>, ApiErr
 
 /// Validates the context headers and body fields and merges them (the header wins).
 ///
-/// Errors: `MISSING_CONTEXT` without a tenant, `FORK_CONFLICT` when header and
-/// body forks differ, `UNKNOWN_FORK` for a fork other than `main`,
+/// `path_fork` is the fork named by a `/v1/forks/{fork}/…` route: the header
+/// and body fork must agree with it. Errors: `MISSING_CONTEXT` without a
+/// tenant, `FORK_CONFLICT` when header, body or path forks differ,
 /// `VALIDATION_FAILED` for every bad value and every other disagreement.
+/// Whether the fork exists is checked by the engine (`UNKNOWN_FORK`).
 pub fn resolve(
     headers: &HeaderMap,
     body: &BodyContext,
     module: &Module,
+    path_fork: Option<&str>,
 ) -> Result<Context, ApiError> {
     let h_tenant = header(headers, TENANT)?
         .map(|t| parse_tenant(&t, "header x-tenant-id"))
@@ -223,14 +251,18 @@ pub fn resolve(
         .as_deref()
         .map(|f| check_fork_name(f, "body field `forkId`"))
         .transpose()?;
-    let fork = merge(FORK, "forkId", h_fork, b_fork, ErrorCode::ForkConflict)?
-        .unwrap_or_else(|| MAIN_FORK.to_owned());
-    if fork != MAIN_FORK {
-        return Err(
-            ApiError::new(ErrorCode::UnknownFork, format!("no fork named `{fork}`"))
-                .with_details(json!({ "fork": fork })),
-        );
-    }
+    let named = merge(FORK, "forkId", h_fork, b_fork, ErrorCode::ForkConflict)?;
+    let fork = match (path_fork, named) {
+        (Some(path), Some(named)) if path != named => {
+            return Err(ApiError::new(
+                ErrorCode::ForkConflict,
+                format!("the route names fork `{path}` but the request names `{named}`; omit X-Fork-Id/forkId or make them equal"),
+            )
+            .with_details(json!({ "path": path, "request": named })));
+        }
+        (Some(path), _) => check_fork_name(path, "path fork")?,
+        (None, named) => named.unwrap_or_else(|| MAIN_FORK.to_owned()),
+    };
 
     let h_principal = header(headers, PRINCIPAL)?
         .map(|p| check_principal(&p, "header x-principal-id"))
@@ -265,9 +297,14 @@ pub fn resolve(
         ErrorCode::ValidationFailed,
     )?;
 
-    let as_of_tx = header(headers, AS_OF_TX)?
+    let tx_point = header(headers, AS_OF_TX)?
         .map(|t| parse_as_of_tx(&t))
         .transpose()?;
+    let (as_of_tx, as_of_time) = match tx_point {
+        Some(TxPoint::Tx(tx)) => (Some(tx), None),
+        Some(TxPoint::Time(time)) => (None, Some(time)),
+        None => (None, None),
+    };
 
     let h_valid = header(headers, AS_OF_VALID)?
         .map(|v| parse_valid_time(&v, "header x-as-of-valid"))
@@ -291,7 +328,9 @@ pub fn resolve(
         principal,
         standpoint,
         as_of_tx,
+        as_of_time,
         valid_at,
+        idempotency_key: idempotency_key(headers)?,
     })
 }
 
@@ -325,7 +364,13 @@ mod tests {
     #[test]
     fn header_wins_and_defaults_apply() {
         let m = module();
-        let ctx = resolve(&headers(&[(TENANT, b"acme")]), &BodyContext::default(), &m).expect("ok");
+        let ctx = resolve(
+            &headers(&[(TENANT, b"acme")]),
+            &BodyContext::default(),
+            &m,
+            None,
+        )
+        .expect("ok");
         assert_eq!(ctx.tenant.as_str(), "acme");
         assert_eq!(ctx.fork, "main");
         assert_eq!(ctx.principal, ANONYMOUS);
@@ -333,17 +378,17 @@ mod tests {
             tenant_id: Some("acme".into()),
             ..Default::default()
         };
-        assert!(resolve(&headers(&[(TENANT, b"acme")]), &body, &m).is_ok());
+        assert!(resolve(&headers(&[(TENANT, b"acme")]), &body, &m, None).is_ok());
         let body = BodyContext {
             tenant_id: Some("globex".into()),
             ..Default::default()
         };
         assert_eq!(
-            code(resolve(&headers(&[(TENANT, b"acme")]), &body, &m)),
+            code(resolve(&headers(&[(TENANT, b"acme")]), &body, &m, None)),
             ErrorCode::ValidationFailed
         );
         assert_eq!(
-            resolve(&HeaderMap::new(), &body, &m)
+            resolve(&HeaderMap::new(), &body, &m, None)
                 .expect("body tenant")
                 .tenant
                 .as_str(),
@@ -356,14 +401,20 @@ mod tests {
         let m = module();
         let t = (TENANT, b"acme" as &[u8]);
         assert_eq!(
-            code(resolve(&HeaderMap::new(), &BodyContext::default(), &m)),
+            code(resolve(
+                &HeaderMap::new(),
+                &BodyContext::default(),
+                &m,
+                None
+            )),
             ErrorCode::MissingContext
         );
         assert_eq!(
             code(resolve(
                 &headers(&[(TENANT, b"a b")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );
@@ -371,7 +422,8 @@ mod tests {
             code(resolve(
                 &headers(&[(TENANT, b"\xff")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );
@@ -379,53 +431,129 @@ mod tests {
             code(resolve(
                 &headers(&[t, (TENANT, b"evil")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
+            )),
+            ErrorCode::ValidationFailed
+        );
+        assert_eq!(
+            resolve(
+                &headers(&[t, (FORK, b"what-if")]),
+                &BodyContext::default(),
+                &m,
+                None
+            )
+            .expect("any fork name")
+            .fork,
+            "what-if"
+        );
+        assert_eq!(
+            code(resolve(
+                &headers(&[t, (FORK, b"what/if")]),
+                &BodyContext::default(),
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );
         assert_eq!(
             code(resolve(
-                &headers(&[t, (FORK, b"what-if")]),
+                &headers(&[t, (FORK, b"main")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                Some("what-if")
             )),
-            ErrorCode::UnknownFork
+            ErrorCode::ForkConflict
         );
         let body = BodyContext {
             fork_id: Some("other".into()),
             ..Default::default()
         };
         assert_eq!(
-            code(resolve(&headers(&[t, (FORK, b"main")]), &body, &m)),
+            code(resolve(&headers(&[t]), &body, &m, Some("what-if"))),
+            ErrorCode::ForkConflict
+        );
+        assert_eq!(
+            resolve(&headers(&[t]), &BodyContext::default(), &m, Some("what-if"))
+                .expect("path fork")
+                .fork,
+            "what-if"
+        );
+        let body = BodyContext {
+            fork_id: Some("other".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(resolve(&headers(&[t, (FORK, b"main")]), &body, &m, None)),
             ErrorCode::ForkConflict
         );
         assert_eq!(
             code(resolve(
                 &headers(&[t, (STANDPOINT, b"nope")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );
         assert!(resolve(
             &headers(&[t, (STANDPOINT, b"legal")]),
             &BodyContext::default(),
-            &m
+            &m,
+            None
         )
         .is_ok());
+        let ctx = resolve(
+            &headers(&[t, (AS_OF_TX, b"2026-01-01T00:00:00Z")]),
+            &BodyContext::default(),
+            &m,
+            None,
+        )
+        .expect("time");
+        assert_eq!(ctx.as_of_tx, None);
+        assert_eq!(
+            ctx.as_of_time.map(|v| v.to_rfc3339()),
+            Some("2026-01-01T00:00:00+00:00".into())
+        );
         assert_eq!(
             code(resolve(
-                &headers(&[t, (AS_OF_TX, b"2026-01-01T00:00:00Z")]),
+                &headers(&[t, (AS_OF_TX, b"yesterday")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );
         assert_eq!(
             resolve(
+                &headers(&[t, (IDEMPOTENCY_KEY, b"order-17")]),
+                &BodyContext::default(),
+                &m,
+                None
+            )
+            .expect("key")
+            .idempotency_key
+            .as_deref(),
+            Some("order-17")
+        );
+        let long = "k".repeat(MAX_IDEMPOTENCY_KEY_LEN + 1);
+        for bad in [b"" as &[u8], b"a b", long.as_bytes()] {
+            assert_eq!(
+                code(resolve(
+                    &headers(&[t, (IDEMPOTENCY_KEY, bad)]),
+                    &BodyContext::default(),
+                    &m,
+                    None
+                )),
+                ErrorCode::ValidationFailed
+            );
+        }
+        assert_eq!(
+            resolve(
                 &headers(&[t, (AS_OF_TX, b"17")]),
                 &BodyContext::default(),
-                &m
+                &m,
+                None
             )
             .expect("tx")
             .as_of_tx,
@@ -435,6 +563,7 @@ mod tests {
             &headers(&[t, (AS_OF_VALID, b"2026-01-31")]),
             &BodyContext::default(),
             &m,
+            None,
         )
         .expect("date");
         assert_eq!(
@@ -449,7 +578,8 @@ mod tests {
             code(resolve(
                 &headers(&[t, (AS_OF_VALID, b"2026-01-31")]),
                 &body,
-                &m
+                &m,
+                None
             )),
             ErrorCode::ValidationFailed
         );

@@ -11,8 +11,13 @@
 //! - dispatch bodies refuse unknown fields and fields that do not apply to the
 //!   route (`VALIDATION_FAILED`);
 //! - a header repeated in one request is refused (`VALIDATION_FAILED`);
-//! - `X-As-Of-Tx` takes a transaction number only (a wall-clock time is refused
-//!   with a clear message until the store can map times to transactions);
+//! - `X-As-Of-Tx` takes a transaction number or an RFC 3339 time (the last
+//!   transaction committed at or before it);
+//! - `Idempotency-Key` is refused on routes that do not write (queries, fns,
+//!   fork management): a key there would promise a replay that never happens;
+//! - the fork diff is paged like query rows; its cursor pins the tenant's last
+//!   `tx`, and a tenant written between pages refuses the cursor
+//!   (`INVALID_CURSOR`) rather than skip or repeat rows;
 //! - a date in `X-As-Of-Valid`/`validAt` means 00:00 UTC of that day;
 //! - cursors pin the transaction and valid time of the first page and are bound
 //!   to (tenant, fork, standpoint, query, arguments); with a random secret they
@@ -88,6 +93,29 @@ fn routes() -> Router<Arc<AppState>> {
         .route("/v1/dispatch/query", post(routes::dispatch::query))
         .route("/v1/dispatch/mutation", post(routes::dispatch::mutation))
         .route("/v1/dispatch/compute", post(routes::dispatch::compute))
+        .route("/v1/batch", post(routes::batch::batch))
+        .route(
+            "/v1/forks",
+            get(routes::forks::list).post(routes::forks::create),
+        )
+        .route(
+            "/v1/forks/:fork",
+            get(routes::forks::info).delete(routes::forks::abort),
+        )
+        .route("/v1/forks/:fork/diff/:other", get(routes::forks::diff))
+        .route("/v1/forks/:fork/promote", post(routes::forks::promote))
+        .route(
+            "/v1/forks/:fork/dispatch/query",
+            post(routes::dispatch::fork_query),
+        )
+        .route(
+            "/v1/forks/:fork/dispatch/mutation",
+            post(routes::dispatch::fork_mutation),
+        )
+        .route(
+            "/v1/forks/:fork/dispatch/compute",
+            post(routes::dispatch::fork_compute),
+        )
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
 }

@@ -18,10 +18,47 @@ fn context_headers() -> Value {
         header_param("X-Fork-Id", false, "Fork, default `main`; a disagreeing body `forkId` is ARGON_RUNTIME_FORK_CONFLICT."),
         header_param("X-Principal-Id", false, "Who asks, default `anonymous`; recorded on events, never authorised."),
         header_param("X-Standpoint", false, "A declared standpoint (name or path); default layer when absent."),
-        header_param("X-As-Of-Tx", false, "Read the state at this transaction number."),
+        header_param("X-As-Of-Tx", false, "Read the state at this transaction number, or at an RFC 3339 time (the last transaction committed at or before it)."),
         header_param("X-As-Of-Valid", false, "Valid time: a date (00:00 UTC) or an RFC 3339 time; also what today()/now() return."),
         header_param("X-Request-Id", false, "Echoed in the response; 1–128 visible ASCII characters, else a UUIDv7 is generated."),
     ])
+}
+
+/// The context headers of write routes: the dispatch ones plus `Idempotency-Key`.
+fn write_headers() -> Value {
+    let mut headers = context_headers();
+    if let Value::Array(list) = &mut headers {
+        list.push(header_param("Idempotency-Key", false, "1–255 visible ASCII characters. The same key with the same request returns the stored response (same tx) and writes nothing; with another request it is ARGON_RUNTIME_IDEMPOTENCY_CONFLICT. Mutations and batches only."));
+    }
+    headers
+}
+
+/// The headers of fork management routes.
+fn fork_headers() -> Value {
+    json!([
+        header_param("X-Tenant-Id", true, "Tenant whose forks these are; forks of one tenant are invisible to another."),
+        header_param("X-Fork-Id", false, "If given, must name the path's fork (else ARGON_RUNTIME_FORK_CONFLICT); on POST /v1/forks it is the parent when `from` is absent."),
+        header_param("X-Principal-Id", false, "Recorded as the fork's creator or closer."),
+        header_param("X-Request-Id", false, "Echoed in the response."),
+    ])
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn with_params(mut params: Value, extra: &[Value]) -> Value {
+    if let Value::Array(list) = &mut params {
+        list.extend(extra.iter().cloned());
+    }
+    params
+}
+
+/// One operation of a fork route.
+fn fork_op(summary: &str, params: Value, ok: (&str, Value), errors: &[ErrorCode]) -> Value {
+    let mut responses = error_responses(errors);
+    responses.insert(ok.0.into(), ok.1);
+    json!({ "summary": summary, "parameters": params, "responses": responses })
 }
 
 fn error_responses(codes: &[ErrorCode]) -> Map<String, Value> {
@@ -55,7 +92,7 @@ fn get_op(summary: &str, ok: Value, errors: &[ErrorCode]) -> Value {
     json!({ "get": { "summary": summary, "parameters": [header_param("X-Request-Id", false, "Echoed in the response.")], "responses": responses } })
 }
 
-fn dispatch_op(summary: &str, ok_schema: &str) -> Value {
+fn dispatch_op(summary: &str, ok_schema: &str, forked: bool) -> Value {
     use ErrorCode::*;
     let mut responses = error_responses(&[
         ValidationFailed,
@@ -70,6 +107,8 @@ fn dispatch_op(summary: &str, ok_schema: &str) -> Value {
         UnknownFork,
         MethodNotAllowed,
         PayloadTooLarge,
+        ForkClosed,
+        IdempotencyConflict,
         RequireFailed,
         CheckViolated,
         RowCapExceeded,
@@ -84,9 +123,19 @@ fn dispatch_op(summary: &str, ok_schema: &str) -> Value {
             json!({ "$ref": format!("#/components/schemas/{ok_schema}") }),
         ),
     );
+    let headers = if ok_schema == "MutationResponse" {
+        write_headers()
+    } else {
+        context_headers()
+    };
+    let params = if forked {
+        with_params(headers, &[path_param("fork", "The fork to run on")])
+    } else {
+        headers
+    };
     json!({ "post": {
         "summary": summary,
-        "parameters": context_headers(),
+        "parameters": params,
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DispatchRequest" } } } },
         "responses": responses,
     } })
@@ -124,9 +173,53 @@ pub fn document(package: &str, version: &str) -> Value {
             "/v1/schema": get_op("The TBox and every pub callable, with schemaHash", ok_json("schema", json!({"type": "object"})), &[]),
             "/v1/openapi.json": get_op("This document", ok_json("OpenAPI 3.1", json!({"type": "object"})), &[]),
             "/metrics": get_op("Prometheus text", json!({"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}), &[]),
-            "/v1/dispatch/query": dispatch_op("Run a pub query", "QueryResponse"),
-            "/v1/dispatch/mutation": dispatch_op("Run a pub mutation (forget is refused)", "MutationResponse"),
-            "/v1/dispatch/compute": dispatch_op("Run a pub fn", "ComputeResponse"),
+            "/v1/dispatch/query": dispatch_op("Run a pub query", "QueryResponse", false),
+            "/v1/dispatch/mutation": dispatch_op("Run a pub mutation (forget is refused)", "MutationResponse", false),
+            "/v1/dispatch/compute": dispatch_op("Run a pub fn", "ComputeResponse", false),
+            "/v1/forks/{fork}/dispatch/query": dispatch_op("Run a pub query on a fork", "QueryResponse", true),
+            "/v1/forks/{fork}/dispatch/mutation": dispatch_op("Run a pub mutation on a fork (forget is refused)", "MutationResponse", true),
+            "/v1/forks/{fork}/dispatch/compute": dispatch_op("Run a pub fn on a fork", "ComputeResponse", true),
+            "/v1/batch": { "post": {
+                "summary": "Run mutations atomically: all commit at one tx or none",
+                "parameters": write_headers(),
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BatchRequest" } } } },
+                "responses": {
+                    "200": ok_json("one transaction", json!({ "$ref": "#/components/schemas/BatchResponse" })),
+                    "400": ok_json("ARGON_RUNTIME_VALIDATION_FAILED, ARGON_RUNTIME_SIGNATURE_MISMATCH, ARGON_RUNTIME_MISSING_CONTEXT, ARGON_RUNTIME_FORK_CONFLICT", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "403": ok_json("ARGON_RUNTIME_FORGET_REFUSED", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "404": ok_json("ARGON_RUNTIME_UNKNOWN_CALLABLE, ARGON_RUNTIME_UNKNOWN_FORK", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "409": ok_json("ARGON_RUNTIME_FORK_CLOSED, ARGON_RUNTIME_IDEMPOTENCY_CONFLICT", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "413": ok_json("ARGON_RUNTIME_PAYLOAD_TOO_LARGE", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "422": ok_json("ARGON_RUNTIME_REQUIRE_FAILED, ARGON_RUNTIME_CHECK_VIOLATED", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "503": ok_json("ARGON_RUNTIME_STORAGE_UNAVAILABLE", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    "504": ok_json("ARGON_RUNTIME_TIMEOUT", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                },
+            } },
+            "/v1/forks": {
+                "get": fork_op("The tenant's forks", fork_headers(), ("200", ok_json("forks", json!({ "type": "object", "properties": { "forks": { "type": "array", "items": { "$ref": "#/components/schemas/ForkInfo" } } } }))), &[ValidationFailed, MissingContext, StorageUnavailable, Timeout]),
+                "post": {
+                    "summary": "Create a fork in O(1) at a transaction of its parent",
+                    "parameters": fork_headers(),
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreateForkRequest" } } } },
+                    "responses": {
+                        "201": ok_json("created", json!({ "$ref": "#/components/schemas/ForkInfo" })),
+                        "400": ok_json("ARGON_RUNTIME_VALIDATION_FAILED, ARGON_RUNTIME_MISSING_CONTEXT, ARGON_RUNTIME_FORK_CONFLICT", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                        "404": ok_json("ARGON_RUNTIME_UNKNOWN_FORK", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                        "409": ok_json("ARGON_RUNTIME_FORK_EXISTS", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                        "503": ok_json("ARGON_RUNTIME_STORAGE_UNAVAILABLE", json!({ "$ref": "#/components/schemas/ErrorEnvelope" })),
+                    },
+                },
+            },
+            "/v1/forks/{fork}": {
+                "get": fork_op("One fork", with_params(fork_headers(), &[path_param("fork", "Fork name")]), ("200", ok_json("the fork", json!({ "$ref": "#/components/schemas/ForkInfo" }))), &[ValidationFailed, MissingContext, ForkConflict, UnknownFork, StorageUnavailable, Timeout]),
+                "delete": fork_op("Abort the fork: closed to writes, history readable", with_params(fork_headers(), &[path_param("fork", "Fork name")]), ("200", ok_json("the aborted fork", json!({ "$ref": "#/components/schemas/ForkInfo" }))), &[ValidationFailed, MissingContext, ForkConflict, UnknownFork, ForkClosed, StorageUnavailable, Timeout]),
+            },
+            "/v1/forks/{fork}/diff/{other}": {
+                "get": fork_op("Events visible in one fork and not the other since their common ancestor; paged (query string `limit`, `cursor`)", with_params(fork_headers(), &[path_param("fork", "Fork name"), path_param("other", "The fork to compare with"), json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 } }), json!({ "name": "cursor", "in": "query", "required": false, "schema": { "type": "string" } })]), ("200", ok_json("a page of the diff", json!({ "type": "object", "properties": { "rows": { "type": "array" }, "nextCursor": { "type": ["string", "null"] }, "tx": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, ForkConflict, InvalidCursor, UnknownFork, StorageUnavailable, Timeout]),
+            },
+            "/v1/forks/{fork}/promote": {
+                "post": fork_op("Append the fork's events to main at a new tx; the fork closes", with_params(fork_headers(), &[path_param("fork", "Fork name")]), ("200", ok_json("promoted", json!({ "type": "object", "properties": { "tx": { "type": "integer" }, "eventsPromoted": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, ForkConflict, UnknownFork, ForkClosed, PromoteConflict, CheckViolated, StorageUnavailable, Timeout]),
+            },
         },
         "components": { "schemas": {
             "ErrorEnvelope": {
@@ -176,6 +269,43 @@ pub fn document(package: &str, version: &str) -> Value {
                 "events": { "type": "array", "description": "dry runs: the events that would be written" },
             }), &["value", "tx", "eventsWritten", "eventsEmitted", "fork", "requestId", "moduleHash"]),
             "ComputeResponse": with_common(json!({ "value": any }), &["value", "fork", "requestId", "moduleHash"]),
+            "BatchRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["calls"],
+                "properties": {
+                    "calls": { "type": "array", "minItems": 1, "items": {
+                        "type": "object", "additionalProperties": false, "required": ["name"],
+                        "properties": { "name": { "type": "string" }, "args": { "type": ["object", "null"] } },
+                    } },
+                    "dryRun": { "type": "boolean" },
+                    "validAt": { "type": ["string", "null"] },
+                    "tenantId": { "type": "string" },
+                    "forkId": { "type": "string" },
+                    "principalId": { "type": "string" },
+                    "standpoint": { "type": "string" },
+                },
+            },
+            "BatchResponse": with_common(json!({
+                "results": { "type": "array", "items": { "type": "object" } },
+            }), &["tx", "results", "fork", "requestId", "moduleHash"]),
+            "CreateForkRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "from": { "type": "string", "description": "parent fork (default: X-Fork-Id, else main)" },
+                    "atTx": { "type": "integer", "minimum": 0, "description": "the child sees the parent's events up to this tx (default: the last)" },
+                    "tenantId": { "type": "string" },
+                    "principalId": { "type": "string" },
+                },
+            },
+            "ForkInfo": { "type": "object", "properties": {
+                "name": { "type": "string" },
+                "parent": { "type": ["string", "null"] },
+                "state": { "type": "string", "enum": ["open", "promoted", "aborted"] },
+            } },
         } },
     })
 }

@@ -63,7 +63,9 @@ async fn bad_header_values_are_refused() {
         ("x-principal-id", &b"\xff"[..]),
         ("x-standpoint", &b"nowhere"[..]),
         ("x-as-of-tx", &b"yesterday"[..]),
-        ("x-as-of-tx", &b"2026-01-01T00:00:00Z"[..]),
+        ("x-as-of-tx", &b"-3"[..]),
+        ("x-as-of-tx", &b"2026-01-01 00:00"[..]),
+        ("idempotency-key", &b"two words"[..]),
         ("x-as-of-valid", &b"31/01/2026"[..]),
     ] {
         let mut request = post("/v1/dispatch/query").header("content-type", "application/json");

@@ -1,4 +1,7 @@
-//! `POST /v1/dispatch/{query,mutation,compute}`: run a declared `pub` callable.
+//! `POST /v1/dispatch/{query,mutation,compute}` and
+//! `POST /v1/forks/{fork}/dispatch/{query,mutation,compute}`: run a declared
+//! `pub` callable (on the path's fork, which `X-Fork-Id`/`forkId` must not
+//! contradict).
 //!
 //! The body is `{"name", "args", "limit", "cursor", "explain", "dryRun",
 //! "validAt"}` plus the optional context fields `tenantId`, `forkId`,
@@ -11,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -87,22 +90,55 @@ struct Prepared {
 
 /// `POST /v1/dispatch/query`.
 pub async fn query(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    respond(run_query(&state, request).await)
+    respond(run_query(&state, request, None).await)
 }
 
 /// `POST /v1/dispatch/mutation`.
 pub async fn mutation(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    respond(run_mutation(&state, request).await)
+    respond(run_mutation(&state, request, None).await)
 }
 
 /// `POST /v1/dispatch/compute`.
 pub async fn compute(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    respond(run_compute(&state, request).await)
+    respond(run_compute(&state, request, None).await)
 }
 
-fn respond(outcome: Result<(Value, String), (ApiError, Option<String>)>) -> Response {
+/// `POST /v1/forks/{fork}/dispatch/query`.
+pub async fn fork_query(
+    State(state): State<Arc<AppState>>,
+    Path(fork): Path<String>,
+    request: Request,
+) -> Response {
+    respond(run_query(&state, request, Some(fork)).await)
+}
+
+/// `POST /v1/forks/{fork}/dispatch/mutation`.
+pub async fn fork_mutation(
+    State(state): State<Arc<AppState>>,
+    Path(fork): Path<String>,
+    request: Request,
+) -> Response {
+    respond(run_mutation(&state, request, Some(fork)).await)
+}
+
+/// `POST /v1/forks/{fork}/dispatch/compute`.
+pub async fn fork_compute(
+    State(state): State<Arc<AppState>>,
+    Path(fork): Path<String>,
+    request: Request,
+) -> Response {
+    respond(run_compute(&state, request, Some(fork)).await)
+}
+
+/// A handler's JSON answer (200) or error, with the tenant it served for the log.
+pub(crate) fn respond(outcome: Outcome) -> Response {
+    respond_with(axum::http::StatusCode::OK, outcome)
+}
+
+/// As [`respond`], with `status` for a success.
+pub(crate) fn respond_with(status: axum::http::StatusCode, outcome: Outcome) -> Response {
     let (mut response, tenant) = match outcome {
-        Ok((body, tenant)) => (Json(body).into_response(), Some(tenant)),
+        Ok((body, tenant)) => ((status, Json(body)).into_response(), Some(tenant)),
         Err((err, tenant)) => (err.into_response(), tenant),
     };
     if let Some(tenant) = tenant {
@@ -111,32 +147,30 @@ fn respond(outcome: Result<(Value, String), (ApiError, Option<String>)>) -> Resp
     response
 }
 
-type Outcome = Result<(Value, String), (ApiError, Option<String>)>;
+/// A handler's result: the JSON body and the tenant, or the error and the tenant if known.
+pub(crate) type Outcome = Result<(Value, String), (ApiError, Option<String>)>;
 
-fn no_tenant(err: ApiError) -> (ApiError, Option<String>) {
+/// An error met before the tenant was known.
+pub(crate) fn no_tenant(err: ApiError) -> (ApiError, Option<String>) {
     (err, None)
 }
 
 /// Reads and validates the body, resolves the context and the callable.
-async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepared, ApiError> {
+async fn prepare(
+    state: &AppState,
+    request: Request,
+    kind: Kind,
+    path_fork: Option<String>,
+) -> Result<Prepared, ApiError> {
     let started = Instant::now();
     let engine = state.engine();
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = request_id_of(&request);
     let (parts, body): (_, Body) = request.into_parts();
-    require_json(&parts.headers)?;
-    let timeout = state.config().request_timeout;
-    let reading = read_body(&parts.headers, body, state.config().max_body_bytes);
-    let bytes = tokio::time::timeout(timeout, reading)
-        .await
-        .map_err(|_| timeout_error(timeout))??;
+    let bytes = read_json_body(state, &parts.headers, body).await?;
     let body: DispatchBody = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation(format!("invalid request body: {e}")))?;
-    let context = resolve_context(&parts.headers, &body, engine.module())?;
-    check_fields(&body, kind)?;
+    let context = resolve_context(&parts.headers, &body, engine.module(), path_fork.as_deref())?;
+    check_fields(&body, &context, kind)?;
     let path = resolve_callable(engine.module(), &body.name, kind)?;
     let args = body.args.clone().unwrap_or_default();
     Ok(Prepared {
@@ -150,10 +184,34 @@ async fn prepare(state: &AppState, request: Request, kind: Kind) -> Result<Prepa
     })
 }
 
+/// Requires a JSON content type and reads the body (capped, within the request timeout).
+pub(crate) async fn read_json_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, ApiError> {
+    require_json(headers)?;
+    let timeout = state.config().request_timeout;
+    let reading = read_body(headers, body, state.config().max_body_bytes);
+    tokio::time::timeout(timeout, reading)
+        .await
+        .map_err(|_| timeout_error(timeout))?
+}
+
+/// The id `finalize` gave this request.
+pub(crate) fn request_id_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
 fn resolve_context(
     headers: &HeaderMap,
     body: &DispatchBody,
     module: &Module,
+    path_fork: Option<&str>,
 ) -> Result<Context, ApiError> {
     let body_context = BodyContext {
         tenant_id: body.tenant_id.clone(),
@@ -162,11 +220,11 @@ fn resolve_context(
         standpoint: body.standpoint.clone(),
         valid_at: body.valid_at.clone(),
     };
-    context::resolve(headers, &body_context, module)
+    context::resolve(headers, &body_context, module, path_fork)
 }
 
 /// Refuses body fields that do not apply to the route.
-fn check_fields(body: &DispatchBody, kind: Kind) -> Result<(), ApiError> {
+fn check_fields(body: &DispatchBody, context: &Context, kind: Kind) -> Result<(), ApiError> {
     let misplaced = |field: &str| {
         ApiError::validation(format!(
             "`{field}` does not apply to a {} dispatch",
@@ -184,6 +242,13 @@ fn check_fields(body: &DispatchBody, kind: Kind) -> Result<(), ApiError> {
     }
     if kind != Kind::Mutation && body.dry_run {
         return Err(misplaced("dryRun"));
+    }
+    if kind != Kind::Mutation && context.idempotency_key.is_some() {
+        return Err(ApiError::validation(format!(
+            "header Idempotency-Key does not apply to a {} dispatch (only to mutations and batches)",
+            kind.noun()
+        ))
+        .with_details(json!({ "header": "idempotency-key" })));
     }
     if body.explain {
         return Err(ApiError::validation(
@@ -224,16 +289,20 @@ fn resolve_callable(module: &Module, name: &str, kind: Kind) -> Result<String, A
 }
 
 /// The runtime's context for this request, with its deadline (`timeout` after `started`).
-fn runtime_context(context: &Context, started: Instant, timeout: Duration) -> RequestContext {
-    RequestContext {
-        tenant: context.tenant.clone(),
-        fork: context.fork.clone(),
-        principal: context.principal.clone(),
-        standpoint: context.standpoint.clone(),
-        as_of_tx: context.as_of_tx,
-        valid_at: context.valid_at,
-        deadline: started.checked_add(timeout),
-    }
+pub(crate) fn runtime_context(
+    context: &Context,
+    started: Instant,
+    timeout: Duration,
+) -> RequestContext {
+    let mut ctx = RequestContext::new(context.tenant.clone());
+    ctx.fork = context.fork.clone();
+    ctx.principal = context.principal.clone();
+    ctx.standpoint = context.standpoint.clone();
+    ctx.as_of_tx = context.as_of_tx;
+    ctx.as_of_time = context.as_of_time;
+    ctx.valid_at = context.valid_at;
+    ctx.deadline = started.checked_add(timeout);
+    ctx
 }
 
 /// How long past the runtime's own deadline the server waits before answering 504.
@@ -244,7 +313,7 @@ fn guard_timeout(timeout: Duration) -> Duration {
 }
 
 /// Runs `work` on the blocking pool, bounded by the request timeout counted from `started`.
-async fn run_blocking<T: Send + 'static>(
+pub(crate) async fn run_blocking<T: Send + 'static>(
     state: &AppState,
     started: Instant,
     work: impl FnOnce() -> Result<T, RuntimeError> + Send + 'static,
@@ -263,7 +332,7 @@ async fn run_blocking<T: Send + 'static>(
     }
 }
 
-fn timeout_error(timeout: Duration) -> ApiError {
+pub(crate) fn timeout_error(timeout: Duration) -> ApiError {
     ApiError::new(
         ErrorCode::Timeout,
         format!(
@@ -286,8 +355,8 @@ fn check_value_size(value: &Value, max_rows: usize) -> Result<(), ApiError> {
     }
 }
 
-async fn run_query(state: &AppState, request: Request) -> Outcome {
-    let mut p = prepare(state, request, Kind::Query)
+async fn run_query(state: &AppState, request: Request, path_fork: Option<String>) -> Outcome {
+    let mut p = prepare(state, request, Kind::Query, path_fork)
         .await
         .map_err(no_tenant)?;
     let tenant = p.context.tenant.as_str().to_owned();
@@ -368,32 +437,23 @@ async fn run_query(state: &AppState, request: Request) -> Outcome {
     finish(out, &p, tenant.clone())
 }
 
-async fn run_mutation(state: &AppState, request: Request) -> Outcome {
-    let p = prepare(state, request, Kind::Mutation)
+async fn run_mutation(state: &AppState, request: Request, path_fork: Option<String>) -> Outcome {
+    let p = prepare(state, request, Kind::Mutation, path_fork)
         .await
         .map_err(no_tenant)?;
     let tenant = p.context.tenant.as_str().to_owned();
     let fail = |e: ApiError| (e, Some(tenant.clone()));
-    let declared_forget = p
-        .engine
-        .module()
-        .mutation_named(&p.path)
-        .is_some_and(|(_, m)| m.forgets || m.allow_forget);
-    if declared_forget || p.engine.mutation_forgets(&p.path) {
-        return Err(fail(
-            ApiError::new(
-                ErrorCode::ForgetRefused,
-                format!("mutation `{}` can forget (physical erasure), which is refused over HTTP; use `ox store forget` locally", p.path),
-            )
-            .with_details(json!({ "name": p.path })),
-        ));
-    }
+    refuse_forget(&p.engine, &p.path).map_err(fail)?;
     let dry_run = p.body.dry_run;
+    let options = MutateOptions {
+        dry_run,
+        idempotency_key: p.context.idempotency_key.clone(),
+    };
     let ctx = runtime_context(&p.context, p.started, state.config().request_timeout);
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
     let receipt = run_blocking(state, p.started, move || {
-        engine.mutate(&ctx, &path, &args, &MutateOptions { dry_run })
+        engine.mutate(&ctx, &path, &args, &options)
     })
     .await
     .map_err(fail)?;
@@ -413,8 +473,8 @@ async fn run_mutation(state: &AppState, request: Request) -> Outcome {
     finish(out, &p, tenant.clone())
 }
 
-async fn run_compute(state: &AppState, request: Request) -> Outcome {
-    let p = prepare(state, request, Kind::Compute)
+async fn run_compute(state: &AppState, request: Request, path_fork: Option<String>) -> Outcome {
+    let p = prepare(state, request, Kind::Compute, path_fork)
         .await
         .map_err(no_tenant)?;
     let tenant = p.context.tenant.as_str().to_owned();
@@ -429,6 +489,23 @@ async fn run_compute(state: &AppState, request: Request) -> Outcome {
     let mut out = Map::new();
     out.insert("value".into(), value);
     finish(out, &p, tenant.clone())
+}
+
+/// Refuses (403 `FORGET_REFUSED`) a mutation that can `forget`: physical
+/// erasure is local only (`ox store forget`).
+pub(crate) fn refuse_forget(engine: &Engine, path: &str) -> Result<(), ApiError> {
+    let declared_forget = engine
+        .module()
+        .mutation_named(path)
+        .is_some_and(|(_, m)| m.forgets || m.allow_forget);
+    if declared_forget || engine.mutation_forgets(path) {
+        return Err(ApiError::new(
+            ErrorCode::ForgetRefused,
+            format!("mutation `{path}` can forget (physical erasure), which is refused over HTTP; use `ox store forget` locally"),
+        )
+        .with_details(json!({ "name": path })));
+    }
+    Ok(())
 }
 
 /// Adds the fields every dispatch response carries.

@@ -1,5 +1,7 @@
 //! Route handlers, one module per group.
 
+pub mod batch;
 pub mod dispatch;
+pub mod forks;
 pub mod health;
 pub mod schema;

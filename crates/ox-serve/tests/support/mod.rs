@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use ox_ir::{
     BinaryOp, Cardinality, Concept, ConceptId, Expr, Field, Function, Module, Mutation,
@@ -17,8 +18,9 @@ use ox_ir::{
 use ox_runtime::Engine;
 use ox_serve::{router, AppState, ServeConfig};
 use ox_store::{
-    AppendRequest, AsOf, Committed, Event, MemBackend, SchemaScope, StorageBackend, StoreError,
-    TenantId,
+    AppendRequest, AsOf, Committed, Event, ForgetReceipt, ForgetSelector, ForkDiff, ForkRecord,
+    ForkState, MemBackend, Promotion, SchemaChange, SchemaScope, StorageBackend, StoreError,
+    StoredResponse, TenantId, ValidPoint,
 };
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -285,6 +287,110 @@ impl StorageBackend for TestBackend {
     }
     fn schema_scopes(&self) -> Result<Vec<SchemaScope>, StoreError> {
         self.inner.schema_scopes()
+    }
+    fn next_valid_change(
+        &self,
+        tenant: &TenantId,
+        fork: &str,
+        after: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.inner.next_valid_change(tenant, fork, after)
+    }
+    fn last_tx_at(&self, tenant: &TenantId, time: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.inner.last_tx_at(tenant, time)
+    }
+    fn schema_scope(&self, tenant: &TenantId) -> Result<Option<String>, StoreError> {
+        self.inner.schema_scope(tenant)
+    }
+    fn restamp_schema_scopes(
+        &self,
+        new_hash: &str,
+        principal: &str,
+        host: &str,
+    ) -> Result<Vec<SchemaChange>, StoreError> {
+        self.inner.restamp_schema_scopes(new_hash, principal, host)
+    }
+    fn schema_changes(&self, tenant: &TenantId) -> Result<Vec<SchemaChange>, StoreError> {
+        self.inner.schema_changes(tenant)
+    }
+    fn create_fork(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        parent: &str,
+        at_tx: Option<u64>,
+        principal: &str,
+    ) -> Result<ForkRecord, StoreError> {
+        self.inner
+            .create_fork(tenant, name, parent, at_tx, principal)
+    }
+    fn fork(&self, tenant: &TenantId, name: &str) -> Result<Option<ForkRecord>, StoreError> {
+        self.inner.fork(tenant, name)
+    }
+    fn forks(&self, tenant: &TenantId) -> Result<Vec<ForkRecord>, StoreError> {
+        self.inner.forks(tenant)
+    }
+    fn close_fork(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        state: ForkState,
+        principal: &str,
+    ) -> Result<ForkRecord, StoreError> {
+        self.inner.close_fork(tenant, name, state, principal)
+    }
+    fn diff(&self, tenant: &TenantId, a: &str, b: &str) -> Result<ForkDiff, StoreError> {
+        self.inner.diff(tenant, a, b)
+    }
+    fn promoted_view(
+        &self,
+        tenant: &TenantId,
+        fork: &str,
+        valid: ValidPoint,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.inner.promoted_view(tenant, fork, valid)
+    }
+    fn promote(
+        &self,
+        tenant: &TenantId,
+        fork: &str,
+        principal: &str,
+        schema_hash: &str,
+    ) -> Result<Promotion, StoreError> {
+        self.inner.promote(tenant, fork, principal, schema_hash)
+    }
+    fn idempotent_response(
+        &self,
+        tenant: &TenantId,
+        fork: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        self.inner.idempotent_response(tenant, fork, key)
+    }
+    fn forget(
+        &self,
+        tenant: &TenantId,
+        fork: &str,
+        selector: &ForgetSelector,
+        actor: &str,
+        reason: &str,
+    ) -> Result<ForgetReceipt, StoreError> {
+        self.inner.forget(tenant, fork, selector, actor, reason)
+    }
+    fn forget_receipts(&self, tenant: &TenantId) -> Result<Vec<ForgetReceipt>, StoreError> {
+        self.inner.forget_receipts(tenant)
+    }
+    fn history(&self, tenant: &TenantId, fork: &str) -> Result<Vec<Event>, StoreError> {
+        self.inner.history(tenant, fork)
+    }
+    fn restore(
+        &self,
+        tenant: &TenantId,
+        last_tx: u64,
+        schema_hash: Option<&str>,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        self.inner.restore(tenant, last_tx, schema_hash, events)
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Command {
     /// Run a declared query against a local store.
     ///
     /// Example: ox query lease::leases_of --arg t=alice --project examples/lease
+    ///
+    /// As of a past transaction: ox query lease::people --as-of-tx 3 --project examples/lease
     Query(QueryArgs),
     /// Run a declared mutation against a local store.
     ///
@@ -60,6 +62,27 @@ pub enum Command {
         #[command(subcommand)]
         command: RuntimeCommand,
     },
+    /// Operate on a store directly: physical erasure, export and import.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Physically erase an individual's events, printing a receipt (local only).
+    ///
+    /// Example: ox store forget --tenant acme --individual alice --reason "GDPR request 42" --principal dpo@acme
+    Forget(ForgetArgs),
+    /// Write a tenant's events as JSON lines (backup, migration between backends).
+    ///
+    /// Example: ox store export --tenant acme -o acme.jsonl
+    Export(ExportArgs),
+    /// Read a tenant's events from JSON lines written by `ox store export`.
+    ///
+    /// Example: ox store import --tenant acme acme.jsonl --storage pg --database-url postgres://localhost/ox
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +90,8 @@ pub enum RuntimeCommand {
     /// Serve a compiled artifact over HTTP to many tenants.
     ///
     /// Example: ox runtime serve --project examples/lease --build
+    ///
+    /// On PostgreSQL: ox runtime serve --project examples/lease --storage pg --database-url postgres://postgres@127.0.0.1:5432/ox
     Serve(ServeArgs),
 }
 
@@ -133,6 +158,14 @@ pub struct StoreArgs {
     /// The sqlite file (default: <PKG>/.ox/store.sqlite).
     #[arg(long, value_name = "PATH", env = "OX_DATA")]
     pub data: Option<PathBuf>,
+    /// PostgreSQL URL for --storage pg (else OX_DATABASE_URL, then DATABASE_URL).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OX_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// The tenant to act for.
     #[arg(long, default_value = "default", env = "OX_TENANT")]
     pub tenant: String,
@@ -145,6 +178,8 @@ pub enum StorageKind {
     Sqlite,
     /// In memory; nothing survives the process.
     Mem,
+    /// PostgreSQL (--database-url); several replicas may share it.
+    Pg,
 }
 
 impl StorageKind {
@@ -152,6 +187,7 @@ impl StorageKind {
         match self {
             StorageKind::Sqlite => "sqlite",
             StorageKind::Mem => "mem",
+            StorageKind::Pg => "pg",
         }
     }
 }
@@ -171,12 +207,22 @@ pub struct QueryArgs {
     /// An argument `name=value`; the value is read as JSON, else as a string.
     #[arg(long = "arg", value_name = "K=V")]
     pub args: Vec<String>,
-    /// Read the state as of this transaction number.
-    #[arg(long, value_name = "TX")]
-    pub as_of_tx: Option<u64>,
+    /// Read the state as of a transaction: its number, or an RFC 3339 time
+    /// (the last transaction committed at or before it).
+    #[arg(long, value_name = "TX|TIME")]
+    pub as_of_tx: Option<String>,
     /// Evaluate with this valid time (a date or RFC 3339 time) as today()/now().
     #[arg(long, value_name = "TIME")]
     pub as_of_valid: Option<String>,
+    /// The fork to read (default: main).
+    #[arg(long, value_name = "FORK")]
+    pub fork: Option<String>,
+    /// A declared standpoint (name or path) to read from.
+    #[arg(long, value_name = "S")]
+    pub standpoint: Option<String>,
+    /// Print at most this many rows.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -197,6 +243,57 @@ pub struct MutateArgs {
     /// Validate and print the events that would be written; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Valid time of the written facts (a date or RFC 3339 time; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub valid_at: Option<String>,
+    /// Run at most once: a repeat with the same key prints the stored receipt.
+    #[arg(long, value_name = "K")]
+    pub idempotency_key: Option<String>,
+    /// The fork to write (default: main).
+    #[arg(long, value_name = "FORK")]
+    pub fork: Option<String>,
+    /// A declared standpoint (name or path) to write in.
+    #[arg(long, value_name = "S")]
+    pub standpoint: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// The id of the individual whose events are erased.
+    #[arg(long, value_name = "ID")]
+    pub individual: String,
+    /// Why (kept in the receipt).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who erases (kept in the receipt).
+    #[arg(long, value_name = "P")]
+    pub principal: String,
+    /// The fork to erase in (default: main).
+    #[arg(long, value_name = "FORK", default_value = "main")]
+    pub fork: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The fork whose own log is exported (default: main; imports take main).
+    #[arg(long, value_name = "FORK")]
+    pub fork: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The JSON lines file, or `-` for standard input.
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    pub input: String,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -242,6 +339,24 @@ pub struct ServeArgs {
     /// The sqlite file (default: <PROJECT>/.ox/store.sqlite).
     #[arg(long, value_name = "PATH", env = "OX_DATA")]
     pub data: Option<PathBuf>,
+    /// PostgreSQL URL for --storage pg (else OX_DATABASE_URL, then DATABASE_URL).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OX_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Key authenticating pagination cursors: 64 hex digits (32 bytes). Give
+    /// every replica behind one gateway the same key so they accept each
+    /// other's cursors (default: random per process).
+    #[arg(
+        long,
+        value_name = "HEX",
+        env = "OX_CURSOR_SECRET",
+        hide_env_values = true
+    )]
+    pub cursor_secret: Option<String>,
     /// Per-request deadline; evaluation past it is stopped and answered with 504.
     #[arg(long, default_value_t = 30_000, env = "OX_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: u64,

@@ -35,6 +35,14 @@ impl Failure {
         }
     }
 
+    /// Refused by a safety gate (exit code 3), e.g. the schema-change gate.
+    pub fn gate(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 3,
+            message: Some(message.into()),
+        }
+    }
+
     /// Prints the message (if any) and gives the exit code.
     pub fn report(self) -> ExitCode {
         if let Some(message) = self.message {

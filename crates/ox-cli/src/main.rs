@@ -1,14 +1,15 @@
 //! `ox`: the command line of the Argon toolchain and runtime.
 //!
 //! Exit codes: 0 success, 1 user error (diagnostics, failed tests, refused
-//! requests), 2 bad invocation (a refused non-loopback bind included). Exit
-//! code 3 (refused by a safety gate) comes with the schema-change gate.
+//! requests), 2 bad invocation (a refused non-loopback bind included), 3
+//! refused by a safety gate (the schema-change gate of `runtime serve`).
 
 mod args;
 mod commands;
 mod failure;
 mod output;
 mod project;
+mod scope;
 
 use std::process::ExitCode;
 
@@ -44,5 +45,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Runtime {
             command: RuntimeCommand::Serve(args),
         } => commands::serve::run(args),
+        Command::Store { command } => commands::store::run(command),
     }
 }

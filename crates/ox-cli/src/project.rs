@@ -158,16 +158,119 @@ pub fn artifact_for(
     }
 }
 
-/// Opens the store: sqlite at `data` (default `<PKG>/.ox/store.sqlite`) or memory.
-pub fn open_store(
-    kind: StorageKind,
-    data: Option<&Path>,
-    package: &Path,
-) -> Result<Arc<dyn StorageBackend>, Failure> {
-    let default_path = package.join(".ox").join("store.sqlite");
-    let path = data.unwrap_or(&default_path);
-    ox_store::open_backend(kind.as_str(), Some(path))
-        .map_err(|e| Failure::user(format!("cannot open the {} store: {e}", kind.as_str())))
+/// Where a command's data lives: the backend and its location.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageTarget<'a> {
+    pub kind: StorageKind,
+    /// The sqlite file (`--data`); default `<PKG>/.ox/store.sqlite`.
+    pub data: Option<&'a Path>,
+    /// `--database-url` (or `OX_DATABASE_URL`, read by clap).
+    pub database_url: Option<&'a str>,
+}
+
+impl StorageTarget<'_> {
+    /// The sqlite file used for `package`.
+    fn sqlite_path(&self, package: &Path) -> PathBuf {
+        self.data
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| package.join(".ox").join("store.sqlite"))
+    }
+
+    /// The PostgreSQL URL: the flag (or `OX_DATABASE_URL`), else `DATABASE_URL`;
+    /// missing or empty is a bad invocation (exit code 2).
+    pub fn database_url(&self) -> Result<String, Failure> {
+        self.database_url
+            .map(str::to_owned)
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .filter(|url| !url.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::usage(
+                    "--storage pg needs a database URL: pass --database-url postgres://… \
+                     or set OX_DATABASE_URL (or DATABASE_URL)",
+                )
+            })
+    }
+
+    /// A one-line description for logs and `/v1/health` (no password).
+    pub fn describe(&self, package: &Path) -> String {
+        match self.kind {
+            StorageKind::Sqlite => format!("sqlite at {}", self.sqlite_path(package).display()),
+            StorageKind::Mem => "mem (nothing is kept after exit)".to_owned(),
+            StorageKind::Pg => match self.database_url() {
+                Ok(url) => format!("pg at {}", redact_password(&url)),
+                Err(_) => "pg".to_owned(),
+            },
+        }
+    }
+
+    /// Opens the store (pg: connects and migrates its schema).
+    pub fn open(&self, package: &Path) -> Result<Arc<dyn StorageBackend>, Failure> {
+        let config = ox_store::BackendConfig {
+            kind: self.kind.as_str().to_owned(),
+            sqlite_path: Some(self.sqlite_path(package)),
+            database_url: match self.kind {
+                StorageKind::Pg => Some(self.database_url()?),
+                StorageKind::Sqlite | StorageKind::Mem => None,
+            },
+        };
+        config.open().map_err(|e| {
+            Failure::user(format!("cannot open the {} store: {e}", self.kind.as_str()))
+        })
+    }
+}
+
+/// The URL with its password, if any, replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl crate::args::StoreArgs {
+    /// The storage these flags select.
+    pub fn target(&self) -> StorageTarget<'_> {
+        StorageTarget {
+            kind: self.storage,
+            data: self.data.as_deref(),
+            database_url: self.database_url.as_deref(),
+        }
+    }
+}
+
+/// The folder whose `.ox/store.sqlite` is the default store of a command that
+/// loads no artifact (`ox store export|import`): `--project`, else the nearest
+/// package, else the current folder.
+pub fn data_dir(project: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = project {
+        return Ok(dir.to_path_buf());
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::user(format!("cannot read the current folder: {e}")))?;
+    Ok(ox_compiler::find_package_root(&cwd).unwrap_or(cwd))
+}
+
+/// The engine of a local command: the artifact (`--oxbin`, else the package
+/// built in memory) over the store the flags select.
+pub fn local_engine(store: &crate::args::StoreArgs) -> Result<ox_runtime::Engine, Failure> {
+    let (artifact, dir) = artifact_for(store.oxbin.as_deref(), store.project.as_deref())?;
+    let backend = store.target().open(&dir)?;
+    Ok(ox_runtime::Engine::new(
+        Arc::new(artifact.module),
+        artifact.module_hash,
+        artifact.schema_hash,
+        backend,
+    )?)
 }
 
 /// Parses `--arg k=v` pairs: the value is read as JSON when it parses, else as a string.
@@ -206,6 +309,36 @@ mod tests {
         assert_eq!(map["name"], serde_json::json!("Alice"));
         assert_eq!(map["start"], serde_json::json!("2026-01-01"));
         assert_eq!(map["ok"], serde_json::json!(true));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_password("postgres://ox:s3cret@db:5432/ox?sslmode=require"),
+            "postgres://ox:***@db:5432/ox?sslmode=require"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact_password("host=db user=ox"), "host=db user=ox");
+    }
+
+    #[test]
+    fn pg_without_a_url_is_a_usage_error() {
+        let target = StorageTarget {
+            kind: StorageKind::Pg,
+            data: None,
+            database_url: Some("  "),
+        };
+        if std::env::var("DATABASE_URL").is_err() {
+            assert_eq!(target.database_url().unwrap_err().code, 2);
+        }
+        let target = StorageTarget {
+            database_url: Some("postgres://a@b/c"),
+            ..target
+        };
+        assert_eq!(target.database_url().unwrap(), "postgres://a@b/c");
     }
 
     #[test]

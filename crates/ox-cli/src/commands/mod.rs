@@ -9,4 +9,5 @@ pub mod new;
 pub mod query;
 pub mod run_scenario;
 pub mod serve;
+pub mod store;
 pub mod test;

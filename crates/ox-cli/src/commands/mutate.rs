@@ -1,38 +1,42 @@
 //! `ox mutate NAME`: run a declared mutation against a local store.
 
-use std::sync::Arc;
-
-use ox_runtime::{Engine, MutateOptions, RequestContext};
-use ox_store::TenantId;
+use ox_runtime::MutateOptions;
 
 use crate::args::MutateArgs;
 use crate::failure::Failure;
 use crate::output;
 use crate::project;
+use crate::scope::{self, ScopeFlags};
+
+/// Longest idempotency key accepted (the server's rule: 1–255 visible ASCII).
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 pub fn run(args: MutateArgs) -> Result<(), Failure> {
-    let (artifact, dir) =
-        project::artifact_for(args.store.oxbin.as_deref(), args.store.project.as_deref())?;
-    let store = project::open_store(args.store.storage, args.store.data.as_deref(), &dir)?;
-    let engine = Engine::new(
-        Arc::new(artifact.module),
-        artifact.module_hash,
-        artifact.schema_hash,
-        store,
-    )?;
-    let tenant = TenantId::parse(&args.store.tenant)
-        .map_err(|e| Failure::usage(format!("--tenant: {e}")))?;
-    let mut ctx = RequestContext::new(tenant);
-    ctx.principal = args.principal.clone();
+    let ctx = scope::context(&ScopeFlags {
+        tenant: &args.store.tenant,
+        fork: args.fork.as_deref(),
+        standpoint: args.standpoint.as_deref(),
+        principal: Some(&args.principal),
+        as_of_tx: None,
+        valid_at: args.valid_at.as_deref().map(|t| ("--valid-at", t)),
+    })?;
+    if let Some(key) = &args.idempotency_key {
+        let ok = !key.is_empty()
+            && key.len() <= MAX_IDEMPOTENCY_KEY_LEN
+            && key.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(Failure::usage(
+                "--idempotency-key must be 1–255 visible ASCII characters",
+            ));
+        }
+    }
     let call_args = project::parse_args(&args.args)?;
-    let receipt = engine.mutate(
-        &ctx,
-        &args.name,
-        &call_args,
-        &MutateOptions {
-            dry_run: args.dry_run,
-        },
-    )?;
+    let engine = project::local_engine(&args.store)?;
+    let options = MutateOptions {
+        dry_run: args.dry_run,
+        idempotency_key: args.idempotency_key.clone(),
+    };
+    let receipt = engine.mutate(&ctx, &args.name, &call_args, &options)?;
     let mut report = serde_json::json!({
         "value": receipt.value,
         "tx": receipt.tx,

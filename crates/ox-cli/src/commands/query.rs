@@ -1,53 +1,37 @@
 //! `ox query NAME`: run a declared query against a local store.
 
-use std::sync::Arc;
-
-use ox_runtime::{Engine, QueryResult, RequestContext};
-use ox_store::TenantId;
+use ox_runtime::QueryResult;
 
 use crate::args::QueryArgs;
 use crate::failure::Failure;
 use crate::output;
 use crate::project;
+use crate::scope::{self, ScopeFlags};
 
 pub fn run(args: QueryArgs) -> Result<(), Failure> {
-    let (artifact, dir) =
-        project::artifact_for(args.store.oxbin.as_deref(), args.store.project.as_deref())?;
-    let store = project::open_store(args.store.storage, args.store.data.as_deref(), &dir)?;
-    let engine = Engine::new(
-        Arc::new(artifact.module),
-        artifact.module_hash,
-        artifact.schema_hash,
-        store,
-    )?;
-    let tenant = TenantId::parse(&args.store.tenant)
-        .map_err(|e| Failure::usage(format!("--tenant: {e}")))?;
-    let mut ctx = RequestContext::new(tenant);
-    ctx.as_of_tx = args.as_of_tx;
-    if let Some(text) = &args.as_of_valid {
-        ctx.valid_at = Some(parse_time(text)?);
-    }
+    let ctx = scope::context(&ScopeFlags {
+        tenant: &args.store.tenant,
+        fork: args.fork.as_deref(),
+        standpoint: args.standpoint.as_deref(),
+        principal: None,
+        as_of_tx: args.as_of_tx.as_deref(),
+        valid_at: args.as_of_valid.as_deref().map(|t| ("--as-of-valid", t)),
+    })?;
     let call_args = project::parse_args(&args.args)?;
+    let engine = project::local_engine(&args.store)?;
     let outcome = engine.query(&ctx, &args.name, &call_args)?;
+    let limit = args
+        .limit
+        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     match outcome.result {
-        QueryResult::Rows(rows) => output::print_rows(&rows, args.format),
+        QueryResult::Rows(rows) => {
+            let shown = rows.len().min(limit);
+            output::print_rows(&rows[..shown], args.format);
+            if shown < rows.len() {
+                eprintln!("({shown} of {} rows shown; --limit {limit})", rows.len());
+            }
+        }
         QueryResult::Value(value) => output::print_rows(&[value], args.format),
     }
     Ok(())
-}
-
-/// A date (`2026-01-01`, midnight UTC) or an RFC 3339 time.
-pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&chrono::Utc));
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "`{text}` is neither a date (2026-01-01) nor an RFC 3339 time"
-            ))
-        })
 }

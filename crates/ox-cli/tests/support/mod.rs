@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different subset of the helpers
 
+pub mod pg;
+pub mod proxy;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -47,12 +50,18 @@ impl Server {
     /// Starts `ox runtime serve` with the given extra arguments on a free port and
     /// waits until `/healthz` answers.
     pub fn start(extra: &[&str]) -> Server {
+        Server::start_with_env(extra, &[])
+    }
+
+    /// As [`Server::start`], with extra environment variables.
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let port_text = port.to_string();
         let mut args = vec!["runtime", "serve", "--port", &port_text];
         args.extend_from_slice(extra);
         let child = Command::new(ox_bin())
             .args(&args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -118,6 +127,34 @@ impl Server {
             request = request.header("X-Tenant-Id", tenant);
         }
         decode(request.send().expect("POST succeeds"))
+    }
+
+    /// Sends `method path` with extra headers and an optional JSON body;
+    /// returns status and JSON body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        decode(request.send().expect("request succeeds"))
+    }
+
+    /// Sends SIGKILL and waits: no shutdown of any kind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Runs a declared mutation and asserts it succeeded.
@@ -201,5 +238,48 @@ pub fn assert_envelope(status: u16, body: &Value, want_status: u16, want_code: &
     assert!(
         body["moduleHash"].is_string(),
         "envelope without moduleHash: {body}"
+    );
+}
+
+/// Starts the example package with its own artifact in `dir` and the given
+/// storage flags (plus extra flags).
+pub fn start_lease(dir: &Path, storage: &[&str], extra: &[&str]) -> Server {
+    let project = example_lease();
+    let oxbin = dir.join("root.oxbin");
+    let mut args = vec![
+        "--project".to_owned(),
+        project.display().to_string(),
+        "--oxbin".to_owned(),
+        oxbin.display().to_string(),
+        "--build".to_owned(),
+    ];
+    args.extend(storage.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Server::start(&args)
+}
+
+/// Runs `ox` with `args` and `env`, killing it if it has not exited within
+/// `limit` (a server that should have refused to start).
+pub fn ox_until_exit(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Output {
+    let mut child = Command::new(ox_bin())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ox runs");
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("output");
+    panic!(
+        "ox {args:?} did not exit within {limit:?}; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -63,6 +63,8 @@ pub enum Command {
         command: RuntimeCommand,
     },
     /// Operate on a store directly: physical erasure, export and import.
+    ///
+    /// Example: ox store export --tenant acme --project examples/lease -o acme.jsonl
     Store {
         #[command(subcommand)]
         command: StoreCommand,

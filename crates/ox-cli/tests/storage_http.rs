@@ -695,3 +695,113 @@ fn the_schema_change_gate_refuses_then_accepts_and_ignores_comments() {
     assert_eq!(same.query_ids("acme", "lease::people"), vec!["alice"]);
     same.stop();
 }
+
+/// Runs `ox` and returns (exit code, stdout as JSON or text, stderr).
+fn ox_json(args: &[&str]) -> (Option<i32>, Value, String) {
+    let output = ox(args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::String(stdout));
+    (
+        output.status.code(),
+        json,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn local_mutations_take_keys_valid_times_and_forks() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = support::example_lease().display().to_string();
+    let data = dir.path().join("store.sqlite").display().to_string();
+    let scope = [
+        "--project",
+        project.as_str(),
+        "--data",
+        data.as_str(),
+        "--tenant",
+        "acme",
+    ];
+    let mutate = |extra: &[&str]| {
+        let mut args = vec!["mutate", "lease::register_person"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&scope);
+        ox_json(&args)
+    };
+    let keyed = [
+        "--arg",
+        "id=alice",
+        "--arg",
+        "name=Alice",
+        "--idempotency-key",
+        "k1",
+    ];
+    let (code, first, stderr) = mutate(&keyed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, again, stderr) = mutate(&keyed);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        again["tx"], first["tx"],
+        "the key replays the stored receipt"
+    );
+    let (code, _, stderr) = mutate(&[
+        "--arg",
+        "id=alice",
+        "--arg",
+        "name=Other",
+        "--idempotency-key",
+        "k1",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("ARGON_RUNTIME_IDEMPOTENCY_CONFLICT"),
+        "{stderr}"
+    );
+    let (code, _, _) = mutate(&[
+        "--arg",
+        "id=x",
+        "--arg",
+        "name=X",
+        "--idempotency-key",
+        "a b",
+    ]);
+    assert_eq!(code, Some(2));
+    let (code, _, stderr) = mutate(&["--arg", "id=bob", "--arg", "name=Bob", "--fork", "nope"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("ARGON_RUNTIME_UNKNOWN_FORK"), "{stderr}");
+    let (code, _, stderr) = mutate(&[
+        "--arg",
+        "id=bob",
+        "--arg",
+        "name=Bob",
+        "--valid-at",
+        "2020-01-01",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let query = |extra: &[&str]| {
+        let mut args = vec!["query", "lease::people", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&scope);
+        ox_json(&args)
+    };
+    let ids = |rows: &Value| -> Vec<String> {
+        rows.as_array()
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (code, rows, stderr) = query(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(ids(&rows), vec!["alice", "bob"]);
+    let (_, rows, _) = query(&["--as-of-tx", "1"]);
+    assert_eq!(ids(&rows), vec!["alice"]);
+    let (_, rows, _) = query(&["--limit", "1"]);
+    assert_eq!(ids(&rows), vec!["alice"]);
+    let (_, rows, _) = query(&["--as-of-valid", "2021-01-01"]);
+    assert_eq!(ids(&rows), vec!["bob"], "only bob was valid in 2021");
+    let (code, _, _) = query(&["--as-of-tx", "last tuesday"]);
+    assert_eq!(code, Some(2));
+}

@@ -45,7 +45,8 @@ const MAX_IDLE: usize = 8;
 
 /// Versioned schema migrations, applied in order at connect. Never edit an
 /// entry once released: add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
     1,
     "CREATE TABLE ox_tenants (
         tenant_id         TEXT        NOT NULL PRIMARY KEY,
@@ -126,7 +127,13 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         receipt    TEXT        NOT NULL,
         PRIMARY KEY (tenant_id, receipt_id)
     );",
-)];
+    ),
+    (
+        2,
+        "CREATE INDEX ox_events_closed_by_tx ON ox_events (tenant_id, fork_id, tx, seq)
+        WHERE tx_to IS NOT NULL;",
+    ),
+];
 
 const EVENT_COLUMNS: &str = "tx, fork_id, event_id, axiom_id, kind, op, body, content_id, \
     standpoint_id, valid_from, valid_to, tx_to, principal_id, schema_hash, committed_at";

@@ -124,6 +124,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (tenant_id, receipt_id)
     );",
     ),
+    (
+        3,
+        "-- closed rows by their own tx, for as-of reads far in the past
+    CREATE INDEX events_closed_by_tx
+        ON events (tenant_id, fork_id, tx, seq) WHERE tx_to IS NOT NULL;",
+    ),
 ];
 
 /// Columns of an event row, in the order [`RawEvent::from_row`] reads them.
@@ -176,6 +182,23 @@ const AS_OF_TX_SQL: &str = concat!(
     ", seq FROM events INDEXED BY events_superseded \
      WHERE tenant_id = ?1 AND fork_id = ?2 AND tx_to > ?3 AND tx <= ?3 AND tx >= ?4 \
      AND op = 'assert' \
+     ORDER BY tx, seq"
+);
+
+/// [`AS_OF_TX_SQL`] for a point in the older half of the log: the closed rows
+/// are found by their own `tx` (those written up to ?3), not by their closing
+/// tx, so versions written after the point cost nothing.
+const AS_OF_OLD_TX_SQL: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    ", seq FROM events INDEXED BY events_current_order \
+     WHERE tenant_id = ?1 AND fork_id = ?2 AND tx_to IS NULL AND tx <= ?3 AND tx >= ?4 \
+     AND op = 'assert' \
+     UNION ALL SELECT ",
+    event_columns!(),
+    ", seq FROM events INDEXED BY events_closed_by_tx \
+     WHERE tenant_id = ?1 AND fork_id = ?2 AND tx_to IS NOT NULL AND tx <= ?3 AND tx >= ?4 \
+     AND tx_to > ?3 AND op = 'assert' \
      ORDER BY tx, seq"
 );
 
@@ -765,8 +788,16 @@ impl LogRead for Db<'_> {
             (None, None, ValidPoint::At(vt)) => {
                 self.events(tenant, CURRENT_VALID_SQL, params![t, fork, min, micros(vt)])?
             }
-            (None, Some(_), _) => {
-                self.events(tenant, AS_OF_TX_SQL, params![t, fork, tx_param(tx), min])?
+            (None, Some(n), _) => {
+                // closed rows: scan those closed after n, or those written up
+                // to n, whichever half of the log is smaller
+                let last = self.tenant_row(tenant)?.map_or(0, |(tx, _)| tx);
+                let sql = if n.saturating_mul(2) < last {
+                    AS_OF_OLD_TX_SQL
+                } else {
+                    AS_OF_TX_SQL
+                };
+                self.events(tenant, sql, params![t, fork, tx_param(tx), min])?
             }
         };
         Ok(events
@@ -1464,6 +1495,9 @@ mod tests {
             valid.contains("events_current_open") && valid.contains("events_current_bounded"),
             "{valid}"
         );
+        let old = plan(&conn, &bind(AS_OF_OLD_TX_SQL));
+        assert!(old.contains("events_closed_by_tx"), "{old}");
+        assert!(!old.contains("SCAN events"), "full scan: {old}");
         let as_of = plan(&conn, &bind(AS_OF_TX_SQL));
         assert!(
             as_of.contains("events_current_order") && as_of.contains("events_superseded"),

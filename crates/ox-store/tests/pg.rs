@@ -224,7 +224,7 @@ fn concurrent_replicas_migrate_once() {
         )
         .expect("count")
         .get(0);
-    assert_eq!(versions, 1);
+    assert_eq!(versions, 2);
 }
 
 /// Connections killed by the server (a restart, a failover) cost at most one

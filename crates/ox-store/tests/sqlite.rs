@@ -124,7 +124,7 @@ fn newer_schema_version_is_refused() {
             .prepare("SELECT version FROM schema_migrations ORDER BY version")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("versions");
-        assert_eq!(versions, vec![1, 2]);
+        assert_eq!(versions, vec![1, 2, 3]);
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .expect("journal mode");

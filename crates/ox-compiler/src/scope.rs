@@ -390,13 +390,17 @@ impl Scope {
 
 /// The candidate closest to `name` by edit distance, if it is close enough.
 pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
+    let lower = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        if c == name {
+        // The distance is at least the difference in length: skip the
+        // (many) candidates that cannot be close enough without computing it.
+        if c == name || c.chars().count().abs_diff(length) > limit {
             continue;
         }
-        let d = edit_distance(&name.to_lowercase(), &c.to_lowercase());
+        let d = edit_distance(&lower, &c.to_lowercase());
         if d <= limit && best.is_none_or(|(bd, bs)| d < bd || (d == bd && c < bs)) {
             best = Some((d, c));
         }

@@ -115,3 +115,23 @@ fn a_malformed_scenario_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn mutation_statements_work_end_to_end() {
+    let package = scenarios().join("../mutations").display().to_string();
+    let tested = ox(&["test", &package]);
+    assert!(
+        tested.status.success(),
+        "{}{}",
+        text(&tested.stdout),
+        text(&tested.stderr)
+    );
+    assert!(text(&tested.stdout).contains("3 passed"));
+    let scenario = scenarios().join("mutations.toml").display().to_string();
+    let out = ox(&["run-scenario", &scenario, "--project", &package]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let emitted = &report["steps"][2]["result"]["eventsEmitted"];
+    assert_eq!(emitted[0]["name"], "Archived", "{report}");
+    assert_eq!(emitted[0]["value"]["id"], "a", "{report}");
+}

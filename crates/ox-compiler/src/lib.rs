@@ -10,6 +10,13 @@
 //! root module; `mod x;` in the entry file `dir/root.ar` loads `dir/x.ar`, and
 //! in any other file `dir/f.ar` loads `dir/f/x.ar`. Item paths are
 //! `<package>::<module path>::<item>` (`lease::Person`, `lease::billing::paid`).
+//!
+//! Path dependencies (`[dependencies] ufo = { path = "../ufo" }`) are loaded
+//! with the package and compiled into the same module; their items are
+//! addressed by the dependency's name (`ufo::kind`). The substrate
+//! (metaxes, metatypes, metarels) is validated and vocabulary checks over
+//! declarations run during compilation (see `lower::substrate`,
+//! `lower::vocabulary`).
 
 mod codes;
 mod loader;

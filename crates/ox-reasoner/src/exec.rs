@@ -12,6 +12,7 @@ use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, V
 use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
 use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation};
 use crate::{EvalContext, EvalError};
+use rustc_hash::FxHashSet;
 
 /// Cooperative deadline: [`Budget::tick`] is called once per row visited and
 /// looks at the clock every 1024 ticks.
@@ -56,6 +57,8 @@ pub(crate) enum Sink<'s> {
     },
     /// A query: every binding of all variables (`UNBOUND` where unbound).
     Rows { out: &'s mut Vec<Vec<Id>> },
+    /// The first binding only: the join stops once it is found.
+    First { out: &'s mut Option<Vec<Id>> },
 }
 
 /// Tuples derived in one round for one head predicate: new and distinct,
@@ -103,6 +106,8 @@ pub(crate) struct Exec<'a, 's> {
     /// With provenance: the rule being run, whose bindings are kept as the
     /// witness of every new head tuple.
     pub witness: Option<u32>,
+    /// Per predicate, rows the atoms must not read (facts being deleted).
+    pub skip: Option<&'a [FxHashSet<u32>]>,
 }
 
 /// Head tuples awaiting deduplication: `count` rows of the head's arity.
@@ -237,6 +242,7 @@ impl<'a, 's> Exec<'a, 's> {
                 scratch: Vec::new(),
                 pending: Pending::default(),
                 witness: None,
+                skip: self.skip,
             };
             nested.run(0)?;
         }
@@ -319,11 +325,17 @@ impl<'a, 's> Exec<'a, 's> {
             Lookup::Scan => {
                 for r in lo..hi {
                     self.budget.tick()?;
+                    if self.skipped(atom.pred, r) {
+                        continue;
+                    }
                     let row = rel.row(r);
                     if atom.bound.iter().all(|&(c, s)| row[c] == self.val(s))
                         && self.bind_row(atom, row)
                     {
                         self.run(i + 1)?;
+                        if self.found_first() {
+                            break;
+                        }
                     }
                 }
             }
@@ -343,12 +355,18 @@ impl<'a, 's> Exec<'a, 's> {
                         break;
                     }
                     self.budget.tick()?;
+                    if self.skipped(atom.pred, r) {
+                        continue;
+                    }
                     let row = rel.row(r);
                     if !exact && !atom.bound.iter().all(|&(c, s)| row[c] == self.val(s)) {
                         continue;
                     }
                     if self.bind_row(atom, row) {
                         self.run(i + 1)?;
+                        if self.found_first() {
+                            break;
+                        }
                     }
                 }
             }
@@ -364,8 +382,15 @@ impl<'a, 's> Exec<'a, 's> {
                 // only repeat a derivation), and `Delta` atoms never get here.
                 let hit = match self.find(atom.pred, &self.scratch) {
                     Found::Absent => false,
-                    Found::Present(None) => true,
-                    Found::Present(Some(r)) => lo <= r && r < hi,
+                    Found::Present(None) => match self.skip {
+                        // A support check: the row must be in range and not
+                        // being deleted, so find it.
+                        Some(skip) => rel
+                            .row_of(&self.scratch)
+                            .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(&r)),
+                        None => true,
+                    },
+                    Found::Present(Some(r)) => lo <= r && r < hi && !self.skipped(atom.pred, r),
                 };
                 if hit {
                     self.run(i + 1)?;
@@ -373,6 +398,17 @@ impl<'a, 's> Exec<'a, 's> {
             }
         }
         Ok(())
+    }
+
+    /// A [`Sink::First`] that has its binding: every loop stops.
+    #[inline(always)]
+    fn found_first(&self) -> bool {
+        matches!(&self.sink, Sink::First { out } if out.is_some())
+    }
+
+    #[inline(always)]
+    fn skipped(&self, pred: usize, r: u32) -> bool {
+        self.skip.is_some_and(|skip| skip[pred].contains(&r))
     }
 
     /// Looks a tuple up in `pred`, through the round's key set when the
@@ -406,6 +442,11 @@ impl<'a, 's> Exec<'a, 's> {
                 }
             }
             Sink::Rows { out } => out.push(self.env.clone()),
+            Sink::First { out } => {
+                if out.is_none() {
+                    **out = Some(self.env.clone());
+                }
+            }
         }
     }
 

@@ -4,7 +4,11 @@
 //! - Deletions use delete-and-rederive: every derived fact with a
 //!   derivation through a deleted fact is removed (over-deletion, against
 //!   the previous fixpoint), then each removed fact that still has a
-//!   derivation from the remaining facts is put back.
+//!   derivation from the remaining facts is put back. In a stratum of one
+//!   predicate (without provenance), over-deletion stops at facts that
+//!   still have a derivation from earlier rows not being deleted (why row
+//!   order makes this sound is argued at the over-deletion loop); checks
+//!   for a derivation stop at the first one found.
 //! - Insertions, and the facts put back, continue semi-naive evaluation:
 //!   the first round of an affected stratum reads the rows added since the
 //!   previous fixpoint as the delta.
@@ -70,7 +74,7 @@ impl Program {
         let n = store.rels.len();
         let mut marked: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
         let mut removed_base: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
-        let mut work: Vec<(usize, u32)> = Vec::new();
+        let mut work = Queue::new(&self.strata.stratum_of, n);
         for (pred, tuple) in deleted {
             let p = pred.index();
             let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
@@ -79,7 +83,7 @@ impl Program {
             };
             if store.rels[p].is_base(row) && removed_base[p].insert(row) {
                 marked[p].insert(row);
-                work.push((p, row));
+                work.push(p, row);
             }
         }
 
@@ -88,7 +92,7 @@ impl Program {
         for (pred, _) in inserted {
             changed[pred.index()] = true;
         }
-        for &(p, _) in &work {
+        for p in work.preds() {
             changed[p] = true;
         }
         let strata = &self.strata.strata;
@@ -136,7 +140,20 @@ impl Program {
         }
         // Over-deletion against the previous fixpoint. The derived facts of
         // recomputed strata go entirely; they are followed further only
-        // where rules of other strata read them.
+        // where rules of other strata read them. In a stratum of one
+        // predicate (without witnesses to keep), a fact reached from a
+        // deleted one is first checked for support: a derivation from facts
+        // not being deleted whose own-predicate premises come before it.
+        // Facts are taken in (stratum, row) order, so every fact that loses
+        // all its derivations is marked before a later row relies on it
+        // (a fact's rows follow the premises of one of its derivations);
+        // supported facts stay, and nothing is derived from them again.
+        let mut pending: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let mut kept: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let checked_stratum: Vec<bool> = strata
+            .iter()
+            .map(|st| st.preds.len() == 1 && !record)
+            .collect();
         for s in 0..strata.len() {
             if recompute[s] {
                 self.wipe(
@@ -151,6 +168,13 @@ impl Program {
         }
         while let Some((p, row)) = work.pop() {
             budget.check()?;
+            if pending[p].remove(&row) && !marked[p].contains(&row) {
+                if self.supported(&store, p, row, &marked, &const_ids, &mut budget, ctx)? {
+                    kept[p].insert(row);
+                    continue;
+                }
+                marked[p].insert(row);
+            }
             let tuple: Vec<Id> = store.rels[p].row(row).to_vec();
             for &(r, k) in &seeded_by_pred[p] {
                 let rule = &self.rules[r];
@@ -168,9 +192,18 @@ impl Program {
                 else {
                     continue;
                 };
-                let (envs, _) =
-                    self.run_rows(&store, plan, env, &const_ids, &mut budget, ctx, r)?;
+                let (envs, _) = self.run_rows(
+                    &store,
+                    plan,
+                    env,
+                    &const_ids,
+                    (&[], None),
+                    &mut budget,
+                    ctx,
+                    r,
+                )?;
                 let head_rel = &store.rels[rule.head_pred];
+                let check = checked_stratum[head_stratum];
                 let mut overflow = false;
                 for env in envs {
                     let head: Vec<Id> = rule
@@ -185,8 +218,18 @@ impl Program {
                         continue;
                     }
                     if let Some(hr) = head_rel.row_of(&head) {
-                        if !head_rel.is_base(hr) && marked[rule.head_pred].insert(hr) {
-                            work.push((rule.head_pred, hr));
+                        let h = rule.head_pred;
+                        if head_rel.is_base(hr) || marked[h].contains(&hr) || kept[h].contains(&hr)
+                        {
+                            continue;
+                        }
+                        if check {
+                            if pending[h].insert(hr) {
+                                work.push(h, hr);
+                            }
+                        } else {
+                            marked[h].insert(hr);
+                            work.push(h, hr);
                         }
                     }
                     // Over-deleting most of a relation costs more than
@@ -303,7 +346,7 @@ impl Program {
         recompute: &[bool],
         seeded_by_pred: &[Vec<(usize, usize)>],
         marked: &mut [FxHashSet<u32>],
-        work: &mut Vec<(usize, u32)>,
+        work: &mut Queue,
     ) {
         for q in &self.strata.strata[s].preds {
             let read_elsewhere = seeded_by_pred[q.index()].iter().any(|&(r, _)| {
@@ -315,7 +358,7 @@ impl Program {
             let rel = &store.rels[q.index()];
             for r in 0..rel.len() {
                 if !rel.is_base(r) && marked[q.index()].insert(r) {
-                    work.push((q.index(), r));
+                    work.push(q.index(), r);
                 }
             }
         }
@@ -348,9 +391,17 @@ impl Program {
                     else {
                         continue;
                     };
-                    let (envs, new_values) =
-                        self.run_rows(store, &rule.by_head, env, const_ids, budget, ctx, r)?;
-                    if let Some(env) = envs.into_iter().next() {
+                    let (first, new_values) = self.run_first(
+                        store,
+                        &rule.by_head,
+                        env,
+                        const_ids,
+                        (&[], None),
+                        budget,
+                        ctx,
+                        r,
+                    )?;
+                    if let Some(env) = first {
                         if !new_values.is_empty() {
                             store.dict.absorb(new_values);
                         }
@@ -401,21 +452,124 @@ impl Program {
         Some(env)
     }
 
-    /// Every completion of `env` by `plan` against `store` (all relations in
-    /// full), and the values the plan's bindings created.
+    /// Whether the derived fact at `row` of `pred` has a derivation from
+    /// facts not `marked` whose premises of `pred` itself come before `row`.
     #[allow(clippy::too_many_arguments)]
+    fn supported(
+        &self,
+        store: &FactStore,
+        pred: usize,
+        row: u32,
+        marked: &[FxHashSet<u32>],
+        const_ids: &[Id],
+        budget: &mut Budget,
+        ctx: &EvalContext,
+    ) -> Result<bool, EvalError> {
+        let Some(s) = self.strata.stratum_of[pred] else {
+            return Ok(false);
+        };
+        let tuple: Vec<Id> = store.rels[pred].row(row).to_vec();
+        let mut before: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
+        before[pred] = row;
+        for &r in &self.strata.strata[s].rules {
+            let rule = &self.rules[r];
+            let Some(env) =
+                self.env_from_atom(store, &self.source[r].head.args, &tuple, rule.var_count)
+            else {
+                continue;
+            };
+            let (first, _) = self.run_first(
+                store,
+                &rule.support,
+                env,
+                const_ids,
+                (&before, Some(marked)),
+                budget,
+                ctx,
+                r,
+            )?;
+            if first.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Every completion of `env` by `plan` against `store` (all relations in
+    /// full, or `Old` atoms up to `view.0`, never reading the rows `view.1`
+    /// lists), and the values the plan's bindings created.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn run_rows(
         &self,
         store: &FactStore,
         plan: &Plan,
         env: Vec<Id>,
         const_ids: &[Id],
+        view: (&[u32], Option<&[FxHashSet<u32>]>),
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
     ) -> Result<(Vec<Vec<Id>>, Vec<Value>), EvalError> {
-        if !crate::exec::may_fire(plan, &store.rels, &[]) {
-            return Ok((Vec::new(), Vec::new()));
+        let mut rows = Vec::new();
+        let new_values = self.run_join(
+            store,
+            plan,
+            env,
+            const_ids,
+            view,
+            budget,
+            ctx,
+            rule,
+            Sink::Rows { out: &mut rows },
+        )?;
+        Ok((rows, new_values))
+    }
+
+    /// The first completion of `env` by `plan` (see [`Program::run_rows`]).
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn run_first(
+        &self,
+        store: &FactStore,
+        plan: &Plan,
+        env: Vec<Id>,
+        const_ids: &[Id],
+        view: (&[u32], Option<&[FxHashSet<u32>]>),
+        budget: &mut Budget,
+        ctx: &EvalContext,
+        rule: usize,
+    ) -> Result<(Option<Vec<Id>>, Vec<Value>), EvalError> {
+        let mut first = None;
+        let new_values = self.run_join(
+            store,
+            plan,
+            env,
+            const_ids,
+            view,
+            budget,
+            ctx,
+            rule,
+            Sink::First { out: &mut first },
+        )?;
+        Ok((first, new_values))
+    }
+
+    /// Runs `plan` from `env` into `sink`; returns the values its bindings created.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn run_join(
+        &self,
+        store: &FactStore,
+        plan: &Plan,
+        env: Vec<Id>,
+        const_ids: &[Id],
+        view: (&[u32], Option<&[FxHashSet<u32>]>),
+        budget: &mut Budget,
+        ctx: &EvalContext,
+        rule: usize,
+        sink: Sink<'_>,
+    ) -> Result<Vec<Value>, EvalError> {
+        let (delta_start, skip) = view;
+        if !crate::exec::may_fire(plan, &store.rels, delta_start) {
+            return Ok(Vec::new());
         }
         let indexes: Vec<Arc<Index>> = plan
             .needs
@@ -423,13 +577,12 @@ impl Program {
             .map(|&(pred, mask)| store.rels[pred].index_shared(mask))
             .collect();
         let mut interner = Interner::new(&store.dict);
-        let mut rows = Vec::new();
         let mut exec = Exec {
             steps: &plan.steps,
             rels: &store.rels,
             indexes: &indexes,
             consts: const_ids,
-            delta_start: &[],
+            delta_start,
             dict: &mut interner,
             keys: &mut [],
             staged: &mut [],
@@ -438,13 +591,56 @@ impl Program {
             budget,
             ctx,
             label: &self.labels[rule],
-            sink: Sink::Rows { out: &mut rows },
+            sink,
             scratch: Vec::new(),
             pending: Pending::default(),
             witness: None,
+            skip,
         };
         exec.run(0)?;
         drop(exec);
-        Ok((rows, interner.into_new_values()))
+        Ok(interner.into_new_values())
+    }
+}
+
+/// Facts to look at during over-deletion, lower strata first (base facts
+/// before all), then by row.
+struct Queue {
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(usize, u32, usize)>>,
+    /// Per predicate: 0 for base predicates, else its stratum + 1.
+    key: Vec<usize>,
+}
+
+impl Queue {
+    fn new(stratum_of: &[Option<usize>], n: usize) -> Queue {
+        Queue {
+            heap: std::collections::BinaryHeap::new(),
+            key: (0..n)
+                .map(|p| stratum_of.get(p).copied().flatten().map_or(0, |s| s + 1))
+                .collect(),
+        }
+    }
+
+    fn push(&mut self, pred: usize, row: u32) {
+        self.heap
+            .push(std::cmp::Reverse((self.key[pred], row, pred)));
+    }
+
+    fn pop(&mut self) -> Option<(usize, u32)> {
+        self.heap
+            .pop()
+            .map(|std::cmp::Reverse((_, row, pred))| (pred, row))
+    }
+
+    /// The predicates with queued facts.
+    fn preds(&self) -> Vec<usize> {
+        self.heap
+            .iter()
+            .map(|std::cmp::Reverse((_, _, p))| *p)
+            .collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.heap.is_empty()
     }
 }

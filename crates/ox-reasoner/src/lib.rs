@@ -247,6 +247,9 @@ struct CompiledRule {
     seeded: Vec<(usize, Plan)>,
     /// The body with the head's variables bound (re-derivation checks).
     by_head: Plan,
+    /// `by_head` reading its own stratum's relations as `Old` (support
+    /// checks during deletion: premises must come before the fact).
+    support: Plan,
 }
 
 /// A module's rules compiled for evaluation: immutable, `Send + Sync`,
@@ -483,8 +486,33 @@ impl Program {
             }
             let mut bound = vec![false; var_count];
             mark_vars(&rule.head.args, &mut bound);
-            let by_head = plan::plan(&rule.body, &mut bound, None, |_| Access::Full, &mut consts)
-                .map_err(unplannable)?;
+            // Checks with the head bound read the other strata first (ties
+            // go in body order): the own relation is the large one, probed last.
+            let mut order: Vec<usize> = (0..rule.body.len()).collect();
+            order.sort_by_key(|&k| recursive_at(k));
+            let reordered: Vec<Literal> = order.iter().map(|&k| rule.body[k].clone()).collect();
+            let by_head = plan::plan(
+                &reordered,
+                &mut bound.clone(),
+                None,
+                |_| Access::Full,
+                &mut consts,
+            )
+            .map_err(unplannable)?;
+            let support = plan::plan(
+                &reordered,
+                &mut bound,
+                None,
+                |k| {
+                    if recursive_at(order[k]) {
+                        Access::Old
+                    } else {
+                        Access::Full
+                    }
+                },
+                &mut consts,
+            )
+            .map_err(unplannable)?;
             let head = rule
                 .head
                 .args
@@ -503,6 +531,7 @@ impl Program {
                 incremental,
                 seeded,
                 by_head,
+                support,
             });
         }
 
@@ -744,6 +773,7 @@ impl Program {
                     scratch: Vec::new(),
                     pending: Pending::default(),
                     witness: round.record.then_some(*r as u32),
+                    skip: None,
                 };
                 exec.run(0)?;
                 exec.flush();
@@ -863,6 +893,7 @@ impl Program {
             scratch: Vec::new(),
             pending: Pending::default(),
             witness: None,
+            skip: None,
         };
         exec.run(0)?;
         drop(exec);

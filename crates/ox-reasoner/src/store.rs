@@ -303,6 +303,48 @@ impl KeySet {
         }
     }
 
+    /// Removes `key` (backward-shift deletion keeps every probe chain
+    /// unbroken); false when absent.
+    pub(crate) fn remove(&mut self, key: u64) -> bool {
+        if key == 0 {
+            return std::mem::replace(&mut self.has_zero, false);
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        self.slots[i] = 0;
+        self.len -= 1;
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let k = self.slots[j];
+            if k == 0 {
+                return true;
+            }
+            let home = self.slot(k);
+            // `k` may fill the hole at `i` unless its home lies in (i, j].
+            let stays = if i <= j {
+                i < home && home <= j
+            } else {
+                i < home || home <= j
+            };
+            if !stays {
+                self.slots[i] = k;
+                self.slots[j] = 0;
+                i = j;
+            }
+        }
+    }
+
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(16);
         let old = std::mem::replace(&mut self.slots, vec![0; cap]);
@@ -620,19 +662,28 @@ impl Relation {
         let old_len = self.len;
         let old_witnesses = self.witnesses.take();
         self.len = 0;
-        self.keys = Keys::for_arity(arity);
+        let fresh_keys = Keys::for_arity(arity);
         self.indexes = RwLock::new(Vec::new());
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);
+        // Exact keys carry no row numbers: drop the removed ones and keep
+        // the set, rather than rebuilding it from every kept row.
+        let mut kept_keys = match std::mem::replace(&mut self.keys, fresh_keys) {
+            Keys::Small(set) => Some(set),
+            Keys::Wide { .. } => None,
+        };
         for r in 0..old_len {
+            let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
             if !keep(r) {
+                if let Some(set) = kept_keys.as_mut() {
+                    set.remove(key_of(arity, |i| row[i]));
+                }
                 continue;
             }
             if r < old_prefix || old_extra.binary_search(&r).is_ok() {
                 self.mark_base(self.len);
             }
-            let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
             if let (Some(new), Some(old)) = (witnesses.as_mut(), old_witnesses.as_ref()) {
                 new.pad(self.len);
                 let rule = old.rule.get(r as usize).copied().unwrap_or(BASE);
@@ -645,7 +696,15 @@ impl Relation {
                     new.push(rule, &old.env[start..end]);
                 }
             }
-            self.insert(row);
+            if kept_keys.is_some() {
+                self.rows.extend_from_slice(row);
+                self.len += 1;
+            } else {
+                self.insert(row);
+            }
+        }
+        if let Some(set) = kept_keys {
+            self.keys = Keys::Small(set);
         }
         self.witnesses = witnesses;
     }
@@ -987,6 +1046,41 @@ mod tests {
         );
         assert!(s.matching(PredId(0), 5, &Value::Int(1)).is_empty());
         assert!(s.tuples(PredId(1)).is_empty());
+    }
+
+    #[test]
+    fn removing_keys_keeps_the_others_findable() {
+        let mut set = KeySet::default();
+        let keys: Vec<u64> = (0..2000u64)
+            .map(|k| key_of(2, |i| (k as u32) ^ (i as u32 * 7)))
+            .collect();
+        for &k in &keys {
+            assert!(set.insert(k));
+        }
+        for &k in keys.iter().step_by(3) {
+            assert!(set.remove(k));
+            assert!(!set.remove(k));
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
+        }
+        assert!(set.insert(0) && set.remove(0) && !set.contains(0));
+    }
+
+    #[test]
+    fn retain_keeps_exact_key_sets_consistent() {
+        let mut r = Relation::new();
+        for a in 0..300u32 {
+            r.insert(&[a, a + 1]);
+        }
+        r.retain(|row| row % 2 == 0);
+        assert_eq!(r.len(), 150);
+        for a in 0..300u32 {
+            assert_eq!(r.find(&[a, a + 1]) != Found::Absent, a % 2 == 0);
+        }
+        assert!(r.insert(&[1, 2]));
+        assert!(!r.insert(&[2, 3]));
+        assert_eq!(r.row_of(&[4, 5]), Some(2));
     }
 
     #[test]

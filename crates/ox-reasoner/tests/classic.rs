@@ -848,3 +848,34 @@ fn rule_order_does_not_change_the_result() {
     assert_eq!(build(false), build(true));
     assert_eq!(build(false).1.len(), 36 - 9 - 1);
 }
+
+#[test]
+fn deletion_does_not_keep_facts_that_only_support_each_other() {
+    // path over 1 → 2 ⇄ 3 and 4 → 3: deleting 1 → 2 leaves path(1, 2) and
+    // path(1, 3) supporting only each other around the cycle, so both go;
+    // path(4, 2) keeps its support.
+    let mut m = ModuleBuilder::new();
+    let edge = m.pred("edge", 2);
+    let path = m.pred("path", 2);
+    m.rule(
+        atom(path, vec![v(0), v(1)]),
+        vec![pos(edge, vec![v(0), v(1)])],
+    );
+    m.rule(
+        atom(path, vec![v(0), v(2)]),
+        vec![pos(path, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
+    );
+    let module = m.build();
+    let program = Program::new(&module).unwrap();
+    let mut base = FactStore::new(module.predicates.len());
+    insert_pairs(&mut base, edge, &[(1, 2), (2, 3), (3, 2), (4, 3)]);
+    let out = program.evaluate(base, &ctx()).unwrap();
+    assert!(out.contains(path, &ints(&[1, 3])));
+    let after = program
+        .update(&out, &[], &[(edge, ints(&[1, 2]))], &ctx())
+        .unwrap();
+    assert!(!after.contains(path, &ints(&[1, 2])));
+    assert!(!after.contains(path, &ints(&[1, 3])));
+    assert!(after.contains(path, &ints(&[4, 2])));
+    assert_eq!(after.len(path), 6);
+}

@@ -178,6 +178,14 @@ impl<'a> Interner<'a> {
     }
 }
 
+/// Exact key → row of a relation of at most two columns (see [`Relation::row_of`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Locator {
+    map: KeyMap<u32>,
+    /// Rows `0..covered` are in the map.
+    covered: u32,
+}
+
 /// A hash index of one relation on a set of bound columns: key of those
 /// columns → ascending row ids.
 #[derive(Clone, Debug)]
@@ -522,6 +530,10 @@ pub(crate) struct Relation {
     rows: Vec<Id>,
     pub(crate) keys: Keys,
     indexes: RwLock<Vec<Arc<Index>>>,
+    /// Exact key → row, built on demand for relations whose key set does
+    /// not record rows (one map, where an all-columns index would hold a
+    /// vector per row).
+    locator: RwLock<Option<Arc<Locator>>>,
     /// Witnesses of the derived rows, when provenance is recorded.
     pub(crate) witnesses: Option<Witnesses>,
     /// Rows `0..base_prefix` are base facts (inserted, not derived) …
@@ -540,6 +552,7 @@ impl Clone for Relation {
             keys: self.keys.clone(),
             // Indexes are shared copy-on-write.
             indexes: RwLock::new(read(&self.indexes).clone()),
+            locator: RwLock::new(read(&self.locator).clone()),
             witnesses: self.witnesses.clone(),
             base_prefix: self.base_prefix,
             base_extra: self.base_extra.clone(),
@@ -560,6 +573,7 @@ impl Relation {
             rows: Vec::new(),
             keys: Keys::default(),
             indexes: RwLock::new(Vec::new()),
+            locator: RwLock::new(None),
             witnesses: None,
             base_prefix: 0,
             base_extra: Vec::new(),
@@ -629,23 +643,35 @@ impl Relation {
             Found::Absent => None,
             Found::Present(Some(r)) => Some(r),
             Found::Present(None) => {
-                let mask = if tuple.len() >= 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << tuple.len()) - 1
-                };
                 if tuple.is_empty() {
                     return (self.len > 0).then_some(0);
                 }
-                let index = self.index_shared(mask);
+                // Keys of at most two columns are exact: the key finds the row.
                 let key = key_of(tuple.len(), |i| tuple[i]);
-                index
-                    .rows(key)
-                    .iter()
-                    .copied()
-                    .find(|&r| self.row(r) == tuple)
+                self.locator().map.get(&key).copied()
             }
         }
+    }
+
+    /// The key → row map, brought up to date under a lock when needed.
+    fn locator(&self) -> Arc<Locator> {
+        if let Some(l) = read(&self.locator).as_ref() {
+            if l.covered == self.len {
+                return Arc::clone(l);
+            }
+        }
+        let mut slot = self.locator.write().unwrap_or_else(|e| e.into_inner());
+        let l = slot.get_or_insert_with(|| Arc::new(Locator::default()));
+        if l.covered != self.len {
+            let arity = self.arity.unwrap_or(0);
+            let l = Arc::make_mut(l);
+            for r in l.covered..self.len {
+                let row = &self.rows[r as usize * arity..(r as usize + 1) * arity];
+                l.map.insert(key_of(arity, |i| row[i]), r);
+            }
+            l.covered = self.len;
+        }
+        Arc::clone(l)
     }
 
     /// Keeps only the base facts (a stratum about to be recomputed).
@@ -664,6 +690,7 @@ impl Relation {
         self.len = 0;
         let fresh_keys = Keys::for_arity(arity);
         self.indexes = RwLock::new(Vec::new());
+        self.locator = RwLock::new(None);
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);

@@ -194,7 +194,12 @@ fn expr(e: &mut Expr, map: &dyn Fn(&mut PredId)) {
         Expr::Call { args, .. }
         | Expr::Builtin { args, .. }
         | Expr::List(args)
-        | Expr::Struct { fields: args, .. } => args.iter_mut().for_each(|a| expr(a, map)),
+        | Expr::Struct { fields: args, .. }
+        | Expr::Variant { payload: args, .. } => args.iter_mut().for_each(|a| expr(a, map)),
+        Expr::Match { scrutinee, arms } => {
+            expr(scrutinee, map);
+            arms.iter_mut().for_each(|a| expr(&mut a.body, map));
+        }
         Expr::Holds { pred, args } => {
             map(pred);
             args.iter_mut().for_each(|a| expr(a, map));

@@ -590,6 +590,8 @@ fn check_expr(expr: &Expr, literal: usize, var_count: u32) -> Result<(), RuleChe
         Expr::Comprehension { .. } => unsupported("comprehension"),
         Expr::Struct { .. } => unsupported("struct literal"),
         Expr::Let { .. } => unsupported("let"),
+        Expr::Variant { .. } => unsupported("enum variant"),
+        Expr::Match { .. } => unsupported("match"),
     }
 }
 

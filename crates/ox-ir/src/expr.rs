@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::logic::VarId;
-use crate::module::{ConceptId, FnId, MutationId, PredId, QueryId, RelationId, StructId};
+use crate::module::{ConceptId, EnumId, FnId, MutationId, PredId, QueryId, RelationId, StructId};
 use crate::value::Value;
 
 /// Unary operators.
@@ -132,6 +132,47 @@ pub enum Expr {
         value: Box<Expr>,
         body: Box<Expr>,
     },
+    /// An enum value built from a variant and its payload (`Shape::Circle(r)`).
+    Variant {
+        id: EnumId,
+        index: u32,
+        payload: Vec<Expr>,
+    },
+    /// `match scrutinee { pattern => body, … }`: the first arm whose pattern
+    /// matches is evaluated with the pattern's bindings set; no arm matching
+    /// is a run-time error (the compiler requires a catch-all or full cover).
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
+}
+
+/// One arm of [`Expr::Match`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MatchArm {
+    pub pattern: Pattern,
+    pub body: Expr,
+}
+
+/// A pattern of [`Expr::Match`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Pattern {
+    /// `_`: matches anything.
+    Wildcard,
+    /// Matches anything and binds it to a local.
+    Bind(VarId),
+    /// Matches a value equal to the constant (literals, unit variants).
+    Const(Value),
+    /// Matches one variant of an enum whose payload matches `elems`.
+    Variant {
+        id: EnumId,
+        index: u32,
+        elems: Vec<Pattern>,
+    },
+    /// Matches a struct whose fields (declaration order) match `fields`.
+    Struct { id: StructId, fields: Vec<Pattern> },
+    /// Matches when any alternative does (alternatives bind the same locals).
+    Or(Vec<Pattern>),
 }
 
 /// How `update … set { f op e }` changes a field.

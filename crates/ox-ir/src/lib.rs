@@ -19,7 +19,7 @@ pub mod oxbin;
 pub mod types;
 pub mod value;
 
-pub use expr::{AssignOp, BinaryOp, Builtin, Expr, Stmt, UnaryOp};
+pub use expr::{AssignOp, BinaryOp, Builtin, Expr, MatchArm, Pattern, Stmt, UnaryOp};
 pub use logic::{
     AggKind, Atom, CmpOp, Defeasibility, Literal, Rule, RuleOrigin, Strength, Term, VarId,
 };

@@ -219,8 +219,14 @@ fn walk_builtins(e: &Expr, found: &mut ClockUse) {
             args.iter().for_each(|a| walk_builtins(a, found));
         }
         Expr::Query { args, .. } => args.iter().flatten().for_each(|a| walk_builtins(a, found)),
-        Expr::List(items) | Expr::Struct { fields: items, .. } => {
+        Expr::List(items)
+        | Expr::Struct { fields: items, .. }
+        | Expr::Variant { payload: items, .. } => {
             items.iter().for_each(|a| walk_builtins(a, found))
+        }
+        Expr::Match { scrutinee, arms } => {
+            walk_builtins(scrutinee, found);
+            arms.iter().for_each(|a| walk_builtins(&a.body, found));
         }
         Expr::Comprehension {
             source,

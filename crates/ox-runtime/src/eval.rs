@@ -3,7 +3,9 @@
 use std::cell::Cell;
 
 use ox_ir::value::date_part;
-use ox_ir::{BinaryOp, Builtin, Duration, Expr, QueryId, UnaryOp, Value, ValueError, VarId};
+use ox_ir::{
+    BinaryOp, Builtin, Duration, Expr, Pattern, QueryId, UnaryOp, Value, ValueError, VarId,
+};
 
 use crate::catalog::Catalog;
 use crate::context::Clock;
@@ -221,6 +223,25 @@ impl<'a> Evaluator<'a> {
                 locals.set(*var, v);
                 self.eval(body, locals)
             }
+            Expr::Variant { id, index, payload } => {
+                let payload = payload
+                    .iter()
+                    .map(|a| self.eval(a, locals))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value::Enum(*id, *index, payload))
+            }
+            Expr::Match { scrutinee, arms } => {
+                let value = self.eval(scrutinee, locals)?;
+                for arm in arms {
+                    if bind_pattern(&arm.pattern, &value, locals) {
+                        return self.eval(&arm.body, locals);
+                    }
+                }
+                Err(type_error(format!(
+                    "no `match` arm matches this {} value",
+                    value.kind_name()
+                )))
+            }
         }
     }
 
@@ -363,5 +384,36 @@ fn contains(haystack: &Value, needle: &Value) -> Result<bool, RuntimeError> {
             "`in` needs a collection, found {}",
             other.kind_name()
         ))),
+    }
+}
+
+/// Whether `value` matches `pattern`; bindings are written to `locals` as it goes.
+fn bind_pattern(pattern: &Pattern, value: &Value, locals: &mut Locals) -> bool {
+    match (pattern, value) {
+        (Pattern::Wildcard, _) => true,
+        (Pattern::Bind(var), v) => {
+            locals.set(*var, v.clone());
+            true
+        }
+        (Pattern::Const(c), v) => c == v || c.equals(v),
+        (Pattern::Variant { id, index, elems }, Value::Enum(vid, vindex, payload)) => {
+            id == vid
+                && index == vindex
+                && elems.len() == payload.len()
+                && elems
+                    .iter()
+                    .zip(payload)
+                    .all(|(p, v)| bind_pattern(p, v, locals))
+        }
+        (Pattern::Struct { id, fields }, Value::Struct(vid, values)) => {
+            id == vid
+                && fields.len() == values.len()
+                && fields
+                    .iter()
+                    .zip(values)
+                    .all(|(p, v)| bind_pattern(p, v, locals))
+        }
+        (Pattern::Or(alternatives), v) => alternatives.iter().any(|p| bind_pattern(p, v, locals)),
+        _ => false,
     }
 }

@@ -236,14 +236,7 @@ impl<'e> ProcCx<'e> {
                     ty,
                 )
             }
-            ExprKind::Match { .. } => {
-                self.error(
-                    codes::NOT_SUPPORTED,
-                    e.span,
-                    "`match` expressions are not supported yet",
-                );
-                (null(), None)
-            }
+            ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, expected),
             ExprKind::Block(b) => self.block(b, expected),
             ExprKind::List(items) => {
                 let elem_expected = expected.and_then(|t| t.without_option().element()).cloned();
@@ -619,6 +612,7 @@ impl<'e> ProcCx<'e> {
         };
         let name = path_text(func);
         match sym {
+            Symbol::Variant(e, i) => self.variant_call(e, i, args, span, &name),
             Symbol::Fn(id) => {
                 let sig = &self.env.fns[id.index()];
                 let params: Vec<Option<Type>> =
@@ -772,6 +766,9 @@ impl<'e> ProcCx<'e> {
     ) -> (Expr, Option<Type>) {
         let id = match self.env.scope.resolve(self.m, path) {
             Ok(Symbol::Struct(id)) => id,
+            Ok(Symbol::Variant(e, i)) if base.is_none() => {
+                return self.variant_record(e, i, fields, span)
+            }
             Ok(sym) => {
                 let msg = format!(
                     "`{}` is {}; only struct literals are supported",
@@ -786,13 +783,11 @@ impl<'e> ProcCx<'e> {
                 return (null(), None);
             }
         };
-        if let Some(b) = base {
-            self.error(
-                codes::NOT_SUPPORTED,
-                b.span,
-                "struct update syntax (`..base`) is not supported yet",
-            );
-        }
+        // `..base`: unnamed fields are read from `base`, evaluated once.
+        let base = base.map(|b| {
+            let x = self.expr_of(b, &Type::Struct(id));
+            (self.vars.fresh("..base", Some(Type::Struct(id))), x)
+        });
         let decl = &self.env.structs[id.index()];
         let params = decl.fields.clone();
         let sname = decl.name.clone();
@@ -820,6 +815,14 @@ impl<'e> ProcCx<'e> {
         for (i, v) in values.into_iter().enumerate() {
             match v {
                 Some(v) => out.push(v),
+                None if base.is_some() => {
+                    if let Some((var, _)) = &base {
+                        out.push(Expr::StructField {
+                            base: Box::new(Expr::Var(*var)),
+                            index: i as u32,
+                        });
+                    }
+                }
                 None if matches!(params[i].ty, Type::Option(_)) => out.push(null()),
                 None => {
                     self.error(
@@ -831,6 +834,15 @@ impl<'e> ProcCx<'e> {
                 }
             }
         }
-        (Expr::Struct { id, fields: out }, Some(Type::Struct(id)))
+        let lit = Expr::Struct { id, fields: out };
+        let x = match base {
+            Some((var, value)) => Expr::Let {
+                var,
+                value: Box::new(value),
+                body: Box::new(lit),
+            },
+            None => lit,
+        };
+        (x, Some(Type::Struct(id)))
     }
 }

@@ -7,6 +7,7 @@ mod decls;
 mod derive;
 mod env;
 mod exprs;
+mod matching;
 mod queries;
 mod rules;
 mod stmts;

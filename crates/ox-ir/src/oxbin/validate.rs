@@ -11,7 +11,7 @@ use super::canonical::MAX_NESTING;
 use super::error::{
     OxbinError, SIGNATURE_MISMATCH, STANDPOINT_LATTICE_CYCLE, SYMBOL_RESOLUTION_FAILED, UNENCODABLE,
 };
-use crate::expr::{Builtin, Expr, FieldRef, Stmt};
+use crate::expr::{Builtin, Expr, FieldRef, Pattern, Stmt};
 use crate::logic::{Atom, Literal, Rule, RuleOrigin, Term, VarId};
 use crate::module::{
     Check, CheckId, Concept, ConceptId, EnumDecl, EnumId, FnId, Function, Module, Mutation,
@@ -783,6 +783,42 @@ impl<'m> Validator<'m> {
                 let inner = scope.nested(2)?;
                 self.expr(value, inner)?;
                 self.expr(body, inner)
+            }
+            Expr::Variant { id, payload, .. } => {
+                self.enumeration(*id, scope.at)?;
+                self.exprs(payload, scope, 3)
+            }
+            Expr::Match { scrutinee, arms } => {
+                self.expr(scrutinee, scope.nested(2)?)?;
+                let arm = scope.nested(4)?;
+                arms.iter().try_for_each(|a| {
+                    self.pattern(&a.pattern, arm)?;
+                    self.expr(&a.body, arm)
+                })
+            }
+        }
+    }
+
+    /// A `match` pattern written at `scope.depth` (children two or three levels deeper).
+    fn pattern(&self, pattern: &Pattern, scope: Scope<'_>) -> Result<(), OxbinError> {
+        within_nesting_limit(scope.depth, scope.at)?;
+        match pattern {
+            Pattern::Wildcard => Ok(()),
+            Pattern::Bind(var) => self.var(*var, scope),
+            Pattern::Const(value) => self.value(value, scope.at, scope.nested(1)?.depth),
+            Pattern::Variant { id, elems, .. } => {
+                self.enumeration(*id, scope.at)?;
+                let inner = scope.nested(3)?;
+                elems.iter().try_for_each(|p| self.pattern(p, inner))
+            }
+            Pattern::Struct { id, fields } => {
+                self.structure(*id, scope.at)?;
+                let inner = scope.nested(3)?;
+                fields.iter().try_for_each(|p| self.pattern(p, inner))
+            }
+            Pattern::Or(alternatives) => {
+                let inner = scope.nested(2)?;
+                alternatives.iter().try_for_each(|p| self.pattern(p, inner))
             }
         }
     }

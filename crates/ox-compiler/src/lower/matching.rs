@@ -1,0 +1,346 @@
+//! Lowering of `match` expressions, their patterns, and enum variant
+//! constructors (`Shape::Circle(r)`).
+
+use std::collections::BTreeMap;
+
+use ox_ir::{EnumId, Expr, MatchArm, Pattern, Type, Value, VarId};
+use ox_syntax::ast::{self, PatternKind};
+use ox_syntax::Span;
+
+use super::env::path_text;
+use super::exprs::ProcCx;
+use crate::codes;
+use crate::scope::Symbol;
+
+impl ProcCx<'_> {
+    /// `match scrutinee { arms }`: arms are tried in order; their bodies must agree on a type.
+    pub(crate) fn match_expr(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        expected: Option<&Type>,
+    ) -> (Expr, Option<Type>) {
+        let (x, st) = self.expr(scrutinee, None);
+        let mut result: Option<Type> = expected.cloned();
+        let mut out = Vec::new();
+        for arm in arms {
+            self.vars.push();
+            let mut bound = BTreeMap::new();
+            let pattern = self.pattern(&arm.pattern, st.as_ref(), &mut bound);
+            let (body, bt) = self.expr(&arm.body, result.as_ref());
+            match (&result, &bt) {
+                (None, Some(t)) => result = Some(t.clone()),
+                (Some(want), Some(found)) if !self.env.assignable(found, want) => {
+                    let d = self.env.mismatch(arm.body.span, want, found);
+                    self.diags.push(d);
+                }
+                _ => {}
+            }
+            self.vars.pop();
+            out.push(MatchArm { pattern, body });
+        }
+        (
+            Expr::Match {
+                scrutinee: Box::new(x),
+                arms: out,
+            },
+            result,
+        )
+    }
+
+    /// Lowers one pattern against the type of the value it matches; names it
+    /// binds are recorded in `bound` so that `p | q` alternatives share them.
+    fn pattern(
+        &mut self,
+        p: &ast::Pattern,
+        ty: Option<&Type>,
+        bound: &mut BTreeMap<String, VarId>,
+    ) -> Pattern {
+        match &p.kind {
+            PatternKind::Wildcard => Pattern::Wildcard,
+            PatternKind::Lit { lit, negative } => {
+                let expected = ty.map(Type::without_option);
+                match crate::types::literal(&lit.kind, expected, *negative) {
+                    Ok((v, t)) => {
+                        if let Some(want) = ty {
+                            if !self.env.comparable(&t, want) {
+                                let d = self.env.mismatch(p.span, want, &t);
+                                self.diags.push(d);
+                            }
+                        }
+                        Pattern::Const(v)
+                    }
+                    Err(msg) => {
+                        self.error(codes::INVALID_LITERAL, p.span, msg);
+                        Pattern::Wildcard
+                    }
+                }
+            }
+            PatternKind::Path(path) => {
+                if let Some((e, i)) = self.variant_of(path, ty, false) {
+                    let arity = self.env.enums[e.index()].variants[i as usize].payload.len();
+                    if arity > 0 {
+                        let msg = format!(
+                            "variant `{}` carries {arity} value(s); match them with `{}(…)`",
+                            path_text(path),
+                            path_text(path)
+                        );
+                        self.error(codes::SIGNATURE_MISMATCH, p.span, msg);
+                    }
+                    return Pattern::Const(Value::Enum(e, i, Vec::new()));
+                }
+                if path.segments.len() == 1 {
+                    let name = path.segments[0].name.clone();
+                    let var = match bound.get(&name) {
+                        Some(v) => *v,
+                        None => {
+                            let v = self.vars.declare(&name, ty.cloned());
+                            bound.insert(name, v);
+                            v
+                        }
+                    };
+                    return Pattern::Bind(var);
+                }
+                self.unresolved_pattern(path);
+                Pattern::Wildcard
+            }
+            PatternKind::Tuple { path, elems } => {
+                let Some((e, i)) = self.variant_of(path, ty, true) else {
+                    self.unresolved_pattern(path);
+                    return Pattern::Wildcard;
+                };
+                let payload = self.env.enums[e.index()].variants[i as usize]
+                    .payload
+                    .clone();
+                if payload.len() != elems.len() {
+                    let msg = format!(
+                        "variant `{}` carries {} value(s), the pattern has {}",
+                        path_text(path),
+                        payload.len(),
+                        elems.len()
+                    );
+                    self.error(codes::SIGNATURE_MISMATCH, p.span, msg);
+                    return Pattern::Wildcard;
+                }
+                let elems = elems
+                    .iter()
+                    .zip(&payload)
+                    .map(|(q, param)| self.pattern(q, Some(&param.ty), bound))
+                    .collect();
+                Pattern::Variant {
+                    id: e,
+                    index: i,
+                    elems,
+                }
+            }
+            PatternKind::Record { path, fields, rest } => {
+                // The variant (`Ok`) or struct (`Err`) the pattern names.
+                let (params, target) = if let Some((e, i)) = self.variant_of(path, ty, true) {
+                    let params = self.env.enums[e.index()].variants[i as usize]
+                        .payload
+                        .clone();
+                    (params, Ok((e, i)))
+                } else if let Ok(Symbol::Struct(id)) = self.env.scope.resolve(self.m, path) {
+                    (self.env.structs[id.index()].fields.clone(), Err(id))
+                } else {
+                    self.unresolved_pattern(path);
+                    return Pattern::Wildcard;
+                };
+                let mut elems = vec![None; params.len()];
+                for f in fields {
+                    let Some(i) = params.iter().position(|q| q.name == f.name.name) else {
+                        let msg = format!("`{}` has no field `{}`", path_text(path), f.name.name);
+                        self.error(codes::UNKNOWN_FIELD, f.name.span, msg);
+                        continue;
+                    };
+                    let sub = match &f.pattern {
+                        Some(q) => self.pattern(q, Some(&params[i].ty), bound),
+                        None => {
+                            let name = f.name.name.clone();
+                            let var = match bound.get(&name) {
+                                Some(v) => *v,
+                                None => {
+                                    let v = self.vars.declare(&name, Some(params[i].ty.clone()));
+                                    bound.insert(name, v);
+                                    v
+                                }
+                            };
+                            Pattern::Bind(var)
+                        }
+                    };
+                    elems[i] = Some(sub);
+                }
+                let mut out = Vec::new();
+                for (i, e) in elems.into_iter().enumerate() {
+                    match e {
+                        Some(e) => out.push(e),
+                        None => {
+                            if !rest {
+                                let msg = format!(
+                                    "pattern `{}` does not mention field `{}` (add `..` to ignore it)",
+                                    path_text(path),
+                                    params[i].name
+                                );
+                                self.error(codes::MISSING_FIELD, p.span, msg);
+                            }
+                            out.push(Pattern::Wildcard);
+                        }
+                    }
+                }
+                match target {
+                    Ok((e, i)) => Pattern::Variant {
+                        id: e,
+                        index: i,
+                        elems: out,
+                    },
+                    Err(id) => Pattern::Struct { id, fields: out },
+                }
+            }
+            PatternKind::Or(alternatives) => Pattern::Or(
+                alternatives
+                    .iter()
+                    .map(|q| self.pattern(q, ty, bound))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The enum variant a pattern or constructor path names: a bare variant
+    /// name of the expected enum, or a path resolving to a variant. With
+    /// `report`, a path resolving to something else is an error.
+    pub(crate) fn variant_of(
+        &mut self,
+        path: &ast::Path,
+        ty: Option<&Type>,
+        report: bool,
+    ) -> Option<(EnumId, u32)> {
+        if path.segments.len() == 1 {
+            if let Some(Type::Enum(e)) = ty.map(Type::without_option) {
+                let name = &path.segments[0].name;
+                if let Some(i) = self
+                    .env
+                    .enums
+                    .get(e.index())
+                    .and_then(|d| d.variants.iter().position(|v| v.name == *name))
+                {
+                    return Some((*e, i as u32));
+                }
+            }
+        }
+        match self.env.scope.resolve(self.m, path) {
+            Ok(Symbol::Variant(e, i)) => {
+                if let Some(want) = ty {
+                    let found = Type::Enum(e);
+                    if !self.env.comparable(&found, want) {
+                        let d = self.env.mismatch(path.span, want, &found);
+                        self.diags.push(d);
+                    }
+                }
+                Some((e, i))
+            }
+            Ok(sym) if report && !matches!(sym, Symbol::Struct(_)) => {
+                let msg = format!(
+                    "`{}` is {}, not an enum variant",
+                    path_text(path),
+                    sym.describe()
+                );
+                self.error(codes::WRONG_KIND, path.span, msg);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn unresolved_pattern(&mut self, path: &ast::Path) {
+        if let Err(d) = self.env.scope.resolve(self.m, path) {
+            self.diags.push(d);
+        }
+    }
+
+    /// `Enum::Variant(args)`: builds an enum value, payload checked against the variant.
+    pub(crate) fn variant_call(
+        &mut self,
+        e: EnumId,
+        i: u32,
+        args: &[ast::Expr],
+        span: Span,
+        name: &str,
+    ) -> (Expr, Option<Type>) {
+        let params: Vec<Option<Type>> = self.env.enums[e.index()].variants[i as usize]
+            .payload
+            .iter()
+            .map(|p| Some(p.ty.clone()))
+            .collect();
+        match self.args(name, args, &params, span) {
+            Some(payload) => (
+                Expr::Variant {
+                    id: e,
+                    index: i,
+                    payload,
+                },
+                Some(Type::Enum(e)),
+            ),
+            None => (Expr::Const(Value::Null), Some(Type::Enum(e))),
+        }
+    }
+
+    /// `Enum::Variant { f: e, … }`: a record variant, payload in declaration order.
+    pub(crate) fn variant_record(
+        &mut self,
+        e: EnumId,
+        i: u32,
+        fields: &[ast::FieldInit],
+        span: Span,
+    ) -> (Expr, Option<Type>) {
+        let variant = self.env.enums[e.index()].variants[i as usize].clone();
+        let mut payload: Vec<Option<Expr>> = vec![None; variant.payload.len()];
+        for init in fields {
+            match variant
+                .payload
+                .iter()
+                .position(|p| p.name == init.name.name)
+            {
+                Some(k) if payload[k].is_none() => {
+                    payload[k] = Some(self.expr_of(&init.value, &variant.payload[k].ty));
+                }
+                Some(_) => self.error(
+                    codes::DUPLICATE,
+                    init.name.span,
+                    format!("field `{}` is given twice", init.name.name),
+                ),
+                None => self.error(
+                    codes::UNKNOWN_FIELD,
+                    init.name.span,
+                    format!(
+                        "variant `{}` has no field `{}`",
+                        variant.name, init.name.name
+                    ),
+                ),
+            }
+        }
+        let mut out = Vec::new();
+        for (k, x) in payload.into_iter().enumerate() {
+            match x {
+                Some(x) => out.push(x),
+                None => {
+                    if !matches!(variant.payload[k].ty, Type::Option(_)) {
+                        let msg = format!(
+                            "missing field `{}` of variant `{}`",
+                            variant.payload[k].name, variant.name
+                        );
+                        self.error(codes::MISSING_FIELD, span, msg);
+                    }
+                    out.push(Expr::Const(Value::Null));
+                }
+            }
+        }
+        (
+            Expr::Variant {
+                id: e,
+                index: i,
+                payload: out,
+            },
+            Some(Type::Enum(e)),
+        )
+    }
+}

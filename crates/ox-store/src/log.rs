@@ -23,6 +23,13 @@ use crate::{
 /// The supersession key of an event: (axiom id, standpoint).
 pub(crate) type Key = (String, Option<String>);
 
+/// The distinct transactions that wrote the given events, ascending: `forget`
+/// erases the stored idempotency responses of these transactions too, since a
+/// stored response may echo erased values.
+pub(crate) fn erased_txs(events: &[Event]) -> BTreeSet<u64> {
+    events.iter().map(|e| e.tx).collect()
+}
+
 /// The deepest fork chain followed (a guard against corrupt parent links).
 const MAX_FORK_DEPTH: usize = 256;
 

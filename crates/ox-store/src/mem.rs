@@ -744,9 +744,11 @@ impl StorageBackend for MemBackend {
             log::chain(log, tenant, fork)?;
             let mut event_ids = Vec::new();
             let mut content_ids = Vec::new();
+            let mut erased_tx_set = std::collections::BTreeSet::new();
             if let Some(f) = log.forks.get_mut(fork) {
                 f.history.retain(|e| {
                     if selector.matches(&e.axiom_id) {
+                        erased_tx_set.insert(e.tx);
                         event_ids.push(e.event_id);
                         content_ids.push(e.content_id_hex());
                         false
@@ -756,6 +758,9 @@ impl StorageBackend for MemBackend {
                 });
                 f.rebuild();
             }
+            // Stored responses of the transactions that wrote erased events may echo them.
+            log.idempotency
+                .retain(|(f, _), (stored, _)| f != fork || !erased_tx_set.contains(&stored.tx));
             for f in log.forks.values_mut() {
                 f.record.generation += 1;
             }

@@ -1318,6 +1318,16 @@ impl StorageBackend for PgBackend {
                 "DELETE FROM ox_events WHERE tenant_id = $1 AND event_id = ANY($2)",
                 &[&t, &ids],
             )?;
+            // Stored responses of the transactions that wrote them may echo erased values.
+            let txs: Vec<i64> = log::erased_txs(&doomed)
+                .into_iter()
+                .map(|tx| i64::try_from(tx).unwrap_or(i64::MAX))
+                .collect();
+            db.execute(
+                "erasing stored responses",
+                "DELETE FROM ox_idempotency WHERE tenant_id = $1 AND fork_id = $2 AND tx = ANY($3)",
+                &[&t, &fork, &txs],
+            )?;
             db.execute(
                 "bumping generations",
                 "UPDATE ox_forks SET generation = generation + 1 WHERE tenant_id = $1",

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::backend::StoredResponse;
 use crate::event::{commit_time, prepare};
-use crate::log::{self, Key, LogRead, LogWrite, TxStamp};
+use crate::log::{self, erased_txs, Key, LogRead, LogWrite, TxStamp};
 use crate::mem::{check_closing, fork_point, promote_target, IDEMPOTENCY_TTL_HOURS};
 use crate::{
     validate_fork_name, AppendRequest, AsOf, Committed, Event, ForgetReceipt, ForgetSelector,
@@ -1313,6 +1313,21 @@ impl StorageBackend for SqliteBackend {
                     delete
                         .execute(params![tenant.as_str(), e.event_id.to_string()])
                         .map_err(|err| db_error(db.path, "erasing an event", err))?;
+                }
+            }
+            {
+                // Stored idempotency responses of the transactions that wrote the
+                // erased events may echo erased values: they go too.
+                let mut delete = db
+                    .conn
+                    .prepare_cached(
+                        "DELETE FROM idempotency WHERE tenant_id = ?1 AND fork_id = ?2 AND tx = ?3",
+                    )
+                    .map_err(|e| db.err("preparing erasure of stored responses", e))?;
+                for tx in erased_txs(&doomed) {
+                    delete
+                        .execute(params![tenant.as_str(), fork, tx_param(Some(tx))])
+                        .map_err(|err| db_error(db.path, "erasing a stored response", err))?;
                 }
             }
             db.conn

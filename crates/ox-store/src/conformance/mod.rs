@@ -92,6 +92,7 @@ macro_rules! conformance_tests {
             idempotency_records_commit_with_the_write,
             schema_changes_are_recorded,
             forget_erases_selected_events,
+            forget_erases_stored_responses_of_erased_writes,
             export_import_round_trip,
             forks_are_isolated_between_tenants,
         );

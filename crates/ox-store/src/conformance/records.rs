@@ -147,6 +147,47 @@ pub fn forget_erases_selected_events(b: &dyn StorageBackend) {
         .is_empty());
 }
 
+/// `forget` also erases the stored idempotency responses of the transactions
+/// that wrote the erased events (they may echo erased values) and keeps the others.
+pub fn forget_erases_stored_responses_of_erased_writes(b: &dyn StorageBackend) {
+    let t = tenant("forget-idem");
+    let append = |generation, key: &str, events| {
+        b.append(AppendRequest {
+            tenant: &t,
+            fork: MAIN_FORK,
+            expected_generation: generation,
+            principal: "p",
+            schema_hash: "s",
+            events,
+            idempotency: Some(record(key, 1, b"response echoing carol-secret")),
+        })
+        .expect("append")
+    };
+    append(0, "carol", vec![assert_event("ind:carol", b"carol-secret")]);
+    append(1, "dave", vec![assert_event("ind:dave", b"dave")]);
+    b.forget(
+        &t,
+        MAIN_FORK,
+        &ForgetSelector {
+            axiom_ids: vec!["ind:carol".into()],
+            axiom_prefixes: Vec::new(),
+        },
+        "dpo",
+        "erasure request",
+    )
+    .expect("forget");
+    assert_eq!(
+        b.idempotent_response(&t, MAIN_FORK, "carol")
+            .expect("lookup"),
+        None,
+        "the response of the erased write is gone"
+    );
+    assert!(b
+        .idempotent_response(&t, MAIN_FORK, "dave")
+        .expect("lookup")
+        .is_some());
+}
+
 /// Export writes every event with all columns; import restores them
 /// unchanged into an empty tenant and refuses a tenant with data.
 pub fn export_import_round_trip(b: &dyn StorageBackend) {

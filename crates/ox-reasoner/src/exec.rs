@@ -54,11 +54,23 @@ pub(crate) enum Sink<'s> {
         /// The head's slot in [`Exec::keys`] / [`Exec::staged`].
         slot: usize,
         args: &'s [Src],
+        /// With provenance: the variables not in the head (kept per
+        /// derivation), and where each variable's value is found.
+        extras: &'s [u32],
+        layout: &'s [VarAt],
     },
     /// A query: every binding of all variables (`UNBOUND` where unbound).
     Rows { out: &'s mut Vec<Vec<Id>> },
     /// The first binding only: the join stops once it is found.
     First { out: &'s mut Option<Vec<Id>> },
+}
+
+/// Where a witness finds a variable's value: a head column, or the
+/// variables kept beside the head tuple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarAt {
+    Head(u32),
+    Extra(u32),
 }
 
 /// Tuples derived in one round for one head predicate: new and distinct,
@@ -426,7 +438,7 @@ impl<'a, 's> Exec<'a, 's> {
 
     fn emit(&mut self) {
         match &mut self.sink {
-            Sink::Head { args, .. } => {
+            Sink::Head { args, extras, .. } => {
                 for &src in args.iter() {
                     self.pending.data.push(match src {
                         Src::Var(v) => self.env[v as usize],
@@ -435,7 +447,9 @@ impl<'a, 's> Exec<'a, 's> {
                 }
                 self.pending.count += 1;
                 if self.witness.is_some() {
-                    self.pending.envs.extend_from_slice(&self.env);
+                    for &v in extras.iter() {
+                        self.pending.envs.push(self.env[v as usize]);
+                    }
                 }
                 if self.pending.count >= BATCH {
                     self.flush();
@@ -455,13 +469,20 @@ impl<'a, 's> Exec<'a, 's> {
     /// per derivation inside the join lets the CPU overlap the probes'
     /// cache misses. Call once more after [`Exec::run`].
     pub(crate) fn flush(&mut self) {
-        let Sink::Head { pred, slot, args } = &self.sink else {
+        let Sink::Head {
+            pred,
+            slot,
+            args,
+            extras,
+            layout,
+        } = &self.sink
+        else {
             return;
         };
         let (arity, rel) = (args.len(), &self.rels[*pred]);
         let len = rel.len();
         let witness = self.witness;
-        let width = self.env.len();
+        let width = extras.len();
         let keys = &mut self.keys[*slot];
         let staged = &mut self.staged[*slot];
         let pending = &mut self.pending;
@@ -482,7 +503,8 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        stage_witness(staged, rule, &pending.envs[k * width..(k + 1) * width]);
+                        let kept = &pending.envs[k * width..(k + 1) * width];
+                        stage_witness(staged, rule, layout, tuple(k), kept);
                     }
                 }
             }
@@ -494,7 +516,8 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        stage_witness(staged, rule, &pending.envs[k * width..(k + 1) * width]);
+                        let kept = &pending.envs[k * width..(k + 1) * width];
+                        stage_witness(staged, rule, layout, tuple(k), kept);
                     }
                 }
             }
@@ -517,11 +540,15 @@ impl<'a, 's> Exec<'a, 's> {
     }
 }
 
-/// Stages the witness of the tuple just staged: its rule and bindings.
-fn stage_witness(staged: &mut Staged, rule: u32, env: &[Id]) {
+/// Stages the witness of the tuple just staged: its rule and bindings,
+/// rebuilt from the head tuple and the variables kept beside it.
+fn stage_witness(staged: &mut Staged, rule: u32, layout: &[VarAt], head: &[Id], kept: &[Id]) {
     staged.witnesses.push(rule);
-    staged.witnesses.push(env.len() as Id);
-    staged.witnesses.extend_from_slice(env);
+    staged.witnesses.push(layout.len() as Id);
+    staged.witnesses.extend(layout.iter().map(|at| match *at {
+        VarAt::Head(c) => head[c as usize],
+        VarAt::Extra(e) => kept[e as usize],
+    }));
 }
 
 /// Row `r` of a relation whose rows from `len` on are still staged in `data`.

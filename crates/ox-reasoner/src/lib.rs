@@ -81,7 +81,7 @@ use ox_ir::analysis::{self, RuleCheckError, Strata};
 use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
 
 pub use defeasible::Contradiction;
-use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
+use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, VarAt, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
 pub use provenance::{
     fact_id, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode,
@@ -250,6 +250,10 @@ struct CompiledRule {
     /// `by_head` reading its own stratum's relations as `Old` (support
     /// checks during deletion: premises must come before the fact).
     support: Plan,
+    /// Witnesses: the variables not in the head, and where every
+    /// variable's value is found (head column or one of `extras`).
+    extras: Vec<u32>,
+    layout: Vec<VarAt>,
 }
 
 /// A module's rules compiled for evaluation: immutable, `Send + Sync`,
@@ -513,13 +517,23 @@ impl Program {
                 &mut consts,
             )
             .map_err(unplannable)?;
-            let head = rule
+            let head: Vec<Src> = rule
                 .head
                 .args
                 .iter()
                 .map(|t| match t {
                     Term::Var(v) => Src::Var(v.0),
                     Term::Const(c) => Src::Const(const_index(&mut consts, c)),
+                })
+                .collect();
+            let mut extras = Vec::new();
+            let layout = (0..var_count as u32)
+                .map(|v| match head.iter().position(|s| *s == Src::Var(v)) {
+                    Some(c) => VarAt::Head(c as u32),
+                    None => {
+                        extras.push(v);
+                        VarAt::Extra(extras.len() as u32 - 1)
+                    }
                 })
                 .collect();
             compiled.push(CompiledRule {
@@ -532,6 +546,8 @@ impl Program {
                 seeded,
                 by_head,
                 support,
+                extras,
+                layout,
             });
         }
 
@@ -769,6 +785,8 @@ impl Program {
                         pred: rule.head_pred,
                         slot: slot as usize,
                         args: &rule.head,
+                        extras: &rule.extras,
+                        layout: &rule.layout,
                     },
                     scratch: Vec::new(),
                     pending: Pending::default(),

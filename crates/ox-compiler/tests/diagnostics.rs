@@ -211,7 +211,7 @@ fn oe0990_not_supported() {
 #[test]
 fn oe0007_unsupported_query_clause() {
     assert_code(
-        &with_base("query q() -> [Person] { select p from p: Person group by p.age }"),
+        &with_base("query q() -> [Person] { select p from p: Person, l: Lease group by l.start }"),
         "OE0007",
     );
 }

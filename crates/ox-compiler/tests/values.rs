@@ -113,3 +113,52 @@ fn pattern_mistakes_are_reported() {
         "OE0203",
     );
 }
+
+const GROUPED: &str = r#"
+pub type Tenant { name: String }
+pub type Lease { id: String, rent: Int }
+pub rel LeaseOf(lease: Lease, tenant: Tenant) [1..1] [0..*];
+
+pub struct Load { t: Tenant, n: Nat }
+pub struct Total { name: String, rent: Int, top: Option<Int> }
+
+pub query busy() -> [Load] {
+    select { t: t, n: count(l) } from LeaseOf(l, t) group by t having count(l) > 1
+}
+pub query totals() -> [Total] {
+    select { name: t.name, rent: sum(l.rent), top: max(l.rent) } from LeaseOf(l, t)
+    group by t order by sum(l.rent) desc
+}
+pub query lease_count() -> Nat { select count(l) from l: Lease }
+
+pub mutate lease(t: Tenant, id: String, rent: Int) {
+    let l = insert Lease { id: id, rent: rent };
+    insert LeaseOf(l, t);
+}
+
+test "group by, having and aggregate projections" {
+    assert lease_count() == 0;
+    let a = insert Tenant { name: "a" };
+    let b = insert Tenant { name: "b" };
+    lease(a, "l1", 100);
+    lease(a, "l2", 100);
+    lease(b, "l3", 300);
+    assert busy() == [Load { t: a, n: 2 }];
+    assert Total { name: "a", rent: 200, top: 100 } in totals();
+    assert Total { name: "b", rent: 300, top: 300 } in totals();
+    assert totals().len() == 2;
+    assert lease_count() == 3;
+}
+"#;
+
+#[test]
+fn grouped_queries_run_end_to_end() {
+    assert_tests_pass(GROUPED);
+}
+
+#[test]
+fn grouped_projection_reads_only_keys_and_aggregates() {
+    let src = "pub type T { id: String, n: Int }\n\
+               pub query q() -> [Int] { select x.n from x: T, y: T group by y.id }";
+    assert_code(src, "OE0007");
+}

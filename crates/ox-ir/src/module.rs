@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::expr::{Expr, Stmt};
-use crate::logic::{Literal, Rule};
+use crate::logic::{Literal, Rule, VarId};
 use crate::types::{Cardinality, Type};
 
 macro_rules! id_type {
@@ -280,6 +280,37 @@ pub struct Select {
     pub order_by: Vec<(Expr, bool)>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// `group by` / `having` / aggregate projections: when present, the
+    /// projection, `having` and `order by` are evaluated once per group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Box<Grouping>>,
+}
+
+/// How a query's solutions are grouped before projection.
+///
+/// Solutions with equal `keys` form a group (no keys: one group, even when
+/// there are no solutions). Each aggregate's result is written to its
+/// `result` local; the other locals keep the values of the group's first
+/// solution (the compiler only lets the projection read variables that occur
+/// in the keys, so they are equal across the group).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grouping {
+    pub keys: Vec<Expr>,
+    pub aggregates: Vec<QueryAggregate>,
+    /// `having`: groups where it is false are dropped.
+    pub having: Option<Expr>,
+}
+
+/// One aggregate of a grouped query (`count(l)`, `sum(l.rent)` …).
+///
+/// It ranges over the distinct bindings of `over` (the solution variables
+/// `value` reads) within the group; bindings whose value is `Null` are skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QueryAggregate {
+    pub kind: crate::logic::AggKind,
+    pub value: Expr,
+    pub over: Vec<VarId>,
+    pub result: VarId,
 }
 
 /// The shape of each query row.

@@ -83,6 +83,7 @@ mod error;
 mod eval;
 mod events;
 mod forks;
+mod grouping;
 mod idempotency;
 mod interpret;
 mod query;

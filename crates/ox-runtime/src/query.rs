@@ -110,7 +110,7 @@ impl QueryExec<'_> {
             state: self.state,
         };
         let eval = Evaluator::new(catalog, &view, self, self.clock);
-        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(solutions.len());
+        let mut frames = Vec::with_capacity(solutions.len());
         for solution in solutions {
             self.clock.check()?;
             let mut locals = Locals::frame(solution, var_count);
@@ -119,14 +119,31 @@ impl QueryExec<'_> {
                     locals.set(ox_ir::VarId(i as u32), v.clone());
                 }
             }
+            frames.push(locals);
+        }
+        if let Some(grouping) = &sel.group {
+            frames = crate::grouping::group(&eval, self.clock, grouping, frames, var_count)?;
+        }
+        // Records projected into a declared struct are values of that struct.
+        let record_struct = match q.result.element().unwrap_or(&q.result).without_option() {
+            Type::Struct(id) => Some(*id),
+            _ => None,
+        };
+        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(frames.len());
+        for mut locals in frames {
+            self.clock.check()?;
             let row = match &sel.projection {
                 Projection::Value(e) => eval.eval(e, &mut locals)?,
-                Projection::Record(fields) => Value::List(
-                    fields
+                Projection::Record(fields) => {
+                    let fields = fields
                         .iter()
                         .map(|(_, e)| eval.eval(e, &mut locals))
-                        .collect::<Result<_, _>>()?,
-                ),
+                        .collect::<Result<_, _>>()?;
+                    match record_struct {
+                        Some(id) => Value::Struct(id, fields),
+                        None => Value::List(fields),
+                    }
+                }
             };
             let keys = sel
                 .order_by

@@ -141,8 +141,9 @@ static CODES: &[CodeInfo] = &[
         Error,
         "ox supports `select`, `from`, `where`, `group by`, `having`, `order by`, \
          `limit` and `offset` in queries. This code is reported for clauses that \
-         remain unsupported (for example `distinct`, `union` or `join`) and for a \
-         `having` clause without a `group by`. Express the same question with the \
+         remain unsupported (for example `distinct`, `union` or `join`), for a \
+         `having` clause without a `group by`, and for a grouped query whose \
+         projection reads a variable that is neither grouped nor aggregated. Express the same question with the \
          supported clauses, or split it into several queries.",
     ),
     entry(

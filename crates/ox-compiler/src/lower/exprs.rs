@@ -36,6 +36,9 @@ pub(crate) struct ProcCx<'e> {
     pub called_fns: BTreeSet<FnId>,
     pub called_mutations: BTreeSet<MutationId>,
     pub forget_spans: Vec<Span>,
+    /// In a grouped query: the aggregates met so far (`count(l)` … become
+    /// locals computed per group). `None` elsewhere.
+    pub aggregates: Option<Vec<ox_ir::QueryAggregate>>,
 }
 
 fn null() -> Expr {
@@ -55,6 +58,7 @@ impl<'e> ProcCx<'e> {
             called_fns: BTreeSet::new(),
             called_mutations: BTreeSet::new(),
             forget_spans: Vec::new(),
+            aggregates: None,
         }
     }
 
@@ -280,6 +284,7 @@ impl<'e> ProcCx<'e> {
             ExprKind::Struct { path, fields, base } => {
                 self.struct_lit(path, fields, base.as_deref(), e.span)
             }
+            ExprKind::Aggregate(a) if self.aggregates.is_some() => self.query_aggregate(a, e.span),
             ExprKind::Aggregate(_) => {
                 self.error(
                     codes::NOT_SUPPORTED,

@@ -7,6 +7,7 @@ mod decls;
 mod derive;
 mod env;
 mod exprs;
+mod grouping;
 mod matching;
 mod queries;
 mod rules;
@@ -132,6 +133,7 @@ fn placeholder_query(env: &env::Env<'_>, id: QueryId) -> Query {
             order_by: Vec::new(),
             limit: None,
             offset: None,
+            group: None,
         }),
         doc: None,
     }

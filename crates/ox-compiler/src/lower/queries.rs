@@ -1,7 +1,11 @@
 //! Queries: bodiless extents and `select … from … where … order by … limit`.
 
 use ox_ir::analysis::check_body;
-use ox_ir::{Projection, Query, QueryBody, QueryId, QueryParam, Select, Type, VarId};
+use std::collections::BTreeSet;
+
+use ox_ir::{
+    Expr, Grouping, Projection, Query, QueryBody, QueryId, QueryParam, Select, Type, VarId,
+};
 use ox_syntax::ast::{self, ItemKind};
 use ox_syntax::Diagnostic;
 
@@ -9,6 +13,7 @@ use super::collect::Decl;
 use super::decls::visibility;
 use super::env::Env;
 use super::exprs::{BodyKind, ProcCx};
+use super::grouping::read_vars;
 use super::rules::{RuleCx, Sink};
 use crate::codes;
 
@@ -95,20 +100,6 @@ fn select(
         cx.body(&b.filter);
         (cx.lits, cx.vars)
     };
-    if let Some(g) = b.group_by.first() {
-        sink.diags.push(Diagnostic::error(
-            codes::UNSUPPORTED_QUERY_CLAUSE,
-            g.span,
-            "`group by` is not supported yet",
-        ));
-    }
-    if let Some(h) = &b.having {
-        sink.diags.push(Diagnostic::error(
-            codes::UNSUPPORTED_QUERY_CLAUSE,
-            h.span,
-            "`having` is not supported yet",
-        ));
-    }
     let prebound: Vec<VarId> = (0..params.len())
         .filter(|i| !params[*i].optional)
         .map(|i| VarId(i as u32))
@@ -127,6 +118,9 @@ fn select(
     }
     let mut cx = ProcCx::new(env, d.module, BodyKind::Query, Type::Unit);
     cx.vars = vars;
+    let solution_vars = cx.vars.count();
+    let keys: Vec<Expr> = b.group_by.iter().map(|k| cx.expr(k, None).0).collect();
+    cx.aggregates = Some(Vec::new());
     let want = element(result).clone();
     let projection = match &b.select {
         ast::Projection::Expr(e) => {
@@ -184,6 +178,24 @@ fn select(
             )
         })
         .collect();
+    let having = b.having.as_ref().map(|h| cx.expr_of(h, &Type::Bool));
+    let aggregates = cx.aggregates.take().unwrap_or_default();
+    let group = if keys.is_empty() && aggregates.is_empty() && having.is_none() {
+        None
+    } else {
+        check_grouped_reads(&mut cx, b, &keys, &projection, params.len(), solution_vars);
+        Some(Box::new(Grouping {
+            keys,
+            aggregates: aggregates
+                .into_iter()
+                .map(|mut a| {
+                    a.over.retain(|v| v.0 < solution_vars);
+                    a
+                })
+                .collect(),
+            having,
+        }))
+    };
     sink.diags.append(&mut cx.diags);
     Select {
         var_count: cx.vars.count(),
@@ -193,5 +205,45 @@ fn select(
         order_by,
         limit: b.limit,
         offset: b.offset,
+        group,
+    }
+}
+
+/// In a grouped query the projection may read only the parameters and the
+/// variables of the group keys (aggregates are separate locals): anything
+/// else would differ between the rows of one group.
+fn check_grouped_reads(
+    cx: &mut ProcCx<'_>,
+    b: &ast::QueryBody,
+    keys: &[Expr],
+    projection: &Projection,
+    params: usize,
+    solution_vars: u32,
+) {
+    let mut allowed = BTreeSet::new();
+    keys.iter().for_each(|k| read_vars(k, &mut allowed));
+    let mut read = BTreeSet::new();
+    match projection {
+        Projection::Value(e) => read_vars(e, &mut read),
+        Projection::Record(fields) => fields.iter().for_each(|(_, e)| read_vars(e, &mut read)),
+    }
+    let stray: Vec<String> = read
+        .into_iter()
+        .filter(|v| v.0 < solution_vars && v.0 as usize >= params && !allowed.contains(v))
+        .map(|v| format!("`{}`", cx.vars.name(v)))
+        .collect();
+    if !stray.is_empty() {
+        let span = match &b.select {
+            ast::Projection::Expr(e) => e.span,
+            ast::Projection::Record(_) => b.span,
+        };
+        cx.error(
+            codes::UNSUPPORTED_QUERY_CLAUSE,
+            span,
+            format!(
+                "the projection reads {} which is neither in `group by` nor aggregated",
+                stray.join(", ")
+            ),
+        );
     }
 }

@@ -379,6 +379,20 @@ impl<'m> Validator<'m> {
                     for (key, _) in &select.order_by {
                         self.expr(key, scope)?;
                     }
+                    if let Some(group) = &select.group {
+                        let inner = scope.nested(3)?;
+                        for key in &group.keys {
+                            self.expr(key, inner)?;
+                        }
+                        for agg in &group.aggregates {
+                            self.var(agg.result, scope)?;
+                            agg.over.iter().try_for_each(|v| self.var(*v, scope))?;
+                            self.expr(&agg.value, inner)?;
+                        }
+                        if let Some(having) = &group.having {
+                            self.expr(having, inner)?;
+                        }
+                    }
                 }
             }
         }

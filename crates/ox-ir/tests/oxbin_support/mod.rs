@@ -481,6 +481,7 @@ pub fn sample_module() -> Module {
                 order_by: vec![(v(3), true)],
                 limit: Some(10),
                 offset: Some(0),
+                group: None,
             }),
             doc: None,
         },

@@ -192,6 +192,7 @@ fn select(var_count: u32, body: Vec<Literal>, projection: Projection) -> QueryBo
         order_by: vec![],
         limit: None,
         offset: None,
+        group: None,
     })
 }
 
@@ -508,6 +509,7 @@ pub fn lease_module() -> Module {
                 order_by: vec![(field(v(0), PERSON, 2), true)],
                 limit: Some(2),
                 offset: None,
+                group: None,
             }),
             ..query(
                 "roster",

@@ -162,3 +162,87 @@ fn grouped_projection_reads_only_keys_and_aggregates() {
                pub query q() -> [Int] { select x.n from x: T, y: T group by y.id }";
     assert_code(src, "OE0007");
 }
+
+/// The outcome of each test of `src`, by name.
+fn outcomes(src: &str) -> Vec<(String, TestStatus)> {
+    let compiled = assert_ok(src);
+    run_tests(&compiled.module, &compiled.tests, None)
+        .into_iter()
+        .map(|o| (o.name, o.status))
+        .collect()
+}
+
+const SCALARS: &str = r#"
+pub fn price() -> Money = 100.EUR + 12.50.EUR;
+pub fn mixed() -> Money = 1.EUR + 1.USD;
+pub fn next(d: Date, n: Int) -> Date = d + n.days;
+pub fn big(n: Int) -> Int = n * 4611686018427387904;
+
+pub type Shelf { id: String, tags: Set<String>, sizes: Option<Map<String, Int>>, slots: [String; >= 1] }
+pub query shelves() -> [Shelf];
+
+test "money with a currency" {
+    assert price() == 112.50.EUR;
+    assert price() * 2 == 225.EUR;
+    assert price() > 100.EUR;
+}
+
+test "date, date-time and duration arithmetic" {
+    assert next(#2024-01-31#, 1) == #2024-02-01#;
+    assert #2024-03-01# - #2024-02-01# == 29.days;
+    assert #2024-01-31# + 1.months == #2024-02-29#;
+    assert #2024-01-01T10:00:00Z# + 90.minutes == #2024-01-01T11:30:00Z#;
+    assert next(#2024-12-31#, 1).year == 2025;
+}
+
+test "sets, maps and bounded lists are stored" {
+    let s = insert Shelf { id: "s", tags: ["b", "a", "b"], slots: ["x"] };
+    assert s.tags.len() == 2;
+    assert "a" in s.tags;
+    assert s.slots.len() == 1;
+}
+
+test "mixing currencies fails" {
+    assert mixed() == 2.EUR;
+}
+
+test "integer overflow fails" {
+    assert big(2) == 0;
+}
+
+test "a list below its lower bound is refused" {
+    insert Shelf { id: "t", tags: [], slots: [] };
+    assert shelves().len() == 1;
+}
+"#;
+
+#[test]
+fn money_dates_collections_and_overflow() {
+    let outcomes = outcomes(SCALARS);
+    let status = |name: &str| {
+        outcomes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| panic!("no test {name}"))
+    };
+    for name in [
+        "money with a currency",
+        "date, date-time and duration arithmetic",
+        "sets, maps and bounded lists are stored",
+    ] {
+        assert_eq!(status(name), TestStatus::Passed, "{name}");
+    }
+    let error = |name: &str| match status(name) {
+        TestStatus::Error(message) => message,
+        other => panic!("{name}: expected an error, found {other:?}"),
+    };
+    assert!(
+        error("mixing currencies fails").contains("cannot combine money in EUR with money in USD"),
+        "{}",
+        error("mixing currencies fails")
+    );
+    assert!(error("integer overflow fails").contains("overflow"));
+    let bound = error("a list below its lower bound is refused");
+    assert!(bound.contains("slots"), "{bound}");
+}

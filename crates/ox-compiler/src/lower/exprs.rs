@@ -458,6 +458,9 @@ impl<'e> ProcCx<'e> {
                 };
             }
         }
+        if let Some(money) = self.money_literal(base, name) {
+            return money;
+        }
         let (b, bt) = self.expr(base, None);
         let Some(bt) = bt else { return (null(), None) };
         let optional = matches!(bt, Type::Option(_));
@@ -523,6 +526,28 @@ impl<'e> ProcCx<'e> {
                 (null(), None)
             }
         }
+    }
+
+    /// `100.EUR`, `12.50.USD`: a number literal with an ISO-4217 currency code
+    /// (three capital letters) is money in that currency.
+    fn money_literal(
+        &mut self,
+        base: &ast::Expr,
+        code: &ast::Ident,
+    ) -> Option<(Expr, Option<Type>)> {
+        let is_code = code.name.len() == 3 && code.name.bytes().all(|b| b.is_ascii_uppercase());
+        let ExprKind::Lit(lit) = &base.kind else {
+            return None;
+        };
+        if !is_code || !matches!(lit.kind, ast::LitKind::Int(_) | ast::LitKind::Decimal(_)) {
+            return None;
+        }
+        let (x, _) = self.lit(&lit.kind, Some(&Type::Money), false, base.span);
+        let Expr::Const(Value::Money(mut m)) = x else {
+            return Some((null(), None));
+        };
+        m.currency = Some(code.name.clone());
+        Some((Expr::Const(Value::Money(m)), Some(Type::Money)))
     }
 
     pub(crate) fn unknown_field(&mut self, c: ConceptId, name: &ast::Ident) {

@@ -50,6 +50,13 @@ pub fn corner(p: Point) -> Int = match p {
     Point { x, .. } => x,
 };
 
+pub fn none_int() -> Option<Int> = if false { 1 };
+pub fn or_zero(n: Option<Int>) -> Int = match n {
+    Some(0) => -1,
+    Some(v) => v,
+    None => 0,
+};
+
 pub type Order { id: String, mut status: Status, at: Point, shape: Shape }
 pub query orders() -> [Order];
 
@@ -72,6 +79,9 @@ test "enum constants and match" {
     assert !small(7);
     assert corner(Point { x: 0, y: 5 }) == 5;
     assert corner(Point { x: 4, y: 5 }) == 4;
+    assert or_zero(7) == 7;
+    assert or_zero(0) == -1;
+    assert or_zero(none_int()) == 0;
 }
 
 test "struct and enum fields are stored and read back" {
@@ -245,4 +255,11 @@ fn money_dates_collections_and_overflow() {
     assert!(error("integer overflow fails").contains("overflow"));
     let bound = error("a list below its lower bound is refused");
     assert!(bound.contains("slots"), "{bound}");
+}
+
+#[test]
+fn having_reads_only_keys_and_aggregates() {
+    let src = "pub type T { id: String, n: Int }\n\
+               pub query q() -> [String] { select y.id from x: T, y: T group by y.id having x.n > 1 }";
+    assert_code(src, "OE0007");
 }

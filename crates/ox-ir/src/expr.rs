@@ -173,6 +173,8 @@ pub enum Pattern {
     Struct { id: StructId, fields: Vec<Pattern> },
     /// Matches when any alternative does (alternatives bind the same locals).
     Or(Vec<Pattern>),
+    /// `Some(p)` on an optional value: present (not `Null`) and matching `p`.
+    Some(Box<Pattern>),
 }
 
 /// How `update … set { f op e }` changes a field.

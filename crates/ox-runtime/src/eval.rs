@@ -413,6 +413,7 @@ fn bind_pattern(pattern: &Pattern, value: &Value, locals: &mut Locals) -> bool {
                     .zip(values)
                     .all(|(p, v)| bind_pattern(p, v, locals))
         }
+        (Pattern::Some(inner), v) => *v != Value::Null && bind_pattern(inner, v, locals),
         (Pattern::Or(alternatives), v) => alternatives.iter().any(|p| bind_pattern(p, v, locals)),
         _ => false,
     }

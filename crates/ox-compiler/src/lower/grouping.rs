@@ -135,6 +135,7 @@ fn pattern_vars(p: &Pattern, out: &mut BTreeSet<VarId>) {
             out.insert(*v);
         }
         Pattern::Wildcard | Pattern::Const(_) => {}
+        Pattern::Some(inner) => pattern_vars(inner, out),
         Pattern::Variant { elems, .. }
         | Pattern::Struct { fields: elems, .. }
         | Pattern::Or(elems) => elems.iter().for_each(|q| pattern_vars(q, out)),

@@ -76,6 +76,15 @@ impl ProcCx<'_> {
                     }
                 }
             }
+            PatternKind::Path(path) if is_option(ty) && is_name(path, "None") => {
+                Pattern::Const(Value::Null)
+            }
+            PatternKind::Tuple { path, elems }
+                if is_option(ty) && is_name(path, "Some") && elems.len() == 1 =>
+            {
+                let inner = ty.map(Type::without_option);
+                Pattern::Some(Box::new(self.pattern(&elems[0], inner, bound)))
+            }
             PatternKind::Path(path) => {
                 if let Some((e, i)) = self.variant_of(path, ty, false) {
                     let arity = self.env.enums[e.index()].variants[i as usize].payload.len();
@@ -343,4 +352,14 @@ impl ProcCx<'_> {
             Some(Type::Enum(e)),
         )
     }
+}
+
+/// Whether values of `ty` may be absent (`Option<T>`).
+fn is_option(ty: Option<&Type>) -> bool {
+    matches!(ty, Some(Type::Option(_)))
+}
+
+/// Whether `path` is the single name `name` (`Some`, `None`).
+fn is_name(path: &ast::Path, name: &str) -> bool {
+    path.segments.len() == 1 && path.segments[0].name == name
 }

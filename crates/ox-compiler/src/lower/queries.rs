@@ -168,7 +168,7 @@ fn select(
             Projection::Record(out)
         }
     };
-    let order_by = b
+    let order_by: Vec<(Expr, bool)> = b
         .order_by
         .iter()
         .map(|k| {
@@ -183,7 +183,14 @@ fn select(
     let group = if keys.is_empty() && aggregates.is_empty() && having.is_none() {
         None
     } else {
-        check_grouped_reads(&mut cx, b, &keys, &projection, params.len(), solution_vars);
+        let mut read = BTreeSet::new();
+        match &projection {
+            Projection::Value(e) => read_vars(e, &mut read),
+            Projection::Record(fields) => fields.iter().for_each(|(_, e)| read_vars(e, &mut read)),
+        }
+        having.iter().for_each(|h| read_vars(h, &mut read));
+        order_by.iter().for_each(|(k, _)| read_vars(k, &mut read));
+        check_grouped_reads(&mut cx, b, &keys, read, params.len(), solution_vars);
         Some(Box::new(Grouping {
             keys,
             aggregates: aggregates
@@ -209,24 +216,20 @@ fn select(
     }
 }
 
-/// In a grouped query the projection may read only the parameters and the
-/// variables of the group keys (aggregates are separate locals): anything
-/// else would differ between the rows of one group.
+/// In a grouped query the projection, `having` and `order by` (whose locals
+/// are `read`) may read only the parameters and the variables of the group
+/// keys (aggregates are separate locals): anything else would differ between
+/// the rows of one group.
 fn check_grouped_reads(
     cx: &mut ProcCx<'_>,
     b: &ast::QueryBody,
     keys: &[Expr],
-    projection: &Projection,
+    read: BTreeSet<VarId>,
     params: usize,
     solution_vars: u32,
 ) {
     let mut allowed = BTreeSet::new();
     keys.iter().for_each(|k| read_vars(k, &mut allowed));
-    let mut read = BTreeSet::new();
-    match projection {
-        Projection::Value(e) => read_vars(e, &mut read),
-        Projection::Record(fields) => fields.iter().for_each(|(_, e)| read_vars(e, &mut read)),
-    }
     let stray: Vec<String> = read
         .into_iter()
         .filter(|v| v.0 < solution_vars && v.0 as usize >= params && !allowed.contains(v))
@@ -241,7 +244,7 @@ fn check_grouped_reads(
             codes::UNSUPPORTED_QUERY_CLAUSE,
             span,
             format!(
-                "the projection reads {} which is neither in `group by` nor aggregated",
+                "a grouped query reads {} outside an aggregate, but it is not in `group by`",
                 stray.join(", ")
             ),
         );

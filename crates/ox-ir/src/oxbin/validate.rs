@@ -830,6 +830,7 @@ impl<'m> Validator<'m> {
                 let inner = scope.nested(3)?;
                 fields.iter().try_for_each(|p| self.pattern(p, inner))
             }
+            Pattern::Some(inner) => self.pattern(inner, scope.nested(2)?),
             Pattern::Or(alternatives) => {
                 let inner = scope.nested(2)?;
                 alternatives.iter().try_for_each(|p| self.pattern(p, inner))

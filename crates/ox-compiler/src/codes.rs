@@ -14,6 +14,8 @@ pub const SPECIALISATION_CYCLE: &str = "OE0201";
 pub const UNKNOWN_FIELD: &str = "OE0202";
 /// Type mismatch.
 pub const TYPE_MISMATCH: &str = "OE0203";
+/// A `match` without an arm for some values of its scrutinee.
+pub const NON_EXHAUSTIVE_MATCH: &str = "OE0208";
 /// A type that cannot be inferred.
 pub const CANNOT_INFER: &str = "OE0204";
 /// More cardinalities than relation endpoints.

@@ -117,6 +117,26 @@ fn pattern_mistakes_are_reported() {
         &format!("{base}pub fn f(s: Shape) -> Int = match s {{ Dot => 0, _ => \"x\" }};"),
         "OE0203",
     );
+    // Matches that miss values.
+    for body in [
+        "pub fn f(s: Shape) -> Int = match s { Dot => 0 };",
+        "pub fn f(s: Shape) -> Int = match s { Dot => 0, Circle(1) => 1 };",
+        "pub fn f(b: Bool) -> Int = match b { true => 1 };",
+        "pub fn f(n: Int) -> Int = match n { 0 => 1, 1 => 2 };",
+        "pub fn f(n: Option<Int>) -> Int = match n { Some(v) => v };",
+        "pub fn f(n: Option<Shape>) -> Int = match n { None => 0, Some(Dot) => 1 };",
+    ] {
+        assert_code(&format!("{base}{body}"), "OE0208");
+    }
+    // … and ones that cover everything.
+    for body in [
+        "pub fn f(s: Shape) -> Int = match s { Dot => 0, Circle(_) => 1 };",
+        "pub fn f(b: Bool) -> Int = match b { true => 1, false => 0 };",
+        "pub fn f(n: Option<Shape>) -> Int = match n { None => 0, Some(Dot) => 1, Some(Circle(r)) => r };",
+        "pub fn f(p: P) -> Int = match p { P { x: 0, .. } => 0, P { x, .. } => x };",
+    ] {
+        assert_ok(&format!("{base}{body}"));
+    }
     // A spread base of another type.
     assert_code(
         &format!("{base}pub fn f(p: P) -> P = P {{ x: 1, ..Shape::Dot }};"),

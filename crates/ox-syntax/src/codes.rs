@@ -314,6 +314,14 @@ static CODES: &[CodeInfo] = &[
         "A concept marks more than one field with `#[key]`. The key supplies the individual's id, so there can be at most one.",
     ),
     entry(
+        "OE0208",
+        "non-exhaustive match",
+        Error,
+        "A `match` has no arm for some values of its scrutinee: an enum variant, `true` or \
+         `false`, `None` or `Some(…)`, or — for numbers, strings and other open types — \
+         anything not written as a literal. Add the missing arms or a catch-all `_ => …` arm.",
+    ),
+    entry(
         "OE0211",
         "insert into a defined class",
         Error,

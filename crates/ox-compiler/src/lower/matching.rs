@@ -39,6 +39,16 @@ impl ProcCx<'_> {
             self.vars.pop();
             out.push(MatchArm { pattern, body });
         }
+        if let Some(t) = &st {
+            let patterns: Vec<&Pattern> = out.iter().map(|a| &a.pattern).collect();
+            if let Some(missing) = self.uncovered(&patterns, t) {
+                let msg = format!("non-exhaustive `match`: no arm for {missing}");
+                self.diags.push(
+                    ox_syntax::Diagnostic::error(codes::NON_EXHAUSTIVE_MATCH, scrutinee.span, msg)
+                        .with_help("add the missing arms or a catch-all `_ => …` arm"),
+                );
+            }
+        }
         (
             Expr::Match {
                 scrutinee: Box::new(x),
@@ -214,6 +224,107 @@ impl ProcCx<'_> {
         }
     }
 
+    /// What values of type `ty` no pattern of `patterns` covers (a description),
+    /// or `None` when they cover every value. Conservative over several
+    /// payload fields: a variant or struct counts as covered when one pattern
+    /// covers all its fields at once, or (one field) the patterns together do.
+    fn uncovered(&self, patterns: &[&Pattern], ty: &Type) -> Option<String> {
+        let mut flat = Vec::new();
+        for p in patterns {
+            flatten(p, &mut flat);
+        }
+        if flat.iter().any(|p| irrefutable(p)) {
+            return None;
+        }
+        match ty {
+            Type::Option(inner) => {
+                let none = flat
+                    .iter()
+                    .any(|p| matches!(p, Pattern::Const(Value::Null)));
+                let present: Vec<&Pattern> = flat
+                    .iter()
+                    .map(|p| match p {
+                        Pattern::Some(q) => &**q,
+                        other => *other,
+                    })
+                    .filter(|p| !matches!(p, Pattern::Const(Value::Null)))
+                    .collect();
+                match (none, self.uncovered(&present, inner)) {
+                    (false, _) => Some("`None`".into()),
+                    (true, Some(m)) => Some(format!("`Some(…)` with {m}")),
+                    (true, None) => None,
+                }
+            }
+            Type::Bool => {
+                let has = |b: bool| {
+                    flat.iter()
+                        .any(|p| matches!(p, Pattern::Const(Value::Bool(x)) if *x == b))
+                };
+                match (has(true), has(false)) {
+                    (true, true) => None,
+                    (false, _) => Some("`true`".into()),
+                    (true, false) => Some("`false`".into()),
+                }
+            }
+            Type::Enum(e) => {
+                let decl = self.env.enums.get(e.index())?;
+                let missing: Vec<String> = decl
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, v)| {
+                        let i = *i as u32;
+                        let unit = flat.iter().any(|p| {
+                            matches!(p, Pattern::Const(Value::Enum(id, vi, _)) if id == e && *vi == i)
+                        });
+                        let elems: Vec<&Vec<Pattern>> = flat
+                            .iter()
+                            .filter_map(|p| match p {
+                                Pattern::Variant { id, index, elems } if id == e && *index == i => {
+                                    Some(elems)
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        !(unit || self.fields_covered(&elems, &v.payload))
+                    })
+                    .map(|(_, v)| format!("`{}`", v.name))
+                    .collect();
+                (!missing.is_empty()).then(|| missing.join(", "))
+            }
+            Type::Struct(s) => {
+                let decl = self.env.structs.get(s.index())?;
+                let elems: Vec<&Vec<Pattern>> = flat
+                    .iter()
+                    .filter_map(|p| match p {
+                        Pattern::Struct { fields, .. } => Some(fields),
+                        _ => None,
+                    })
+                    .collect();
+                (!self.fields_covered(&elems, &decl.fields))
+                    .then(|| format!("some `{}` values", decl.name))
+            }
+            other => Some(format!(
+                "every `{}` value not written as a literal",
+                self.env.type_name(other)
+            )),
+        }
+    }
+
+    /// Whether the field patterns (one list per pattern) cover every payload.
+    fn fields_covered(&self, lists: &[&Vec<Pattern>], params: &[ox_ir::Param]) -> bool {
+        if lists.iter().any(|l| l.iter().all(irrefutable)) {
+            return true;
+        }
+        match params {
+            [one] => {
+                let firsts: Vec<&Pattern> = lists.iter().filter_map(|l| l.first()).collect();
+                !firsts.is_empty() && self.uncovered(&firsts, &one.ty).is_none()
+            }
+            _ => false,
+        }
+    }
+
     /// The enum variant a pattern or constructor path names: a bare variant
     /// name of the expected enum, or a path resolving to a variant. With
     /// `report`, a path resolving to something else is an error.
@@ -362,4 +473,22 @@ fn is_option(ty: Option<&Type>) -> bool {
 /// Whether `path` is the single name `name` (`Some`, `None`).
 fn is_name(path: &ast::Path, name: &str) -> bool {
     path.segments.len() == 1 && path.segments[0].name == name
+}
+
+/// The alternatives of a pattern, `p | q` flattened.
+fn flatten<'p>(p: &'p Pattern, out: &mut Vec<&'p Pattern>) {
+    match p {
+        Pattern::Or(alternatives) => alternatives.iter().for_each(|q| flatten(q, out)),
+        other => out.push(other),
+    }
+}
+
+/// Whether a pattern matches every value of its type.
+fn irrefutable(p: &Pattern) -> bool {
+    match p {
+        Pattern::Wildcard | Pattern::Bind(_) => true,
+        Pattern::Or(alternatives) => alternatives.iter().any(irrefutable),
+        Pattern::Struct { fields, .. } => fields.iter().all(irrefutable),
+        Pattern::Const(_) | Pattern::Variant { .. } | Pattern::Some(_) => false,
+    }
 }

@@ -132,3 +132,17 @@ fn mixing_currencies_in_a_sum_is_refused() {
         .expect_err("a sum across currencies fails");
     assert!(err.to_string().contains("cannot combine money"), "{err}");
 }
+
+#[test]
+fn match_variants_and_grouping_survive_the_artifact() {
+    let src = format!(
+        "{SOURCE}\npub fn area(s: Shape) -> Int = match s {{ Dot => 0, Circle(r) => r * r, \
+         Rect {{ w, h }} => w * h }};\n\
+         pub fn moved(p: Point) -> Point = Point {{ x: 1, ..p }};\n\
+         pub fn circle(r: Int) -> Shape = Shape::Circle(r);\n"
+    );
+    let compiled = assert_ok(&src);
+    let bytes = ox_ir::oxbin::encode(&compiled.module).expect("the module encodes");
+    let artifact = ox_ir::oxbin::decode(&bytes).expect("the artifact validates");
+    assert_eq!(artifact.module, compiled.module);
+}

@@ -57,6 +57,9 @@ pub fn or_zero(n: Option<Int>) -> Int = match n {
     None => 0,
 };
 
+pub fn radius(s: Option<Shape>) -> Int = if s is Some(Circle(r)) { r } else { -1 };
+pub fn pending(s: Status) -> Bool = s is Pending | Active;
+
 pub type Order { id: String, mut status: Status, at: Point, shape: Shape }
 pub query orders() -> [Order];
 
@@ -82,6 +85,15 @@ test "enum constants and match" {
     assert or_zero(7) == 7;
     assert or_zero(0) == -1;
     assert or_zero(none_int()) == 0;
+    assert radius(Shape::Circle(4)) == 4;
+    assert radius(Shape::Dot) == -1;
+    assert pending(Active);
+    assert !pending(Status::Closed);
+    if Shape::Circle(2) is Circle(k) {
+        assert k == 2;
+    } else {
+        assert false;
+    }
 }
 
 test "struct and enum fields are stored and read back" {

@@ -947,6 +947,14 @@ pub enum ExprKind {
         /// Condition.
         body: Box<Expr>,
     },
+    /// `e is Pattern` (`x is Some(v)`): whether `e` matches; as the condition
+    /// of an `if`, the pattern's bindings are in scope in the `then` branch.
+    Is {
+        /// The value tested.
+        expr: Box<Expr>,
+        /// The pattern it must match.
+        pattern: Box<Pattern>,
+    },
 }
 
 /// A literal value.

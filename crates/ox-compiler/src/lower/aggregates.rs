@@ -204,6 +204,7 @@ impl Walker<'_> {
                 self.expr(source);
                 self.expr(body);
             }
+            ExprKind::Is { expr, .. } => self.expr(expr),
         }
     }
 

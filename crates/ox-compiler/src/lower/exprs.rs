@@ -208,8 +208,11 @@ impl<'e> ProcCx<'e> {
                 then_branch,
                 else_branch,
             } => {
+                // Bindings of `if x is P { … }` are in scope in the then branch only.
+                self.vars.push();
                 let c = self.expr_of(cond, &Type::Bool);
                 let (then, tt) = self.block(then_branch, expected);
+                self.vars.pop();
                 let (otherwise, et) = match else_branch {
                     Some(eb) => self.expr(eb, tt.as_ref().or(expected)),
                     None => (null(), Some(Type::Unit)),
@@ -241,6 +244,7 @@ impl<'e> ProcCx<'e> {
                 )
             }
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, expected),
+            ExprKind::Is { expr, pattern } => self.is_expr(expr, pattern),
             ExprKind::Block(b) => self.block(b, expected),
             ExprKind::List(items) => {
                 let elem_expected = expected.and_then(|t| t.without_option().element()).cloned();

@@ -58,6 +58,36 @@ impl ProcCx<'_> {
         )
     }
 
+    /// `e is P`: a boolean; the pattern's bindings are declared in the current
+    /// scope (an `if` opens one around its condition and then branch) and are
+    /// set when the test succeeds.
+    pub(crate) fn is_expr(
+        &mut self,
+        scrutinee: &ast::Expr,
+        pattern: &ast::Pattern,
+    ) -> (Expr, Option<Type>) {
+        let (x, st) = self.expr(scrutinee, None);
+        let mut bound = BTreeMap::new();
+        let pattern = self.pattern(pattern, st.as_ref(), &mut bound);
+        let arms = vec![
+            MatchArm {
+                pattern,
+                body: Expr::Const(Value::Bool(true)),
+            },
+            MatchArm {
+                pattern: Pattern::Wildcard,
+                body: Expr::Const(Value::Bool(false)),
+            },
+        ];
+        (
+            Expr::Match {
+                scrutinee: Box::new(x),
+                arms,
+            },
+            Some(Type::Bool),
+        )
+    }
+
     /// Lowers one pattern against the type of the value it matches; names it
     /// binds are recorded in `bound` so that `p | q` alternatives share them.
     fn pattern(

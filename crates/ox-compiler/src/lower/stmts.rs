@@ -272,8 +272,9 @@ impl ProcCx<'_> {
                 then_body,
                 else_body,
             } => {
-                let c = self.expr_of(cond, &Type::Bool);
+                // Bindings of `if x is P { … }` are in scope in the then branch only.
                 self.vars.push();
+                let c = self.expr_of(cond, &Type::Bool);
                 let then = self.stmts(then_body);
                 self.vars.pop();
                 self.vars.push();

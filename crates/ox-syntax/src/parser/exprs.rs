@@ -86,7 +86,26 @@ impl Parser<'_> {
     ) -> PResult<Expr> {
         let mut previous_comparison: Option<Span> = None;
         let mut chain = 0u32;
-        while let Some((op, bp, len)) = self.binary_op() {
+        loop {
+            // `e is Pattern`: `is` is contextual (an identifier right after an operand).
+            if BP_CMP >= min_bp && matches!(self.peek(), TokenKind::Ident(name) if name == "is") {
+                self.bump();
+                chain += 1;
+                self.check_chain(chain)?;
+                let pattern = self.pattern_with(structs)?;
+                let span = lhs.span.to(pattern.span);
+                lhs = Expr {
+                    kind: ExprKind::Is {
+                        expr: Box::new(lhs),
+                        pattern: Box::new(pattern),
+                    },
+                    span,
+                };
+                continue;
+            }
+            let Some((op, bp, len)) = self.binary_op() else {
+                break;
+            };
             if bp < min_bp {
                 break;
             }
@@ -552,15 +571,21 @@ impl Parser<'_> {
 
     /// A match pattern, possibly `p | q`.
     pub(super) fn pattern(&mut self) -> PResult<Pattern> {
+        self.pattern_with(true)
+    }
+
+    /// A pattern; without `records`, `P {` ends the pattern at `P` (the
+    /// condition of an `if` is followed by its block).
+    fn pattern_with(&mut self, records: bool) -> PResult<Pattern> {
         self.nested(|p| {
-            let first = p.single_pattern()?;
+            let first = p.single_pattern(records)?;
             if !p.at(&TokenKind::Pipe) {
                 return Ok(first);
             }
             let start = first.span;
             let mut alternatives = vec![first];
             while p.eat(&TokenKind::Pipe) {
-                alternatives.push(p.single_pattern()?);
+                alternatives.push(p.single_pattern(records)?);
             }
             Ok(Pattern {
                 kind: PatternKind::Or(alternatives),
@@ -569,7 +594,7 @@ impl Parser<'_> {
         })
     }
 
-    fn single_pattern(&mut self) -> PResult<Pattern> {
+    fn single_pattern(&mut self, records: bool) -> PResult<Pattern> {
         let start = self.span();
         if self.at_word("_") {
             self.bump();
@@ -596,7 +621,7 @@ impl Parser<'_> {
         let kind = if self.eat(&TokenKind::LParen) {
             let elems = self.comma_list(TokenKind::RParen, |p| p.pattern())?;
             PatternKind::Tuple { path, elems }
-        } else if self.eat(&TokenKind::LBrace) {
+        } else if records && self.eat(&TokenKind::LBrace) {
             let mut fields = Vec::new();
             let mut rest = false;
             while !self.at(&TokenKind::RBrace) {

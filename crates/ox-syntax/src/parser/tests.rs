@@ -872,6 +872,31 @@ fn match_expression() {
 }
 
 #[test]
+fn is_pattern() {
+    // `is` binds like a comparison, below `&&`.
+    let ExprKind::Binary {
+        op: BinaryOp::And,
+        lhs,
+        ..
+    } = expr("x is Some(v) && v > 1").kind
+    else {
+        panic!()
+    };
+    assert!(
+        matches!(&lhs.kind, ExprKind::Is { pattern, .. } if matches!(pattern.kind, PatternKind::Tuple { .. }))
+    );
+    // In an `if` condition `P {` starts the block, not a record pattern.
+    let ExprKind::If { cond, .. } = expr("if s is Pending { 1 } else { 2 }").kind else {
+        panic!()
+    };
+    assert!(
+        matches!(&cond.kind, ExprKind::Is { pattern, .. } if matches!(pattern.kind, PatternKind::Path(_)))
+    );
+    // Elsewhere `is` is an ordinary name.
+    assert!(matches!(expr("is + 1").kind, ExprKind::Binary { .. }));
+}
+
+#[test]
 fn quantifiers() {
     let e = expr("forall l in leases { l.rent > 0 } && ∃ x in xs { x }");
     let ExprKind::Binary { lhs, rhs, .. } = e.kind else {

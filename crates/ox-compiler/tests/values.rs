@@ -220,7 +220,7 @@ pub fn mixed() -> Money = 1.EUR + 1.USD;
 pub fn next(d: Date, n: Int) -> Date = d + n.days;
 pub fn big(n: Int) -> Int = n * 4611686018427387904;
 
-pub type Shelf { id: String, tags: Set<String>, sizes: Option<Map<String, Int>>, slots: [String; >= 1] }
+pub type Shelf { id: String, tags: Set<String>, sizes: Option<Map<String, Int>>, mut slots: [String; >= 1] }
 pub query shelves() -> [Shelf];
 
 test "money with a currency" {
@@ -250,6 +250,12 @@ test "mixing currencies fails" {
 
 test "integer overflow fails" {
     assert big(2) == 0;
+}
+
+test "an update below a list's lower bound is refused" {
+    let s = insert Shelf { id: "u", tags: [], slots: ["x"] };
+    update s set { slots -= "x" };
+    assert s.slots.len() == 0;
 }
 
 test "a list below its lower bound is refused" {
@@ -285,6 +291,10 @@ fn money_dates_collections_and_overflow() {
         error("mixing currencies fails")
     );
     assert!(error("integer overflow fails").contains("overflow"));
+    let overflow = error("integer overflow fails");
+    assert!(overflow.contains("4611686018427387904"), "{overflow}");
+    let update = error("an update below a list's lower bound is refused");
+    assert!(update.contains("slots"), "{update}");
     let bound = error("a list below its lower bound is refused");
     assert!(bound.contains("slots"), "{bound}");
 }

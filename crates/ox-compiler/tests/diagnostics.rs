@@ -270,7 +270,9 @@ fn aggregates_in_rule_bodies() {
         "OE1311",
     );
     assert_code(
-        &with_base("derive n(p, c) :- p: Person, c = median(l.start for l in Lease where l.tenant == p);"),
+        &with_base(
+            "derive n(p, c) :- p: Person, c = median(l.start for l in Lease where l.tenant == p);",
+        ),
         "OE1312",
     );
     assert_code(

@@ -109,7 +109,7 @@ fn commit_error(e: StoreError) -> CommitError {
 
 /// The transaction point of a read: a query's declared `as_of`, else the
 /// context's `as_of_tx`, else its `as_of_time`, else the latest.
-fn tx_point(ctx: &RequestContext, declared: Option<u64>) -> TxPoint {
+pub(crate) fn tx_point(ctx: &RequestContext, declared: Option<u64>) -> TxPoint {
     match (declared.or(ctx.as_of_tx), ctx.as_of_time) {
         (Some(tx), _) => TxPoint::Tx(tx),
         (None, Some(t)) => TxPoint::Time(t),
@@ -634,7 +634,7 @@ impl Engine {
 
     /// The state at transaction point `point` (valid at the request's
     /// instant), or the current (cached) one.
-    fn read_state(
+    pub(crate) fn read_state(
         &self,
         ctx: &RequestContext,
         clock: &Clock,

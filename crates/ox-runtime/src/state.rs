@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ox_ir::expr::FieldRef;
+use ox_ir::PredId;
 use ox_ir::{ConceptId, RelationId, Value};
-use ox_reasoner::{EvalError, FactStore, Program};
+use ox_reasoner::{EvalError, EvalOptions, FactStore, Program};
 use ox_store::{Event, TenantId};
 
 use crate::catalog::{Catalog, ClockUse};
@@ -256,7 +257,45 @@ pub(crate) fn base_from_events(
     Ok(base)
 }
 
-/// Evaluates the fixpoint of `base`.
+/// The reasoner fact `(predicate, tuple)` an asserted fact stands for
+/// (`None` for domain events, which are not facts).
+pub(crate) fn base_fact(catalog: &Catalog, fact: &Fact) -> Option<(PredId, Vec<Value>)> {
+    let module = &catalog.module;
+    match fact {
+        Fact::Individual { id, concept } | Fact::Iof { id, concept } => {
+            Some((module.concept(*concept).pred, vec![Value::Ref(id.clone())]))
+        }
+        Fact::Property { id, field, value } => Some((
+            module.field(*field).pred,
+            vec![Value::Ref(id.clone()), value.clone()],
+        )),
+        Fact::Tuple { relation, args } => {
+            Some((module.relations[relation.index()].pred, args.clone()))
+        }
+        Fact::Domain { .. } => None,
+    }
+}
+
+/// The visible events that assert each base fact, in log order: what an
+/// explanation shows for a base fact. Events this module cannot read are skipped.
+pub(crate) fn event_origins<'e>(
+    catalog: &Catalog,
+    events: &'e [Event],
+    visibility: &Visibility,
+) -> HashMap<(PredId, Vec<Value>), Vec<&'e Event>> {
+    let mut origins: HashMap<(PredId, Vec<Value>), Vec<&'e Event>> = HashMap::new();
+    for event in visibility.select(events) {
+        if let Ok(Some(fact)) = events::decode(&catalog.module, &catalog.paths, event) {
+            if let Some(key) = base_fact(catalog, &fact) {
+                origins.entry(key).or_default().push(event);
+            }
+        }
+    }
+    origins
+}
+
+/// Evaluates the fixpoint of `base`, recording one witness per derived fact
+/// (provenance) so that any fact of a cached state can be explained.
 pub(crate) fn evaluate(
     catalog: &Catalog,
     program: &Program,
@@ -265,8 +304,9 @@ pub(crate) fn evaluate(
     clock: &Clock,
 ) -> Result<State, RuntimeError> {
     clock.check()?;
+    let options = EvalOptions { provenance: true };
     let facts = program
-        .evaluate(base.to_facts(catalog), &clock.eval_context())
+        .evaluate_with(base.to_facts(catalog), &clock.eval_context(), options)
         .map_err(|e| eval_error(e, ErrorCode::Internal))?;
     Ok(State {
         base,

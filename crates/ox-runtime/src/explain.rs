@@ -1,0 +1,454 @@
+//! Derived extents, explanations and checks over a request's fixpoint.
+//!
+//! Fixpoints are evaluated with provenance (see `state::evaluate`), so any
+//! fact of a state can be explained by its stable fact id. Base facts of a
+//! proof name the visible events that asserted them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ox_ir::{PredId, PredKind, RuleOrigin, Severity, Value};
+use ox_reasoner::{Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode};
+use ox_store::{AsOf, Event, TxPoint, ValidPoint};
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+
+use crate::context::{Clock, RequestContext};
+use crate::engine::{tx_point, Engine};
+use crate::error::{ErrorCode, RuntimeError};
+use crate::state::{self, State, Visibility};
+use crate::validate::render_message;
+use crate::wire;
+
+/// The extent of one derived predicate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DerivedExtent {
+    /// The predicate's name, e.g. `breach`.
+    pub predicate: String,
+    /// Its facts, sorted by value.
+    pub rows: Vec<DerivedRow>,
+}
+
+/// One derived fact: its stable id and its arguments on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DerivedRow {
+    pub fact_id: String,
+    pub args: Vec<Json>,
+}
+
+/// How deep and how wide an explanation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExplainRequest {
+    /// Expand premises down to this depth; `None`: down to the base facts.
+    pub depth: Option<u32>,
+    /// Every derivation instead of the one recorded witness.
+    pub all: bool,
+}
+
+impl Engine {
+    /// The extents of the derived predicates (`derive` clauses), or of those
+    /// named in `rules` (by name or path), at the request's point.
+    ///
+    /// Errors: a name that is no derived predicate → `VALIDATION_FAILED`.
+    pub fn derive(
+        &self,
+        ctx: &RequestContext,
+        rules: Option<&[String]>,
+    ) -> Result<Vec<DerivedExtent>, RuntimeError> {
+        let preds = self.derived_preds(rules)?;
+        let scope = self.explain_state(ctx, false)?;
+        let state = &scope.state;
+        Ok(preds
+            .into_iter()
+            .map(|pred| self.extent(state, pred, |_| true))
+            .collect())
+    }
+
+    /// The derived facts that mention the individual `id`, one extent per
+    /// derived predicate that has some.
+    ///
+    /// Errors: an individual that is not live → `UNKNOWN_FACT`.
+    pub fn derived_for_individual(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Result<Vec<DerivedExtent>, RuntimeError> {
+        let scope = self.explain_state(ctx, false)?;
+        let state = &scope.state;
+        self.individual_extents(state, id)
+    }
+
+    /// The proof DAG of every derived fact that mentions the individual `id`.
+    ///
+    /// Errors: as for [`Engine::derived_for_individual`].
+    pub fn explain_individual(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        request: ExplainRequest,
+    ) -> Result<Vec<Json>, RuntimeError> {
+        let scope = self.explain_state(ctx, true)?;
+        let extents = self.individual_extents(&scope.state, id)?;
+        extents
+            .iter()
+            .flat_map(|e| e.rows.iter())
+            .map(|row| self.proof_json(&scope, &row.fact_id, request))
+            .collect()
+    }
+
+    /// The proof DAG of the fact whose stable id is `fact_id`, as JSON:
+    /// `{"root", "nodes": [{factId, predicate, args, status, …}], "edges"}`.
+    /// Base facts list the events that asserted them, derived facts their
+    /// rule, clause and bindings, negated premises are `absent` with the
+    /// stratum checked, and undefined facts are `undefined`.
+    ///
+    /// Errors: no fact with that id in the request's scope (tenant, fork,
+    /// point in time) → `UNKNOWN_FACT`.
+    pub fn explain_fact(
+        &self,
+        ctx: &RequestContext,
+        fact_id: &str,
+        request: ExplainRequest,
+    ) -> Result<Json, RuntimeError> {
+        let scope = self.explain_state(ctx, true)?;
+        self.proof_json(&scope, fact_id, request)
+    }
+
+    /// The violations of every check in the request's scope (`check`,
+    /// `severity`, rendered `message`, `bindings`), then the contradictions
+    /// (facts that hold together with their strong negation).
+    pub fn checks(&self, ctx: &RequestContext) -> Result<Json, RuntimeError> {
+        let scope = self.explain_state(ctx, false)?;
+        let state = &scope.state;
+        let module = self.module();
+        let types = |id: &str| state.type_of(&self.catalog, id);
+        let mut violations = Vec::new();
+        for check in &module.checks {
+            for tuple in state.facts.tuples(check.pred) {
+                let bindings: Map<String, Json> = check
+                    .params
+                    .iter()
+                    .zip(&tuple)
+                    .map(|(p, v)| (p.name.clone(), wire::encode(module, v, &p.ty, &types)))
+                    .collect();
+                violations.push(json!({
+                    "check": check.name,
+                    "severity": match check.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    },
+                    "message": render_message(check, &tuple),
+                    "bindings": bindings,
+                    "factId": self.program.fact_id(check.pred, &tuple).0,
+                }));
+            }
+        }
+        let contradictions: Vec<Json> = self
+            .program
+            .contradictions(&state.facts)
+            .into_iter()
+            .map(|c| {
+                json!({
+                    "predicate": c.predicate,
+                    "args": self.args_json(state, c.pred, &c.tuple),
+                    "factId": self.program.fact_id(c.pred, &c.tuple).0,
+                })
+            })
+            .collect();
+        Ok(json!({
+            "tx": state.tx,
+            "violations": violations,
+            "contradictions": contradictions,
+        }))
+    }
+
+    /// The request's state and clock, and with `with_events` the events
+    /// visible at the same point with the request's visibility (to name the
+    /// events behind base facts).
+    fn explain_state(
+        &self,
+        ctx: &RequestContext,
+        with_events: bool,
+    ) -> Result<Scope, RuntimeError> {
+        let clock = Clock::start(ctx);
+        clock.check()?;
+        let point = tx_point(ctx, None);
+        let state = self.read_state(ctx, &clock, point)?;
+        if !with_events {
+            return Ok(Scope {
+                state,
+                clock,
+                events: Vec::new(),
+                visibility: None,
+            });
+        }
+        let as_of = match point {
+            TxPoint::Latest => AsOf::current(clock.now),
+            tx => AsOf {
+                tx,
+                valid: ValidPoint::At(clock.now),
+            },
+        };
+        let events = self
+            .store()
+            .visible_events(&ctx.tenant, &ctx.fork, as_of)
+            .map_err(RuntimeError::from_store)?;
+        Ok(Scope {
+            state,
+            clock,
+            events,
+            visibility: Some(self.visibility(ctx)?),
+        })
+    }
+
+    /// The derived predicates named by `rules` (all of them for `None`).
+    fn derived_preds(&self, rules: Option<&[String]>) -> Result<Vec<PredId>, RuntimeError> {
+        let module = self.module();
+        let derived: Vec<PredId> = module
+            .predicates
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == PredKind::Derived)
+            .map(|(i, _)| PredId(i as u32))
+            .collect();
+        let Some(names) = rules else {
+            return Ok(derived);
+        };
+        names
+            .iter()
+            .map(|name| {
+                derived
+                    .iter()
+                    .copied()
+                    .find(|p| {
+                        let pred = &module.predicates[p.index()];
+                        pred.name == *name || pred.path == *name
+                    })
+                    .ok_or_else(|| {
+                        RuntimeError::validation(format!("no derived predicate is named `{name}`"))
+                            .with_details(json!({ "rule": name }))
+                    })
+            })
+            .collect()
+    }
+
+    /// The facts of `pred` that pass `keep`.
+    fn extent(
+        &self,
+        state: &State,
+        pred: PredId,
+        keep: impl Fn(&[Value]) -> bool,
+    ) -> DerivedExtent {
+        let rows = state
+            .facts
+            .tuples(pred)
+            .into_iter()
+            .filter(|t| keep(t))
+            .map(|t| DerivedRow {
+                fact_id: self.program.fact_id(pred, &t).0,
+                args: self.args_json(state, pred, &t),
+            })
+            .collect();
+        DerivedExtent {
+            predicate: self.module().predicates[pred.index()].name.clone(),
+            rows,
+        }
+    }
+
+    fn individual_extents(
+        &self,
+        state: &State,
+        id: &str,
+    ) -> Result<Vec<DerivedExtent>, RuntimeError> {
+        if !state.base.individuals.contains_key(id) {
+            return Err(RuntimeError::new(
+                ErrorCode::UnknownFact,
+                format!("no individual `{id}` in scope"),
+            )
+            .with_details(json!({ "id": id })));
+        }
+        let target = Value::Ref(id.to_owned());
+        Ok(self
+            .derived_preds(None)?
+            .into_iter()
+            .map(|pred| self.extent(state, pred, |t| t.contains(&target)))
+            .filter(|e| !e.rows.is_empty())
+            .collect())
+    }
+
+    /// A tuple's arguments on the wire, typed by the predicate's parameters.
+    fn args_json(&self, state: &State, pred: PredId, tuple: &[Value]) -> Vec<Json> {
+        let module = self.module();
+        let types = |id: &str| state.type_of(&self.catalog, id);
+        let params = &module.predicates[pred.index()].params;
+        tuple
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match params.get(i) {
+                Some(p) => wire::encode(module, v, &p.ty, &types),
+                None => wire::encode_untyped(module, v, &types),
+            })
+            .collect()
+    }
+
+    /// The proof of one fact of the scope's state, as JSON.
+    fn proof_json(
+        &self,
+        scope: &Scope,
+        fact_id: &str,
+        request: ExplainRequest,
+    ) -> Result<Json, RuntimeError> {
+        let id = FactId(fact_id.to_owned());
+        let state = &scope.state;
+        let Some((pred, tuple)) = self.program.find_fact(&state.facts, &id) else {
+            return Err(unknown_fact(fact_id));
+        };
+        let options = ExplainOptions {
+            depth: request.depth,
+            all: request.all,
+        };
+        let dag = self
+            .program
+            .explain(
+                &state.facts,
+                &FactRef::Tuple(pred, tuple),
+                options,
+                &scope.clock.eval_context(),
+            )
+            .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
+        let origins = match &scope.visibility {
+            Some(v) => state::event_origins(&self.catalog, &scope.events, v),
+            None => HashMap::new(),
+        };
+        Ok(self.dag_json(state, &dag, &origins))
+    }
+
+    /// Renders a proof DAG: nodes with their status, derivations and (for
+    /// base facts) the events that asserted them, and the premise edges.
+    fn dag_json(
+        &self,
+        state: &State,
+        dag: &ProofDag,
+        origins: &HashMap<(PredId, Vec<Value>), Vec<&Event>>,
+    ) -> Json {
+        let nodes: Vec<Json> = dag
+            .nodes
+            .iter()
+            .map(|node| self.node_json(state, node, origins))
+            .collect();
+        let edges: Vec<Json> = dag
+            .edges()
+            .into_iter()
+            .map(|(a, b)| json!([a, b]))
+            .collect();
+        json!({
+            "root": dag.root,
+            "factId": dag.nodes.get(dag.root).map(|n| n.id.0.clone()),
+            "nodes": nodes,
+            "edges": edges,
+        })
+    }
+
+    fn node_json(
+        &self,
+        state: &State,
+        node: &ProofNode,
+        origins: &HashMap<(PredId, Vec<Value>), Vec<&Event>>,
+    ) -> Json {
+        let mut out = json!({
+            "factId": node.id.0,
+            "predicate": node.predicate,
+            "args": self.args_json(state, node.pred, &node.tuple),
+            "status": status_name(&node.status),
+        });
+        let Some(obj) = out.as_object_mut() else {
+            return out;
+        };
+        match &node.status {
+            FactStatus::Absent { stratum } => {
+                obj.insert("stratum".into(), json!(stratum));
+            }
+            FactStatus::Base => {
+                let asserted: Vec<Json> = origins
+                    .get(&(node.pred, node.tuple.clone()))
+                    .map(|events| {
+                        events
+                            .iter()
+                            .map(|e| {
+                                json!({
+                                    "eventId": e.event_id.to_string(),
+                                    "tx": e.tx,
+                                    "kind": e.kind,
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                obj.insert("events".into(), Json::Array(asserted));
+            }
+            FactStatus::Derived => {
+                let derivations: Vec<Json> = node
+                    .derivations
+                    .iter()
+                    .map(|d| self.derivation_json(state, d))
+                    .collect();
+                obj.insert("derivations".into(), Json::Array(derivations));
+                obj.insert("truncated".into(), json!(node.truncated));
+            }
+            FactStatus::NotHeld | FactStatus::Undefined => {}
+        }
+        out
+    }
+
+    fn derivation_json(&self, state: &State, d: &Derivation) -> Json {
+        let module = self.module();
+        let types = |id: &str| state.type_of(&self.catalog, id);
+        let bindings: Map<String, Json> = d
+            .bindings
+            .iter()
+            .map(|(name, v)| (name.clone(), wire::encode_untyped(module, v, &types)))
+            .collect();
+        let (name, clause) = match &d.origin {
+            RuleOrigin::Derive { name, clause } => (Some(name.clone()), Some(*clause)),
+            RuleOrigin::Check(c) => (Some(module.checks[c.index()].name.clone()), None),
+            _ => (None, None),
+        };
+        json!({
+            "rule": d.rule,
+            "ruleName": name,
+            "clause": clause,
+            "bindings": bindings,
+            "premises": d.premises,
+        })
+    }
+}
+
+/// What an explanation reads: the state, the request's clock, and the
+/// visible events with the request's visibility.
+struct Scope {
+    state: Arc<State>,
+    clock: Clock,
+    events: Vec<Event>,
+    visibility: Option<Visibility>,
+}
+
+/// The wire name of a node's status.
+fn status_name(status: &FactStatus) -> &'static str {
+    match status {
+        FactStatus::Base => "base",
+        FactStatus::Derived => "derived",
+        FactStatus::Absent { .. } => "absent",
+        FactStatus::NotHeld => "notHeld",
+        FactStatus::Undefined => "undefined",
+    }
+}
+
+/// `UNKNOWN_FACT` for a fact id that is not in the request's scope.
+fn unknown_fact(fact_id: &str) -> RuntimeError {
+    RuntimeError::new(
+        ErrorCode::UnknownFact,
+        format!("no fact `{fact_id}` in scope"),
+    )
+    .with_details(json!({ "factId": fact_id }))
+}

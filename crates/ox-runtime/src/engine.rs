@@ -73,6 +73,14 @@ pub struct BatchReceipt {
     pub results: Vec<MutationReceipt>,
 }
 
+/// A query evaluated to its rows, with the state and clock it read.
+pub(crate) struct QueryRun<'q> {
+    pub query: &'q ox_ir::Query,
+    pub state: Arc<State>,
+    pub clock: Clock,
+    pub rows: Vec<Value>,
+}
+
 /// Builds the serialised response stored with an idempotency key from the
 /// validated state.
 type Respond<'r> = &'r dyn Fn(&State) -> Vec<u8>;
@@ -278,6 +286,17 @@ impl Engine {
         name: &str,
         args: &Map<String, Json>,
     ) -> Result<QueryOutcome, RuntimeError> {
+        let run = self.run_query(ctx, name, args)?;
+        self.encode_query(run)
+    }
+
+    /// Evaluates a declared `pub query` to its rows (values, before encoding).
+    pub(crate) fn run_query(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        args: &Map<String, Json>,
+    ) -> Result<QueryRun<'_>, RuntimeError> {
         let clock = Clock::start(ctx);
         clock.check()?;
         let q = self
@@ -295,6 +314,22 @@ impl Engine {
             state: &state,
         };
         let rows = exec.rows(q, &seeds)?;
+        Ok(QueryRun {
+            query: q,
+            state,
+            clock,
+            rows,
+        })
+    }
+
+    /// Puts a query's rows on the wire.
+    pub(crate) fn encode_query(&self, run: QueryRun<'_>) -> Result<QueryOutcome, RuntimeError> {
+        let QueryRun {
+            query: q,
+            state,
+            rows,
+            ..
+        } = run;
         let types = |id: &str| state.type_of(&self.catalog, id);
         let result = match query::shape(q) {
             Shape::Rows(ty) => QueryResult::Rows(

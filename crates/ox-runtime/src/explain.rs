@@ -5,17 +5,23 @@
 //! proof name the visible events that asserted them.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
-use ox_ir::{PredId, PredKind, RuleOrigin, Severity, Value};
+use ox_ir::expr::Expr;
+use ox_ir::{
+    Literal, PredId, PredKind, Projection, Query, QueryBody, RuleOrigin, Severity, Term, Value,
+    VarId,
+};
 use ox_reasoner::{Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode};
 use ox_store::{AsOf, Event, TxPoint, ValidPoint};
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::context::{Clock, RequestContext};
-use crate::engine::{tx_point, Engine};
+use crate::engine::{tx_point, Engine, QueryOutcome};
 use crate::error::{ErrorCode, RuntimeError};
+use crate::query::{self, Shape};
 use crate::state::{self, State, Visibility};
 use crate::validate::render_message;
 use crate::wire;
@@ -115,6 +121,125 @@ impl Engine {
         self.proof_json(&scope, fact_id, request)
     }
 
+    /// The rule firings behind the derived facts of [`Engine::derive`] (same
+    /// `rules` filter), one per fact in extent order: the fact, then the
+    /// recorded firing's rule, bindings and premises (fact id, predicate,
+    /// status).
+    ///
+    /// Errors: as for [`Engine::derive`].
+    pub fn derive_trace(
+        &self,
+        ctx: &RequestContext,
+        rules: Option<&[String]>,
+    ) -> Result<Vec<Json>, RuntimeError> {
+        let preds = self.derived_preds(rules)?;
+        let scope = self.explain_state(ctx, false)?;
+        let state = &scope.state;
+        let eval_ctx = scope.clock.eval_context();
+        let options = ExplainOptions {
+            depth: Some(1),
+            all: false,
+        };
+        let mut firings = Vec::new();
+        for pred in preds {
+            for tuple in state.facts.tuples(pred) {
+                let dag = self
+                    .program
+                    .explain(
+                        &state.facts,
+                        &FactRef::Tuple(pred, tuple),
+                        options,
+                        &eval_ctx,
+                    )
+                    .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
+                let Some(root) = dag.nodes.get(dag.root) else {
+                    continue;
+                };
+                for d in &root.derivations {
+                    let mut firing = self.derivation_json(state, d);
+                    let premises: Vec<Json> = d
+                        .premises
+                        .iter()
+                        .filter_map(|&i| dag.nodes.get(i))
+                        .map(|n| {
+                            json!({
+                                "factId": n.id.0,
+                                "predicate": n.predicate,
+                                "args": self.args_json(state, n.pred, &n.tuple),
+                                "status": status_name(&n.status),
+                            })
+                        })
+                        .collect();
+                    if let Some(obj) = firing.as_object_mut() {
+                        obj.insert("premises".into(), Json::Array(premises));
+                        obj.insert("factId".into(), json!(root.id.0));
+                        obj.insert("predicate".into(), json!(root.predicate));
+                        obj.insert(
+                            "args".into(),
+                            Json::Array(self.args_json(state, root.pred, &root.tuple)),
+                        );
+                    }
+                    firings.push(firing);
+                }
+            }
+        }
+        Ok(firings)
+    }
+
+    /// Runs a declared `pub query` like [`Engine::query`] and explains the
+    /// rows at positions `window` (the page the caller returns): one entry
+    /// per row of the window, `{"factId", "proof"}` when the row is a fact of
+    /// a predicate (see [`row_predicate`]), both `null` otherwise. A
+    /// single-valued result has no rows to explain (an empty list).
+    ///
+    /// Errors: as for [`Engine::query`].
+    pub fn query_explained(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        args: &Map<String, Json>,
+        request: ExplainRequest,
+        window: Range<usize>,
+    ) -> Result<(QueryOutcome, Vec<Json>), RuntimeError> {
+        let run = self.run_query(ctx, name, args)?;
+        let q = run.query;
+        let pred = row_predicate(q);
+        let mut proofs = Vec::new();
+        if matches!(query::shape(q), Shape::Rows(_)) {
+            let point = tx_point(ctx, q.as_of);
+            let events = match pred {
+                Some(_) => self.events_at(ctx, &run.clock, point)?,
+                None => Vec::new(),
+            };
+            let scope = Scope {
+                state: Arc::clone(&run.state),
+                clock: run.clock,
+                events,
+                visibility: Some(self.visibility(ctx)?),
+            };
+            let end = window.end.min(run.rows.len());
+            let start = window.start.min(end);
+            for row in &run.rows[start..end] {
+                let fact = pred.and_then(|p| {
+                    let tuple = row_tuple(row, self.module().predicates[p.index()].params.len())?;
+                    scope
+                        .state
+                        .facts
+                        .contains(p, &tuple)
+                        .then(|| self.program.fact_id(p, &tuple))
+                });
+                proofs.push(match fact {
+                    Some(id) => json!({
+                        "factId": id.0,
+                        "proof": self.proof_json(&scope, &id.0, request)?,
+                    }),
+                    None => json!({ "factId": null, "proof": null }),
+                });
+            }
+        }
+        Ok((self.encode_query(run)?, proofs))
+    }
+
     /// The violations of every check in the request's scope (`check`,
     /// `severity`, rendered `message`, `bindings`), then the contradictions
     /// (facts that hold together with their strong negation).
@@ -183,6 +308,22 @@ impl Engine {
                 visibility: None,
             });
         }
+        let events = self.events_at(ctx, &clock, point)?;
+        Ok(Scope {
+            state,
+            clock,
+            events,
+            visibility: Some(self.visibility(ctx)?),
+        })
+    }
+
+    /// The events visible at transaction point `point` (valid at the clock's instant).
+    fn events_at(
+        &self,
+        ctx: &RequestContext,
+        clock: &Clock,
+        point: TxPoint,
+    ) -> Result<Vec<Event>, RuntimeError> {
         let as_of = match point {
             TxPoint::Latest => AsOf::current(clock.now),
             tx => AsOf {
@@ -190,16 +331,9 @@ impl Engine {
                 valid: ValidPoint::At(clock.now),
             },
         };
-        let events = self
-            .store()
+        self.store()
             .visible_events(&ctx.tenant, &ctx.fork, as_of)
-            .map_err(RuntimeError::from_store)?;
-        Ok(Scope {
-            state,
-            clock,
-            events,
-            visibility: Some(self.visibility(ctx)?),
-        })
+            .map_err(RuntimeError::from_store)
     }
 
     /// The derived predicates named by `rules` (all of them for `None`).
@@ -431,6 +565,55 @@ struct Scope {
     clock: Clock,
     events: Vec<Event>,
     visibility: Option<Visibility>,
+}
+
+/// The predicate whose facts a query's rows are: the predicate of a
+/// bodiless (extent) query, or of a positive atom of the body whose
+/// arguments are exactly the projected variables in order (`select l from
+/// breach(l)`, `select {l: l, t: t} from LeaseOf(l, t)`). Grouped queries
+/// have none.
+pub(crate) fn row_predicate(q: &Query) -> Option<PredId> {
+    let sel = match &q.body {
+        QueryBody::Extent(pred) => return Some(*pred),
+        QueryBody::Select(sel) => sel,
+    };
+    if sel.group.is_some() {
+        return None;
+    }
+    let projected: Vec<VarId> = match &sel.projection {
+        Projection::Value(Expr::Var(v)) => vec![*v],
+        Projection::Record(fields) => fields
+            .iter()
+            .map(|(_, e)| match e {
+                Expr::Var(v) => Some(*v),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        Projection::Value(_) => return None,
+    };
+    sel.body.iter().find_map(|lit| match lit {
+        Literal::Pos(atom)
+            if atom.args.len() == projected.len()
+                && atom
+                    .args
+                    .iter()
+                    .zip(&projected)
+                    .all(|(t, v)| *t == Term::Var(*v)) =>
+        {
+            Some(atom.pred)
+        }
+        _ => None,
+    })
+}
+
+/// The tuple a row stands for: the row itself for one column, else the
+/// items of a list or the fields of a record.
+fn row_tuple(row: &Value, arity: usize) -> Option<Vec<Value>> {
+    match row {
+        _ if arity == 1 => Some(vec![row.clone()]),
+        Value::List(items) | Value::Struct(_, items) if items.len() == arity => Some(items.clone()),
+        _ => None,
+    }
 }
 
 /// The wire name of a node's status.

@@ -158,6 +158,27 @@ fn explain_fact_reaches_the_base_events() {
 }
 
 #[test]
+fn derive_trace_lists_the_firings() {
+    on_each_backend(false, |engine| {
+        seed(engine, "acme");
+        let id = active_lease_id(engine, "acme");
+        let trace = engine.derive_trace(&ctx("acme"), None).expect("trace");
+        let firing = trace
+            .iter()
+            .find(|f| f["factId"] == json!(id))
+            .expect("the active_lease firing");
+        assert_eq!(firing["ruleName"], "active_lease");
+        let premises = firing["premises"].as_array().expect("premises");
+        assert!(!premises.is_empty());
+        assert!(premises.iter().all(|p| p["factId"].is_string()));
+        assert!(
+            premises.iter().any(|p| p["predicate"] == "LeaseOf"),
+            "{firing}"
+        );
+    });
+}
+
+#[test]
 fn unknown_and_foreign_fact_ids_are_unknown_fact() {
     on_each_backend(false, |engine| {
         seed(engine, "acme");
@@ -241,5 +262,51 @@ fn checks_report_violations_with_an_absent_premise() {
         assert_eq!(absent.len(), 1, "{dag}");
         assert_eq!(absent[0]["predicate"], "Adult");
         assert!(absent[0]["stratum"].is_u64(), "{dag}");
+    });
+}
+
+#[test]
+fn query_rows_of_a_predicate_carry_their_proofs() {
+    on_each_backend(false, |engine| {
+        seed(engine, "acme");
+        let explain = |name: &str| {
+            engine
+                .query_explained(
+                    &ctx("acme"),
+                    name,
+                    &args(json!({})),
+                    ExplainRequest::default(),
+                    0..10,
+                )
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        let (outcome, proofs) = explain("active_leases");
+        let plain = engine
+            .query(&ctx("acme"), "active_leases", &args(json!({})))
+            .expect("query");
+        assert_eq!(outcome, plain);
+        assert_eq!(proofs.len(), 1);
+        assert_eq!(proofs[0]["factId"], json!(active_lease_id(engine, "acme")));
+        assert_eq!(proofs[0]["proof"]["nodes"][0]["status"], "derived");
+        let (_, adults) = explain("adults");
+        assert_eq!(adults.len(), 1, "alice only");
+        assert_eq!(adults[0]["proof"]["nodes"][0]["status"], "derived");
+        let (_, people) = explain("people");
+        assert_eq!(people.len(), 2);
+        assert!(people
+            .iter()
+            .all(|p| p["proof"]["nodes"][0]["status"] == "base"));
+        let (_, roster) = explain("roster");
+        assert!(roster.iter().all(|p| p["factId"].is_null()));
+        let (_, window) = engine
+            .query_explained(
+                &ctx("acme"),
+                "people",
+                &args(json!({})),
+                ExplainRequest::default(),
+                1..10,
+            )
+            .expect("window");
+        assert_eq!(window.len(), 1);
     });
 }

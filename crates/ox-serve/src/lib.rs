@@ -22,7 +22,9 @@
 //! - cursors pin the transaction and valid time of the first page and are bound
 //!   to (tenant, fork, standpoint, query, arguments); with a random secret they
 //!   die with the process, so replicas behind one gateway share `cursor_secret`;
-//! - `explain` on dispatch is refused until the runtime offers proofs.
+//! - `explain` on a query dispatch wraps each row of the page as
+//!   `{"value", "factId", "proof"}` (`null`s when the row is not a fact of a
+//!   predicate); derive rows are flat `{predicate, factId, args}`.
 
 mod bind;
 mod config;
@@ -104,6 +106,21 @@ fn routes() -> Router<Arc<AppState>> {
         )
         .route("/v1/forks/:fork/diff/:other", get(routes::forks::diff))
         .route("/v1/forks/:fork/promote", post(routes::forks::promote))
+        .route("/v1/forks/:fork/derive", post(routes::derived::derive))
+        .route("/v1/forks/:fork/derive/trace", post(routes::derived::trace))
+        .route(
+            "/v1/derived/individuals/:id",
+            get(routes::derived::individual),
+        )
+        .route(
+            "/v1/derived/individuals/:id/explain",
+            get(routes::derived::individual_explain),
+        )
+        .route(
+            "/v1/derived/facts/:fact_id/explain",
+            get(routes::derived::fact_explain),
+        )
+        .route("/v1/checks", get(routes::derived::checks))
         .route(
             "/v1/forks/:fork/dispatch/query",
             post(routes::dispatch::fork_query),

@@ -92,6 +92,41 @@ fn get_op(summary: &str, ok: Value, errors: &[ErrorCode]) -> Value {
     json!({ "get": { "summary": summary, "parameters": [header_param("X-Request-Id", false, "Echoed in the response.")], "responses": responses } })
 }
 
+fn depth_param() -> Value {
+    json!({ "name": "depth", "in": "query", "required": false, "description": "expand premises down to this depth (default: to the base facts)", "schema": { "type": "integer", "minimum": 0 } })
+}
+
+fn all_param() -> Value {
+    json!({ "name": "all", "in": "query", "required": false, "description": "every derivation instead of the recorded witness", "schema": { "type": "boolean" } })
+}
+
+/// `POST /v1/forks/{fork}/derive[/trace]`.
+fn derive_op(summary: &str, ok: &str) -> Value {
+    use ErrorCode::*;
+    let mut op = fork_op(
+        summary,
+        with_params(fork_headers(), &[path_param("fork", "Fork name")]),
+        (
+            "200",
+            ok_json(
+                ok,
+                json!({ "type": "object", "properties": { "rows": { "type": "array" }, "nextCursor": { "type": ["string", "null"] }, "tx": { "type": "integer" } } }),
+            ),
+        ),
+        &[
+            ValidationFailed,
+            MissingContext,
+            ForkConflict,
+            InvalidCursor,
+            UnknownFork,
+            StorageUnavailable,
+            Timeout,
+        ],
+    );
+    op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeriveRequest" } } } });
+    op
+}
+
 fn dispatch_op(summary: &str, ok_schema: &str, forked: bool) -> Value {
     use ErrorCode::*;
     let mut responses = error_responses(&[
@@ -220,6 +255,24 @@ pub fn document(package: &str, version: &str) -> Value {
             "/v1/forks/{fork}/promote": {
                 "post": fork_op("Append the fork's events to main at a new tx; the fork closes", with_params(fork_headers(), &[path_param("fork", "Fork name")]), ("200", ok_json("promoted", json!({ "type": "object", "properties": { "tx": { "type": "integer" }, "eventsPromoted": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, ForkConflict, UnknownFork, ForkClosed, PromoteConflict, CheckViolated, StorageUnavailable, Timeout]),
             },
+            "/v1/forks/{fork}/derive": {
+                "post": derive_op("The facts of the derived predicates (`rules` names some; `explain` adds each fact's proof); paged", "a page of derived facts: rows of {predicate, factId, args, proof?}"),
+            },
+            "/v1/forks/{fork}/derive/trace": {
+                "post": derive_op("The rule firings behind the derived facts: rule, bindings, premises; paged", "a page of firings: rows of {factId, predicate, args, rule, ruleName, clause, bindings, premises}"),
+            },
+            "/v1/derived/individuals/{id}": {
+                "get": fork_op("The derived facts that mention an individual", with_params(context_headers(), &[path_param("id", "Individual id")]), ("200", ok_json("derived extents", json!({ "type": "object", "properties": { "derived": { "type": "array" } } }))), &[ValidationFailed, MissingContext, UnknownFact, StorageUnavailable, Timeout]),
+            },
+            "/v1/derived/individuals/{id}/explain": {
+                "get": fork_op("The proofs of the derived facts that mention an individual", with_params(context_headers(), &[path_param("id", "Individual id"), depth_param(), all_param()]), ("200", ok_json("proofs", json!({ "type": "object", "properties": { "proofs": { "type": "array", "items": { "$ref": "#/components/schemas/ProofDag" } } } }))), &[ValidationFailed, MissingContext, UnknownFact, StorageUnavailable, Timeout]),
+            },
+            "/v1/derived/facts/{fact_id}/explain": {
+                "get": fork_op("The proof DAG of one fact (base facts name the events that asserted them)", with_params(context_headers(), &[path_param("fact_id", "Stable fact id (f-…)"), depth_param(), all_param()]), ("200", ok_json("proof", json!({ "type": "object", "properties": { "proof": { "$ref": "#/components/schemas/ProofDag" } } }))), &[ValidationFailed, MissingContext, UnknownFact, StorageUnavailable, Timeout]),
+            },
+            "/v1/checks": {
+                "get": fork_op("The violated checks (check, severity, message, bindings, factId) and the contradictions", context_headers(), ("200", ok_json("checks", json!({ "type": "object", "properties": { "violations": { "type": "array" }, "contradictions": { "type": "array" }, "tx": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, StorageUnavailable, Timeout]),
+            },
         },
         "components": { "schemas": {
             "ErrorEnvelope": {
@@ -239,6 +292,28 @@ pub fn document(package: &str, version: &str) -> Value {
                     "moduleHash": { "type": "string" },
                 },
             },
+            "ProofDag": {
+                "type": "object",
+                "description": "nodes[root] is the explained fact; status is base (with events: eventId, tx, kind), derived (with derivations: rule, ruleName, clause, bindings, premises as node indices; truncated), absent (a negated premise, with stratum), notHeld or undefined",
+                "properties": {
+                    "root": { "type": "integer" },
+                    "factId": { "type": "string" },
+                    "nodes": { "type": "array", "items": { "type": "object" } },
+                    "edges": { "type": "array", "items": { "type": "array", "items": { "type": "integer" } } },
+                },
+            },
+            "DeriveRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "rules": { "type": ["array", "null"], "items": { "type": "string" }, "description": "derived predicates by name or path; all when absent" },
+                    "explain": { "type": "boolean", "description": "derive only: add each row's proof" },
+                    "limit": { "type": "integer", "minimum": 1 },
+                    "cursor": { "type": ["string", "null"] },
+                    "tenantId": { "type": "string" },
+                    "principalId": { "type": "string" },
+                },
+            },
             "DispatchRequest": {
                 "type": "object",
                 "additionalProperties": false,
@@ -248,7 +323,7 @@ pub fn document(package: &str, version: &str) -> Value {
                     "args": { "type": ["object", "null"] },
                     "limit": { "type": "integer", "minimum": 1, "description": "queries: page size, at most --max-rows" },
                     "cursor": { "type": ["string", "null"], "description": "queries: nextCursor of the previous page" },
-                    "explain": { "type": "boolean", "description": "not supported yet: true is refused" },
+                    "explain": { "type": "boolean", "description": "queries: each row becomes {value, factId, proof} (null when the row is not a fact of a predicate)" },
                     "dryRun": { "type": "boolean", "description": "mutations: report the events, write none" },
                     "validAt": { "type": ["string", "null"], "description": "date or RFC 3339; X-As-Of-Valid wins" },
                     "tenantId": { "type": "string" },

@@ -19,7 +19,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ox_ir::{Module, Visibility};
-use ox_runtime::{Engine, ErrorCode, MutateOptions, QueryResult, RequestContext, RuntimeError};
+use ox_runtime::{
+    Engine, ErrorCode, ExplainRequest, MutateOptions, QueryResult, RequestContext, RuntimeError,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -250,11 +252,8 @@ fn check_fields(body: &DispatchBody, context: &Context, kind: Kind) -> Result<()
         ))
         .with_details(json!({ "header": "idempotency-key" })));
     }
-    if body.explain {
-        return Err(ApiError::validation(
-            "`explain` is not supported by this server yet; use the derive explain routes when they exist",
-        )
-        .with_details(json!({ "field": "explain" })));
+    if kind != Kind::Query && body.explain {
+        return Err(misplaced("explain"));
     }
     if body.limit == Some(0) {
         return Err(ApiError::validation("`limit` must be at least 1")
@@ -399,9 +398,17 @@ async fn run_query(state: &AppState, request: Request, path_fork: Option<String>
     let ctx = runtime_context(&p.context, p.started, state.config().request_timeout);
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
-    let outcome = run_blocking(state, p.started, move || engine.query(&ctx, &path, &args))
-        .await
-        .map_err(fail)?;
+    let explain = p.body.explain;
+    let window = offset..offset.saturating_add(page);
+    let (outcome, proofs) = run_blocking(state, p.started, move || {
+        if explain {
+            engine.query_explained(&ctx, &path, &args, ExplainRequest::default(), window)
+        } else {
+            Ok((engine.query(&ctx, &path, &args)?, Vec::new()))
+        }
+    })
+    .await
+    .map_err(fail)?;
 
     let mut out = Map::new();
     match outcome.result {
@@ -418,7 +425,10 @@ async fn run_query(state: &AppState, request: Request, path_fork: Option<String>
                     },
                 )
             });
-            let rows: Vec<Value> = rows.into_iter().skip(start).take(end - start).collect();
+            let mut rows: Vec<Value> = rows.into_iter().skip(start).take(end - start).collect();
+            if explain {
+                rows = explained_rows(rows, proofs);
+            }
             out.insert("rows".into(), Value::Array(rows));
             out.insert("nextCursor".into(), next.map_or(Value::Null, Value::String));
         }
@@ -435,6 +445,22 @@ async fn run_query(state: &AppState, request: Request, path_fork: Option<String>
     }
     out.insert("tx".into(), json!(outcome.tx));
     finish(out, &p, tenant.clone())
+}
+
+/// With `explain`, each row becomes `{"value", "factId", "proof"}` (both
+/// `null` when the row is not a fact of a predicate).
+fn explained_rows(rows: Vec<Value>, proofs: Vec<Value>) -> Vec<Value> {
+    let mut proofs = proofs.into_iter();
+    rows.into_iter()
+        .map(|value| {
+            let explained = proofs.next().unwrap_or(Value::Null);
+            json!({
+                "value": value,
+                "factId": explained.get("factId").cloned().unwrap_or(Value::Null),
+                "proof": explained.get("proof").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
 }
 
 async fn run_mutation(state: &AppState, request: Request, path_fork: Option<String>) -> Outcome {

@@ -51,14 +51,14 @@ pub struct PageParams {
 }
 
 /// The validated context of a fork route (headers only) and its engine.
-struct Scoped {
-    engine: Arc<Engine>,
-    context: Context,
-    request_id: String,
-    started: Instant,
+pub(crate) struct Scoped {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) context: Context,
+    pub(crate) request_id: String,
+    pub(crate) started: Instant,
 }
 
-fn scoped(
+pub(crate) fn scoped(
     state: &AppState,
     headers: &HeaderMap,
     body: &BodyContext,
@@ -83,7 +83,7 @@ fn scoped(
 }
 
 /// Adds `requestId` and `moduleHash` to an object body.
-fn finish(mut value: Value, s: &Scoped) -> Outcome {
+pub(crate) fn finish(mut value: Value, s: &Scoped) -> Outcome {
     if let Value::Object(map) = &mut value {
         map.insert("requestId".into(), json!(s.request_id));
         map.insert("moduleHash".into(), json!(s.engine.module_hash()));
@@ -91,7 +91,7 @@ fn finish(mut value: Value, s: &Scoped) -> Outcome {
     Ok((value, s.context.tenant.as_str().to_owned()))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
     serde_json::to_value(value)
         .map_err(|e| ApiError::internal(format!("cannot encode the response: {e}")))
 }

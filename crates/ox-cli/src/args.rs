@@ -37,6 +37,10 @@ pub enum Command {
     ///
     /// As of a past transaction: ox query lease::people --as-of-tx 3 --project examples/lease
     Query(QueryArgs),
+    /// Print the facts of the derived predicates, optionally with their proofs.
+    ///
+    /// Example: ox derive breach --explain --project examples/lease
+    Derive(DeriveArgs),
     /// Run a declared mutation against a local store.
     ///
     /// Example: ox mutate lease::register_person --arg id=alice --arg name=Alice
@@ -119,6 +123,11 @@ pub struct CheckArgs {
     /// Print only the diagnostic codes, one per line.
     #[arg(long, conflicts_with = "json")]
     pub codes: bool,
+    /// Also run the reasoner over the package's ground facts and report
+    /// violated checks and contradictions (an error-severity violation or a
+    /// contradiction fails the check).
+    #[arg(long)]
+    pub reason: bool,
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +234,30 @@ pub struct QueryArgs {
     /// Print at most this many rows.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+    /// Print each row's proof when the row is a fact of a predicate.
+    #[arg(long)]
+    pub explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeriveArgs {
+    /// Derived predicates to print (by name or path); all when none is given.
+    #[arg(value_name = "RULE")]
+    pub rules: Vec<String>,
+    /// Print each fact's proof.
+    #[arg(long)]
+    pub explain: bool,
+    /// Evaluate with this valid time (a date or RFC 3339 time) as today()/now().
+    #[arg(long, value_name = "TIME")]
+    pub as_of_valid: Option<String>,
+    /// The fork to read (default: main).
+    #[arg(long, value_name = "FORK")]
+    pub fork: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

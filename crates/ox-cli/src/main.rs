@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Build(args) => commands::build::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Query(args) => commands::query::run(args),
+        Command::Derive(args) => commands::derive::run(args),
         Command::Mutate(args) => commands::mutate::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Explain(args) => commands::explain::run(args),

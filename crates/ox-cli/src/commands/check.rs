@@ -1,4 +1,12 @@
-//! `ox check`: compile and run the evaluability gate, writing nothing.
+//! `ox check`: compile and run the evaluability gate, writing nothing; with
+//! `--reason`, also evaluate the package's ground facts and report violated
+//! checks and contradictions.
+
+use std::sync::Arc;
+
+use ox_runtime::{Engine, RequestContext};
+use ox_store::{MemBackend, TenantId};
+use serde_json::Value;
 
 use crate::args::CheckArgs;
 use crate::failure::Failure;
@@ -7,25 +15,92 @@ use crate::project;
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let dir = args.package.resolve()?;
-    let (sources, diagnostics, ok) = match project::check_package(&dir) {
-        Ok(checked) => (checked.compiled.sources, checked.compiled.warnings, true),
-        Err(failure) => (failure.sources, failure.diagnostics, false),
+    let (sources, diagnostics, module) = match project::check_package(&dir) {
+        Ok(checked) => (
+            checked.compiled.sources,
+            checked.compiled.warnings,
+            Some(checked.compiled.module),
+        ),
+        Err(failure) => (failure.sources, failure.diagnostics, None),
     };
+    let ok = module.is_some();
+    let reasoning = match (args.reason, module) {
+        (true, Some(module)) => Some(reason(module)?),
+        _ => None,
+    };
+    let reasoning_failed = reasoning.as_ref().is_some_and(has_errors);
     if args.json {
-        println!("{}", ox_syntax::render::render_json(&sources, &diagnostics));
+        let text = ox_syntax::render::render_json(&sources, &diagnostics);
+        match (serde_json::from_str::<Value>(&text), &reasoning) {
+            (Ok(Value::Object(mut report)), Some(r)) => {
+                report.insert("reasoning".into(), r.clone());
+                println!("{}", Value::Object(report));
+            }
+            _ => println!("{text}"),
+        }
     } else if args.codes {
         for diagnostic in &diagnostics {
             println!("{}", diagnostic.code);
         }
     } else {
         output::print_diagnostics(&sources, &diagnostics);
-        if ok {
+        if let Some(r) = &reasoning {
+            print_reasoning(r);
+        }
+        if ok && !reasoning_failed {
             eprintln!("ok: {} checked", dir.display());
         }
     }
-    if ok {
+    if ok && !reasoning_failed {
         Ok(())
     } else {
         Err(Failure::printed())
+    }
+}
+
+/// Evaluates the module's rules over its ground facts alone (an empty store)
+/// and returns the checks report of `Engine::checks`.
+fn reason(module: ox_ir::Module) -> Result<Value, Failure> {
+    let engine = Engine::new(
+        Arc::new(module),
+        "check".into(),
+        "check".into(),
+        Arc::new(MemBackend::new()),
+    )?;
+    let tenant = TenantId::parse("check")
+        .map_err(|e| Failure::user(format!("cannot name the check scope: {e}")))?;
+    Ok(engine.checks(&RequestContext::new(tenant))?)
+}
+
+/// Whether the report has an error-severity violation or a contradiction.
+fn has_errors(report: &Value) -> bool {
+    let errors = report["violations"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|v| v["severity"] == "error"));
+    let contradictions = report["contradictions"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty());
+    errors || contradictions
+}
+
+fn print_reasoning(report: &Value) {
+    for v in report["violations"].as_array().cloned().unwrap_or_default() {
+        eprintln!(
+            "{}: check `{}` violated by the ground facts: {}",
+            v["severity"].as_str().unwrap_or("error"),
+            v["check"].as_str().unwrap_or_default(),
+            v["message"].as_str().unwrap_or_default()
+        );
+    }
+    for c in report["contradictions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        eprintln!(
+            "error: contradiction: {}{} holds together with its strong negation",
+            c["predicate"].as_str().unwrap_or_default(),
+            Value::Array(c["args"].as_array().cloned().unwrap_or_default())
+        );
     }
 }

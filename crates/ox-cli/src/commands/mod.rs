@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod check;
+pub mod derive;
 pub mod explain;
 pub mod inspect;
 pub mod mutate;

@@ -1,8 +1,10 @@
 //! `ox query NAME`: run a declared query against a local store.
 
-use ox_runtime::QueryResult;
+use ox_runtime::{ExplainRequest, QueryResult};
+use serde_json::{json, Value};
 
 use crate::args::QueryArgs;
+use crate::commands::derive::print_explained;
 use crate::failure::Failure;
 use crate::output;
 use crate::project;
@@ -19,10 +21,37 @@ pub fn run(args: QueryArgs) -> Result<(), Failure> {
     })?;
     let call_args = project::parse_args(&args.args)?;
     let engine = project::local_engine(&args.store)?;
-    let outcome = engine.query(&ctx, &args.name, &call_args)?;
     let limit = args
         .limit
         .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    if args.explain {
+        let (outcome, proofs) = engine.query_explained(
+            &ctx,
+            &args.name,
+            &call_args,
+            ExplainRequest::default(),
+            0..limit,
+        )?;
+        let rows = match outcome.result {
+            QueryResult::Rows(rows) => rows,
+            QueryResult::Value(value) => {
+                output::print_rows(&[value], args.format);
+                return Ok(());
+            }
+        };
+        let total = rows.len();
+        let shown: Vec<Value> = rows
+            .into_iter()
+            .zip(proofs)
+            .map(|(value, p)| json!({ "value": value, "factId": p["factId"], "proof": p["proof"] }))
+            .collect();
+        print_explained(&shown, args.format, true);
+        if shown.len() < total {
+            eprintln!("({} of {total} rows shown; --limit {limit})", shown.len());
+        }
+        return Ok(());
+    }
+    let outcome = engine.query(&ctx, &args.name, &call_args)?;
     match outcome.result {
         QueryResult::Rows(rows) => {
             let shown = rows.len().min(limit);

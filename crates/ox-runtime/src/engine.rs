@@ -143,6 +143,11 @@ pub struct Engine {
     schema_hash: String,
     store: Arc<dyn StorageBackend>,
     cache: StateCache,
+    /// The latest fixpoint per scope (the cache key without the generation):
+    /// the starting point of incremental maintenance.
+    latest: StateCache,
+    /// Bring fixpoints up to date incrementally (default `true`).
+    incremental: bool,
     /// Serve scopes written under another `schemaHash` (the operator set
     /// `ARGON_ACCEPT_SCHEMA_CHANGE=1`).
     accept_schema_change: bool,
@@ -196,6 +201,8 @@ impl Engine {
             schema_hash,
             store,
             cache: StateCache::new(CACHE_CAPACITY),
+            latest: StateCache::new(CACHE_CAPACITY),
+            incremental: true,
             accept_schema_change: false,
             checked_scopes: Mutex::new(HashSet::new()),
         }
@@ -209,6 +216,19 @@ impl Engine {
     pub fn accept_schema_change(mut self, accept: bool) -> Engine {
         self.accept_schema_change = accept;
         self
+    }
+
+    /// Whether a new fixpoint of a scope is computed from the previous one
+    /// when the base facts changed a little (`Program::update`, default
+    /// `true`) or always from scratch. Both give the same answers.
+    pub fn incremental(mut self, incremental: bool) -> Engine {
+        self.incremental = incremental;
+        self
+    }
+
+    /// The state to update incrementally instead of evaluating from scratch.
+    pub(crate) fn previous_for<'s>(&self, state: &'s State) -> Option<&'s State> {
+        self.incremental.then_some(state)
     }
 
     /// Refuses a tenant whose schema scope was written by another schema,
@@ -734,10 +754,14 @@ impl Engine {
                 continue;
             }
             let base = state::base_from_events(&self.catalog, &events, &visibility)?;
-            let mut state = state::evaluate(&self.catalog, &self.program, base, tx, clock)?;
+            let previous = self.latest.get(&key.latest());
+            let previous = previous.as_deref().and_then(|p| self.previous_for(p));
+            let mut state =
+                state::evaluate(&self.catalog, &self.program, base, tx, clock, previous)?;
             state.window = ValidWindow::of_events(clock.now, &events, next_start);
             let state = Arc::new(state);
             if after == generation {
+                self.latest.insert(key.latest(), state.clone());
                 self.cache.insert(key, state.clone());
             }
             // A write that raced the read makes a later append conflict and re-run.
@@ -776,6 +800,7 @@ impl Engine {
             base,
             tx,
             clock,
+            None,
         )?))
     }
 
@@ -895,6 +920,7 @@ impl Engine {
                 from: committed.committed_at,
                 until: txn.start.window.until,
             },
+            evaluated_at: new.evaluated_at,
         });
         if standpoint.is_none() {
             let key = CacheKey::new(
@@ -906,6 +932,7 @@ impl Engine {
                 clock,
                 self.catalog.clock_use,
             );
+            self.latest.insert(key.latest(), state.clone());
             self.cache.insert(key, state.clone());
         }
         Ok(Committed {

@@ -96,22 +96,9 @@ impl Base {
 
     /// The reasoner's base facts.
     pub(crate) fn to_facts(&self, catalog: &Catalog) -> FactStore {
-        let module = &catalog.module;
-        let mut facts = FactStore::new(module.predicates.len());
-        for (id, concept) in &self.individuals {
-            facts.insert(module.concept(*concept).pred, vec![Value::Ref(id.clone())]);
-        }
-        for (id, concept) in &self.iofs {
-            facts.insert(module.concept(*concept).pred, vec![Value::Ref(id.clone())]);
-        }
-        for ((id, field), values) in &self.fields {
-            let pred = module.field(*field).pred;
-            for v in values {
-                facts.insert(pred, vec![Value::Ref(id.clone()), v.clone()]);
-            }
-        }
-        for (relation, args) in &self.tuples {
-            facts.insert(module.relations[relation.index()].pred, args.clone());
+        let mut facts = FactStore::new(catalog.module.predicates.len());
+        for (pred, tuple) in base_facts(catalog, self) {
+            facts.insert(pred, tuple);
         }
         facts
     }
@@ -125,6 +112,8 @@ pub(crate) struct State {
     pub tx: u64,
     /// The valid-time instants for which the snapshot is the same.
     pub window: ValidWindow,
+    /// The clock the fixpoint was evaluated at.
+    pub evaluated_at: EvaluatedAt,
 }
 
 /// A half-open range of valid-time instants `[from, until)` over which a
@@ -296,24 +285,108 @@ pub(crate) fn event_origins<'e>(
 
 /// Evaluates the fixpoint of `base`, recording one witness per derived fact
 /// (provenance) so that any fact of a cached state can be explained.
+///
+/// With `previous` (an earlier state of the same scope), a small change of
+/// the base facts is applied incrementally ([`Program::update`]) when the
+/// previous fixpoint was evaluated at a clock the rules cannot tell apart
+/// from this one; otherwise, and for large changes, from scratch. Both give
+/// the same fixpoint.
 pub(crate) fn evaluate(
     catalog: &Catalog,
     program: &Program,
     base: Base,
     tx: u64,
     clock: &Clock,
+    previous: Option<&State>,
 ) -> Result<State, RuntimeError> {
     clock.check()?;
-    let options = EvalOptions { provenance: true };
-    let facts = program
-        .evaluate_with(base.to_facts(catalog), &clock.eval_context(), options)
-        .map_err(|e| eval_error(e, ErrorCode::Internal))?;
+    let eval_ctx = clock.eval_context();
+    let reusable = previous.filter(|p| same_clock(catalog.clock_use, &p.evaluated_at, clock));
+    let facts = match reusable.and_then(|p| small_change(catalog, &p.base, &base).map(|d| (p, d))) {
+        Some((prev, (inserted, deleted))) => program
+            .update(&prev.facts, &inserted, &deleted, &eval_ctx)
+            .map_err(|e| eval_error(e, ErrorCode::Internal))?,
+        None => program
+            .evaluate_with(
+                base.to_facts(catalog),
+                &eval_ctx,
+                EvalOptions { provenance: true },
+            )
+            .map_err(|e| eval_error(e, ErrorCode::Internal))?,
+    };
     Ok(State {
         base,
         facts,
         tx,
         window: ValidWindow::instant(clock.now),
+        evaluated_at: EvaluatedAt {
+            today: clock.today,
+            now: clock.now,
+        },
     })
+}
+
+/// The clock a fixpoint was evaluated at (what `today()` and `now()` returned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EvaluatedAt {
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+/// Whether rules reading the clock as `clock_use` see no difference between
+/// the clock a fixpoint was evaluated at and `clock`.
+fn same_clock(clock_use: ClockUse, at: &EvaluatedAt, clock: &Clock) -> bool {
+    match clock_use {
+        ClockUse::None => true,
+        ClockUse::Today => at.today == clock.today,
+        ClockUse::Now => at.today == clock.today && at.now == clock.now,
+    }
+}
+
+/// A change of base facts: (inserted, deleted).
+type Change = (Vec<(PredId, Vec<Value>)>, Vec<(PredId, Vec<Value>)>);
+
+/// The base facts `new` adds to and removes from `old`, when they are few
+/// enough (at most a quarter of the old base facts, plus 16) that updating
+/// the previous fixpoint beats evaluating from scratch; `None` otherwise.
+fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
+    let old_facts = base_facts(catalog, old);
+    let new_facts = base_facts(catalog, new);
+    let limit = old_facts.len() / 4 + 16;
+    let inserted: Vec<(PredId, Vec<Value>)> = new_facts
+        .difference(&old_facts)
+        .take(limit + 1)
+        .cloned()
+        .collect();
+    let deleted: Vec<(PredId, Vec<Value>)> = old_facts
+        .difference(&new_facts)
+        .take(limit + 1)
+        .cloned()
+        .collect();
+    (inserted.len() + deleted.len() <= limit).then_some((inserted, deleted))
+}
+
+/// The reasoner facts of a snapshot's base facts, as a set.
+fn base_facts(catalog: &Catalog, base: &Base) -> BTreeSet<(PredId, Vec<Value>)> {
+    let module = &catalog.module;
+    let mut facts = BTreeSet::new();
+    for (id, concept) in base
+        .individuals
+        .iter()
+        .chain(base.iofs.iter().map(|(i, c)| (i, c)))
+    {
+        facts.insert((module.concept(*concept).pred, vec![Value::Ref(id.clone())]));
+    }
+    for ((id, field), values) in &base.fields {
+        let pred = module.field(*field).pred;
+        for v in values {
+            facts.insert((pred, vec![Value::Ref(id.clone()), v.clone()]));
+        }
+    }
+    for (relation, args) in &base.tuples {
+        facts.insert((module.relations[relation.index()].pred, args.clone()));
+    }
+    facts
 }
 
 /// The clock part of a cache key.
@@ -357,6 +430,16 @@ impl CacheKey {
                 ClockUse::Today => ClockKey::Day(clock.today),
                 ClockUse::Now => ClockKey::Instant(clock.now),
             },
+        }
+    }
+}
+
+impl CacheKey {
+    /// The key of a scope's latest state: this key at no particular generation.
+    pub(crate) fn latest(&self) -> CacheKey {
+        CacheKey {
+            generation: u64::MAX,
+            ..self.clone()
         }
     }
 }
@@ -445,6 +528,10 @@ mod tests {
             facts: FactStore::new(0),
             tx: 0,
             window: ValidWindow::instant(Utc::now()),
+            evaluated_at: EvaluatedAt {
+                today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                now: Utc::now(),
+            },
         })
     }
 

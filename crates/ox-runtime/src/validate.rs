@@ -31,6 +31,7 @@ pub(crate) fn validate(
         txn.pending.clone(),
         txn.start.tx,
         clock,
+        engine.previous_for(&txn.start),
     )?;
     let live: Vec<&String> = txn
         .touched

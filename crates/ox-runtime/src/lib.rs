@@ -74,10 +74,12 @@
 //! - **Incremental maintenance**: the engine also keeps the latest fixpoint
 //!   per scope (the cache key without the generation, 48 entries); a new
 //!   generation of the scope, and the validation of a transaction (from its
-//!   start state), update that fixpoint with the added and removed base facts
-//!   (`Program::update`) when they are at most a quarter of the base facts
-//!   plus 16 and the rules cannot tell the two clocks apart; otherwise the
-//!   fixpoint is evaluated from scratch. `Engine::incremental(false)` turns
+//!   start state), update that fixpoint with the inserted base facts
+//!   (`Program::update`) when nothing was removed, at most a quarter of the
+//!   base facts plus 16 were added, and the rules cannot tell the two clocks
+//!   apart; otherwise (the reasoner's delete-and-rederive costs more than a
+//!   fresh evaluation, see BENCHMARKS.md) the fixpoint is evaluated from
+//!   scratch. `Engine::incremental(false)` turns
 //!   it off. Every fixpoint records provenance (one witness per derived fact).
 //! - **Write conflicts** re-run the whole mutation up to 5 times, then give
 //!   `STORAGE_UNAVAILABLE` ("retry later").

@@ -146,7 +146,8 @@ pub struct Engine {
     /// The latest fixpoint per scope (the cache key without the generation):
     /// the starting point of incremental maintenance.
     latest: StateCache,
-    /// Bring fixpoints up to date incrementally (default `true`).
+    /// Bring fixpoints up to date incrementally (default: when some rule
+    /// is recursive).
     incremental: bool,
     /// Serve scopes written under another `schemaHash` (the operator set
     /// `ARGON_ACCEPT_SCHEMA_CHANGE=1`).
@@ -194,6 +195,7 @@ impl Engine {
         schema_hash: String,
         store: Arc<dyn StorageBackend>,
     ) -> Engine {
+        let recursive = program.strata().strata.iter().any(|s| s.recursive);
         Engine {
             catalog: Catalog::new(module),
             program,
@@ -202,7 +204,7 @@ impl Engine {
             store,
             cache: StateCache::new(CACHE_CAPACITY),
             latest: StateCache::new(CACHE_CAPACITY),
-            incremental: true,
+            incremental: recursive,
             accept_schema_change: false,
             checked_scopes: Mutex::new(HashSet::new()),
         }
@@ -219,8 +221,11 @@ impl Engine {
     }
 
     /// Whether a new fixpoint of a scope is computed from the previous one
-    /// when the base facts changed a little (`Program::update`, default
-    /// `true`) or always from scratch. Both give the same answers.
+    /// when base facts were only added (`Program::update`) or always from
+    /// scratch. Both give the same answers. The default is incremental when
+    /// some stratum is recursive: there an update costs a fraction of a fresh
+    /// evaluation, while for non-recursive rules the fresh evaluation is
+    /// cheaper than comparing the snapshots and copying the fixpoint.
     pub fn incremental(mut self, incremental: bool) -> Engine {
         self.incremental = incremental;
         self

@@ -79,8 +79,10 @@
 //!   base facts plus 16 were added, and the rules cannot tell the two clocks
 //!   apart; otherwise (the reasoner's delete-and-rederive costs more than a
 //!   fresh evaluation, see BENCHMARKS.md) the fixpoint is evaluated from
-//!   scratch. `Engine::incremental(false)` turns
-//!   it off. Every fixpoint records provenance (one witness per derived fact).
+//!   scratch. On by default when some rule is recursive (measured on the
+//!   hand-built lease domain, non-recursive: 15.5 ms per mutation
+//!   incremental against 11.7 ms from scratch; see `Engine::incremental`).
+//!   Every fixpoint records provenance (one witness per derived fact).
 //! - **Write conflicts** re-run the whole mutation up to 5 times, then give
 //!   `STORAGE_UNAVAILABLE` ("retry later").
 

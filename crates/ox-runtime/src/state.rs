@@ -350,20 +350,64 @@ type Change = (Vec<(PredId, Vec<Value>)>, Vec<(PredId, Vec<Value>)>);
 /// beats evaluating from scratch: only insertions (the reasoner's
 /// delete-and-rederive costs 1.4–10× a fresh evaluation on the benchmark
 /// workloads, see BENCHMARKS.md), at most a quarter of the old base facts
-/// plus 16. `None` otherwise.
+/// plus 16. `None` otherwise. Compares the snapshots structure by structure
+/// and clones only what was added.
 fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
-    let old_facts = base_facts(catalog, old);
-    let new_facts = base_facts(catalog, new);
-    if !old_facts.is_subset(&new_facts) {
+    let module = &catalog.module;
+    let size = old.individuals.len() + old.iofs.len() + old.fields.len() + old.tuples.len();
+    let limit = size / 4 + 16;
+    let mut inserted: Vec<(PredId, Vec<Value>)> = Vec::new();
+    let mut add = |pred: PredId, tuple: Vec<Value>| {
+        inserted.push((pred, tuple));
+        inserted.len() <= limit
+    };
+    if old.individuals.len() > new.individuals.len()
+        || old.iofs.len() > new.iofs.len()
+        || old.tuples.len() > new.tuples.len()
+        || !old.iofs.is_subset(&new.iofs)
+        || !old.tuples.is_subset(&new.tuples)
+    {
         return None;
     }
-    let limit = old_facts.len() / 4 + 16;
-    let inserted: Vec<(PredId, Vec<Value>)> = new_facts
-        .difference(&old_facts)
-        .take(limit + 1)
-        .cloned()
-        .collect();
-    (inserted.len() <= limit).then_some((inserted, Vec::new()))
+    for (id, concept) in &old.individuals {
+        if new.individuals.get(id) != Some(concept) {
+            return None;
+        }
+    }
+    for (key, values) in &old.fields {
+        if !new.fields.get(key).is_some_and(|n| values.is_subset(n)) {
+            return None;
+        }
+    }
+    for (id, concept) in &new.individuals {
+        if !old.individuals.contains_key(id)
+            && !add(module.concept(*concept).pred, vec![Value::Ref(id.clone())])
+        {
+            return None;
+        }
+    }
+    for (id, concept) in new.iofs.difference(&old.iofs) {
+        if !add(module.concept(*concept).pred, vec![Value::Ref(id.clone())]) {
+            return None;
+        }
+    }
+    for ((id, field), values) in &new.fields {
+        let pred = module.field(*field).pred;
+        let before = old.fields.get(&(id.clone(), *field));
+        for v in values {
+            if !before.is_some_and(|b| b.contains(v))
+                && !add(pred, vec![Value::Ref(id.clone()), v.clone()])
+            {
+                return None;
+            }
+        }
+    }
+    for (relation, args) in new.tuples.difference(&old.tuples) {
+        if !add(module.relations[relation.index()].pred, args.clone()) {
+            return None;
+        }
+    }
+    Some((inserted, Vec::new()))
 }
 
 /// The reasoner facts of a snapshot's base facts, as a set.

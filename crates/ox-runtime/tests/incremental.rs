@@ -79,8 +79,8 @@ fn answers(engine: &Engine) -> Json {
 }
 
 fn differential(store: Arc<dyn StorageBackend>, seed: u64) {
-    let writer = engine_with(module(), store.clone());
-    let reader = engine_with(module(), store.clone());
+    let writer = engine_with(module(), store.clone()).incremental(true);
+    let reader = engine_with(module(), store.clone()).incremental(true);
     let scratch = engine_with(module(), store).incremental(false);
     let mut rng = Lcg(seed);
     let mut committed = 0;

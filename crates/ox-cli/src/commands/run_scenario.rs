@@ -50,6 +50,7 @@ enum StepKind {
     Mutate,
     Query,
     Compute,
+    Derive,
 }
 
 impl StepKind {
@@ -58,20 +59,66 @@ impl StepKind {
             StepKind::Mutate => "mutate",
             StepKind::Query => "query",
             StepKind::Compute => "compute",
+            StepKind::Derive => "derive",
         }
     }
 }
 
 /// One `[[step]]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawStep")]
 struct Step {
+    kind: StepKind,
+    /// The callable (mutate, query, compute; empty for derive).
+    path: String,
+    /// The derived predicate (derive; all of them when absent).
+    name: Option<String>,
+    args: Map<String, Json>,
+    label: Option<String>,
+    /// Derive: add each fact's proof.
+    explain: bool,
+}
+
+/// A `[[step]]` as written: `path` is required except for derive steps,
+/// which name a predicate with `name` instead.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
     #[serde(rename = "do")]
     kind: StepKind,
-    path: String,
+    path: Option<String>,
+    name: Option<String>,
     #[serde(default)]
     args: Map<String, Json>,
     label: Option<String>,
+    #[serde(default)]
+    explain: bool,
+}
+
+impl TryFrom<RawStep> for Step {
+    type Error = String;
+
+    fn try_from(raw: RawStep) -> Result<Step, String> {
+        let path = match (raw.kind, raw.path) {
+            (StepKind::Derive, None) => String::new(),
+            (StepKind::Derive, Some(_)) => {
+                return Err("a derive step names its predicate with `name`, not `path`".into())
+            }
+            (_, Some(path)) => path,
+            (kind, None) => return Err(format!("a {} step needs a `path`", kind.as_str())),
+        };
+        if raw.kind != StepKind::Derive && (raw.name.is_some() || raw.explain) {
+            return Err("`name` and `explain` apply to derive steps only".into());
+        }
+        Ok(Step {
+            kind: raw.kind,
+            path,
+            name: raw.name,
+            args: raw.args,
+            label: raw.label,
+            explain: raw.explain,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,7 +163,39 @@ fn run_step(engine: &Engine, ctx: &RequestContext, step: &Step) -> Result<Json, 
             })
         }
         StepKind::Compute => Ok(json!({ "value": engine.compute(ctx, &step.path, &step.args)? })),
+        StepKind::Derive => derive_step(engine, ctx, step),
     }
+}
+
+/// A derive step: the facts of one derived predicate (or all), with their
+/// proofs when `explain` is set. Event ids are random, so a base fact's
+/// events keep only their `tx` and `kind`: the report stays comparable
+/// with a golden file.
+fn derive_step(engine: &Engine, ctx: &RequestContext, step: &Step) -> Result<Json, RuntimeError> {
+    let rules: Option<Vec<String>> = step.name.clone().map(|n| vec![n]);
+    let mut rows = Vec::new();
+    for extent in engine.derive(ctx, rules.as_deref())? {
+        for row in extent.rows {
+            let mut out = json!({
+                "predicate": extent.predicate,
+                "factId": row.fact_id,
+                "args": row.args,
+            });
+            if step.explain {
+                let mut proof = engine.explain_fact(ctx, &row.fact_id, Default::default())?;
+                for node in proof["nodes"].as_array_mut().into_iter().flatten() {
+                    for event in node["events"].as_array_mut().into_iter().flatten() {
+                        if let Some(e) = event.as_object_mut() {
+                            e.remove("eventId");
+                        }
+                    }
+                }
+                out["proof"] = proof;
+            }
+            rows.push(out);
+        }
+    }
+    Ok(json!({ "rows": rows }))
 }
 
 /// Runs every step and returns the report document.
@@ -129,7 +208,10 @@ fn run_steps(engine: &Engine, steps: &[Step]) -> Result<Json, Failure> {
         let mut entry = json!({
             "step": i + 1,
             "do": step.kind.as_str(),
-            "path": step.path,
+            "path": match (&step.kind, &step.name) {
+                (StepKind::Derive, Some(name)) => name.clone(),
+                _ => step.path.clone(),
+            },
         });
         if let Some(label) = &step.label {
             entry["label"] = json!(label);
@@ -223,6 +305,17 @@ mod tests {
         assert_eq!(s.step[0].args["n"], json!(2));
         assert!(toml::from_str::<Scenario>("[[step]]\ndo = \"dance\"\npath = \"a\"\n").is_err());
         assert!(toml::from_str::<Scenario>("[[step]]\ndo = \"query\"\n").is_err());
+        let d: Scenario =
+            toml::from_str("[[step]]\ndo = \"derive\"\nname = \"breach\"\nexplain = true\n")
+                .expect("a derive step parses");
+        assert_eq!(d.step[0].kind, StepKind::Derive);
+        assert_eq!(d.step[0].name.as_deref(), Some("breach"));
+        assert!(d.step[0].explain);
+        assert!(toml::from_str::<Scenario>("[[step]]\ndo = \"derive\"\npath = \"x\"\n").is_err());
+        assert!(toml::from_str::<Scenario>(
+            "[[step]]\ndo = \"query\"\npath = \"q\"\nexplain = true\n"
+        )
+        .is_err());
     }
 
     #[test]

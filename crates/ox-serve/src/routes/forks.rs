@@ -174,10 +174,21 @@ pub async fn info(
     Path(fork): Path<String>,
     request: Request,
 ) -> Response {
-    respond(run_info(&state, &fork, request).await)
+    respond(run_fork_record(&state, &fork, request, Engine::fork_info).await)
 }
 
-async fn run_info(state: &AppState, fork: &str, request: Request) -> Outcome {
+/// Runs one engine operation on the path's fork and answers with the fork's
+/// record: the shared body of inspect and abort.
+async fn run_fork_record(
+    state: &AppState,
+    fork: &str,
+    request: Request,
+    operation: fn(
+        &Engine,
+        &ox_runtime::RequestContext,
+        &str,
+    ) -> Result<ox_runtime::ForkInfo, ox_runtime::RuntimeError>,
+) -> Outcome {
     let id = request_id_of(&request);
     let s = scoped(
         state,
@@ -192,7 +203,7 @@ async fn run_info(state: &AppState, fork: &str, request: Request) -> Outcome {
     let ctx = runtime_context(&s.context, s.started, state.config().request_timeout);
     let engine = Arc::clone(&s.engine);
     let name = s.context.fork.clone();
-    let info = run_blocking(state, s.started, move || engine.fork_info(&ctx, &name))
+    let info = run_blocking(state, s.started, move || operation(&engine, &ctx, &name))
         .await
         .map_err(fail)?;
     let info = to_json(&info).map_err(fail)?;
@@ -205,29 +216,7 @@ pub async fn abort(
     Path(fork): Path<String>,
     request: Request,
 ) -> Response {
-    respond(run_abort(&state, &fork, request).await)
-}
-
-async fn run_abort(state: &AppState, fork: &str, request: Request) -> Outcome {
-    let id = request_id_of(&request);
-    let s = scoped(
-        state,
-        request.headers(),
-        &BodyContext::default(),
-        Some(fork),
-        id,
-    )
-    .map_err(no_tenant)?;
-    let tenant = s.context.tenant.as_str().to_owned();
-    let fail = |e: ApiError| (e, Some(tenant.clone()));
-    let ctx = runtime_context(&s.context, s.started, state.config().request_timeout);
-    let engine = Arc::clone(&s.engine);
-    let name = s.context.fork.clone();
-    let info = run_blocking(state, s.started, move || engine.abort_fork(&ctx, &name))
-        .await
-        .map_err(fail)?;
-    let info = to_json(&info).map_err(fail)?;
-    finish(info, &s)
+    respond(run_fork_record(&state, &fork, request, Engine::abort_fork).await)
 }
 
 /// `POST /v1/forks/{fork}/promote`: appends the fork's events to `main`.

@@ -60,6 +60,8 @@ pub const MISSING_MODULE_FILE: &str = "OE0902";
 pub const NOT_SUPPORTED: &str = "OE0990";
 /// Standpoint lattice cycle.
 pub const STANDPOINT_CYCLE: &str = "OE1211";
+/// An item of a kind a standpoint cannot hold (only rules, checks, `mod`s).
+pub const NOT_IN_STANDPOINT: &str = "OE1212";
 /// Wrong number of arguments, or clauses that disagree on arity.
 pub const SIGNATURE_MISMATCH: &str = "OE1213";
 /// Rule not range-restricted.

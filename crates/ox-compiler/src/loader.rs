@@ -25,6 +25,10 @@ pub(crate) struct LoadedFile {
     /// Index of the package the file belongs to (0 = the package being built,
     /// then its dependencies).
     pub package: usize,
+    /// For a file loaded by a `mod` inside `standpoint S { … }` (or below
+    /// such a file): the loaded index of the file declaring S, and S's name.
+    /// Its rules and checks belong to S.
+    pub layer: Option<(usize, String)>,
 }
 
 /// Reads and parses the entry file and, recursively, every `mod` child.
@@ -51,11 +55,22 @@ pub(crate) fn load(
         ));
         return out;
     };
-    // (relative path, module path, parent, text)
-    let mut queue: Vec<(String, Vec<String>, Option<usize>, String)> =
-        vec![(entry.to_string(), Vec::new(), None, text)];
+    let mut queue: Vec<Pending> = vec![Pending {
+        rel: entry.to_string(),
+        module_path: Vec::new(),
+        parent: None,
+        text,
+        layer: None,
+    }];
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    while let Some((rel, module_path, parent, text)) = queue.pop() {
+    while let Some(Pending {
+        rel,
+        module_path,
+        parent,
+        text,
+        layer,
+    }) = queue.pop()
+    {
         if !seen.insert(rel.clone()) {
             continue;
         }
@@ -66,7 +81,7 @@ pub(crate) fn load(
         let child_dir = child_dir(&rel, parent.is_none());
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut children = Vec::new();
-        for item in &ast.items {
+        for (item, item_layer) in mod_items(&ast, index, &layer) {
             let ItemKind::Mod(decl) = &item.kind else {
                 continue;
             };
@@ -84,7 +99,13 @@ pub(crate) fn load(
                 Some(text) => {
                     let mut path = module_path.clone();
                     path.push(name);
-                    children.push((child, path, Some(index), text));
+                    children.push(Pending {
+                        rel: child,
+                        module_path: path,
+                        parent: Some(index),
+                        text,
+                        layer: item_layer,
+                    });
                 }
                 None => diags.push(
                     Diagnostic::error(
@@ -104,9 +125,42 @@ pub(crate) fn load(
             ast,
             file,
             package: 0,
+            layer,
         });
         // The queue is a stack: push in reverse so children load in declaration order.
         queue.extend(children.into_iter().rev());
+    }
+    out
+}
+
+/// A file waiting to be parsed.
+struct Pending {
+    /// Path relative to the package root.
+    rel: String,
+    module_path: Vec<String>,
+    parent: Option<usize>,
+    text: String,
+    layer: Option<(usize, String)>,
+}
+
+/// The items of a file that may be `mod` declarations, each with the layer
+/// its child file belongs to: the file's own layer, or the standpoint the
+/// declaration is written in (`index` is the file's loaded index).
+fn mod_items<'a>(
+    ast: &'a File,
+    index: usize,
+    layer: &Option<(usize, String)>,
+) -> Vec<(&'a ox_syntax::ast::Item, Option<(usize, String)>)> {
+    let mut out = Vec::new();
+    for item in &ast.items {
+        match &item.kind {
+            ItemKind::Standpoint(sp) => out.extend(
+                sp.items
+                    .iter()
+                    .map(|inner| (inner, Some((index, sp.name.name.clone())))),
+            ),
+            _ => out.push((item, layer.clone())),
+        }
     }
     out
 }

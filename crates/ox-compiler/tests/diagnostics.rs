@@ -201,7 +201,6 @@ fn oe0990_not_supported() {
         "OE0990",
     );
     assert_code("type A { B, C }", "OE0990");
-    assert_code("standpoint S { type A; }", "OE0990");
     let mut m = ox_compiler::Manifest::new("pkg");
     m.dependencies = vec!["ufo".into()];
     let f = ox_compiler::compile_sources(&m, &[("src/root.ar".into(), String::new())]).unwrap_err();
@@ -221,6 +220,15 @@ fn oe0008_integer_literal_out_of_range() {
     assert_code(
         &with_base("fn f() -> Int = -18446744073709551615;"),
         "OE0008",
+    );
+}
+
+#[test]
+fn oe1212_item_not_allowed_in_a_standpoint() {
+    assert_code("standpoint S { type A; }", "OE1212");
+    assert_code(
+        "type A { id: String }\nstandpoint S { query q() -> [A]; }",
+        "OE1212",
     );
 }
 

@@ -633,6 +633,7 @@ mod tests {
                 clause: 0,
             },
             defeasibility: Default::default(),
+            standpoint: None,
         }
     }
 

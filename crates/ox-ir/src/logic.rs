@@ -187,4 +187,9 @@ pub struct Rule {
     /// plain rules with `Defeasibility::default()`.
     #[serde(default)]
     pub defeasibility: Defeasibility,
+    /// The standpoint the rule was declared in; `None` is the default layer.
+    /// A rule of standpoint S holds only for requests under S or a
+    /// descendant of S.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standpoint: Option<crate::StandpointId>,
 }

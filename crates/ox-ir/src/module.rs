@@ -234,6 +234,10 @@ pub struct Check {
     pub message: Option<String>,
     /// The predicate collecting violations (head of the check's rules).
     pub pred: PredId,
+    /// The standpoint the check was declared in; `None` is the default
+    /// layer. A check of standpoint S runs only under S or a descendant of S.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standpoint: Option<StandpointId>,
 }
 
 /// A query parameter; an optional one left out by the caller becomes a free join variable.
@@ -255,6 +259,10 @@ pub struct Query {
     pub result: Type,
     /// `as_of N`: read the state at transaction N.
     pub as_of: Option<u64>,
+    /// `across [S1, S2]`: the standpoints whose answers are merged into
+    /// four-valued rows (empty: an ordinary query).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub across: Vec<StandpointId>,
     pub body: QueryBody,
     pub doc: Option<String>,
 }

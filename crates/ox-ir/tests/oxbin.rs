@@ -447,6 +447,15 @@ fn out_of_range_ids_are_refused() {
         ("standpoint parent", |m| {
             m.standpoints[1].parents.push(StandpointId(3))
         }),
+        ("rule standpoint", |m| {
+            m.rules[0].standpoint = Some(StandpointId(9))
+        }),
+        ("check standpoint", |m| {
+            m.checks[0].standpoint = Some(StandpointId(9))
+        }),
+        ("query across", |m| {
+            m.queries[0].across.push(StandpointId(9))
+        }),
         ("duplicate path", |m| {
             m.queries[1].path = "leasing::adults".into()
         }),

@@ -66,6 +66,7 @@ fn module(rules: Vec<(Atom, Vec<Atom>, u32)>) -> Module {
                     clause: clause as u32,
                 },
                 defeasibility: ox_ir::Defeasibility::default(),
+                standpoint: None,
             })
             .collect(),
         checks: vec![],

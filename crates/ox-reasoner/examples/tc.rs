@@ -172,6 +172,7 @@ fn tc_module() -> Module {
             clause,
         },
         defeasibility: ox_ir::Defeasibility::default(),
+        standpoint: None,
     };
     Module {
         package: PackageInfo {

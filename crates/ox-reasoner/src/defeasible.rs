@@ -223,6 +223,7 @@ impl Family<'_> {
             var_names: (0..self.arity).map(|i| format!("a{i}")).collect(),
             origin: self.module.rules[source].origin.clone(),
             defeasibility: Default::default(),
+            standpoint: self.module.rules[source].standpoint,
         };
         self.push(rule, source, label);
     }

@@ -78,6 +78,7 @@ fn app() -> Router {
             clause: 0,
         },
         defeasibility: Defeasibility::default(),
+        standpoint: None,
     });
     module.rules.push(Rule {
         head: Atom {
@@ -98,6 +99,7 @@ fn app() -> Router {
         var_names: vec!["p".into()],
         origin: RuleOrigin::Check(CheckId(0)),
         defeasibility: Defeasibility::default(),
+        standpoint: None,
     });
     module.checks.push(Check {
         name: "minor".into(),
@@ -106,6 +108,7 @@ fn app() -> Router {
         severity: Severity::Warning,
         message: Some("{p} is a minor".into()),
         pred: minor,
+        standpoint: None,
     });
     let engine = Engine::new(
         Arc::new(module),

@@ -449,7 +449,7 @@ static CODES: &[CodeInfo] = &[
         "OE0990",
         "not supported yet",
         Error,
-        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, standpoint items, package dependencies or defeasible rules). Rewrite the model without it for now.",
+        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, package dependencies or defeasible rules). Rewrite the model without it for now.",
     ),
     entry(
         "OE1200",
@@ -501,6 +501,12 @@ static CODES: &[CodeInfo] = &[
         "Standpoints are ordered by `<:` into a directed acyclic graph. The \
          declarations form a cycle, so no standpoint in it could be placed above or \
          below the others. Remove one of the `<:` edges of the cycle.",
+    ),
+    entry(
+        "OE1212",
+        "item not allowed in a standpoint",
+        Error,
+        "A standpoint is a layer of rules, not a namespace: it may hold `derive` rules (ground facts included), `check`s and `mod` declarations whose files hold the same. Declare concepts, relations, queries, mutations, fns and `use` imports outside the standpoint; rules inside it can name them.",
     ),
     entry(
         "OE1213",

@@ -1,7 +1,7 @@
 //! Phase 1: the module tree, every named item with its qualified path, id
 //! assignment in path order, `use` imports and the prelude.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ox_ir::{
     CheckId, ConceptId, EnumId, FnId, MutationId, QueryId, RelationId, StandpointId, StructId,
@@ -52,6 +52,16 @@ pub(crate) struct Collected<'a> {
     pub metarels: Vec<Decl<'a>>,
     /// Checks over declarations (`$iof`, `$sub`, `meta(T)`), run at build time.
     pub vocabulary_checks: Vec<Decl<'a>>,
+    /// The standpoint of each rule and check declared inside one (by the
+    /// item's span); items missing here are in the default layer.
+    pub standpoint_of: HashMap<Span, StandpointId>,
+}
+
+impl Collected<'_> {
+    /// The standpoint a `derive` clause or `check` belongs to.
+    pub fn standpoint(&self, item: &Item) -> Option<StandpointId> {
+        self.standpoint_of.get(&item.span).copied()
+    }
 }
 
 /// The name an item declares, if it declares one.
@@ -93,6 +103,7 @@ pub(crate) fn flatten(units: Vec<Unit>) -> (Vec<PackageMeta>, Vec<LoadedFile>) {
         for mut f in unit.files {
             f.package = p;
             f.parent = f.parent.map(|i| i + offset);
+            f.layer = f.layer.map(|(i, name)| (i + offset, name));
             files.push(f);
         }
         packages.push(PackageMeta {
@@ -146,9 +157,14 @@ pub(crate) fn collect<'a>(
     // Pending items per kind: (path, decl).
     let mut pending: BTreeMap<&'static str, Vec<(String, Decl<'a>)>> = BTreeMap::new();
     let mut groups: BTreeMap<String, DeriveGroup<'a>> = BTreeMap::new();
+    // Items inside a standpoint: (item span) → (declaring module, standpoint name).
+    let mut layered: Vec<(Span, usize, &'a str)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let m = base + i;
-        for item in &f.ast.items {
+        for (item, layer) in layered_items(f, m, base, diags) {
+            if let Some((module, name)) = layer {
+                layered.push((item.span, module, name));
+            }
             if let ItemKind::Test(_) = item.kind {
                 out.tests.push(Decl { module: m, item });
                 continue;
@@ -234,15 +250,6 @@ pub(crate) fn collect<'a>(
                         ItemKind::Fn(_) => "fn",
                         _ => "standpoint",
                     };
-                    if let ItemKind::Standpoint(sp) = kind {
-                        for inner in &sp.items {
-                            diags.push(Diagnostic::error(
-                                codes::NOT_SUPPORTED,
-                                inner.span,
-                                "items inside a standpoint are not supported yet",
-                            ));
-                        }
-                    }
                     pending
                         .entry(key)
                         .or_default()
@@ -322,6 +329,15 @@ pub(crate) fn collect<'a>(
             e.sym = Symbol::Derived(i);
         }
     }
+    for (span, module, name) in layered {
+        if let Some(Entry {
+            sym: Symbol::Standpoint(id),
+            ..
+        }) = scope.modules[module].items.get(name)
+        {
+            out.standpoint_of.insert(span, *id);
+        }
+    }
     scope.variants = out
         .enums
         .iter()
@@ -335,6 +351,80 @@ pub(crate) fn collect<'a>(
         resolve_prelude(&mut scope, p, &meta.prelude, meta.prelude_span, diags);
     }
     (scope, out)
+}
+
+/// The items of a file with the standpoint each belongs to (declaring
+/// module, name), `m` being the file's module: a standpoint's own items are listed after it, and every
+/// item of a file loaded by a `mod` inside a standpoint belongs to that
+/// standpoint. Items a standpoint cannot hold are reported (`OE1212`) and
+/// left out.
+fn layered_items<'a>(
+    f: &'a LoadedFile,
+    m: usize,
+    base: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(&'a Item, Option<(usize, &'a str)>)> {
+    let file_layer = f.layer.as_ref().map(|(i, name)| (base + i, name.as_str()));
+    let mut out = Vec::new();
+    for item in &f.ast.items {
+        match (&item.kind, file_layer) {
+            (ItemKind::Standpoint(sp), None) => {
+                out.push((item, None));
+                let layer = Some((m, sp.name.name.as_str()));
+                for inner in &sp.items {
+                    if allowed_in_standpoint(inner, false, &sp.name.name, diags) {
+                        out.push((inner, layer));
+                    }
+                }
+            }
+            (_, Some((_, name))) => {
+                if allowed_in_standpoint(item, true, name, diags) {
+                    out.push((item, file_layer));
+                }
+            }
+            (_, None) => out.push((item, None)),
+        }
+    }
+    out
+}
+
+/// Whether `item` may be part of standpoint `name` (rules, checks, `mod`s;
+/// `use` too in a module file of the standpoint); else `OE1212`.
+fn allowed_in_standpoint(
+    item: &Item,
+    in_module_file: bool,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let what = match &item.kind {
+        ItemKind::Derive(_) | ItemKind::Mod(_) => return true,
+        ItemKind::Check(c) if !super::vocabulary::is_vocabulary_check(c) => return true,
+        ItemKind::Use(_) if in_module_file => return true,
+        ItemKind::Use(_) => "a `use` import",
+        ItemKind::Check(_) => "a check over declarations",
+        ItemKind::Test(_) => "a test",
+        ItemKind::Standpoint(_) => "a standpoint",
+        ItemKind::Query(_) => "a query",
+        ItemKind::Mutate(_) => "a mutation",
+        ItemKind::Fn(_) => "a fn",
+        ItemKind::Relation(_) => "a relation",
+        ItemKind::Struct(_) => "a struct",
+        ItemKind::Enum(_) => "an enum",
+        ItemKind::Concept(_) => "a concept",
+        _ => "a declaration",
+    };
+    let span = item_name(item).map_or(item.span, |n| n.span);
+    diags.push(
+        Diagnostic::error(
+            codes::NOT_IN_STANDPOINT,
+            span,
+            format!("{what} cannot be part of standpoint `{name}`"),
+        )
+        .with_help(
+            "a standpoint holds rules, checks and `mod`s; declare it outside the standpoint",
+        ),
+    );
+    false
 }
 
 /// Resolves every `use` of every module into the module's imports.

@@ -165,6 +165,7 @@ pub(crate) fn declare<'a>(
             severity: Severity::Warning,
             message: None,
             pred,
+            standpoint: c.standpoint(d.item),
         });
     }
     structs_and_enums(&mut env, c, diags);

@@ -2,7 +2,8 @@
 //! `iff` refinements and specialisation closure.
 
 use ox_ir::{
-    Atom, CheckId, ConceptId, Defeasibility, Literal, Rule, RuleOrigin, Strength, Term, Type,
+    Atom, CheckId, ConceptId, Defeasibility, Literal, Rule, RuleOrigin, StandpointId, Strength,
+    Term, Type,
 };
 use ox_syntax::ast::{self, AttrArg, ExprKind, ItemKind};
 use ox_syntax::{Diagnostic, Span};
@@ -21,6 +22,7 @@ fn clause(
     gi: usize,
     g: &DeriveGroup<'_>,
     index: usize,
+    standpoint: Option<StandpointId>,
     sink: &mut Sink,
 ) -> Option<(SpannedRule, Vec<Option<Type>>)> {
     let item = g.clauses[index];
@@ -113,6 +115,7 @@ fn clause(
             clause: index as u32,
         },
         defeasibility,
+        standpoint,
     };
     Some(((rule, item.span), types))
 }
@@ -271,7 +274,8 @@ pub(crate) fn derive_rules(
             for (gi, g) in c.derives.iter().enumerate() {
                 let mut types = env_ref.derived[gi].types.clone();
                 for k in 0..g.clauses.len() {
-                    if let Some((_, found)) = clause(env_ref, gi, g, k, &mut quiet) {
+                    let standpoint = c.standpoint(g.clauses[k]);
+                    if let Some((_, found)) = clause(env_ref, gi, g, k, standpoint, &mut quiet) {
                         for (slot, f) in types.iter_mut().zip(found) {
                             if slot.is_none() && f.is_some() {
                                 *slot = f;
@@ -297,9 +301,12 @@ pub(crate) fn derive_rules(
         check_labels(g, sink);
         let errors_before = sink.diags.len();
         for k in 0..g.clauses.len() {
-            if let Some((rule, _)) = clause(env, gi, g, k, sink) {
+            let standpoint = c.standpoint(g.clauses[k]);
+            let aux_before = sink.aux_rules.len();
+            if let Some((rule, _)) = clause(env, gi, g, k, standpoint, sink) {
                 out.push(rule);
             }
+            in_standpoint(&mut sink.aux_rules[aux_before..], standpoint);
         }
         let clause_errors = sink.diags.len() > errors_before;
         // Parameter types of the predicate.
@@ -355,6 +362,8 @@ pub(crate) fn check_rules(
             );
         }
         let errors_before = sink.diags.len();
+        let standpoint = c.standpoint(d.item);
+        let aux_before = sink.aux_rules.len();
         let (rule, types) = {
             let env_ref: &Env<'_> = env;
             let mut cx = RuleCx::new(env_ref, d.module, sink, env_ref.checks[i].path.clone());
@@ -376,9 +385,11 @@ pub(crate) fn check_rules(
                 var_names: cx.vars.names,
                 origin: RuleOrigin::Check(CheckId(i as u32)),
                 defeasibility: ox_ir::Defeasibility::default(),
+                standpoint,
             };
             (rule, types)
         };
+        in_standpoint(&mut sink.aux_rules[aux_before..], standpoint);
         if sink.diags.len() > errors_before {
             continue;
         }
@@ -399,6 +410,13 @@ pub(crate) fn check_rules(
         out.push((rule, d.item.span));
     }
     out
+}
+
+/// Puts the auxiliary rules lowered for a clause into the clause's standpoint.
+fn in_standpoint(aux: &mut [SpannedRule], standpoint: Option<StandpointId>) {
+    for (rule, _) in aux {
+        rule.standpoint = standpoint;
+    }
 }
 
 /// `iff` rules (`C(self) :- Super(self), conditions`) and specialisation rules.
@@ -426,6 +444,7 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
                     var_names: vec!["x".to_string()],
                     origin: RuleOrigin::Specialisation { sub: id, sup: *sup },
                     defeasibility: ox_ir::Defeasibility::default(),
+                    standpoint: None,
                 },
                 d.item.span,
             ));
@@ -474,6 +493,7 @@ pub(crate) fn concept_rules(env: &Env<'_>, c: &Collected<'_>, sink: &mut Sink) -
                 var_names: cx.vars.names,
                 origin: RuleOrigin::Refinement(id),
                 defeasibility: ox_ir::Defeasibility::default(),
+                standpoint: None,
             },
             r.span,
         ));

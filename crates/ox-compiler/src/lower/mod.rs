@@ -125,6 +125,7 @@ fn placeholder_query(env: &env::Env<'_>, id: QueryId) -> Query {
         params: Vec::new(),
         result: sig.result.clone(),
         as_of: None,
+        across: Vec::new(),
         body: QueryBody::Select(ox_ir::Select {
             var_count: 0,
             var_names: Vec::new(),

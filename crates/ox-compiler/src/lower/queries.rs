@@ -16,6 +16,7 @@ use super::exprs::{BodyKind, ProcCx};
 use super::grouping::read_vars;
 use super::rules::{RuleCx, Sink};
 use crate::codes;
+use crate::scope::Symbol;
 
 /// Lowers a query. Diagnostics and auxiliary predicates go to `sink`.
 pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -> Option<Query> {
@@ -23,13 +24,7 @@ pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -
         return None;
     };
     let sig = &env.queries[id.index()];
-    if let Some(first) = q.across.first() {
-        sink.diags.push(Diagnostic::error(
-            codes::UNSUPPORTED_QUERY_CLAUSE,
-            first.span,
-            "`across` is not supported yet",
-        ));
-    }
+    let across = across(env, d, q, sink);
     let params: Vec<QueryParam> = sig
         .params
         .iter()
@@ -51,9 +46,40 @@ pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -
         params,
         result: sig.result.clone(),
         as_of: q.as_of,
+        across,
         body,
         doc: d.item.doc.clone(),
     })
+}
+
+/// The standpoints of `across [...]`, resolved in the query's module; a
+/// name that is not a standpoint is `OE0104`, a repeated one is dropped.
+fn across(
+    env: &Env<'_>,
+    d: &Decl<'_>,
+    q: &ast::QueryDecl,
+    sink: &mut Sink,
+) -> Vec<ox_ir::StandpointId> {
+    let mut out = Vec::new();
+    for path in &q.across {
+        match env.scope.resolve(d.module, path) {
+            Ok(Symbol::Standpoint(id)) => {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+            Ok(other) => sink.diags.push(Diagnostic::error(
+                codes::WRONG_KIND,
+                path.span,
+                format!(
+                    "`across` lists standpoints, but this names {}",
+                    other.describe()
+                ),
+            )),
+            Err(e) => sink.diags.push(e),
+        }
+    }
+    out
 }
 
 /// The element type of a result type: `T` for `[T]` / `Set<T>`, else the type itself.

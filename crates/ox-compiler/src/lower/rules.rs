@@ -1056,6 +1056,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 var_names: vars.names.clone(),
                 origin: RuleOrigin::Derive { name, clause: 0 },
                 defeasibility: ox_ir::Defeasibility::default(),
+                standpoint: None,
             },
             span,
         ));

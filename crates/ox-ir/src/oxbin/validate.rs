@@ -31,7 +31,17 @@ pub fn validate_module(module: &Module) -> Result<(), OxbinError> {
     validator.structs_and_enums()?;
     validator.predicates()?;
     for (index, rule) in module.rules.iter().enumerate() {
-        validator.rule(rule, &format!("rule #{index}"))?;
+        let at = format!("rule #{index}");
+        validator.rule(rule, &at)?;
+        validator.standpoint(rule.standpoint, &at)?;
+    }
+    for check in &module.checks {
+        validator.standpoint(check.standpoint, &format!("check `{}`", check.path))?;
+    }
+    for query in &module.queries {
+        for id in &query.across {
+            validator.standpoint(Some(*id), &format!("query `{}`, across", query.path))?;
+        }
     }
     validator.checks()?;
     validator.queries()?;
@@ -438,6 +448,18 @@ impl<'m> Validator<'m> {
     }
 
     /// Parents resolve, and following parents never leads back (`OE1211`).
+    /// A standpoint reference (of a rule, check or `across`) is in range.
+    fn standpoint(&self, id: Option<StandpointId>, at: &str) -> Result<(), OxbinError> {
+        match id {
+            Some(id) if id.index() >= self.module.standpoints.len() => Err(unresolved(format!(
+                "{at}: standpoint #{} does not exist (the module has {})",
+                id.0,
+                self.module.standpoints.len()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     fn standpoints(&self) -> Result<(), OxbinError> {
         let standpoints = &self.module.standpoints;
         for standpoint in standpoints {

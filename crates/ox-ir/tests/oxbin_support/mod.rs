@@ -305,6 +305,7 @@ pub fn sample_module() -> Module {
                 sup: ConceptId(0),
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(1, vec![var(0)]),
@@ -316,6 +317,7 @@ pub fn sample_module() -> Module {
                 sup: ConceptId(1),
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(8, vec![var(0)]),
@@ -332,6 +334,7 @@ pub fn sample_module() -> Module {
             var_names: names(&["x", "age"]),
             origin: RuleOrigin::Refinement(ConceptId(3)),
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(10, vec![var(1)]),
@@ -351,6 +354,7 @@ pub fn sample_module() -> Module {
                 clause: 0,
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(11, vec![var(0)]),
@@ -365,6 +369,7 @@ pub fn sample_module() -> Module {
                 clause: 0,
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(12, vec![var(0)]),
@@ -390,6 +395,7 @@ pub fn sample_module() -> Module {
             var_names: names(&["l", "s", "t", "end"]),
             origin: RuleOrigin::Check(CheckId(0)),
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
         Rule {
             head: atom(
@@ -407,6 +413,7 @@ pub fn sample_module() -> Module {
                 clause: 0,
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         },
     ];
 
@@ -417,6 +424,7 @@ pub fn sample_module() -> Module {
         severity: Severity::Error,
         message: Some("lease {l} has run out".into()),
         pred: PredId(12),
+        standpoint: None,
     }];
 
     let queries = vec![
@@ -427,6 +435,7 @@ pub fn sample_module() -> Module {
             params: vec![],
             result: Type::Set(Box::new(Type::Concept(ConceptId(3)))),
             as_of: None,
+            across: Vec::new(),
             body: QueryBody::Extent(PredId(8)),
             doc: Some("Every adult.".into()),
         },
@@ -455,6 +464,7 @@ pub fn sample_module() -> Module {
                 Cardinality::ANY,
             ),
             as_of: Some(42),
+            across: Vec::new(),
             body: QueryBody::Select(Select {
                 var_count: 4,
                 var_names: names(&["tenant", "since", "l", "s"]),

@@ -79,6 +79,7 @@ impl ModuleBuilder {
             var_names: (0..var_count).map(|i| format!("v{i}")).collect(),
             origin: RuleOrigin::Derive { name, clause },
             defeasibility: Defeasibility::default(),
+            standpoint: None,
         });
         self.module.rules.len() - 1
     }

@@ -167,6 +167,7 @@ fn rule(head: Atom, body: Vec<Literal>, var_count: u32, origin: RuleOrigin) -> R
         var_names: (0..var_count).map(|i| format!("v{i}")).collect(),
         origin,
         defeasibility: ox_ir::Defeasibility::default(),
+        standpoint: None,
     }
 }
 
@@ -178,6 +179,7 @@ fn query(name: &str, params: Vec<QueryParam>, result: Type, body: QueryBody) -> 
         params,
         result,
         as_of: None,
+        across: Vec::new(),
         body,
         doc: None,
     }
@@ -535,6 +537,7 @@ pub fn lease_module() -> Module {
         // query people_at_tx_1() -> [Person] as_of 1 { select p from Person(p) }
         Query {
             as_of: Some(1),
+            across: Vec::new(),
             ..query(
                 "people_at_tx_1",
                 vec![],
@@ -882,6 +885,7 @@ pub fn lease_module() -> Module {
             severity: Severity::Error,
             message: Some("tenant {t} of {l} is a minor".into()),
             pred: P_MINOR_TENANT,
+            standpoint: None,
         }],
         queries,
         mutations,

@@ -145,6 +145,7 @@ pub fn module() -> Module {
         params: vec![],
         result: Type::List(Box::new(Type::Concept(person)), Cardinality::ANY),
         as_of: None,
+        across: Vec::new(),
         body: QueryBody::Extent(PredId(0)),
         doc: None,
     };

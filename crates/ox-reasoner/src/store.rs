@@ -981,6 +981,20 @@ impl FactStore {
         ids.is_some_and(|ids| rel.find(&ids) != Found::Absent)
     }
 
+    /// A copy in which the facts of `pred` are exactly its undefined facts
+    /// (every other predicate unchanged). Solving a query body over it lists
+    /// the answers that rest on an undefined fact of `pred`.
+    pub fn with_undefined_as_facts(&self, pred: PredId) -> FactStore {
+        let mut out = self.clone();
+        if let Some(slot) = out.rels.get_mut(pred.index()) {
+            *slot = self
+                .undefined_rel(pred.index())
+                .cloned()
+                .unwrap_or_else(Relation::new);
+        }
+        out
+    }
+
     /// Whether some fact is undefined.
     pub fn has_undefined(&self) -> bool {
         !self.undefined.is_empty()

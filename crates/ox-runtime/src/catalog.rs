@@ -106,6 +106,18 @@ impl Catalog {
             .map_or("?", |c| c.name.as_str())
     }
 
+    /// The ids of standpoint layers given by path (unknown paths are skipped;
+    /// `None` is the default layer alone).
+    pub(crate) fn standpoint_ids(&self, layers: Option<&[String]>) -> BTreeSet<StandpointId> {
+        let standpoints = &self.module.standpoints;
+        layers
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|path| standpoints.iter().position(|s| &s.path == path))
+            .map(|i| StandpointId(i as u32))
+            .collect()
+    }
+
     /// The standpoint named `name` (by path or unambiguous short name) and
     /// its ancestors, most specific first.
     pub(crate) fn standpoint_layers(&self, name: &str) -> Option<Vec<String>> {

@@ -20,6 +20,7 @@ use crate::eval::{Evaluator, Locals};
 use crate::events;
 use crate::idempotency;
 use crate::interpret::{Flow, Interp, Mode, Txn};
+use crate::layers::Programs;
 use crate::query::{self, QueryExec, Shape};
 use crate::state::{self, CacheKey, State, StateCache, ValidWindow, Visibility};
 use crate::view::{PendingView, StateView, View};
@@ -138,7 +139,8 @@ impl From<RuntimeError> for CommitError {
 /// and cache key takes the request's tenant first.
 pub struct Engine {
     pub(crate) catalog: Catalog,
-    pub(crate) program: Arc<Program>,
+    /// The reasoner programs per set of visible standpoints.
+    programs: Programs,
     module_hash: String,
     schema_hash: String,
     store: Arc<dyn StorageBackend>,
@@ -175,19 +177,20 @@ impl Engine {
         schema_hash: String,
         store: Arc<dyn StorageBackend>,
     ) -> Result<Engine, RuntimeError> {
-        let program = Program::new(&module).map_err(|e| {
+        let programs = Programs::new(&module).map_err(|e| {
             RuntimeError::internal(format!("the module's rules cannot be evaluated: {e}"))
         })?;
         Ok(Engine::with_program(
             module,
-            Arc::new(program),
+            programs.default_program().clone(),
             module_hash,
             schema_hash,
             store,
         ))
     }
 
-    /// An engine sharing an already prepared program (used by `run_tests`).
+    /// An engine sharing an already prepared program of the default layer
+    /// (see [`crate::layers::layer_module`]; used by `run_tests`).
     pub(crate) fn with_program(
         module: Arc<Module>,
         program: Arc<Program>,
@@ -197,8 +200,8 @@ impl Engine {
     ) -> Engine {
         let recursive = program.strata().strata.iter().any(|s| s.recursive);
         Engine {
+            programs: Programs::with_default(&module, program),
             catalog: Catalog::new(module),
-            program,
             module_hash,
             schema_hash,
             store,
@@ -299,7 +302,8 @@ impl Engine {
             .is_some_and(|(_, m)| m.forgets)
     }
 
-    /// Runs a declared `pub query`.
+    /// Runs a declared `pub query`; one declared `across [...]` answers
+    /// four-valued rows (see [`Engine::query_across`]).
     ///
     /// Errors: unknown or non-public name → `UNKNOWN_CALLABLE`; missing, extra
     /// or ill-typed arguments → `SIGNATURE_MISMATCH` naming the parameter; an
@@ -311,6 +315,13 @@ impl Engine {
         name: &str,
         args: &Map<String, Json>,
     ) -> Result<QueryOutcome, RuntimeError> {
+        let declares_across = self
+            .module()
+            .query_named(name)
+            .is_some_and(|(_, q)| !q.across.is_empty());
+        if declares_across {
+            return self.query_across(ctx, name, args, &[], false);
+        }
         let run = self.run_query(ctx, name, args)?;
         self.encode_query(run)
     }
@@ -675,6 +686,24 @@ impl Engine {
         })
     }
 
+    /// The reasoner program for what `visibility` sees: the default layer's
+    /// rules plus those of its standpoint layers.
+    pub(crate) fn program(&self, visibility: &Visibility) -> Result<Arc<Program>, RuntimeError> {
+        let visible = self.catalog.standpoint_ids(visibility.layers.as_deref());
+        self.programs.for_standpoints(self.module(), &visible)
+    }
+
+    /// The stable id of a fact; it depends only on the predicate's path and
+    /// the values, so it is the same under every standpoint.
+    pub(crate) fn fact_id(&self, pred: ox_ir::PredId, tuple: &[Value]) -> ox_reasoner::FactId {
+        self.programs.default_program().fact_id(pred, tuple)
+    }
+
+    /// The reasoner program for the request's standpoint.
+    pub(crate) fn program_for(&self, ctx: &RequestContext) -> Result<Arc<Program>, RuntimeError> {
+        self.program(&self.visibility(ctx)?)
+    }
+
     fn standpoint_layers(&self, ctx: &RequestContext) -> Result<Option<Vec<String>>, RuntimeError> {
         match &ctx.standpoint {
             None => Ok(None),
@@ -761,8 +790,8 @@ impl Engine {
             let base = state::base_from_events(&self.catalog, &events, &visibility)?;
             let previous = self.latest.get(&key.latest());
             let previous = previous.as_deref().and_then(|p| self.previous_for(p));
-            let mut state =
-                state::evaluate(&self.catalog, &self.program, base, tx, clock, previous)?;
+            let program = self.program(&visibility)?;
+            let mut state = state::evaluate(&self.catalog, &program, base, tx, clock, previous)?;
             state.window = ValidWindow::of_events(clock.now, &events, next_start);
             let state = Arc::new(state);
             if after == generation {
@@ -801,7 +830,7 @@ impl Engine {
         let base = state::base_from_events(&self.catalog, &events, &visibility)?;
         Ok(Arc::new(state::evaluate(
             &self.catalog,
-            &self.program,
+            &*self.program(&visibility)?,
             base,
             tx,
             clock,
@@ -948,7 +977,7 @@ impl Engine {
     }
 
     /// Coerces query arguments: one seed per parameter (`None` = free).
-    fn query_args(
+    pub(crate) fn query_args(
         &self,
         callable: &str,
         params: &[QueryParam],

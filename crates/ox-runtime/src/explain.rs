@@ -13,7 +13,9 @@ use ox_ir::{
     Literal, PredId, PredKind, Projection, Query, QueryBody, RuleOrigin, Severity, Term, Value,
     VarId,
 };
-use ox_reasoner::{Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode};
+use ox_reasoner::{
+    Derivation, ExplainOptions, FactId, FactRef, FactStatus, Program, ProofDag, ProofNode,
+};
 use ox_store::{AsOf, Event, TxPoint, ValidPoint};
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
@@ -143,7 +145,7 @@ impl Engine {
         let mut firings = Vec::new();
         for pred in preds {
             for tuple in state.facts.tuples(pred) {
-                let dag = self
+                let dag = scope
                     .program
                     .explain(
                         &state.facts,
@@ -213,6 +215,7 @@ impl Engine {
             };
             let scope = Scope {
                 state: Arc::clone(&run.state),
+                program: self.program_for(ctx)?,
                 clock: run.clock,
                 events,
                 visibility: Some(self.visibility(ctx)?),
@@ -226,7 +229,7 @@ impl Engine {
                         .state
                         .facts
                         .contains(p, &tuple)
-                        .then(|| self.program.fact_id(p, &tuple))
+                        .then(|| scope.program.fact_id(p, &tuple))
                 });
                 proofs.push(match fact {
                     Some(id) => json!({
@@ -265,11 +268,11 @@ impl Engine {
                     },
                     "message": render_message(check, &tuple),
                     "bindings": bindings,
-                    "factId": self.program.fact_id(check.pred, &tuple).0,
+                    "factId": scope.program.fact_id(check.pred, &tuple).0,
                 }));
             }
         }
-        let contradictions: Vec<Json> = self
+        let contradictions: Vec<Json> = scope
             .program
             .contradictions(&state.facts)
             .into_iter()
@@ -277,7 +280,7 @@ impl Engine {
                 json!({
                     "predicate": c.predicate,
                     "args": self.args_json(state, c.pred, &c.tuple),
-                    "factId": self.program.fact_id(c.pred, &c.tuple).0,
+                    "factId": scope.program.fact_id(c.pred, &c.tuple).0,
                 })
             })
             .collect();
@@ -300,9 +303,11 @@ impl Engine {
         clock.check()?;
         let point = tx_point(ctx, None);
         let state = self.read_state(ctx, &clock, point)?;
+        let program = self.program_for(ctx)?;
         if !with_events {
             return Ok(Scope {
                 state,
+                program,
                 clock,
                 events: Vec::new(),
                 visibility: None,
@@ -311,6 +316,7 @@ impl Engine {
         let events = self.events_at(ctx, &clock, point)?;
         Ok(Scope {
             state,
+            program,
             clock,
             events,
             visibility: Some(self.visibility(ctx)?),
@@ -380,7 +386,7 @@ impl Engine {
             .into_iter()
             .filter(|t| keep(t))
             .map(|t| DerivedRow {
-                fact_id: self.program.fact_id(pred, &t).0,
+                fact_id: self.fact_id(pred, &t).0,
                 args: self.args_json(state, pred, &t),
             })
             .collect();
@@ -435,14 +441,14 @@ impl Engine {
     ) -> Result<Json, RuntimeError> {
         let id = FactId(fact_id.to_owned());
         let state = &scope.state;
-        let Some((pred, tuple)) = self.program.find_fact(&state.facts, &id) else {
+        let Some((pred, tuple)) = scope.program.find_fact(&state.facts, &id) else {
             return Err(unknown_fact(fact_id));
         };
         let options = ExplainOptions {
             depth: request.depth,
             all: request.all,
         };
-        let dag = self
+        let dag = scope
             .program
             .explain(
                 &state.facts,
@@ -562,6 +568,8 @@ impl Engine {
 /// visible events with the request's visibility.
 struct Scope {
     state: Arc<State>,
+    /// The program the state was evaluated with (the request's standpoint).
+    program: Arc<Program>,
     clock: Clock,
     events: Vec<Event>,
     visibility: Option<Visibility>,

@@ -86,6 +86,7 @@
 //! - **Write conflicts** re-run the whole mutation up to 5 times, then give
 //!   `STORAGE_UNAVAILABLE` ("retry later").
 
+mod across;
 mod admin;
 mod catalog;
 mod codec;
@@ -99,6 +100,7 @@ mod forks;
 mod grouping;
 mod idempotency;
 mod interpret;
+mod layers;
 mod query;
 mod state;
 mod testing;
@@ -107,6 +109,7 @@ mod validate;
 mod view;
 pub mod wire;
 
+pub use across::Truth;
 pub use admin::{forget_individual, schema_gate, SchemaGateOutcome};
 pub use context::{MutateOptions, RequestContext};
 pub use engine::{BatchReceipt, Engine, MutationReceipt, QueryOutcome, QueryResult};

@@ -96,7 +96,7 @@ impl QueryExec<'_> {
         seed.truncate(var_count);
         let solutions = self
             .engine
-            .program
+            .program_for(self.ctx)?
             .solve(
                 &self.state.facts,
                 &sel.body,

@@ -47,9 +47,12 @@ pub fn run_tests(module: &Module, tests: &[Test], filter: Option<&str>) -> Vec<T
         .iter()
         .filter(|t| filter.is_none_or(|f| t.name.contains(f)));
     let module = Arc::new(module.clone());
-    let program = Program::new(&module)
-        .map(Arc::new)
-        .map_err(|e| e.to_string());
+    let program = Program::new(&crate::layers::layer_module(
+        &module,
+        &std::collections::BTreeSet::new(),
+    ))
+    .map(Arc::new)
+    .map_err(|e| e.to_string());
     selected
         .map(|test| {
             let started = Instant::now();

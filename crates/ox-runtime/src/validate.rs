@@ -27,7 +27,7 @@ pub(crate) fn validate(
     let catalog = &engine.catalog;
     let new = state::evaluate(
         catalog,
-        &engine.program,
+        &*engine.program_for(ctx)?,
         txn.pending.clone(),
         txn.start.tx,
         clock,

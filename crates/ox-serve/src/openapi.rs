@@ -326,6 +326,8 @@ pub fn document(package: &str, version: &str) -> Value {
                     "explain": { "type": "boolean", "description": "queries: each row becomes {value, factId, proof} (null when the row is not a fact of a predicate)" },
                     "dryRun": { "type": "boolean", "description": "mutations: report the events, write none" },
                     "validAt": { "type": ["string", "null"], "description": "date or RFC 3339; X-As-Of-Valid wins" },
+                    "across": { "type": ["array", "null"], "items": { "type": "string" }, "description": "queries: evaluate under each standpoint; rows become {value, truth} with truth Is|Not|Both|Can. Not with X-Standpoint/standpoint" },
+                    "strict": { "type": "boolean", "description": "across queries: only rows whose truth is Is (also ?strict=true)" },
                     "tenantId": { "type": "string" },
                     "forkId": { "type": "string" },
                     "principalId": { "type": "string" },

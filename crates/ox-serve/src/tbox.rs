@@ -223,6 +223,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "params": qparams,
                 "result": render_type(module, &q.result),
                 "rows": matches!(q.result, Type::List(..) | Type::Set(_)) || matches!(q.body, QueryBody::Extent(_)),
+                "across": q.across.iter().map(|s| name_or(module.standpoints.get(s.index()).map(|s| &s.path), "standpoint", s.0)).collect::<Vec<_>>(),
                 "doc": q.doc,
             });
             (q.path.clone(), value)

@@ -4,8 +4,10 @@
 //! contradict).
 //!
 //! The body is `{"name", "args", "limit", "cursor", "explain", "dryRun",
-//! "validAt"}` plus the optional context fields `tenantId`, `forkId`,
-//! `principalId`, `standpoint`. Unknown fields are refused
+//! "validAt", "across", "strict"}` plus the optional context fields
+//! `tenantId`, `forkId`, `principalId`, `standpoint`. A query with `across`
+//! (or one declaring `across [...]`) answers rows `{"value", "truth"}`;
+//! `strict` (also `?strict=true`) keeps only the `Is` rows. Unknown fields are refused
 //! (`VALIDATION_FAILED`): a misspelt `dryrun` must not silently write. Fields
 //! that do not apply to the route (`dryRun` on a query, `cursor` on a
 //! mutation …) are refused the same way.
@@ -57,6 +59,12 @@ struct DispatchBody {
     principal_id: Option<String>,
     #[serde(default)]
     standpoint: Option<String>,
+    /// Standpoints to evaluate a query under, merged into four-valued rows.
+    #[serde(default)]
+    across: Option<Vec<String>>,
+    /// With `across`: only the rows whose truth is `Is`.
+    #[serde(default)]
+    strict: bool,
 }
 
 /// Which kind of callable a route runs.
@@ -169,8 +177,9 @@ async fn prepare(
     let request_id = request_id_of(&request);
     let (parts, body): (_, Body) = request.into_parts();
     let bytes = read_json_body(state, &parts.headers, body).await?;
-    let body: DispatchBody = serde_json::from_slice(&bytes)
+    let mut body: DispatchBody = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation(format!("invalid request body: {e}")))?;
+    body.strict |= strict_param(parts.uri.query())?;
     let context = resolve_context(&parts.headers, &body, engine.module(), path_fork.as_deref())?;
     check_fields(&body, &context, kind)?;
     let path = resolve_callable(engine.module(), &body.name, kind)?;
@@ -184,6 +193,28 @@ async fn prepare(
         request_id,
         started,
     })
+}
+
+/// `?strict=true` (or `false`); any other query parameter is refused.
+fn strict_param(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut strict = false;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("strict", "true")) => strict = true,
+            Some(("strict", "false")) => {}
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "unknown query parameter `{pair}`; only `strict=true|false` is accepted"
+                ))
+                .with_details(json!({ "parameter": pair })))
+            }
+        }
+    }
+    Ok(strict)
 }
 
 /// Requires a JSON content type and reads the body (capped, within the request timeout).
@@ -255,6 +286,20 @@ fn check_fields(body: &DispatchBody, context: &Context, kind: Kind) -> Result<()
     if kind != Kind::Query && body.explain {
         return Err(misplaced("explain"));
     }
+    if kind != Kind::Query && body.across.is_some() {
+        return Err(misplaced("across"));
+    }
+    if kind != Kind::Query && body.strict {
+        return Err(misplaced("strict"));
+    }
+    if let (Some(_), Some(standpoint)) = (&body.across, &context.standpoint) {
+        return Err(ApiError::validation(format!(
+            "`across` evaluates under each listed standpoint; it cannot be combined with the standpoint `{}` (X-Standpoint or body `standpoint`)",
+            standpoint.escape_debug()
+        ))
+        .with_details(json!({ "field": "across", "standpoint": standpoint })));
+    }
+
     if body.limit == Some(0) {
         return Err(ApiError::validation("`limit` must be at least 1")
             .with_details(json!({ "field": "limit" })));
@@ -365,10 +410,29 @@ async fn run_query(state: &AppState, request: Request, path_fork: Option<String>
         usize::try_from(l).unwrap_or(usize::MAX).min(max_rows)
     });
 
+    let declares_across = p
+        .engine
+        .module()
+        .query_named(&p.path)
+        .is_some_and(|(_, q)| !q.across.is_empty());
+    let across = (p.body.across.is_some() || p.body.strict || declares_across)
+        .then(|| p.body.across.clone().unwrap_or_default());
+    if across.is_some() && p.body.explain {
+        return Err(fail(
+            ApiError::validation(
+                "`explain` does not apply to an `across` query (its rows merge several standpoints)",
+            )
+            .with_details(json!({ "field": "explain" })),
+        ));
+    }
+    // A cursor continues only the same across request.
+    let across_scope = across
+        .as_ref()
+        .map(|list| format!("across[{}] strict={}", list.join(","), p.body.strict));
     let scope = CursorScope {
         tenant: &tenant,
         fork: &p.context.fork,
-        standpoint: p.context.standpoint.as_deref(),
+        standpoint: across_scope.as_deref().or(p.context.standpoint.as_deref()),
         query: &p.path,
         args: &p.args,
     };
@@ -399,9 +463,15 @@ async fn run_query(state: &AppState, request: Request, path_fork: Option<String>
     let engine = Arc::clone(&p.engine);
     let (path, args) = (p.path.clone(), p.args.clone());
     let explain = p.body.explain;
+    let strict = p.body.strict;
     let window = offset..offset.saturating_add(page);
     let (outcome, proofs) = run_blocking(state, p.started, move || {
-        if explain {
+        if let Some(across) = across {
+            Ok((
+                engine.query_across(&ctx, &path, &args, &across, strict)?,
+                Vec::new(),
+            ))
+        } else if explain {
             engine.query_explained(&ctx, &path, &args, ExplainRequest::default(), window)
         } else {
             Ok((engine.query(&ctx, &path, &args)?, Vec::new()))

@@ -229,8 +229,20 @@ pub struct QueryArgs {
     #[arg(long, value_name = "FORK")]
     pub fork: Option<String>,
     /// A declared standpoint (name or path) to read from.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", conflicts_with = "across")]
     pub standpoint: Option<String>,
+    /// Evaluate under each of these standpoints and print each row with its
+    /// truth value (Is, Not, Both, Can).
+    #[arg(
+        long,
+        value_name = "S1,S2",
+        value_delimiter = ',',
+        conflicts_with = "explain"
+    )]
+    pub across: Vec<String>,
+    /// With --across (or a query declaring `across`): only the rows that are Is.
+    #[arg(long, conflicts_with = "explain")]
+    pub strict: bool,
     /// Print at most this many rows.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,

@@ -1,4 +1,5 @@
-//! `ox query NAME`: run a declared query against a local store.
+//! `ox query NAME`: run a declared query against a local store (with
+//! `--across`, under several standpoints, each row with its truth value).
 
 use ox_runtime::{ExplainRequest, QueryResult};
 use serde_json::{json, Value};
@@ -51,7 +52,11 @@ pub fn run(args: QueryArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let outcome = engine.query(&ctx, &args.name, &call_args)?;
+    let outcome = if args.across.is_empty() && !args.strict {
+        engine.query(&ctx, &args.name, &call_args)?
+    } else {
+        engine.query_across(&ctx, &args.name, &call_args, &args.across, args.strict)?
+    };
     match outcome.result {
         QueryResult::Rows(rows) => {
             let shown = rows.len().min(limit);

@@ -266,3 +266,26 @@ fn ox_query_across_prints_the_truth_column() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown standpoint `Nowhere`"));
 }
+
+#[test]
+fn ox_check_reason_reports_contradictions_per_standpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::copy(project().join("ox.toml"), dir.path().join("ox.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("src/root.ar"),
+        "standpoint Folk {\n    derive Flies(\"pingu\");\n    derive ~Flies(\"pingu\");\n}\n\
+         standpoint Zoo {\n    derive Flies(\"tweety\");\n}\nderive ~Flies(\"tweety\");\n",
+    )
+    .unwrap();
+    let out = ox(&["check", "--reason", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Flies[\"pingu\"] holds together with its strong negation (under standpoint `birds::Folk`)"),
+        "{text}"
+    );
+    assert!(text.contains("(under standpoint `birds::Zoo`)"), "{text}");
+    // The default layer alone is consistent: `tweety` only fails under Zoo.
+    assert!(!text.contains("negation\n"), "{text}");
+}

@@ -59,8 +59,10 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
 }
 
 /// Evaluates the module's rules over its ground facts alone (an empty store)
-/// and returns the checks report of `Engine::checks`.
+/// and returns the checks report of `Engine::checks` for the default layer,
+/// plus what each standpoint adds (entries carrying `"standpoint"`).
 fn reason(module: ox_ir::Module) -> Result<Value, Failure> {
+    let standpoints: Vec<String> = module.standpoints.iter().map(|s| s.path.clone()).collect();
     let engine = Engine::new(
         Arc::new(module),
         "check".into(),
@@ -69,7 +71,38 @@ fn reason(module: ox_ir::Module) -> Result<Value, Failure> {
     )?;
     let tenant = TenantId::parse("check")
         .map_err(|e| Failure::user(format!("cannot name the check scope: {e}")))?;
-    Ok(engine.checks(&RequestContext::new(tenant))?)
+    let ctx = RequestContext::new(tenant);
+    let mut report = engine.checks(&ctx)?;
+    for path in standpoints {
+        let mut under = ctx.clone();
+        under.standpoint = Some(path.clone());
+        let layered = engine.checks(&under)?;
+        for key in ["violations", "contradictions"] {
+            let known = report[key].as_array().cloned().unwrap_or_default();
+            let added: Vec<Value> = layered[key]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|entry| !known.contains(entry))
+                .map(|mut entry| {
+                    entry["standpoint"] = Value::String(path.clone());
+                    entry
+                })
+                .collect();
+            if let Some(list) = report[key].as_array_mut() {
+                list.extend(added);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// ` (under standpoint S)` for an entry reported under a standpoint.
+fn under(entry: &Value) -> String {
+    entry["standpoint"]
+        .as_str()
+        .map_or_else(String::new, |s| format!(" (under standpoint `{s}`)"))
 }
 
 /// Whether the report has an error-severity violation or a contradiction.
@@ -86,9 +119,10 @@ fn has_errors(report: &Value) -> bool {
 fn print_reasoning(report: &Value) {
     for v in report["violations"].as_array().cloned().unwrap_or_default() {
         eprintln!(
-            "{}: check `{}` violated by the ground facts: {}",
+            "{}: check `{}` violated by the ground facts{}: {}",
             v["severity"].as_str().unwrap_or("error"),
             v["check"].as_str().unwrap_or_default(),
+            under(&v),
             v["message"].as_str().unwrap_or_default()
         );
     }
@@ -98,9 +132,10 @@ fn print_reasoning(report: &Value) {
         .unwrap_or_default()
     {
         eprintln!(
-            "error: contradiction: {}{} holds together with its strong negation",
+            "error: contradiction: {}{} holds together with its strong negation{}",
             c["predicate"].as_str().unwrap_or_default(),
-            Value::Array(c["args"].as_array().cloned().unwrap_or_default())
+            Value::Array(c["args"].as_array().cloned().unwrap_or_default()),
+            under(&c)
         );
     }
 }

@@ -210,7 +210,8 @@ mod tests {
             let program = w.program();
             let compiled = oxrun::compile(&program).expect("compiles");
             let fixpoint =
-                oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts)).expect("evaluates");
+                oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts).expect("loads"))
+                    .expect("evaluates");
             let ox = oxrun::counts(&program, &fixpoint).per_predicate;
             assert_eq!(run(&w, &facts), Ok(ox), "{w}");
         }

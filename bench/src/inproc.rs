@@ -165,7 +165,7 @@ pub fn incremental(
     let program = workload.program();
     let facts = workload.facts(seed);
     let compiled = oxrun::compile(&program)?;
-    let fixpoint = oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts))?;
+    let fixpoint = oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts)?)?;
     let (inserted, deleted) = one_percent_change(&program, &facts, seed ^ 0x5eed);
     let mut row = IncrementalRow {
         workload: *workload,
@@ -223,7 +223,7 @@ pub fn provenance(
     let program = workload.program();
     let facts = workload.facts(seed);
     let compiled = oxrun::compile(&program)?;
-    let base = oxrun::store_of(&program, &facts);
+    let base = oxrun::store_of(&program, &facts)?;
     let (plain, _) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
     let options = EvalOptions { provenance: true };
     let (recording, fixpoint) = timed(reps, || {
@@ -334,7 +334,7 @@ mod tests {
             one_percent_change(&program, &facts, 9),
             (ins.clone(), del.clone())
         );
-        let base = oxrun::store_of(&program, &facts);
+        let base = oxrun::store_of(&program, &facts).expect("loads");
         let edge = program.pred_id("edge").expect("edge");
         assert!(ins
             .iter()

@@ -258,7 +258,7 @@ fn cli_row(ox: &Path, dir: &Path, w: &Workload, seed: u64, reps: usize) -> Resul
         return Err("its first derived predicate is not binary".into());
     };
     let expected = oxrun::compile(&program)
-        .and_then(|c| oxrun::evaluate(&c, oxrun::store_of(&program, &facts)))
+        .and_then(|c| oxrun::evaluate(&c, oxrun::store_of(&program, &facts)?))
         .map(|f| oxrun::counts(&program, &f).per_predicate[0].1 as u64)
         .map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;

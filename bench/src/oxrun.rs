@@ -34,27 +34,32 @@ pub fn compile(program: &datalog::Program) -> Result<Program, RunError> {
     Program::new(&program.to_module()).map_err(|e| RunError::Program(Box::new(e)))
 }
 
-/// A store holding `facts` (already in memory).
-pub fn store_of(program: &datalog::Program, facts: &Facts) -> FactStore {
+/// A store holding `facts` (already in memory), loaded in bulk.
+pub fn store_of(program: &datalog::Program, facts: &Facts) -> Result<FactStore, RunError> {
     let mut store = FactStore::new(program.predicates().count());
     for (pred, rows) in facts {
         if let Some(id) = program.pred_id(pred) {
-            for row in rows {
-                store.insert(id, row.iter().map(|&k| Value::Int(k)).collect());
-            }
+            store.extend(
+                id,
+                rows.iter().map(|row| row.iter().map(|&k| Value::Int(k))),
+            )?;
         }
     }
-    store
+    Ok(store)
 }
 
-/// A store holding the base facts read from `<pred>.tsv` files in `dir`.
+/// A store holding the base facts read from `<pred>.tsv` files in `dir`:
+/// each file is read whole into one buffer, then loaded in bulk.
 pub fn load(program: &datalog::Program, dir: &Path) -> Result<FactStore, RunError> {
     let mut store = FactStore::new(program.predicates().count());
     for (i, pred) in program.base.iter().enumerate() {
         let id = ox_ir::PredId(i as u32);
+        let mut cells: Vec<i64> = Vec::new();
         files::read_tsv(&dir.join(format!("{}.tsv", pred.name)), pred.arity, |row| {
-            store.insert(id, row.iter().map(|&k| Value::Int(k)).collect());
+            cells.extend_from_slice(row);
         })?;
+        let rows = cells.chunks_exact(pred.arity.max(1));
+        store.extend(id, rows.map(|row| row.iter().map(|&k| Value::Int(k))))?;
     }
     Ok(store)
 }
@@ -86,7 +91,8 @@ mod tests {
     fn run(workload: Workload, facts: &Facts) -> Counts {
         let program = workload.program();
         let compiled = compile(&program).expect("compiles");
-        let fixpoint = evaluate(&compiled, store_of(&program, facts)).expect("evaluates");
+        let store = store_of(&program, facts).expect("loads");
+        let fixpoint = evaluate(&compiled, store).expect("evaluates");
         counts(&program, &fixpoint)
     }
 

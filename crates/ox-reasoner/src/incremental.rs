@@ -14,8 +14,9 @@
 //!   previous fixpoint as the delta.
 //! - A stratum that negates a changed predicate is recomputed from its
 //!   updated inputs; so is a stratum that lost more than a quarter of its
-//!   facts to over-deletion, or whose over-deletion reaches a sixteenth of a
-//!   relation (deleting and re-deriving fact by fact would cost more).
+//!   facts to over-deletion, or whose over-deletion has looked at a
+//!   thirty-second of a relation (deleting and re-deriving fact by fact
+//!   would cost more).
 //! - Strata that read nothing that changed are not touched: the store is a
 //!   copy of the previous one, and their relations stay as they were.
 
@@ -150,6 +151,8 @@ impl Program {
         // supported facts stay, and nothing is derived from them again.
         let mut pending: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
         let mut kept: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        // Per predicate: derived facts queued for over-deletion so far.
+        let mut visited: Vec<usize> = vec![0; n];
         let checked_stratum: Vec<bool> = strata
             .iter()
             .map(|st| st.preds.len() == 1 && !record)
@@ -223,18 +226,21 @@ impl Program {
                         {
                             continue;
                         }
-                        if check {
-                            if pending[h].insert(hr) {
-                                work.push(h, hr);
-                            }
+                        let queued = if check {
+                            pending[h].insert(hr)
                         } else {
-                            marked[h].insert(hr);
+                            marked[h].insert(hr)
+                        };
+                        if queued {
+                            visited[h] += 1;
                             work.push(h, hr);
                         }
                     }
-                    // Over-deleting most of a relation costs more than
-                    // recomputing its stratum: switch to recomputing.
-                    if marked[rule.head_pred].len() * 16 > head_rel.len() as usize + 256 {
+                    // Looking at a fact during over-deletion (support check,
+                    // rules seeded by it) costs tens of times what deriving
+                    // it does: once a thirty-second of a relation has been
+                    // looked at, recomputing its stratum is cheaper.
+                    if visited[rule.head_pred] * 32 > head_rel.len() as usize + 256 {
                         overflow = true;
                         break;
                     }
@@ -280,7 +286,7 @@ impl Program {
             let gone = &marked[p];
             store.rels[p].retain(|r| !gone.contains(&r));
         }
-        let mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
+        let mut mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         for (pred, tuple) in inserted {
             store.insert(*pred, tuple.clone());
         }
@@ -317,6 +323,13 @@ impl Program {
                 ctx,
             };
             self.eval_stratum(&mut store, s, first_round, &mut run)?;
+            if first_round == FirstRound::Naive {
+                // Recomputed from its base rows: every row is new to the
+                // strata above (the old row numbers mean nothing now).
+                for p in preds {
+                    mark[p.index()] = 0;
+                }
+            }
         }
         if wfs_touched {
             for s in (0..strata.len()).filter(|&s| self.in_wfs_group(s)) {

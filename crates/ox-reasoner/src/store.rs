@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use ox_ir::{PredId, Value};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 /// A dictionary-encoded value.
 pub(crate) type Id = u32;
@@ -78,10 +79,15 @@ pub(crate) fn exact_key(n: usize) -> bool {
 }
 
 /// The value dictionary: `Value` ↔ dense `u32` id.
+///
+/// Integers (most of the values of large fact sets: keys, counters) are
+/// looked up by the raw `i64`, without hashing or comparing a [`Value`];
+/// every other value by its structure.
 #[derive(Clone, Default)]
 pub(crate) struct Dict {
     values: Vec<Value>,
-    ids: FxHashMap<Value, Id>,
+    ints: FxHashMap<i64, Id>,
+    others: FxHashMap<Value, Id>,
 }
 
 impl Dict {
@@ -90,22 +96,44 @@ impl Dict {
     }
 
     pub(crate) fn get(&self, value: &Value) -> Option<Id> {
-        self.ids.get(value).copied()
+        match value {
+            Value::Int(k) => self.ints.get(k),
+            other => self.others.get(other),
+        }
+        .copied()
     }
 
     pub(crate) fn value(&self, id: Id) -> &Value {
         &self.values[id as usize]
     }
 
+    fn next_id(&self) -> Id {
+        Id::try_from(self.values.len()).expect("more than 2^32 distinct values")
+    }
+
     /// The id of `value`, adding it when new; the flag says whether it was new.
     pub(crate) fn intern(&mut self, value: Value) -> (Id, bool) {
-        if let Some(id) = self.ids.get(&value) {
-            return (*id, false);
-        }
-        let id = Id::try_from(self.values.len()).expect("more than 2^32 distinct values");
-        self.values.push(value.clone());
-        self.ids.insert(value, id);
-        (id, true)
+        use std::collections::hash_map::Entry;
+        let next = self.next_id();
+        let fresh = match value {
+            Value::Int(k) => match self.ints.entry(k) {
+                Entry::Occupied(e) => return (*e.get(), false),
+                Entry::Vacant(e) => {
+                    e.insert(next);
+                    value
+                }
+            },
+            other => match self.others.entry(other) {
+                Entry::Occupied(e) => return (*e.get(), false),
+                Entry::Vacant(e) => {
+                    let value = e.key().clone();
+                    e.insert(next);
+                    value
+                }
+            },
+        };
+        self.values.push(fresh);
+        (next, true)
     }
 
     /// Appends the values an [`Interner`] created, keeping their ids.
@@ -186,13 +214,17 @@ pub(crate) struct Locator {
     covered: u32,
 }
 
+/// The rows of one index key: most keys have a few, kept inline (no
+/// allocation to build, free or chase).
+type KeyRows = SmallVec<[u32; 4]>;
+
 /// A hash index of one relation on a set of bound columns: key of those
 /// columns → ascending row ids.
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
     mask: u64,
     cols: Box<[usize]>,
-    map: KeyMap<Vec<u32>>,
+    map: KeyMap<KeyRows>,
     /// Rows `0..covered` are indexed.
     covered: u32,
 }
@@ -228,7 +260,7 @@ impl Index {
     /// collisions when the index is not [`Index::exact`]).
     #[inline]
     pub(crate) fn rows(&self, key: u64) -> &[u32] {
-        self.map.get(&key).map_or(&[], Vec::as_slice)
+        self.map.get(&key).map_or(&[], |rows| rows.as_slice())
     }
 }
 
@@ -353,8 +385,19 @@ impl KeySet {
         }
     }
 
+    /// Room for `additional` more keys without growing.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let needed = (self.len + additional).saturating_mul(8) / 5 + 1;
+        if needed > self.slots.len() {
+            self.rehash(needed.next_power_of_two().max(16));
+        }
+    }
+
     fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(16);
+        self.rehash((self.slots.len() * 2).max(16));
+    }
+
+    fn rehash(&mut self, cap: usize) {
         let old = std::mem::replace(&mut self.slots, vec![0; cap]);
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
@@ -694,12 +737,19 @@ impl Relation {
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);
-        // Exact keys carry no row numbers: drop the removed ones and keep
-        // the set, rather than rebuilding it from every kept row.
+        // Exact keys carry no row numbers: when most rows stay, drop the
+        // removed ones and keep the set rather than rebuilding it from every
+        // kept row; when most go (a stratum about to be recomputed), build a
+        // fresh set of the few that stay.
+        let staying = (0..old_len).filter(|&r| keep(r)).count();
         let mut kept_keys = match std::mem::replace(&mut self.keys, fresh_keys) {
-            Keys::Small(set) => Some(set),
-            Keys::Wide { .. } => None,
+            Keys::Small(set) if staying * 2 >= old_len as usize => Some(set),
+            _ => None,
         };
+        if let Keys::Small(set) = &mut self.keys {
+            set.reserve(staying);
+        }
+        self.rows.reserve(staying * arity);
         for r in 0..old_len {
             let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
             if !keep(r) {
@@ -753,6 +803,90 @@ impl Relation {
         }
         self.push_row(tuple);
         true
+    }
+
+    /// Fills an empty relation with the base facts `ids` (rows of the
+    /// relation's arity, back to back), dropping duplicates; returns how many
+    /// rows it holds. The keys are inserted in the order of their slots in
+    /// the key set, so building it walks memory forward instead of missing
+    /// the cache once per tuple; the rows keep the given order.
+    pub(crate) fn load(&mut self, ids: &[Id], count: usize) -> u32 {
+        debug_assert_eq!(self.len, 0, "loading into an empty relation");
+        let arity = self.arity.unwrap_or(0);
+        if arity == 0 {
+            // A nullary relation holds at most the empty tuple.
+            if count > 0 && self.insert(&[]) {
+                self.mark_base(0);
+            }
+            return self.len;
+        }
+        let tuple = |i: u32| &ids[i as usize * arity..(i as usize + 1) * arity];
+        let wide = !exact_key(arity);
+        // (slot order, tuple); the slot order of a wide key is its low bits
+        // first (the hash map's bucket), of an exact key its high bits.
+        let mut order: Vec<(u64, u32)> = (0..count as u32)
+            .map(|i| {
+                let t = tuple(i);
+                let key = key_of(arity, |c| t[c]);
+                (if wide { key.reverse_bits() } else { key }, i)
+            })
+            .collect();
+        order.sort_unstable();
+        // The first of equal tuples (lowest position) is kept; tuples with
+        // equal keys are compared only with the distinct ones kept so far.
+        let mut kept = vec![false; count];
+        let mut same_key: Vec<u32> = Vec::new();
+        for k in 0..order.len() {
+            if k > 0 && order[k].0 != order[k - 1].0 {
+                same_key.clear();
+            }
+            let i = order[k].1;
+            let fresh = same_key.iter().all(|&j| wide && tuple(j) != tuple(i));
+            if fresh {
+                kept[i as usize] = true;
+                same_key.push(i);
+            }
+        }
+        let mut row_of = vec![0u32; count];
+        self.rows.reserve(ids.len());
+        for i in 0..count as u32 {
+            if kept[i as usize] {
+                row_of[i as usize] = self.len;
+                self.rows.extend_from_slice(tuple(i));
+                self.len += 1;
+            }
+        }
+        match &mut self.keys {
+            Keys::Small(set) => {
+                set.reserve(self.len as usize);
+                for &(key, i) in &order {
+                    if kept[i as usize] {
+                        set.insert(key);
+                    }
+                }
+            }
+            Keys::Wide { map, collisions } => {
+                map.reserve(self.len as usize);
+                for &(order_key, i) in &order {
+                    if !kept[i as usize] {
+                        continue;
+                    }
+                    let key = order_key.reverse_bits();
+                    let row = row_of[i as usize];
+                    if *map.entry(key).or_insert(row) != row {
+                        collisions.entry(key).or_default().push(row);
+                    }
+                }
+            }
+        }
+        if self.base_extra.is_empty() && self.base_prefix == 0 {
+            self.base_prefix = self.len;
+        } else {
+            for r in 0..self.len {
+                self.mark_base(r);
+            }
+        }
+        self.len
     }
 
     /// Appends a row already recorded in `keys`.
@@ -843,6 +977,13 @@ impl fmt::Debug for FactStore {
     }
 }
 
+fn arity_error(pred: PredId, given: usize, arity: usize) -> crate::EvalError {
+    crate::EvalError::Unsupported(format!(
+        "a fact of {given} values given for predicate #{} of arity {arity}",
+        pred.0
+    ))
+}
+
 impl FactStore {
     /// An empty store for predicates `PredId(0..pred_count)`.
     pub fn new(pred_count: usize) -> FactStore {
@@ -904,6 +1045,124 @@ impl FactStore {
             rel.mark_base(r);
         }
         added
+    }
+
+    /// Adds many facts of `pred` at once (loading a fact set): the same as
+    /// [`FactStore::insert`] per tuple, but with room reserved up front from
+    /// the iterator's size hint and no allocation per tuple. Returns how many
+    /// facts were new.
+    ///
+    /// Errors when `pred` is out of range or a tuple's length differs from
+    /// the predicate's arity; the facts before that tuple stay added.
+    pub fn extend<T>(
+        &mut self,
+        pred: PredId,
+        tuples: impl IntoIterator<Item = T>,
+    ) -> Result<usize, crate::EvalError>
+    where
+        T: IntoIterator<Item = Value>,
+    {
+        let p = pred.index();
+        if p >= self.rels.len() {
+            return Err(crate::EvalError::Unsupported(format!(
+                "predicate #{} is out of range (the store has {} predicates)",
+                pred.0,
+                self.rels.len()
+            )));
+        }
+        let tuples = tuples.into_iter();
+        if self.rels[p].len() > 0 {
+            return self.extend_one_by_one(pred, tuples);
+        }
+        // An empty relation: intern everything into one buffer, then build
+        // the rows and the key set in one pass (see `Relation::load`).
+        let mut ids: Vec<Id> = Vec::new();
+        let mut arity = self.rels[p].arity();
+        let hint = tuples.size_hint().0;
+        let mut count = 0;
+        let mut new_value = false;
+        let mut failure = None;
+        for tuple in tuples {
+            let before = ids.len();
+            for value in tuple {
+                let (id, fresh) = self.dict.intern(value);
+                new_value |= fresh;
+                ids.push(id);
+            }
+            let n = ids.len() - before;
+            match arity {
+                None => {
+                    arity = Some(n);
+                    ids.reserve(hint.saturating_mul(n));
+                }
+                Some(a) if a != n => {
+                    ids.truncate(before);
+                    failure = Some(arity_error(pred, n, a));
+                    break;
+                }
+                Some(_) => {}
+            }
+            count += 1;
+        }
+        if new_value {
+            self.ranks.take();
+        }
+        let rel = &mut self.rels[p];
+        let added = match arity {
+            Some(a) => {
+                if let Err(actual) = rel.set_arity(a) {
+                    return Err(arity_error(pred, a, actual));
+                }
+                rel.load(&ids, count) as usize
+            }
+            None => 0,
+        };
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(added),
+        }
+    }
+
+    /// [`FactStore::extend`] into a relation that has facts: tuple by tuple.
+    fn extend_one_by_one<T>(
+        &mut self,
+        pred: PredId,
+        tuples: impl Iterator<Item = T>,
+    ) -> Result<usize, crate::EvalError>
+    where
+        T: IntoIterator<Item = Value>,
+    {
+        let p = pred.index();
+        let mut ids: Vec<Id> = Vec::new();
+        let mut added = 0;
+        let mut new_value = false;
+        let mut result = Ok(());
+        for tuple in tuples {
+            ids.clear();
+            for value in tuple {
+                let (id, fresh) = self.dict.intern(value);
+                new_value |= fresh;
+                ids.push(id);
+            }
+            let rel = &mut self.rels[p];
+            if let Err(arity) = rel.set_arity(ids.len()) {
+                result = Err(arity_error(pred, ids.len(), arity));
+                break;
+            }
+            let row = if rel.insert(&ids) {
+                added += 1;
+                Some(rel.len() - 1)
+            } else {
+                rel.row_of(&ids)
+            };
+            if let Some(r) = row {
+                rel.mark_base(r);
+            }
+        }
+        if new_value {
+            self.ranks.take();
+        }
+        result.map(|()| added)
     }
 
     /// Whether the fact holds (false for an out-of-range predicate).
@@ -1090,6 +1349,76 @@ mod tests {
     }
 
     #[test]
+    fn bulk_loading_equals_inserting_one_by_one() {
+        let tuples = |arity: usize| -> Vec<Vec<Value>> {
+            (0..3000i64)
+                .map(|k| {
+                    (0..arity as i64)
+                        .map(|c| Value::Int((k * 7 + c) % 1100))
+                        .collect()
+                })
+                .collect()
+        };
+        for arity in [1, 2, 3, 4] {
+            let given = tuples(arity);
+            let mut one_by_one = FactStore::new(1);
+            for t in &given {
+                one_by_one.insert(PredId(0), t.clone());
+            }
+            let mut bulk = FactStore::new(1);
+            let added = bulk.extend(PredId(0), given.clone()).expect("loads");
+            assert_eq!(added, one_by_one.len(PredId(0)), "arity {arity}");
+            assert_eq!(bulk.tuples(PredId(0)), one_by_one.tuples(PredId(0)));
+            for t in &given {
+                assert!(bulk.contains(PredId(0), t));
+                assert!(!bulk.insert(PredId(0), t.clone()), "already there");
+            }
+            let rel = &bulk.rels[0];
+            assert!((0..rel.len()).all(|r| rel.is_base(r)));
+            // A second batch goes tuple by tuple into the filled relation.
+            let more = vec![given[0].clone(), vec![Value::Int(-1); arity]];
+            assert_eq!(bulk.extend(PredId(0), more), Ok(1));
+        }
+    }
+
+    #[test]
+    fn bulk_loading_keeps_colliding_wide_tuples_apart() {
+        let mut r = Relation::new();
+        r.set_arity(3).expect("fresh");
+        // Every tuple twice: each is kept once, in first-seen order.
+        let ids: Vec<Id> = (0..500u32)
+            .flat_map(|t| [t, t ^ 5, 9])
+            .chain((0..500u32).flat_map(|t| [t, t ^ 5, 9]))
+            .collect();
+        assert_eq!(r.load(&ids, 1000), 500);
+        for t in 0..500u32 {
+            assert_eq!(r.find(&[t, t ^ 5, 9]), Found::Present(Some(t)));
+            assert!(!r.insert(&[t, t ^ 5, 9]));
+        }
+        assert_eq!(r.find(&[1, 1, 9]), Found::Absent);
+    }
+
+    #[test]
+    fn bulk_loading_reports_bad_input() {
+        let mut s = FactStore::new(1);
+        let err = s
+            .extend(
+                PredId(0),
+                vec![vec![Value::Int(1)], vec![Value::Int(1), Value::Int(2)]],
+            )
+            .expect_err("arity differs");
+        assert!(err.to_string().contains("arity 1"), "{err}");
+        assert_eq!(s.len(PredId(0)), 1, "the facts before the bad one stay");
+        assert!(s.extend(PredId(3), vec![vec![Value::Int(1)]]).is_err());
+        let mut nullary = FactStore::new(1);
+        assert_eq!(
+            nullary.extend(PredId(0), vec![Vec::new(), Vec::new()]),
+            Ok(1)
+        );
+        assert!(nullary.contains(PredId(0), &[]));
+    }
+
+    #[test]
     fn removing_keys_keeps_the_others_findable() {
         let mut set = KeySet::default();
         let keys: Vec<u64> = (0..2000u64)
@@ -1122,6 +1451,16 @@ mod tests {
         assert!(r.insert(&[1, 2]));
         assert!(!r.insert(&[2, 3]));
         assert_eq!(r.row_of(&[4, 5]), Some(2));
+        // Most rows going: the key set is rebuilt from the few that stay.
+        // Rows 0, 10, …, 140 hold 0, 20, …, 280; row 150 holds [1, 2].
+        r.retain(|row| row % 10 == 0);
+        assert_eq!(r.len(), 16);
+        for a in 0..300u32 {
+            let stays = a % 20 == 0 || a == 1;
+            assert_eq!(r.find(&[a, a + 1]) != Found::Absent, stays, "{a}");
+        }
+        assert!(r.insert(&[2, 3]));
+        assert!(!r.insert(&[20, 21]));
     }
 
     #[test]

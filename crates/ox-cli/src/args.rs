@@ -128,6 +128,11 @@ pub struct CheckArgs {
     /// contradiction fails the check).
     #[arg(long)]
     pub reason: bool,
+    /// Time budget of `--reason`, in milliseconds. Rules evaluated under the
+    /// well-founded semantics (negation through recursion, `OW1304`) that
+    /// exceed it are reported as `OE1301`.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, requires = "reason")]
+    pub deadline_ms: u64,
 }
 
 #[derive(Debug, Args)]

@@ -98,7 +98,7 @@ pub fn default_artifact_path(dir: &Path) -> Result<PathBuf, Failure> {
 /// rename), so a failed build never leaves a partial file behind.
 pub fn build_to(dir: &Path, output: &Path) -> Result<Artifact, Failure> {
     let checked = check_package_or_report(dir)?;
-    let bytes = oxbin::encode(&checked.compiled.module)
+    let (bytes, artifact) = oxbin::encode_artifact(&checked.compiled.module)
         .map_err(|e| Failure::user(format!("[{}] {}", e.code, e.message)))?;
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -109,12 +109,7 @@ pub fn build_to(dir: &Path, output: &Path) -> Result<Artifact, Failure> {
         .map_err(|e| Failure::user(format!("cannot write {}: {e}", temp.display())))?;
     std::fs::rename(&temp, output)
         .map_err(|e| Failure::user(format!("cannot write {}: {e}", output.display())))?;
-    oxbin::decode(&bytes).map_err(|e| {
-        Failure::user(format!(
-            "the artifact just built does not load: [{}] {}",
-            e.code, e.message
-        ))
-    })
+    Ok(artifact)
 }
 
 /// Reads and validates an artifact file.
@@ -149,9 +144,7 @@ pub fn artifact_for(
         None => {
             let dir = dir?;
             let checked = check_package_or_report(&dir)?;
-            let bytes = oxbin::encode(&checked.compiled.module)
-                .map_err(|e| Failure::user(format!("[{}] {}", e.code, e.message)))?;
-            let artifact = oxbin::decode(&bytes)
+            let (_, artifact) = oxbin::encode_artifact(&checked.compiled.module)
                 .map_err(|e| Failure::user(format!("[{}] {}", e.code, e.message)))?;
             Ok((artifact, dir))
         }

@@ -4,9 +4,9 @@
 mod oxbin_support;
 
 use ox_ir::oxbin::{
-    self, decode, encode, encode_sections, from_cbor, schema_hash, sections, summary,
-    to_canonical_cbor, validate_module, write_container, Control, Declarations, OxbinError,
-    Preamble, RawSection, SectionFlags, TierTable, Version, MAX_NESTING,
+    self, decode, encode, encode_artifact, encode_sections, from_cbor, schema_hash, sections,
+    summary, to_canonical_cbor, validate_module, write_container, Control, Declarations,
+    OxbinError, Preamble, RawSection, SectionFlags, TierTable, Version, MAX_NESTING,
 };
 use ox_ir::*;
 use oxbin_support::{sample_module, tiny_module};
@@ -89,6 +89,19 @@ fn round_trip_is_the_identity() {
             "doc_blocks"
         ]
     );
+}
+
+#[test]
+fn encoding_an_artifact_gives_what_decoding_its_bytes_gives() {
+    for module in [sample_module(), tiny_module()] {
+        let (bytes, artifact) = encode_artifact(&module).unwrap();
+        assert_eq!(bytes, encode(&module).unwrap());
+        assert_eq!(artifact, decode(&bytes).unwrap());
+    }
+    // An invalid module is refused before anything is written.
+    let mut invalid = sample_module();
+    invalid.standpoints[1].parents.push(StandpointId(3));
+    assert_eq!(code(encode_artifact(&invalid)), "OE1210");
 }
 
 #[test]

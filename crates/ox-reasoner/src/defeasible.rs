@@ -44,6 +44,42 @@ pub(crate) struct Lowered {
     pub labels: Vec<String>,
     /// Predicates after the module's (`PredId(module.predicates.len() + k)`).
     pub aux: Vec<AuxPred>,
+    /// The lowered families, to tell why a conclusion holds or not.
+    pub families: Vec<FamilyPreds>,
+}
+
+/// The auxiliary predicates of one lowered family.
+#[derive(Debug, Clone)]
+pub(crate) struct FamilyPreds {
+    /// Per side (the predicate, then its strong negation if any rule
+    /// concludes it): its strict and its undefeated defeasible conclusions.
+    pub sides: Vec<SidePreds>,
+    pub members: Vec<MemberPreds>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SidePreds {
+    pub pred: PredId,
+    pub strict: Option<PredId>,
+    pub undefeated: Option<PredId>,
+}
+
+/// One rule of a lowered family.
+#[derive(Debug, Clone)]
+pub(crate) struct MemberPreds {
+    /// The module rule.
+    pub rule: usize,
+    /// The lowered rule that concludes its candidates (same body).
+    pub cand_rule: usize,
+    pub head: PredId,
+    /// Where its body holds.
+    pub cand: PredId,
+    /// Where a defeater's body holds (only for rules some rule defeats).
+    pub defeated: Option<PredId>,
+    pub defeasible: bool,
+    pub label: Option<String>,
+    /// The module rules it defeats.
+    pub defeats: Vec<usize>,
 }
 
 /// A family whose markers cannot be evaluated: the rule and the reason.
@@ -94,6 +130,7 @@ pub(crate) fn lower(module: &Module, labels: &[String]) -> Result<Lowered, Marke
         source: Vec::new(),
         labels: Vec::new(),
         aux: Vec::new(),
+        families: Vec::new(),
     };
     let mut lowered = vec![false; rules.len()];
     for ((first, second), members) in &families {
@@ -232,11 +269,13 @@ impl Family<'_> {
         let rules = &self.module.rules;
         // Candidates: every rule's body, concluding into its own predicate.
         let mut cand = BTreeMap::new();
+        let mut cand_rule = BTreeMap::new();
         for &r in members {
             let c = self.aux(rules[r].head.pred, &format!("rule {r}"));
             let mut rule = rules[r].clone();
             rule.head.pred = c;
             rule.defeasibility = Default::default();
+            cand_rule.insert(r, self.out.rules.len());
             self.push(rule, r, labels[r].clone());
             cand.insert(r, c);
         }
@@ -263,6 +302,24 @@ impl Family<'_> {
                 self.copy_rule(d, vec![(cand[&r], false)], r, label);
             }
         }
+        let family_members = members
+            .iter()
+            .map(|&r| MemberPreds {
+                rule: r,
+                cand_rule: cand_rule[&r],
+                head: rules[r].head.pred,
+                cand: cand[&r],
+                defeated: defeated.get(&r).copied(),
+                defeasible: rules[r].defeasibility.strength == Strength::Defeasible,
+                label: rules[r].defeasibility.label.clone(),
+                defeats: rules[r]
+                    .defeasibility
+                    .defeats
+                    .iter()
+                    .filter_map(|l| by_label.get(l.as_str()).copied())
+                    .collect(),
+            })
+            .collect();
         // Per side: strict and undefeated defeasible conclusions.
         let mut strict: BTreeMap<PredId, (PredId, usize)> = BTreeMap::new();
         let mut undefeated: BTreeMap<PredId, (PredId, usize)> = BTreeMap::new();
@@ -315,6 +372,17 @@ impl Family<'_> {
                 self.copy_rule(side, body, r, format!("undefeated default `{name}`"));
             }
         }
+        self.out.families.push(FamilyPreds {
+            sides: sides
+                .iter()
+                .map(|&side| SidePreds {
+                    pred: side,
+                    strict: strict.get(&side).map(|&(p, _)| p),
+                    undefeated: undefeated.get(&side).map(|&(p, _)| p),
+                })
+                .collect(),
+            members: family_members,
+        });
     }
 }
 
@@ -362,5 +430,208 @@ impl crate::Program {
         }
         out.sort();
         out
+    }
+}
+
+/// How one rule of a defeasible family fared for one tuple.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its conclusion holds.
+    Concluded,
+    /// A rule that defeats it fired for the same tuple (`by`: indices into
+    /// [`Contest::rules`]).
+    Defeated { by: Vec<usize> },
+    /// The strong negation was concluded strictly or by an undefeated
+    /// defeasible rule (`by`: those rules, indices into [`Contest::rules`]).
+    Blocked { by: Vec<usize> },
+}
+
+/// A rule of a family whose body holds for the contested tuple.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleStanding {
+    /// The module rule.
+    pub rule_index: usize,
+    /// Its description, e.g. ``derive `fly` clause 0 (rule 3)``.
+    pub rule: String,
+    /// Its `#[label]`.
+    pub label: Option<String>,
+    /// `#[default]` (else strict).
+    pub defeasible: bool,
+    /// What it concludes: the predicate or its strong negation.
+    pub conclusion: PredId,
+    /// The name of `conclusion`.
+    pub predicate: String,
+    /// Its body's bindings and premises (indices into [`Contest::nodes`]).
+    pub firing: crate::Derivation,
+    pub outcome: Outcome,
+}
+
+/// Every rule of a defeasible family that fires for one tuple, and how it
+/// fared: why a conclusion holds over its rivals, or why it is absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contest {
+    /// The predicate asked about (one side of the family).
+    pub pred: PredId,
+    pub predicate: String,
+    pub tuple: Vec<ox_ir::Value>,
+    /// Whether `pred(tuple)` holds.
+    pub holds: bool,
+    pub rules: Vec<RuleStanding>,
+    /// The premises of the rules' firings.
+    pub nodes: Vec<crate::ProofNode>,
+}
+
+impl Contest {
+    /// Two undefeated defeasible rules with complementary conclusions and
+    /// no strict conclusion: ambiguity blocking left both sides out.
+    pub fn is_ambiguous(&self) -> bool {
+        let blocked_sides: std::collections::BTreeSet<PredId> = self
+            .rules
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Blocked { .. }))
+            .map(|r| r.conclusion)
+            .collect();
+        blocked_sides.len() == 2 && self.rules.iter().all(|r| r.defeasible)
+    }
+}
+
+impl crate::Program {
+    /// The contest of the defeasible family of `pred` at `tuple` in `facts`
+    /// (a fixpoint of this program): every rule of the family whose body
+    /// holds for it, with its outcome. `None` when `pred` has no defeasible
+    /// rule or defeater on either side, or no rule fires for `tuple`.
+    pub fn contest(
+        &self,
+        facts: &crate::FactStore,
+        pred: PredId,
+        tuple: &[ox_ir::Value],
+        ctx: &crate::EvalContext,
+    ) -> Result<Option<Contest>, crate::EvalError> {
+        let Some(family) = self
+            .families
+            .iter()
+            .find(|f| f.sides.iter().any(|s| s.pred == pred))
+        else {
+            return Ok(None);
+        };
+        let holds = |p: Option<PredId>| p.is_some_and(|p| facts.contains(p, tuple));
+        let firing: Vec<&MemberPreds> = family
+            .members
+            .iter()
+            .filter(|m| holds(Some(m.cand)))
+            .collect();
+        if firing.is_empty() {
+            return Ok(None);
+        }
+        let index_of = |rule: usize| firing.iter().position(|m| m.rule == rule);
+        let undefeated = |m: &MemberPreds| !m.defeasible || !holds(m.defeated);
+        let mut firings = crate::provenance::Firings::new(self, facts, ctx);
+        let mut rules = Vec::with_capacity(firing.len());
+        for m in &firing {
+            let outcome = if !m.defeasible {
+                Outcome::Concluded
+            } else if holds(m.defeated) {
+                Outcome::Defeated {
+                    by: firing
+                        .iter()
+                        .filter(|d| d.defeats.contains(&m.rule))
+                        .filter_map(|d| index_of(d.rule))
+                        .collect(),
+                }
+            } else {
+                let rivals: Vec<usize> = firing
+                    .iter()
+                    .filter(|o| o.head != m.head && undefeated(o))
+                    .filter_map(|o| index_of(o.rule))
+                    .collect();
+                if rivals.is_empty() {
+                    Outcome::Concluded
+                } else {
+                    Outcome::Blocked { by: rivals }
+                }
+            };
+            let Some(derivation) = firings.firing(m.cand_rule, tuple)? else {
+                continue;
+            };
+            rules.push(RuleStanding {
+                rule_index: m.rule,
+                rule: derivation.rule.clone(),
+                label: m.label.clone(),
+                defeasible: m.defeasible,
+                conclusion: m.head,
+                predicate: self.pred_name(m.head),
+                firing: derivation,
+                outcome,
+            });
+        }
+        Ok(Some(Contest {
+            pred,
+            predicate: self.pred_name(pred),
+            tuple: tuple.to_vec(),
+            holds: facts.contains(pred, tuple),
+            rules,
+            nodes: firings.into_nodes(),
+        }))
+    }
+
+    /// Every blocked ambiguity of `facts` (a fixpoint of this program): a
+    /// tuple where undefeated defeasible rules conclude both a predicate
+    /// and its strong negation and no strict rule decides, so neither
+    /// holds. One contest per tuple (asked of the predicate), sorted by
+    /// predicate then tuple.
+    pub fn ambiguities(
+        &self,
+        facts: &crate::FactStore,
+        ctx: &crate::EvalContext,
+    ) -> Result<Vec<Contest>, crate::EvalError> {
+        let mut out = Vec::new();
+        for family in &self.families {
+            let [first, second] = family.sides.as_slice() else {
+                continue;
+            };
+            let (Some(u1), Some(u2)) = (first.undefeated, second.undefeated) else {
+                continue;
+            };
+            let other: std::collections::BTreeSet<Vec<ox_ir::Value>> =
+                facts.tuples(u2).into_iter().collect();
+            for tuple in facts.tuples(u1) {
+                let strict = [first.strict, second.strict]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| facts.contains(s, &tuple));
+                if strict || !other.contains(&tuple) {
+                    continue;
+                }
+                if let Some(contest) = self.contest(facts, first.pred, &tuple, ctx)? {
+                    out.push(contest);
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.pred, &a.tuple).cmp(&(b.pred, &b.tuple)));
+        Ok(out)
+    }
+
+    /// The family member `pred(tuple)` whose id is `id` among the
+    /// conclusions some rule's body supports (held or not), if any: finds
+    /// facts that were defeated or blocked.
+    pub fn find_contested(
+        &self,
+        facts: &crate::FactStore,
+        id: &crate::FactId,
+    ) -> Option<(PredId, Vec<ox_ir::Value>)> {
+        self.families.iter().flat_map(|f| &f.members).find_map(|m| {
+            facts
+                .tuples(m.cand)
+                .into_iter()
+                .find(|t| self.fact_id(m.head, t) == *id)
+                .map(|t| (m.head, t))
+        })
+    }
+
+    fn pred_name(&self, pred: PredId) -> String {
+        self.pred_names
+            .get(pred.index())
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", pred.0))
     }
 }

@@ -80,11 +80,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ox_ir::analysis::{self, RuleCheckError, Strata};
 use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
 
-pub use defeasible::Contradiction;
+pub use defeasible::{Contest, Contradiction, Outcome, RuleStanding};
 use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, VarAt, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
 pub use provenance::{
-    fact_id, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag, ProofNode,
+    fact_id, AggregateWitness, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag,
+    ProofNode, AGGREGATE_WITNESS_CAP,
 };
 pub use store::FactStore;
 use store::{Id, Index, Interner, Keys, Witnesses};
@@ -283,6 +284,8 @@ pub struct Program {
     rule_source: Vec<usize>,
     /// `(predicate, strong negation)` pairs.
     complements: Vec<(PredId, PredId)>,
+    /// The lowered defeasible families (to explain conflicts).
+    families: Vec<defeasible::FamilyPreds>,
     /// Per predicate (auxiliary and shadow ones included), its path (fact
     /// ids hash it) and name.
     pred_paths: Vec<String>,
@@ -371,6 +374,7 @@ impl Program {
             reason: e.reason,
         })?;
         let rule_source = lowered.source;
+        let families = lowered.families;
         let module_labels = labels;
         let labels = lowered.labels;
         let mut pred_paths: Vec<String> =
@@ -569,6 +573,7 @@ impl Program {
             source: rules.clone(),
             rule_source,
             complements: defeasible::complements(module),
+            families,
             pred_paths,
             pred_names,
         })

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use ox_ir::{Literal, PredId, RuleOrigin, Term, Value};
+use ox_ir::{AggKind, Literal, PredId, RuleOrigin, Term, Value, VarId};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
@@ -171,6 +171,33 @@ pub struct Derivation {
     /// Node indices of the premises in body order: positive atoms (facts
     /// that hold) and negated atoms (nodes with [`FactStatus::Absent`]).
     pub premises: Vec<usize>,
+    /// The body's aggregates in body order, each with its witness set.
+    pub aggregates: Vec<AggregateWitness>,
+}
+
+/// At most this many contributing facts of an aggregate are listed (the
+/// count of all of them is always given).
+pub const AGGREGATE_WITNESS_CAP: usize = 20;
+
+/// What an aggregate of a rule body computed for one derivation: its value
+/// for the group, and the facts that contributed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateWitness {
+    pub kind: AggKind,
+    /// The aggregate's value (the result variable's binding).
+    pub value: Value,
+    /// The group key: the grouping variables (by source name) and values.
+    pub group: Vec<(String, Value)>,
+    /// Number of distinct solutions of the aggregated body (what `count`
+    /// counts and the other kinds fold).
+    pub solutions: usize,
+    /// Node indices of the contributing facts (the positive atoms of the
+    /// solutions), sorted by fact id, at most [`AGGREGATE_WITNESS_CAP`].
+    pub contributors: Vec<usize>,
+    /// Number of distinct contributing facts, listed or not.
+    pub contributor_count: usize,
+    /// Whether some contributing facts are left out of `contributors`.
+    pub truncated: bool,
 }
 
 /// One fact of a proof.
@@ -200,16 +227,18 @@ pub struct ProofDag {
 }
 
 impl ProofDag {
-    /// Every premise edge `(fact, premise)` as node indices, deduplicated and sorted.
+    /// Every premise edge `(fact, premise)` as node indices, deduplicated
+    /// and sorted; the listed contributors of an aggregate count as premises.
     pub fn edges(&self) -> Vec<(usize, usize)> {
         let mut edges: Vec<(usize, usize)> = self
             .nodes
             .iter()
             .enumerate()
             .flat_map(|(i, n)| {
-                n.derivations
-                    .iter()
-                    .flat_map(move |d| d.premises.iter().map(move |&p| (i, p)))
+                n.derivations.iter().flat_map(move |d| {
+                    let contributors = d.aggregates.iter().flat_map(|a| &a.contributors);
+                    d.premises.iter().chain(contributors).map(move |&p| (i, p))
+                })
             })
             .collect();
         edges.sort_unstable();
@@ -445,25 +474,45 @@ impl Builder<'_> {
         }
         for (r, env) in found {
             self.budget.check()?;
-            let derivation = self.derivation(r, &env);
+            let derivation = self.derivation(r, &env)?;
             self.nodes[n].derivations.push(derivation);
         }
         Ok(())
     }
 
-    fn derivation(&mut self, r: usize, env: &[Value]) -> Derivation {
+    fn derivation(&mut self, r: usize, env: &[Value]) -> Result<Derivation, EvalError> {
         let rule = &self.program.source[r];
         let value = |t: &Term| match t {
             Term::Var(v) => env.get(v.0 as usize).cloned().unwrap_or(Value::Null),
             Term::Const(c) => c.clone(),
         };
         let mut premises = Vec::new();
+        let mut aggregates = Vec::new();
         let mut used = vec![false; rule.var_count as usize];
         for literal in &rule.body {
             let (atom, negated) = match literal {
                 Literal::Pos(a) => (a, false),
                 Literal::Neg(a) => (a, true),
-                Literal::Compare { .. } | Literal::Bind { .. } | Literal::Aggregate { .. } => {
+                Literal::Aggregate {
+                    result,
+                    kind,
+                    group_by,
+                    body,
+                    ..
+                } => {
+                    mark_literal_vars(literal, &mut used);
+                    let aggregate = AggregateLiteral {
+                        result: *result,
+                        kind: *kind,
+                        group_by,
+                        body,
+                        var_count: rule.var_count,
+                        var_names: &rule.var_names,
+                    };
+                    aggregates.push(self.aggregate_witness(&aggregate, env)?);
+                    continue;
+                }
+                Literal::Compare { .. } | Literal::Bind { .. } => {
                     mark_literal_vars(literal, &mut used);
                     continue;
                 }
@@ -485,13 +534,152 @@ impl Builder<'_> {
                 )
             })
             .collect();
-        Derivation {
+        Ok(Derivation {
             rule_index: self.program.rule_source.get(r).copied().unwrap_or(r),
             origin: rule.origin.clone(),
             rule: self.program.labels[r].clone(),
             bindings,
             premises,
+            aggregates,
+        })
+    }
+
+    /// Re-matches an aggregate's body for the group of `env` and collects
+    /// the facts its solutions read (as nodes, so they are explained too).
+    fn aggregate_witness(
+        &mut self,
+        aggregate: &AggregateLiteral<'_>,
+        env: &[Value],
+    ) -> Result<AggregateWitness, EvalError> {
+        let binding = |v: VarId| env.get(v.0 as usize).cloned().unwrap_or(Value::Null);
+        let mut seed: Vec<Option<Value>> = vec![None; aggregate.var_count as usize];
+        for &v in aggregate.group_by {
+            if let Some(slot) = seed.get_mut(v.0 as usize) {
+                *slot = Some(binding(v));
+            }
         }
+        let mut solutions = self.program.solve(
+            self.facts,
+            aggregate.body,
+            aggregate.var_count,
+            &seed,
+            self.ctx,
+        )?;
+        solutions.sort_unstable();
+        solutions.dedup();
+        let mut facts: Vec<(FactId, PredId, Vec<Value>)> = Vec::new();
+        for solution in &solutions {
+            self.budget.check()?;
+            for literal in aggregate.body {
+                let Literal::Pos(atom) = literal else {
+                    continue;
+                };
+                let tuple: Vec<Value> = atom
+                    .args
+                    .iter()
+                    .map(|t| match t {
+                        Term::Var(v) => solution.get(v.0 as usize).cloned().unwrap_or(Value::Null),
+                        Term::Const(c) => c.clone(),
+                    })
+                    .collect();
+                let pred = self.program.unshadow(atom.pred);
+                facts.push((self.program.fact_id(pred, &tuple), pred, tuple));
+            }
+        }
+        facts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        facts.dedup_by(|a, b| a.0 == b.0);
+        let contributor_count = facts.len();
+        let contributors = facts
+            .into_iter()
+            .take(AGGREGATE_WITNESS_CAP)
+            .map(|(_, pred, tuple)| self.node(pred, tuple, false))
+            .collect();
+        let group = aggregate
+            .group_by
+            .iter()
+            .map(|&v| (var_name(aggregate.var_names, v), binding(v)))
+            .collect();
+        Ok(AggregateWitness {
+            kind: aggregate.kind,
+            value: binding(aggregate.result),
+            group,
+            solutions: solutions.len(),
+            contributors,
+            contributor_count,
+            truncated: contributor_count > AGGREGATE_WITNESS_CAP,
+        })
+    }
+}
+
+/// The parts of an aggregate literal a witness needs, with its rule's variables.
+struct AggregateLiteral<'r> {
+    result: VarId,
+    kind: AggKind,
+    group_by: &'r [VarId],
+    body: &'r [Literal],
+    var_count: u32,
+    var_names: &'r [String],
+}
+
+/// A variable's source name (`v<n>` when it has none).
+fn var_name(names: &[String], v: VarId) -> String {
+    names
+        .get(v.0 as usize)
+        .cloned()
+        .unwrap_or_else(|| format!("v{}", v.0))
+}
+
+/// The firings of lowered rules for given head tuples, their premises
+/// gathered as nodes of one table (conflict reports list rules side by side).
+pub(crate) struct Firings<'p> {
+    builder: Builder<'p>,
+}
+
+impl<'p> Firings<'p> {
+    pub(crate) fn new(program: &'p Program, facts: &'p FactStore, ctx: &'p EvalContext) -> Self {
+        Firings {
+            builder: Builder {
+                program,
+                facts,
+                options: ExplainOptions::default(),
+                ctx,
+                budget: Budget::new(ctx.deadline),
+                nodes: Vec::new(),
+                seen: FxHashMap::default(),
+            },
+        }
+    }
+
+    /// The first firing of lowered rule `rule` that concludes `tuple`
+    /// (re-matching its body), if its body holds for it.
+    pub(crate) fn firing(
+        &mut self,
+        rule: usize,
+        tuple: &[Value],
+    ) -> Result<Option<Derivation>, EvalError> {
+        let program = self.builder.program;
+        let Some(source) = program.source.get(rule) else {
+            return Ok(None);
+        };
+        let Some(seed) = seed_from_head(&source.head.args, tuple, source.var_count) else {
+            return Ok(None);
+        };
+        let envs = program.solve(
+            self.builder.facts,
+            &source.body,
+            source.var_count,
+            &seed,
+            self.builder.ctx,
+        )?;
+        match envs.first() {
+            Some(env) => Ok(Some(self.builder.derivation(rule, env)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The premise nodes of every firing so far.
+    pub(crate) fn into_nodes(self) -> Vec<ProofNode> {
+        self.builder.nodes
     }
 }
 

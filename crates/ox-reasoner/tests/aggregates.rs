@@ -5,7 +5,10 @@ mod common;
 
 use common::*;
 use ox_ir::{AggKind, Literal, Module, PredId, Value, VarId};
-use ox_reasoner::{EvalError, FactStore, Program, ProgramError};
+use ox_reasoner::{
+    EvalError, EvalOptions, ExplainOptions, FactRef, FactStatus, FactStore, Program, ProgramError,
+    AGGREGATE_WITNESS_CAP,
+};
 
 fn aggregate(
     result: u32,
@@ -179,4 +182,94 @@ fn recursion_through_an_aggregate_is_refused() {
         }
         other => panic!("expected a stratification error, got {other:?}"),
     }
+}
+
+#[test]
+fn explanations_show_the_witness_set_of_an_aggregate() {
+    let (module, preds) = program(AggKind::Sum);
+    let [node, edge, weight, stat] = preds;
+    let program = Program::new(&module).expect("valid");
+    let out = program
+        .evaluate_with(
+            base(preds, &module),
+            &ctx(),
+            EvalOptions { provenance: true },
+        )
+        .expect("evaluates");
+    let dag = program
+        .explain(
+            &out,
+            &FactRef::Tuple(stat, vec![Value::Int(1), Value::Int(12)]),
+            ExplainOptions::default(),
+            &ctx(),
+        )
+        .expect("explains");
+    let d = &dag.nodes[dag.root].derivations[0];
+    assert_eq!(d.aggregates.len(), 1);
+    let agg = &d.aggregates[0];
+    assert_eq!(agg.kind, AggKind::Sum);
+    assert_eq!(agg.value, Value::Int(12));
+    assert_eq!(agg.group, vec![("v0".to_owned(), Value::Int(1))]);
+    assert_eq!(agg.solutions, 2);
+    assert_eq!(agg.contributor_count, 4);
+    assert!(!agg.truncated);
+    let mut contributors: Vec<(PredId, Vec<Value>)> = agg
+        .contributors
+        .iter()
+        .map(|&n| (dag.nodes[n].pred, dag.nodes[n].tuple.clone()))
+        .collect();
+    contributors.sort();
+    let pair = |a, b| vec![Value::Int(a), Value::Int(b)];
+    assert_eq!(
+        contributors,
+        vec![
+            (edge, pair(1, 10)),
+            (edge, pair(1, 11)),
+            (weight, pair(10, 5)),
+            (weight, pair(11, 7)),
+        ]
+    );
+    // Contributors are nodes of the proof, explained like premises.
+    for &n in &agg.contributors {
+        assert_eq!(dag.nodes[n].status, FactStatus::Base);
+        assert!(dag.edges().contains(&(dag.root, n)));
+    }
+    assert_eq!(dag.nodes[d.premises[0]].pred, node);
+}
+
+#[test]
+fn aggregate_witness_sets_are_capped_with_their_count() {
+    let (module, preds) = program(AggKind::Count);
+    let [node, edge, _, stat] = preds;
+    let program = Program::new(&module).expect("valid");
+    let mut store = FactStore::new(module.predicates.len());
+    insert_ints(&mut store, node, [1]);
+    let n = AGGREGATE_WITNESS_CAP as i64 + 5;
+    let weight = preds[2];
+    for q in 0..n {
+        insert_pairs(&mut store, edge, &[(1, 100 + q)]);
+        insert_pairs(&mut store, weight, &[(100 + q, q)]);
+    }
+    let out = program
+        .evaluate_with(store, &ctx(), EvalOptions { provenance: true })
+        .expect("evaluates");
+    let fact = vec![Value::Int(1), Value::Nat(n as u64)];
+    assert!(out.contains(stat, &fact));
+    let dag = program
+        .explain(
+            &out,
+            &FactRef::Tuple(stat, fact),
+            ExplainOptions::default(),
+            &ctx(),
+        )
+        .expect("explains");
+    let agg = &dag.nodes[dag.root].derivations[0].aggregates[0];
+    assert_eq!(agg.value, Value::Nat(n as u64));
+    assert_eq!(agg.solutions, n as usize);
+    assert_eq!(agg.contributor_count, 2 * n as usize);
+    assert_eq!(agg.contributors.len(), AGGREGATE_WITNESS_CAP);
+    assert!(agg.truncated);
+    // Listed contributors are the first by fact id.
+    let ids: Vec<_> = agg.contributors.iter().map(|&c| &dag.nodes[c].id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
 }

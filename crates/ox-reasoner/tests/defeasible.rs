@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use ox_ir::{Defeasibility, Module, PredId, Strength, Value};
 use ox_reasoner::{
-    EvalOptions, ExplainOptions, FactRef, FactStatus, FactStore, Program, ProgramError,
+    EvalOptions, ExplainOptions, FactRef, FactStatus, FactStore, Outcome, Program, ProgramError,
 };
 
 fn strs(xs: &[&str]) -> Vec<Vec<Value>> {
@@ -253,4 +253,82 @@ fn a_defeated_default_does_not_block_its_defeater() {
     // ~p(2): the defeater's own default stands (its target is defeated, not blocking).
     assert_eq!(out.tuples(not_p), vec![ints(&[2])]);
     assert_eq!(out.tuples(c), vec![ints(&[2])]);
+}
+
+#[test]
+fn ambiguities_name_both_rules_and_their_premises() {
+    let (program, out, [quaker, republican, pacifist, not_pacifist]) = nixon(false);
+    let found = program.ambiguities(&out, &ctx()).expect("ambiguities");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let contest = &found[0];
+    assert!(contest.is_ambiguous());
+    assert_eq!(
+        (contest.pred, contest.tuple.clone()),
+        (pacifist, one("nixon"))
+    );
+    assert!(!contest.holds);
+    let sides: Vec<(PredId, usize)> = contest
+        .rules
+        .iter()
+        .map(|r| (r.conclusion, r.rule_index))
+        .collect();
+    assert_eq!(sides, vec![(pacifist, 0), (not_pacifist, 1)]);
+    assert_eq!(contest.rules[0].outcome, Outcome::Blocked { by: vec![1] });
+    assert_eq!(contest.rules[1].outcome, Outcome::Blocked { by: vec![0] });
+    let premise = |r: usize| {
+        let n = &contest.nodes[contest.rules[r].firing.premises[0]];
+        (n.pred, n.tuple.clone(), n.status.clone())
+    };
+    assert_eq!(premise(0), (quaker, one("nixon"), FactStatus::Base));
+    assert_eq!(premise(1), (republican, one("nixon"), FactStatus::Base));
+    // The blocked conclusion can be found by its id.
+    let id = program.fact_id(not_pacifist, &one("nixon"));
+    assert_eq!(
+        program.find_contested(&out, &id),
+        Some((not_pacifist, one("nixon")))
+    );
+    // A strict rule decides: no ambiguity, the default is blocked by it.
+    let (program, out, [_, _, pacifist, _]) = nixon(true);
+    assert!(program.ambiguities(&out, &ctx()).expect("runs").is_empty());
+    let contest = program
+        .contest(&out, pacifist, &one("nixon"), &ctx())
+        .expect("runs")
+        .expect("a contest");
+    assert!(!contest.is_ambiguous());
+    assert_eq!(contest.rules[0].outcome, Outcome::Blocked { by: vec![1] });
+    assert_eq!(contest.rules[1].outcome, Outcome::Concluded);
+}
+
+#[test]
+fn contests_show_defeats_from_both_ends() {
+    let (module, [_, penguin, fly, not_fly, _]) = tweety();
+    let program = Program::new(&module).expect("valid");
+    let mut base = FactStore::new(module.predicates.len());
+    base.insert(penguin, one("opus"));
+    let out = program.evaluate(base, &ctx()).expect("evaluates");
+    // Why does opus not fly? The default is defeated by the penguin rule.
+    let contest = program
+        .contest(&out, fly, &one("opus"), &ctx())
+        .expect("runs")
+        .expect("a contest");
+    assert!(!contest.holds);
+    let fly_rule = contest.rules.iter().position(|r| r.conclusion == fly);
+    let penguin_rule = contest.rules.iter().position(|r| r.conclusion == not_fly);
+    let (Some(f), Some(p)) = (fly_rule, penguin_rule) else {
+        panic!("both rules fire: {contest:?}");
+    };
+    assert_eq!(contest.rules[f].outcome, Outcome::Defeated { by: vec![p] });
+    assert_eq!(contest.rules[f].label.as_deref(), Some("flies"));
+    // The winning side shows the same: ~fly(opus) holds, it defeated `flies`.
+    let won = program
+        .contest(&out, not_fly, &one("opus"), &ctx())
+        .expect("runs")
+        .expect("a contest");
+    assert!(won.holds);
+    assert_eq!(won.rules[p].outcome, Outcome::Concluded);
+    // A fact no rule fires for has no contest.
+    assert!(program
+        .contest(&out, fly, &one("nobody"), &ctx())
+        .expect("runs")
+        .is_none());
 }

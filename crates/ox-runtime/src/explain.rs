@@ -14,7 +14,8 @@ use ox_ir::{
     VarId,
 };
 use ox_reasoner::{
-    Derivation, ExplainOptions, FactId, FactRef, FactStatus, Program, ProofDag, ProofNode,
+    Contest, Derivation, ExplainOptions, FactId, FactRef, FactStatus, Outcome, Program, ProofDag,
+    ProofNode,
 };
 use ox_store::{AsOf, Event, TxPoint, ValidPoint};
 use serde::Serialize;
@@ -159,19 +160,7 @@ impl Engine {
                 };
                 for d in &root.derivations {
                     let mut firing = self.derivation_json(state, d);
-                    let premises: Vec<Json> = d
-                        .premises
-                        .iter()
-                        .filter_map(|&i| dag.nodes.get(i))
-                        .map(|n| {
-                            json!({
-                                "factId": n.id.0,
-                                "predicate": n.predicate,
-                                "args": self.args_json(state, n.pred, &n.tuple),
-                                "status": status_name(&n.status),
-                            })
-                        })
-                        .collect();
+                    let premises = self.premises_json(state, &dag.nodes, d);
                     if let Some(obj) = firing.as_object_mut() {
                         obj.insert("premises".into(), Json::Array(premises));
                         obj.insert("factId".into(), json!(root.id.0));
@@ -245,7 +234,9 @@ impl Engine {
 
     /// The violations of every check in the request's scope (`check`,
     /// `severity`, rendered `message`, `bindings`), then the contradictions
-    /// (facts that hold together with their strong negation).
+    /// (facts that hold together with their strong negation), then the
+    /// blocked ambiguities (undefeated defaults for a fact and its strong
+    /// negation, neither holding; each a contest, see `docs/explain.md`).
     pub fn checks(&self, ctx: &RequestContext) -> Result<Json, RuntimeError> {
         let scope = self.explain_state(ctx, false)?;
         let state = &scope.state;
@@ -284,10 +275,18 @@ impl Engine {
                 })
             })
             .collect();
+        let ambiguities: Vec<Json> = self
+            .program
+            .ambiguities(&state.facts, &scope.clock.eval_context())
+            .map_err(|e| state::eval_error(e, ErrorCode::Internal))?
+            .iter()
+            .map(|c| self.contest_json(state, c))
+            .collect();
         Ok(json!({
             "tx": state.tx,
             "violations": violations,
             "contradictions": contradictions,
+            "ambiguities": ambiguities,
         }))
     }
 
@@ -421,7 +420,11 @@ impl Engine {
     fn args_json(&self, state: &State, pred: PredId, tuple: &[Value]) -> Vec<Json> {
         let module = self.module();
         let types = |id: &str| state.type_of(&self.catalog, id);
-        let params = &module.predicates[pred.index()].params;
+        // Auxiliary predicates of the reasoner (after the module's) are untyped.
+        let params: &[ox_ir::Param] = module
+            .predicates
+            .get(pred.index())
+            .map_or(&[], |p| p.params.as_slice());
         tuple
             .iter()
             .enumerate()
@@ -442,7 +445,7 @@ impl Engine {
         let id = FactId(fact_id.to_owned());
         let state = &scope.state;
         let Some((pred, tuple)) = scope.program.find_fact(&state.facts, &id) else {
-            return Err(unknown_fact(fact_id));
+            return Err(self.absent_fact(scope, fact_id)?);
         };
         let options = ExplainOptions {
             depth: request.depth,
@@ -452,7 +455,7 @@ impl Engine {
             .program
             .explain(
                 &state.facts,
-                &FactRef::Tuple(pred, tuple),
+                &FactRef::Tuple(pred, tuple.clone()),
                 options,
                 &scope.clock.eval_context(),
             )
@@ -461,7 +464,110 @@ impl Engine {
             Some(v) => state::event_origins(&self.catalog, &scope.events, v),
             None => HashMap::new(),
         };
-        Ok(self.dag_json(state, &dag, &origins))
+        let mut proof = self.dag_json(state, &dag, &origins);
+        let contest = self
+            .program
+            .contest(&state.facts, pred, &tuple, &scope.clock.eval_context())
+            .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
+        // Only a contested conclusion (some rule of its family defeated or
+        // blocked) carries its contest.
+        let contested = contest.filter(|c| c.rules.iter().any(|r| r.outcome != Outcome::Concluded));
+        if let (Some(contest), Some(obj)) = (contested, proof.as_object_mut()) {
+            obj.insert("contest".into(), self.contest_json(state, &contest));
+        }
+        Ok(proof)
+    }
+
+    /// The error for a fact id that holds no fact of the scope: when some
+    /// rule's body supports it (a defeated or blocked defeasible
+    /// conclusion), `UNKNOWN_FACT` names the defeating or conflicting rules
+    /// in `details.contest`; otherwise a plain `UNKNOWN_FACT`.
+    fn absent_fact(&self, scope: &Scope, fact_id: &str) -> Result<RuntimeError, RuntimeError> {
+        let state = &scope.state;
+        let id = FactId(fact_id.to_owned());
+        let Some((pred, tuple)) = scope.program.find_contested(&state.facts, &id) else {
+            return Ok(unknown_fact(fact_id));
+        };
+        let contest = self
+            .program
+            .contest(&state.facts, pred, &tuple, &scope.clock.eval_context())
+            .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
+        let Some(contest) = contest else {
+            return Ok(unknown_fact(fact_id));
+        };
+        let reason = absence_reason(&contest);
+        Ok(RuntimeError::new(
+            ErrorCode::UnknownFact,
+            format!("`{fact_id}` does not hold: {reason}"),
+        )
+        .with_details(json!({
+            "factId": fact_id,
+            "contest": self.contest_json(state, &contest),
+        })))
+    }
+
+    /// A contest as JSON: the fact (`predicate`, `args`, `factId`, `holds`,
+    /// `ambiguous`) and every rule of its family that fires for it (rule,
+    /// label, strength, what it `concludes` and that fact's `conclusionId`,
+    /// its `outcome` — `concluded`,
+    /// `defeated` or `blocked` — with `by` naming the rules responsible as
+    /// indices into `rules`, and its bindings and premises).
+    fn contest_json(&self, state: &State, contest: &Contest) -> Json {
+        let rules: Vec<Json> = contest
+            .rules
+            .iter()
+            .map(|r| {
+                let mut rule = self.derivation_json(state, &r.firing);
+                let (outcome, by) = match &r.outcome {
+                    Outcome::Concluded => ("concluded", Vec::new()),
+                    Outcome::Defeated { by } => ("defeated", by.clone()),
+                    Outcome::Blocked { by } => ("blocked", by.clone()),
+                };
+                if let Some(obj) = rule.as_object_mut() {
+                    obj.insert("label".into(), json!(r.label));
+                    obj.insert(
+                        "strength".into(),
+                        json!(if r.defeasible { "defeasible" } else { "strict" }),
+                    );
+                    obj.insert("concludes".into(), json!(r.predicate));
+                    obj.insert(
+                        "conclusionId".into(),
+                        json!(scope.program.fact_id(r.conclusion, &contest.tuple).0),
+                    );
+                    obj.insert("outcome".into(), json!(outcome));
+                    obj.insert("by".into(), json!(by));
+                    obj.insert(
+                        "premises".into(),
+                        Json::Array(self.premises_json(state, &contest.nodes, &r.firing)),
+                    );
+                }
+                rule
+            })
+            .collect();
+        json!({
+            "predicate": contest.predicate,
+            "args": self.args_json(state, contest.pred, &contest.tuple),
+            "factId": scope.program.fact_id(contest.pred, &contest.tuple).0,
+            "holds": contest.holds,
+            "ambiguous": contest.is_ambiguous(),
+            "rules": rules,
+        })
+    }
+
+    /// The premises of a derivation as `{factId, predicate, args, status}`.
+    fn premises_json(&self, state: &State, nodes: &[ProofNode], d: &Derivation) -> Vec<Json> {
+        d.premises
+            .iter()
+            .filter_map(|&i| nodes.get(i))
+            .map(|n| {
+                json!({
+                    "factId": n.id.0,
+                    "predicate": n.predicate,
+                    "args": self.args_json(state, n.pred, &n.tuple),
+                    "status": status_name(&n.status),
+                })
+            })
+            .collect()
     }
 
     /// Renders a proof DAG: nodes with their status, derivations and (for
@@ -554,12 +660,33 @@ impl Engine {
             RuleOrigin::Check(c) => (Some(module.checks[c.index()].name.clone()), None),
             _ => (None, None),
         };
+        let aggregates: Vec<Json> = d
+            .aggregates
+            .iter()
+            .map(|a| {
+                let group: Map<String, Json> = a
+                    .group
+                    .iter()
+                    .map(|(name, v)| (name.clone(), wire::encode_untyped(module, v, &types)))
+                    .collect();
+                json!({
+                    "kind": a.kind.name(),
+                    "value": wire::encode_untyped(module, &a.value, &types),
+                    "group": group,
+                    "solutions": a.solutions,
+                    "contributors": a.contributors,
+                    "contributorCount": a.contributor_count,
+                    "truncated": a.truncated,
+                })
+            })
+            .collect();
         json!({
             "rule": d.rule,
             "ruleName": name,
             "clause": clause,
             "bindings": bindings,
             "premises": d.premises,
+            "aggregates": aggregates,
         })
     }
 }
@@ -632,6 +759,40 @@ fn status_name(status: &FactStatus) -> &'static str {
         FactStatus::Absent { .. } => "absent",
         FactStatus::NotHeld => "notHeld",
         FactStatus::Undefined => "undefined",
+    }
+}
+
+/// Why the fact of a contest does not hold, naming the rules responsible.
+fn absence_reason(contest: &Contest) -> String {
+    let name = |i: usize| {
+        contest
+            .rules
+            .get(i)
+            .map_or_else(String::new, |r| match &r.label {
+                Some(label) => format!("`{label}` ({})", r.rule),
+                None => r.rule.clone(),
+            })
+    };
+    let reasons: Vec<String> = contest
+        .rules
+        .iter()
+        .filter(|r| r.conclusion == contest.pred)
+        .filter_map(|r| {
+            let (verb, by) = match &r.outcome {
+                Outcome::Concluded => return None,
+                Outcome::Defeated { by } => ("is defeated by", by),
+                Outcome::Blocked { by } => ("conflicts with", by),
+            };
+            let by: Vec<String> = by.iter().map(|&i| name(i)).collect();
+            Some(format!("{} {verb} {}", r.rule, by.join(", ")))
+        })
+        .collect();
+    if contest.is_ambiguous() {
+        format!("ambiguous: {}", reasons.join("; "))
+    } else if reasons.is_empty() {
+        "its strong negation holds".to_owned()
+    } else {
+        reasons.join("; ")
     }
 }
 

@@ -527,9 +527,12 @@ static CODES: &[CodeInfo] = &[
         "OE1301",
         "unsafe-logic timeout",
         Error,
-        "Evaluating rules that are not guaranteed to terminate quickly (for example \
-         rules with recursion through negation handled by the well-founded fallback) \
-         exceeded the time budget. Simplify the rules or raise the deadline.",
+        "Evaluating rules with recursion through negation (evaluated under the \
+         well-founded semantics, see OW1304; one alternation per step of the cycle) \
+         exceeded the time budget of `ox check --reason` (`--deadline-ms`, 10 s by \
+         default). The label points at a rule of the cycle. Break the cycle through \
+         `not` so that the rules stratify, or raise the budget. Over HTTP the same \
+         overrun is the request timeout (504).",
     ),
     entry(
         "OE1303",

@@ -1,11 +1,13 @@
 //! `ox check`: compile and run the evaluability gate, writing nothing; with
 //! `--reason`, also evaluate the package's ground facts and report violated
-//! checks and contradictions.
+//! checks, contradictions and blocked ambiguities (reported, not failing).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use ox_runtime::{Engine, RequestContext};
+use ox_runtime::{Engine, ErrorCode, RequestContext};
 use ox_store::{MemBackend, TenantId};
+use ox_syntax::diagnostic::Diagnostic;
 use serde_json::Value;
 
 use crate::args::CheckArgs;
@@ -15,7 +17,7 @@ use crate::project;
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let dir = args.package.resolve()?;
-    let (sources, diagnostics, module) = match project::check_package(&dir) {
+    let (sources, mut diagnostics, module) = match project::check_package(&dir) {
         Ok(checked) => (
             checked.compiled.sources,
             checked.compiled.warnings,
@@ -23,9 +25,18 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         ),
         Err(failure) => (failure.sources, failure.diagnostics, None),
     };
-    let ok = module.is_some();
+    let mut ok = module.is_some();
+    let budget = Duration::from_millis(args.deadline_ms);
     let reasoning = match (args.reason, module) {
-        (true, Some(module)) => Some(reason(module)?),
+        (true, Some(module)) => match reason(module, budget) {
+            Ok(report) => Some(report),
+            Err(e) if e.code == ErrorCode::Timeout => {
+                diagnostics.push(unsafe_logic_timeout(&diagnostics, budget)?);
+                ok = false;
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
         _ => None,
     };
     let reasoning_failed = reasoning.as_ref().is_some_and(has_errors);
@@ -58,10 +69,15 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     }
 }
 
+/// Warning: rules evaluated under the well-founded semantics.
+const WELL_FOUNDED: &str = "OW1304";
+/// Error: such rules exceeded the time budget.
+const UNSAFE_LOGIC_TIMEOUT: &str = "OE1301";
+
 /// Evaluates the module's rules over its ground facts alone (an empty store)
-/// and returns the checks report of `Engine::checks` for the default layer,
-/// plus what each standpoint adds (entries carrying `"standpoint"`).
-fn reason(module: ox_ir::Module) -> Result<Value, Failure> {
+/// within `budget` and returns the checks report of `Engine::checks` for the
+/// default layer, plus what each standpoint adds (entries carrying `"standpoint"`).
+fn reason(module: ox_ir::Module, budget: Duration) -> Result<Value, ox_runtime::RuntimeError> {
     let standpoints: Vec<String> = module.standpoints.iter().map(|s| s.path.clone()).collect();
     let engine = Engine::new(
         Arc::new(module),
@@ -69,15 +85,17 @@ fn reason(module: ox_ir::Module) -> Result<Value, Failure> {
         "check".into(),
         Arc::new(MemBackend::new()),
     )?;
-    let tenant = TenantId::parse("check")
-        .map_err(|e| Failure::user(format!("cannot name the check scope: {e}")))?;
-    let ctx = RequestContext::new(tenant);
+    let tenant = TenantId::parse("check").map_err(|e| {
+        ox_runtime::RuntimeError::internal(format!("cannot name the check scope: {e}"))
+    })?;
+    let mut ctx = RequestContext::new(tenant);
+    ctx.deadline = Some(Instant::now() + budget);
     let mut report = engine.checks(&ctx)?;
     for path in standpoints {
         let mut under = ctx.clone();
         under.standpoint = Some(path.clone());
         let layered = engine.checks(&under)?;
-        for key in ["violations", "contradictions"] {
+        for key in ["violations", "contradictions", "ambiguities"] {
             let known = report[key].as_array().cloned().unwrap_or_default();
             let added: Vec<Value> = layered[key]
                 .as_array()
@@ -103,6 +121,33 @@ fn under(entry: &Value) -> String {
     entry["standpoint"]
         .as_str()
         .map_or_else(String::new, |s| format!(" (under standpoint `{s}`)"))
+}
+
+/// `OE1301` for an evaluation past its budget, at the rule of the cycle
+/// through negation that `OW1304` points at. Rules without such a cycle
+/// are guaranteed to finish quickly; running out of time on them is a plain
+/// error, not a diagnostic of the rules.
+fn unsafe_logic_timeout(
+    diagnostics: &[Diagnostic],
+    budget: Duration,
+) -> Result<Diagnostic, Failure> {
+    let Some(cycle) = diagnostics.iter().find(|d| d.code == WELL_FOUNDED) else {
+        return Err(Failure::user(format!(
+            "evaluating the ground facts took longer than {} ms; raise --deadline-ms",
+            budget.as_millis()
+        )));
+    };
+    Ok(Diagnostic::error(
+        UNSAFE_LOGIC_TIMEOUT,
+        cycle.primary,
+        format!(
+            "evaluating rules with negation through recursion (well-founded semantics) exceeded the budget of {} ms",
+            budget.as_millis()
+        ),
+    )
+    .with_help(
+        "break the cycle through `not` so the rules stratify, or raise the budget with `--deadline-ms`",
+    ))
 }
 
 /// Whether the report has an error-severity violation or a contradiction.
@@ -137,5 +182,17 @@ fn print_reasoning(report: &Value) {
             Value::Array(c["args"].as_array().cloned().unwrap_or_default()),
             under(&c)
         );
+    }
+    for a in report["ambiguities"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        eprintln!(
+            "note: ambiguity: neither {}{} nor its strong negation holds; undefeated defaults conclude both",
+            a["predicate"].as_str().unwrap_or_default(),
+            Value::Array(a["args"].as_array().cloned().unwrap_or_default())
+        );
+        eprint!("{}", crate::commands::derive::render_contest(&a, 1));
     }
 }

@@ -72,6 +72,70 @@ pub fn render_proof(dag: &Value) -> String {
     let mut out = String::new();
     let mut seen = vec![false; nodes.len()];
     render_node(&nodes, root, 1, &mut seen, &mut out);
+    if dag["contest"].is_object() {
+        out.push_str(&render_contest(&dag["contest"], 1));
+    }
+    out
+}
+
+/// The rules of a defeasible family that fire for one fact, each with its
+/// outcome (`concluded`, `defeated by …`, `blocked by …`) and premises.
+pub fn render_contest(contest: &Value, depth: usize) -> String {
+    let indent = "  ".repeat(depth);
+    let rules = contest["rules"].as_array().cloned().unwrap_or_default();
+    let name = |i: &Value| {
+        let rule = i.as_u64().and_then(|i| rules.get(i as usize));
+        rule.map_or_else(String::new, |r| match r["label"].as_str() {
+            Some(label) => format!("`{label}`"),
+            None => r["rule"].as_str().unwrap_or_default().to_owned(),
+        })
+    };
+    let mut out = String::new();
+    let title = if contest["ambiguous"] == json!(true) {
+        "ambiguous"
+    } else {
+        "contested"
+    };
+    out.push_str(&format!(
+        "{indent}{title}: {}
+",
+        fact_label(contest)
+    ));
+    for rule in &rules {
+        let by: Vec<String> = rule["by"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(name)
+            .collect();
+        let outcome = match rule["outcome"].as_str().unwrap_or_default() {
+            "concluded" => "concluded".to_owned(),
+            other => format!("{other} by {}", by.join(", ")),
+        };
+        let label = rule["label"]
+            .as_str()
+            .map(|l| format!(" `{l}`"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{indent}  {} rule{label} {} concludes {}: {outcome}\n",
+            rule["strength"].as_str().unwrap_or_default(),
+            rule["rule"].as_str().unwrap_or_default(),
+            rule["concludes"].as_str().unwrap_or_default(),
+        ));
+        for premise in rule["premises"].as_array().cloned().unwrap_or_default() {
+            let negated = if premise["status"] == "absent" {
+                "not "
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "{indent}    {negated}{}  [{}]\n",
+                fact_label(&premise),
+                premise["status"].as_str().unwrap_or_default()
+            ));
+        }
+    }
     out
 }
 
@@ -114,6 +178,9 @@ fn render_node(nodes: &[Value], i: usize, depth: usize, seen: &mut [bool], out: 
                         render_node(nodes, p as usize, depth + 1, seen, out);
                     }
                 }
+                for a in d["aggregates"].as_array().cloned().unwrap_or_default() {
+                    render_aggregate(nodes, &a, depth + 1, seen, out);
+                }
             }
         }
         "base" => {
@@ -149,6 +216,39 @@ fn render_node(nodes: &[Value], i: usize, depth: usize, seen: &mut [bool], out: 
             "{indent}{label}  [undefined: depends on itself through negation]\n"
         )),
         _ => out.push_str(&format!("{indent}{label}  [does not hold]\n")),
+    }
+}
+
+/// An aggregate of a derivation: its kind, value and group, then the
+/// contributing facts (capped; the count says how many there are).
+fn render_aggregate(nodes: &[Value], a: &Value, depth: usize, seen: &mut [bool], out: &mut String) {
+    let indent = "  ".repeat(depth);
+    let group = a["group"]
+        .as_object()
+        .map(|g| {
+            g.iter()
+                .map(|(k, v)| format!("{k}={}", value_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let contributors = a["contributors"].as_array().cloned().unwrap_or_default();
+    let count = a["contributorCount"].as_u64().unwrap_or(0);
+    let shown = if a["truncated"] == json!(true) {
+        format!(", {} shown", contributors.len())
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "{indent}{} = {} over {} solutions [{group}]  ({count} contributing facts{shown})\n",
+        a["kind"].as_str().unwrap_or_default(),
+        value_text(&a["value"]),
+        a["solutions"],
+    ));
+    for c in contributors {
+        if let Some(c) = c.as_u64() {
+            render_node(nodes, c as usize, depth + 1, seen, out);
+        }
     }
 }
 

@@ -86,8 +86,8 @@ fn canonicalize(value: Value) -> Result<Value, OxbinError> {
                 .into_iter()
                 .map(|(key, value)| {
                     let key = canonicalize(key)?;
-                    let key_bytes = write_value(&key)?;
-                    Ok((key_bytes, key, canonicalize(value)?))
+                    let key_order = KeyOrder::of(&key)?;
+                    Ok((key_order, key, canonicalize(value)?))
                 })
                 .collect::<Result<Vec<_>, OxbinError>>()?;
             keyed.sort_by(|a, b| a.0.cmp(&b.0));
@@ -105,6 +105,37 @@ fn canonicalize(value: Value) -> Result<Value, OxbinError> {
         }
         other => other,
     })
+}
+
+/// A map key's place in the canonical order (by its encoded bytes), without
+/// encoding it when it is text. The encoding of a text is a header whose
+/// bytes grow with the length, then the UTF-8 bytes, so texts order by
+/// length, then bytes; and a text header (major type 3) sorts after every
+/// integer and byte-string header and before every array, map, tag and
+/// simple value. Other keys are compared by their encoded bytes.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyOrder {
+    /// Integers and byte strings (major types 0–2).
+    BelowText(Vec<u8>),
+    /// A text: its length, then its bytes.
+    Text(usize, Vec<u8>),
+    /// Arrays, maps, tags and simple values (major types 4–7).
+    AboveText(Vec<u8>),
+}
+
+impl KeyOrder {
+    fn of(key: &Value) -> Result<KeyOrder, OxbinError> {
+        if let Value::Text(text) = key {
+            return Ok(KeyOrder::Text(text.len(), text.as_bytes().to_vec()));
+        }
+        let bytes = write_value(key)?;
+        // The major type is the top three bits of the first byte.
+        Ok(if bytes.first().is_some_and(|b| b >> 5 < 3) {
+            KeyOrder::BelowText(bytes)
+        } else {
+            KeyOrder::AboveText(bytes)
+        })
+    }
 }
 
 /// The number of nested arrays, maps and tags on the deepest path.
@@ -143,6 +174,34 @@ mod tests {
         ]);
         let bytes = to_canonical_cbor(&value).unwrap();
         assert_eq!(bytes, [0xA2, 0x61, b'b', 0x02, 0x62, b'a', b'a', 0x01]);
+    }
+
+    #[test]
+    fn key_order_agrees_with_the_encoded_bytes() {
+        let text = |len: usize, c: char| Value::Text(c.to_string().repeat(len));
+        let keys = vec![
+            Value::Integer(0.into()),
+            Value::Integer(500.into()),
+            Value::Integer((-3).into()),
+            Value::Bytes(vec![1, 2]),
+            text(0, 'a'),
+            text(1, 'b'),
+            text(2, 'a'),
+            text(23, 'z'),
+            text(24, 'a'),
+            text(300, 'a'),
+            text(300, 'b'),
+            Value::Array(vec![]),
+            Value::Bool(true),
+            Value::Null,
+        ];
+        for a in &keys {
+            for b in &keys {
+                let by_bytes = write_value(a).unwrap().cmp(&write_value(b).unwrap());
+                let by_order = KeyOrder::of(a).unwrap().cmp(&KeyOrder::of(b).unwrap());
+                assert_eq!(by_bytes, by_order, "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -73,8 +73,36 @@ pub fn encode(module: &Module) -> Result<Vec<u8>, OxbinError> {
     write_container(&Preamble::CURRENT, &encode_sections(module)?)
 }
 
+/// Writes a module as an artifact (like [`encode`]) and returns the
+/// artifact it loads as, without decoding the bytes again: the module was
+/// validated before encoding, the symbol and tier tables are computed from
+/// it, and the container just written is read back to verify its layout and
+/// hashes. Artifacts read from disk still go through [`decode`].
+pub fn encode_artifact(module: &Module) -> Result<(Vec<u8>, Artifact), OxbinError> {
+    let (sections, schema_hash) = sections_and_schema_hash(module)?;
+    let bytes = write_container(&Preamble::CURRENT, &sections)?;
+    let container = read_container(&bytes)?;
+    let artifact = Artifact {
+        module: module.clone(),
+        module_hash: container.module_hash,
+        schema_hash,
+        preamble: container.preamble,
+        sections: container
+            .sections
+            .into_iter()
+            .map(|(info, _)| info)
+            .collect(),
+    };
+    Ok((bytes, artifact))
+}
+
 /// The sections [`encode`] writes, for tools that assemble containers themselves.
 pub fn encode_sections(module: &Module) -> Result<Vec<RawSection>, OxbinError> {
+    sections_and_schema_hash(module).map(|(sections, _)| sections)
+}
+
+/// The sections of a module's artifact and its `schemaHash`.
+fn sections_and_schema_hash(module: &Module) -> Result<(Vec<RawSection>, String), OxbinError> {
     validate_module(module)?;
     let mut stripped = module.clone();
     let docs = docs::take_docs(&mut stripped);
@@ -89,10 +117,11 @@ pub fn encode_sections(module: &Module) -> Result<Vec<RawSection>, OxbinError> {
     let docs = (!docs.is_empty())
         .then(|| to_canonical_cbor(&docs))
         .transpose()?;
+    let schema_hash = schema_hash(module);
     let control = to_canonical_cbor(&Control {
         format: sections::FORMAT_NAME.to_owned(),
         required_tier: tier_table.max_tier,
-        schema_hash: schema_hash(module),
+        schema_hash: schema_hash.clone(),
     })?;
     let section = |type_id, payload| RawSection {
         type_id,
@@ -107,7 +136,7 @@ pub fn encode_sections(module: &Module) -> Result<Vec<RawSection>, OxbinError> {
         section(sections::TIER_TABLE, tier_payload),
     ];
     out.extend(docs.map(|docs| section(sections::DOC_BLOCKS, docs)));
-    Ok(out)
+    Ok((out, schema_hash))
 }
 
 /// Loads an artifact: verifies the container (magic, version axes, module and

@@ -237,6 +237,18 @@ impl Value {
         Value::List(items)
     }
 
+    /// Builds a map value: sorted by key; of entries with equal keys the last one wins.
+    pub fn map(pairs: Vec<(Value, Value)>) -> Value {
+        let mut out: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            match out.binary_search_by(|(k, _)| k.cmp(&key)) {
+                Ok(i) => out[i].1 = value,
+                Err(i) => out.insert(i, (key, value)),
+            }
+        }
+        Value::Map(out)
+    }
+
     /// The boolean, or a type error.
     pub fn as_bool(&self) -> Result<bool, ValueError> {
         match self {

@@ -52,9 +52,9 @@ pub enum Builtin {
     /// `x.is_some()` / `x.is_none()` on an optional value.
     IsSome,
     IsNone,
-    /// `m.keys()`: the keys of a map, as a set.
+    /// `m.keys()`: the keys of a map, sorted.
     Keys,
-    /// `m.values()`: the values of a map, as a set.
+    /// `m.values()`: the values of a map in key order (repeated values kept).
     Values,
     /// `x.unwrap_or(d)`: the optional value, or `d` when it is absent.
     UnwrapOr,

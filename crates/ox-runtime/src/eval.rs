@@ -406,8 +406,9 @@ impl<'a> Evaluator<'a> {
             },
             Builtin::IsSome => Ok(Value::Bool(first()? != Value::Null)),
             Builtin::IsNone => Ok(Value::Bool(first()? == Value::Null)),
+            // Keys are distinct and sorted; values come in key order, repeats kept.
             Builtin::Keys | Builtin::Values => match first()? {
-                Value::Map(pairs) => Ok(Value::set(
+                Value::Map(pairs) => Ok(Value::List(
                     pairs
                         .into_iter()
                         .map(|(k, v)| if *builtin == Builtin::Keys { k } else { v })

@@ -702,6 +702,20 @@ mod tests {
     }
 
     #[test]
+    fn map_values_are_sorted_by_key_and_the_last_entry_wins() {
+        let s = |t: &str| Value::String(t.into());
+        let m = Value::map(vec![
+            (s("b"), Value::Int(1)),
+            (s("a"), Value::Int(2)),
+            (s("b"), Value::Int(3)),
+        ]);
+        assert_eq!(
+            m,
+            Value::Map(vec![(s("a"), Value::Int(2)), (s("b"), Value::Int(3))])
+        );
+    }
+
+    #[test]
     fn integer_overflow_is_an_error_not_a_wrap() {
         assert!(matches!(
             Value::Int(i64::MAX).add(&Value::Int(1)),

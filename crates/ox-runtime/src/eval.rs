@@ -545,3 +545,50 @@ fn bind_pattern(pattern: &Pattern, value: &Value, locals: &mut Locals) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(v: &[i64]) -> Value {
+        Value::List(v.iter().map(|n| Value::Int(*n)).collect())
+    }
+
+    #[test]
+    fn list_index_in_range_and_out_of_range() {
+        assert_eq!(
+            index_value(ints(&[7, 8]), &Value::Nat(1)),
+            Ok(Value::Int(8))
+        );
+        for bad in [Value::Nat(2), Value::Int(-1), Value::Nat(u64::MAX)] {
+            let e = index_value(ints(&[7, 8]), &bad).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::ValidationFailed);
+            assert!(e.message.contains("out of range"), "{}", e.message);
+        }
+        assert!(index_value(ints(&[1]), &Value::String("0".into())).is_err());
+    }
+
+    #[test]
+    fn map_index_gives_null_for_a_missing_key() {
+        let m = Value::map(vec![(Value::String("a".into()), Value::Int(1))]);
+        assert_eq!(
+            index_value(m.clone(), &Value::String("a".into())),
+            Ok(Value::Int(1))
+        );
+        assert_eq!(index_value(m, &Value::String("z".into())), Ok(Value::Null));
+    }
+
+    #[test]
+    fn the_try_short_circuit_is_recognised_and_other_errors_are_not() {
+        assert!(is_absent(&absent()));
+        assert!(!is_absent(&RuntimeError::internal("something else")));
+        assert!(!is_absent(&RuntimeError::validation(ABSENT)));
+    }
+
+    #[test]
+    fn avg_of_integers_keeps_the_fraction() {
+        let values = [Value::Int(1), Value::Int(2)].map(as_decimal);
+        let avg = crate::grouping::fold(AggKind::Avg, values.into_iter()).unwrap();
+        assert_eq!(avg, Value::Decimal(rust_decimal::Decimal::new(15, 1)));
+    }
+}

@@ -16,6 +16,10 @@ pub const UNKNOWN_FIELD: &str = "OE0202";
 pub const TYPE_MISMATCH: &str = "OE0203";
 /// A `match` without an arm for some values of its scrutinee.
 pub const NON_EXHAUSTIVE_MATCH: &str = "OE0208";
+/// A method that the receiver's type does not have.
+pub const UNKNOWN_METHOD: &str = "OE0209";
+/// The `?` operator where the enclosing body's result is not an `Option`.
+pub const TRY_NOT_OPTIONAL: &str = "OE0210";
 /// A type that cannot be inferred.
 pub const CANNOT_INFER: &str = "OE0204";
 /// More cardinalities than relation endpoints.

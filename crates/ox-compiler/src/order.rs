@@ -221,6 +221,27 @@ fn expr(e: &mut Expr, map: &dyn Fn(&mut PredId)) {
             expr(value, map);
             expr(body, map);
         }
+        Expr::MapLit(entries) => entries.iter_mut().for_each(|(k, v)| {
+            expr(k, map);
+            expr(v, map);
+        }),
+        Expr::Index { base, index } => {
+            expr(base, map);
+            expr(index, map);
+        }
+        Expr::Try(inner) => expr(inner, map),
+        Expr::Aggregate {
+            source,
+            filter,
+            element,
+            ..
+        } => {
+            expr(source, map);
+            if let Some(f) = filter {
+                expr(f, map);
+            }
+            expr(element, map);
+        }
     }
 }
 

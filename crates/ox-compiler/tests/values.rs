@@ -305,3 +305,27 @@ fn having_reads_only_keys_and_aggregates() {
                pub query q() -> [String] { select y.id from x: T, y: T group by y.id having x.n > 1 }";
     assert_code(src, "OE0007");
 }
+
+#[test]
+fn member_doc_comments_are_kept_and_do_not_change_the_schema_hash() {
+    let plain = "pub type T { id: String, n: Int }\npub struct P { x: Int }\npub enum E { A, B }\n";
+    let documented = "pub type T { id: String, /// A count.\n n: Int }\npub struct P { /// The x.\n x: Int }\npub enum E { /// First.\n A, B }\n";
+    let plain = assert_ok(plain).module;
+    let documented = assert_ok(documented).module;
+    assert_eq!(
+        documented.concepts[0].fields[1].doc.as_deref(),
+        Some("A count.")
+    );
+    assert_eq!(
+        documented.structs[0].field_docs,
+        vec![Some("The x.".to_string())]
+    );
+    assert_eq!(
+        documented.enums[0].variants[0].doc.as_deref(),
+        Some("First.")
+    );
+    assert_eq!(
+        ox_ir::oxbin::schema_hash(&plain),
+        ox_ir::oxbin::schema_hash(&documented)
+    );
+}

@@ -575,6 +575,9 @@ fn check_expr(expr: &Expr, literal: usize, var_count: u32) -> Result<(), RuleChe
                 | Builtin::Len => {}
                 Builtin::IsSome => return unsupported("is_some()"),
                 Builtin::IsNone => return unsupported("is_none()"),
+                Builtin::Keys => return unsupported("keys()"),
+                Builtin::Values => return unsupported("values()"),
+                Builtin::UnwrapOr => return unsupported("unwrap_or()"),
             }
             args.iter()
                 .try_for_each(|a| check_expr(a, literal, var_count))
@@ -592,6 +595,10 @@ fn check_expr(expr: &Expr, literal: usize, var_count: u32) -> Result<(), RuleChe
         Expr::Let { .. } => unsupported("let"),
         Expr::Variant { .. } => unsupported("enum variant"),
         Expr::Match { .. } => unsupported("match"),
+        Expr::MapLit(_) => unsupported("map literal"),
+        Expr::Index { .. } => unsupported("indexing"),
+        Expr::Try(_) => unsupported("`?`"),
+        Expr::Aggregate { .. } => unsupported("aggregate expression"),
     }
 }
 

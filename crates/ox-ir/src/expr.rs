@@ -52,6 +52,12 @@ pub enum Builtin {
     /// `x.is_some()` / `x.is_none()` on an optional value.
     IsSome,
     IsNone,
+    /// `m.keys()`: the keys of a map, sorted.
+    Keys,
+    /// `m.values()`: the values of a map in key order (repeated values kept).
+    Values,
+    /// `x.unwrap_or(d)`: the optional value, or `d` when it is absent.
+    UnwrapOr,
 }
 
 /// A reference to one field of a concept.
@@ -144,6 +150,27 @@ pub enum Expr {
     Match {
         scrutinee: Box<Expr>,
         arms: Vec<MatchArm>,
+    },
+    /// `Map { k => v, … }`: a map value; a later entry for a key replaces an earlier one.
+    MapLit(Vec<(Expr, Expr)>),
+    /// `base[index]`: a list element by 0-based position (out of range is a
+    /// run-time error) or a map's value for a key (`Null` when absent).
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `e?`: the value of `e`; when it is absent the enclosing fn or mutation
+    /// returns `Null` at once (the compiler allows it only where the result is optional).
+    Try(Box<Expr>),
+    /// `kind(element for var in source where filter)` outside rule bodies: one
+    /// value per element of `source` (absent values skipped), folded like rule
+    /// aggregates (`count`/`sum` of nothing is 0, `min`/`max`/`avg` of nothing is `Null`).
+    Aggregate {
+        kind: crate::logic::AggKind,
+        var: VarId,
+        source: Box<Expr>,
+        filter: Option<Box<Expr>>,
+        element: Box<Expr>,
     },
 }
 
@@ -254,6 +281,9 @@ pub enum Stmt {
     CallMutation {
         mutation: MutationId,
         args: Vec<Expr>,
+        /// `let var = other(args);`: the local that receives the called mutation's result.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bind: Option<VarId>,
     },
     /// `return value;`
     Return(Expr),

@@ -143,6 +143,9 @@ pub struct Field {
     pub mutable: bool,
     /// The binary `(individual, value)` predicate holding its values.
     pub pred: PredId,
+    /// The field's `///` comment (kept out of the schema hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 /// A relation between individuals (or values).
@@ -166,6 +169,9 @@ pub struct StructDecl {
     pub path: String,
     pub fields: Vec<Param>,
     pub doc: Option<String>,
+    /// The `///` comment of each field, by position (empty when none has one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_docs: Vec<Option<String>>,
 }
 
 /// An enum type.
@@ -182,6 +188,9 @@ pub struct EnumDecl {
 pub struct Variant {
     pub name: String,
     pub payload: Vec<Param>,
+    /// The variant's `///` comment (kept out of the schema hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
 }
 
 /// What a predicate stands for.

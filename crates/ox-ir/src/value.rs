@@ -237,6 +237,18 @@ impl Value {
         Value::List(items)
     }
 
+    /// Builds a map value: sorted by key; of entries with equal keys the last one wins.
+    pub fn map(pairs: Vec<(Value, Value)>) -> Value {
+        let mut out: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            match out.binary_search_by(|(k, _)| k.cmp(&key)) {
+                Ok(i) => out[i].1 = value,
+                Err(i) => out.insert(i, (key, value)),
+            }
+        }
+        Value::Map(out)
+    }
+
     /// The boolean, or a type error.
     pub fn as_bool(&self) -> Result<bool, ValueError> {
         match self {
@@ -687,6 +699,20 @@ mod tests {
 
     fn dec(s: &str) -> Value {
         Value::Decimal(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn map_values_are_sorted_by_key_and_the_last_entry_wins() {
+        let s = |t: &str| Value::String(t.into());
+        let m = Value::map(vec![
+            (s("b"), Value::Int(1)),
+            (s("a"), Value::Int(2)),
+            (s("b"), Value::Int(3)),
+        ]);
+        assert_eq!(
+            m,
+            Value::Map(vec![(s("a"), Value::Int(2)), (s("b"), Value::Int(3))])
+        );
     }
 
     #[test]

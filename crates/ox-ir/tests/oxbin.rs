@@ -455,6 +455,7 @@ fn out_of_range_ids_are_refused() {
             m.mutations[0].body.push(Stmt::CallMutation {
                 mutation: MutationId(2),
                 args: vec![],
+                bind: None,
             })
         }),
         ("standpoint parent", |m| {
@@ -506,6 +507,7 @@ fn doc_blocks_for_missing_items_are_refused() {
         let blocks = vec![oxbin::DocBlock {
             kind: oxbin::SymbolKind::Query,
             index: 9,
+            member: None,
             text: "nobody".into(),
         }];
         replace_payload(
@@ -582,6 +584,7 @@ fn signature_mismatches_are_refused() {
             m.mutations[0].body[7] = Stmt::CallMutation {
                 mutation: MutationId(1),
                 args: vec![],
+                bind: None,
             }
         }),
         ("insert tuple", |m| {
@@ -631,9 +634,13 @@ fn doc_changes_keep_the_schema_hash_and_change_the_module_hash() {
     let mut documented = module.clone();
     documented.concepts[0].doc = Some("Reworded.".into());
     documented.queries[1].doc = Some("New doc.".into());
+    documented.concepts[0].fields[0].doc = Some("A field doc.".into());
+    documented.enums[0].variants[0].doc = Some("A variant doc.".into());
+    documented.structs[0].field_docs = vec![Some("A struct field doc.".into()), None];
     let changed = decode(&encode(&documented).unwrap()).unwrap();
     assert_eq!(changed.schema_hash, original.schema_hash);
     assert_ne!(changed.module_hash, original.module_hash);
+    assert_eq!(changed.module, documented);
 
     let mut moved = module.clone();
     moved.package.entry = "src/main.ar".into();

@@ -197,6 +197,7 @@ fn build(
                     ty,
                     mutable: field_index % 2 == 0,
                     pred,
+                    doc: None,
                 }
             })
             .collect();
@@ -266,6 +267,7 @@ fn build(
             path: "st".into(),
             fields: struct_fields,
             doc: struct_doc,
+            field_docs: Vec::new(),
         }],
         enums: vec![EnumDecl {
             name: enum_name,
@@ -274,10 +276,12 @@ fn build(
                 Variant {
                     name: "A".into(),
                     payload: vec![],
+                    doc: None,
                 },
                 Variant {
                     name: "B".into(),
                     payload,
+                    doc: None,
                 },
             ],
             doc: enum_doc,

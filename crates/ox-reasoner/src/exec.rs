@@ -674,7 +674,11 @@ pub(crate) fn eval_expr<'e>(
                         )))
                     }
                 },
-                Builtin::IsSome | Builtin::IsNone => {
+                Builtin::IsSome
+                | Builtin::IsNone
+                | Builtin::Keys
+                | Builtin::Values
+                | Builtin::UnwrapOr => {
                     return Err(ValueError::Type(format!(
                         "{builtin:?} is not supported in rules"
                     )))

@@ -252,9 +252,30 @@ fn walk_builtins(e: &Expr, found: &mut ClockUse) {
             }
             walk_builtins(element, found);
         }
-        Expr::Let { value, body, .. } => {
+        Expr::Let { value, body, .. }
+        | Expr::Index {
+            base: value,
+            index: body,
+        } => {
             walk_builtins(value, found);
             walk_builtins(body, found);
+        }
+        Expr::Try(inner) => walk_builtins(inner, found),
+        Expr::MapLit(entries) => entries.iter().for_each(|(k, v)| {
+            walk_builtins(k, found);
+            walk_builtins(v, found);
+        }),
+        Expr::Aggregate {
+            source,
+            filter,
+            element,
+            ..
+        } => {
+            walk_builtins(source, found);
+            if let Some(f) = filter {
+                walk_builtins(f, found);
+            }
+            walk_builtins(element, found);
         }
     }
 }

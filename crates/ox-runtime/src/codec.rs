@@ -302,6 +302,7 @@ mod tests {
                     },
                 ],
                 doc: None,
+                field_docs: Vec::new(),
             }],
             enums: vec![ox_ir::EnumDecl {
                 name: "E".into(),
@@ -310,6 +311,7 @@ mod tests {
                     ox_ir::Variant {
                         name: "A".into(),
                         payload: vec![],
+                        doc: None,
                     },
                     ox_ir::Variant {
                         name: "B".into(),
@@ -317,6 +319,7 @@ mod tests {
                             name: "0".into(),
                             ty: ox_ir::Type::Nat,
                         }],
+                        doc: None,
                     },
                 ],
                 doc: None,

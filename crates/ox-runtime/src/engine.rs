@@ -19,7 +19,7 @@ use crate::error::{ErrorCode, RuntimeError};
 use crate::eval::{Evaluator, Locals};
 use crate::events;
 use crate::idempotency;
-use crate::interpret::{Flow, Interp, Mode, Txn};
+use crate::interpret::{Interp, Mode, Txn};
 use crate::layers::Programs;
 use crate::query::{self, QueryExec, Shape};
 use crate::state::{self, CacheKey, State, StateCache, ValidWindow, Visibility};
@@ -504,10 +504,7 @@ impl Engine {
                 };
                 let (writes, emitted) = (interp.txn.writes.len(), interp.txn.emitted.len());
                 let mut locals = Locals::frame(values, m.local_count as usize);
-                let value = match interp.run(&m.body, &mut locals)? {
-                    Flow::Return(v) => v,
-                    Flow::Next => Value::Null,
-                };
+                let value = interp.run_body(&m.body, &mut locals)?;
                 runs.push((*m, value, writes, emitted));
             }
             let txn = interp.txn;

@@ -4,7 +4,7 @@ use std::cell::Cell;
 
 use ox_ir::value::date_part;
 use ox_ir::{
-    BinaryOp, Builtin, Duration, Expr, Pattern, QueryId, UnaryOp, Value, ValueError, VarId,
+    AggKind, BinaryOp, Builtin, Duration, Expr, Pattern, QueryId, UnaryOp, Value, ValueError, VarId,
 };
 
 use crate::catalog::Catalog;
@@ -70,6 +70,20 @@ pub(crate) fn value_error(e: ValueError) -> RuntimeError {
 
 fn type_error(message: String) -> RuntimeError {
     RuntimeError::validation(message)
+}
+
+/// The message of the error that carries a `?` on an absent value up to the
+/// enclosing fn or mutation (which turns it into a `None` result).
+const ABSENT: &str = "`?` met an absent value outside a fn or mutation with an optional result";
+
+/// The error raised by `e?` when `e` is absent.
+fn absent() -> RuntimeError {
+    RuntimeError::internal(ABSENT).with_details(serde_json::json!({ "absent": true }))
+}
+
+/// Whether `e` is the short-circuit of a `?` (and not a real error).
+pub(crate) fn is_absent(e: &RuntimeError) -> bool {
+    e.code == crate::error::ErrorCode::Internal && e.message == ABSENT
 }
 
 impl<'a> Evaluator<'a> {
@@ -242,6 +256,47 @@ impl<'a> Evaluator<'a> {
                     value.kind_name()
                 )))
             }
+            Expr::MapLit(entries) => {
+                let mut pairs = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    pairs.push((self.eval(k, locals)?, self.eval(v, locals)?));
+                }
+                Ok(Value::map(pairs))
+            }
+            Expr::Index { base, index } => {
+                let base = self.eval(base, locals)?;
+                let index = self.eval(index, locals)?;
+                index_value(base, &index)
+            }
+            Expr::Try(inner) => match self.eval(inner, locals)? {
+                Value::Null => Err(absent()),
+                v => Ok(v),
+            },
+            Expr::Aggregate {
+                kind,
+                var,
+                source,
+                filter,
+                element,
+            } => {
+                let source = self.eval(source, locals)?;
+                let mut values = Vec::new();
+                for item in iterate(source)? {
+                    self.clock.check()?;
+                    locals.set(*var, item);
+                    if let Some(f) = filter {
+                        if !self.eval_bool(f, locals)? {
+                            continue;
+                        }
+                    }
+                    match self.eval(element, locals)? {
+                        Value::Null => {}
+                        v if *kind == AggKind::Avg => values.push(as_decimal(v)),
+                        v => values.push(v),
+                    }
+                }
+                crate::grouping::fold(*kind, values.into_iter()).map_err(value_error)
+            }
         }
     }
 
@@ -263,7 +318,10 @@ impl<'a> Evaluator<'a> {
         self.depth.set(depth + 1);
         let result = self.eval(body, &mut frame);
         self.depth.set(depth);
-        result
+        match result {
+            Err(e) if is_absent(&e) => Ok(Value::Null),
+            other => other,
+        }
     }
 
     fn binary(
@@ -348,7 +406,76 @@ impl<'a> Evaluator<'a> {
             },
             Builtin::IsSome => Ok(Value::Bool(first()? != Value::Null)),
             Builtin::IsNone => Ok(Value::Bool(first()? == Value::Null)),
+            // Keys are distinct and sorted; values come in key order, repeats kept.
+            Builtin::Keys | Builtin::Values => match first()? {
+                Value::Map(pairs) => Ok(Value::List(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| if *builtin == Builtin::Keys { k } else { v })
+                        .collect(),
+                )),
+                Value::Null => Ok(Value::List(Vec::new())),
+                other => Err(type_error(format!(
+                    "`{}()` needs a map, found {}",
+                    if *builtin == Builtin::Keys {
+                        "keys"
+                    } else {
+                        "values"
+                    },
+                    other.kind_name()
+                ))),
+            },
+            Builtin::UnwrapOr => match args.as_slice() {
+                [Value::Null, default] => Ok(default.clone()),
+                [value, _] => Ok(value.clone()),
+                _ => Err(type_error("`unwrap_or` needs a value and a default".into())),
+            },
         }
+    }
+}
+
+/// `base[index]`: a list element by 0-based position, or a map's value
+/// for a key (`Null` when absent).
+fn index_value(base: Value, index: &Value) -> Result<Value, RuntimeError> {
+    match base {
+        Value::List(mut items) => {
+            let len = items.len();
+            let position = match index {
+                Value::Nat(n) => usize::try_from(*n).ok(),
+                Value::Int(i) => usize::try_from(*i).ok(),
+                other => {
+                    return Err(type_error(format!(
+                        "a list index must be an integer, found {}",
+                        other.kind_name()
+                    )))
+                }
+            };
+            match position.filter(|p| *p < len) {
+                Some(p) => Ok(items.swap_remove(p)),
+                None => Err(RuntimeError::validation(format!(
+                    "index {index} is out of range for a list of {len} element(s)"
+                ))
+                .with_details(serde_json::json!({ "length": len }))),
+            }
+        }
+        Value::Map(pairs) => Ok(pairs
+            .into_iter()
+            .find(|(k, _)| k.equals(index))
+            .map_or(Value::Null, |(_, v)| v)),
+        Value::Null => Ok(Value::Null),
+        other => Err(type_error(format!(
+            "cannot index a value of kind {}",
+            other.kind_name()
+        ))),
+    }
+}
+
+/// Integers as decimals (so that `avg` of integers keeps its fraction).
+fn as_decimal(v: Value) -> Value {
+    match v {
+        Value::Nat(n) => Value::Decimal(n.into()),
+        Value::Int(i) => Value::Decimal(i.into()),
+        other => other,
     }
 }
 
@@ -416,5 +543,52 @@ fn bind_pattern(pattern: &Pattern, value: &Value, locals: &mut Locals) -> bool {
         (Pattern::Some(inner), v) => *v != Value::Null && bind_pattern(inner, v, locals),
         (Pattern::Or(alternatives), v) => alternatives.iter().any(|p| bind_pattern(p, v, locals)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(v: &[i64]) -> Value {
+        Value::List(v.iter().map(|n| Value::Int(*n)).collect())
+    }
+
+    #[test]
+    fn list_index_in_range_and_out_of_range() {
+        assert_eq!(
+            index_value(ints(&[7, 8]), &Value::Nat(1)),
+            Ok(Value::Int(8))
+        );
+        for bad in [Value::Nat(2), Value::Int(-1), Value::Nat(u64::MAX)] {
+            let e = index_value(ints(&[7, 8]), &bad).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::ValidationFailed);
+            assert!(e.message.contains("out of range"), "{}", e.message);
+        }
+        assert!(index_value(ints(&[1]), &Value::String("0".into())).is_err());
+    }
+
+    #[test]
+    fn map_index_gives_null_for_a_missing_key() {
+        let m = Value::map(vec![(Value::String("a".into()), Value::Int(1))]);
+        assert_eq!(
+            index_value(m.clone(), &Value::String("a".into())),
+            Ok(Value::Int(1))
+        );
+        assert_eq!(index_value(m, &Value::String("z".into())), Ok(Value::Null));
+    }
+
+    #[test]
+    fn the_try_short_circuit_is_recognised_and_other_errors_are_not() {
+        assert!(is_absent(&absent()));
+        assert!(!is_absent(&RuntimeError::internal("something else")));
+        assert!(!is_absent(&RuntimeError::validation(ABSENT)));
+    }
+
+    #[test]
+    fn avg_of_integers_keeps_the_fraction() {
+        let values = [Value::Int(1), Value::Int(2)].map(as_decimal);
+        let avg = crate::grouping::fold(AggKind::Avg, values.into_iter()).unwrap();
+        assert_eq!(avg, Value::Decimal(rust_decimal::Decimal::new(15, 1)));
     }
 }

@@ -79,7 +79,10 @@ fn aggregate(
 
 /// Folds aggregated values: `count` counts, `sum` of nothing is 0, `avg`,
 /// `min` and `max` of nothing are `Null`. Overflow and mixed currencies are errors.
-fn fold(kind: AggKind, values: impl Iterator<Item = Value>) -> Result<Value, ValueError> {
+pub(crate) fn fold(
+    kind: AggKind,
+    values: impl Iterator<Item = Value>,
+) -> Result<Value, ValueError> {
     let mut count: u64 = 0;
     let mut acc: Option<Value> = None;
     for value in values {

@@ -158,6 +158,21 @@ impl<'a> Interp<'a> {
         Ok(Flow::Next)
     }
 
+    /// Runs a whole mutation body: its result, `Null` when it ends without
+    /// `return` or when a `?` met an absent value.
+    pub(crate) fn run_body(
+        &mut self,
+        body: &[Stmt],
+        locals: &mut Locals,
+    ) -> Result<Value, RuntimeError> {
+        match self.run(body, locals) {
+            Ok(Flow::Return(v)) => Ok(v),
+            Ok(Flow::Next) => Ok(Value::Null),
+            Err(e) if crate::eval::is_absent(&e) => Ok(Value::Null),
+            Err(e) => Err(e),
+        }
+    }
+
     fn exec(&mut self, stmt: &Stmt, locals: &mut Locals) -> Result<Flow, RuntimeError> {
         match stmt {
             Stmt::Let { var, value } => {
@@ -276,7 +291,11 @@ impl<'a> Interp<'a> {
                 };
                 return self.run(branch, locals);
             }
-            Stmt::CallMutation { mutation, args } => {
+            Stmt::CallMutation {
+                mutation,
+                args,
+                bind,
+            } => {
                 let m = self
                     .engine
                     .module()
@@ -301,9 +320,12 @@ impl<'a> Interp<'a> {
                 }
                 let mut frame = Locals::frame(values, m.local_count as usize);
                 self.depth += 1;
-                let result = self.run(&m.body, &mut frame);
+                let result = self.run_body(&m.body, &mut frame);
                 self.depth -= 1;
-                result?;
+                let value = result?;
+                if let Some(var) = bind {
+                    locals.set(*var, value);
+                }
             }
             Stmt::Return(expr) => return Ok(Flow::Return(self.eval(expr, locals)?)),
             Stmt::Assert { cond, text } => self.assert(cond, text, locals)?,

@@ -625,6 +625,7 @@ fn nested_mutation_calls_and_branches() {
     let call = |age: Expr| Stmt::CallMutation {
         mutation: MutationId(0),
         args: vec![v(0), v(0), age],
+        bind: None,
     };
     let mut onboard = module.mutations[0].clone();
     onboard.name = "onboard".into();

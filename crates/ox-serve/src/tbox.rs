@@ -127,7 +127,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let fields: Vec<Value> = c
                 .fields
                 .iter()
-                .map(|f| json!({ "name": f.name, "type": render_type(module, &f.ty), "mutable": f.mutable }))
+                .map(|f| json!({ "name": f.name, "type": render_type(module, &f.ty), "mutable": f.mutable, "doc": f.doc }))
                 .collect();
             let key = c
                 .key
@@ -167,7 +167,16 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
         .structs
         .iter()
         .map(|s| {
-            let value = json!({ "name": s.name, "path": s.path, "fields": params(module, &s.fields), "doc": s.doc });
+            let fields: Vec<Value> = s
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let doc = s.field_docs.get(i).cloned().flatten();
+                    json!({ "name": p.name, "type": render_type(module, &p.ty), "doc": doc })
+                })
+                .collect();
+            let value = json!({ "name": s.name, "path": s.path, "fields": fields, "doc": s.doc });
             (s.path.clone(), value)
         })
         .collect();
@@ -178,7 +187,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let variants: Vec<Value> = e
                 .variants
                 .iter()
-                .map(|v| json!({ "name": v.name, "payload": params(module, &v.payload) }))
+                .map(|v| json!({ "name": v.name, "payload": params(module, &v.payload), "doc": v.doc }))
                 .collect();
             (
                 e.path.clone(),

@@ -929,6 +929,8 @@ pub enum ExprKind {
     },
     /// `count(…)`, `sum(…)`, `count { … }`, …
     Aggregate(Box<Aggregate>),
+    /// `Map { key => value, … }` (also `Map {}`).
+    Map(Vec<(Expr, Expr)>),
     /// `insert Type { inits }` — creates an individual and yields it.
     Insert {
         /// Concept type.

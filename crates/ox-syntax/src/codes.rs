@@ -322,6 +322,25 @@ static CODES: &[CodeInfo] = &[
          anything not written as a literal. Add the missing arms or a catch-all `_ => …` arm.",
     ),
     entry(
+        "OE0209",
+        "unknown method",
+        Error,
+        "A method call names a method that the receiver's type does not have. The built-in \
+         methods are `len()`, `is_empty()` and `contains(x)` on lists, sets and strings; \
+         `contains_key(k)`, `keys()` and `values()` on maps (besides `len()` and \
+         `is_empty()`); `is_some()`, `is_none()` and `unwrap_or(d)` on optional values. \
+         Date parts (`d.year`, `d.month`, `d.day`) are fields, written without parentheses.",
+    ),
+    entry(
+        "OE0210",
+        "`?` where the result is not optional",
+        Error,
+        "The `?` operator unwraps an `Option`; when the value is `None` it returns `None` \
+         from the enclosing fn or mutation at once. It is therefore only allowed in a fn or \
+         mutation whose declared result is an `Option<T>`. Elsewhere, handle the absent case \
+         with `match`, `if x is Some(v) { … }` or `.unwrap_or(d)`.",
+    ),
+    entry(
         "OE0211",
         "insert into a defined class",
         Error,

@@ -205,6 +205,10 @@ impl Walker<'_> {
                 self.expr(body);
             }
             ExprKind::Is { expr, .. } => self.expr(expr),
+            ExprKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+                self.expr(k);
+                self.expr(v);
+            }),
         }
     }
 

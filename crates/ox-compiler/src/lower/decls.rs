@@ -61,6 +61,7 @@ pub(crate) fn declare<'a>(
             path: path_of(&env.scope, d),
             fields: Vec::new(),
             doc: d.item.doc.clone(),
+            field_docs: Vec::new(),
         });
     }
     for d in &c.enums {
@@ -237,11 +238,20 @@ fn fields_of(
     out
 }
 
+/// The `///` comments of struct fields by position; empty when there are none.
+fn member_docs(fields: &[ast::Field]) -> Vec<Option<String>> {
+    if fields.iter().all(|f| f.doc.is_none()) {
+        return Vec::new();
+    }
+    fields.iter().map(|f| f.doc.clone()).collect()
+}
+
 fn structs_and_enums(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) {
     for (i, d) in c.structs.iter().enumerate() {
         if let ItemKind::Struct(s) = &d.item.kind {
             let fields = fields_of(env, d.module, &s.fields, diags);
             env.structs[i].fields = fields;
+            env.structs[i].field_docs = member_docs(&s.fields);
         }
     }
     for (i, d) in c.enums.iter().enumerate() {
@@ -275,6 +285,7 @@ fn structs_and_enums(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagn
             variants.push(Variant {
                 name: v.name.name.clone(),
                 payload,
+                doc: v.doc.clone(),
             });
         }
         env.enums[i].variants = variants;
@@ -382,6 +393,7 @@ fn concepts(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) {
                         ty,
                         mutable: f.is_mut,
                         pred,
+                        doc: f.doc.clone(),
                     });
                 }
             }

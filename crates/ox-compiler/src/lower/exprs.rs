@@ -8,7 +8,7 @@ use ox_syntax::ast::{self, BinaryOp, ExprKind, QuantifierKind, StmtKind, UnaryOp
 use ox_syntax::{Diagnostic, Span};
 
 use super::env::{path_text, Env};
-use super::rules::{binary_type, builtin_method, date_part, ir_binop, is_literal, literal_hint};
+use super::rules::{binary_type, date_part, ir_binop, is_literal, literal_hint};
 use super::vars::Vars;
 use crate::codes;
 use crate::scope::{closest, Symbol};
@@ -39,6 +39,9 @@ pub(crate) struct ProcCx<'e> {
     /// In a grouped query: the aggregates met so far (`count(l)` … become
     /// locals computed per group). `None` elsewhere.
     pub aggregates: Option<Vec<ox_ir::QueryAggregate>>,
+    /// True while lowering the condition of an `if` (outside `!` and `||`):
+    /// only there do `x is P` bindings reach the enclosing scope (the then branch).
+    pub if_condition: bool,
 }
 
 fn null() -> Expr {
@@ -59,6 +62,7 @@ impl<'e> ProcCx<'e> {
             called_mutations: BTreeSet::new(),
             forget_spans: Vec::new(),
             aggregates: None,
+            if_condition: false,
         }
     }
 
@@ -137,7 +141,9 @@ impl<'e> ProcCx<'e> {
                 op: UnaryOp::Not,
                 operand,
             } => {
+                let outer = std::mem::replace(&mut self.if_condition, false);
                 let x = self.expr_of(operand, &Type::Bool);
+                self.if_condition = outer;
                 (
                     Expr::Unary {
                         op: ox_ir::UnaryOp::Not,
@@ -152,45 +158,16 @@ impl<'e> ProcCx<'e> {
                 receiver,
                 method,
                 args,
-            } => {
-                let (x, t) = self.expr(receiver, None);
-                match builtin_method(&method.name, t.as_ref()).filter(|_| args.is_empty()) {
-                    Some((b, rt)) => (
-                        Expr::Builtin {
-                            builtin: b,
-                            args: vec![x],
-                        },
-                        Some(rt),
-                    ),
-                    None => {
-                        self.error(
-                            codes::NOT_SUPPORTED,
-                            method.span,
-                            format!("method `{}` is not supported yet", method.name),
-                        );
-                        (null(), None)
-                    }
-                }
-            }
-            ExprKind::Index { .. } => {
-                self.error(
-                    codes::NOT_SUPPORTED,
-                    e.span,
-                    "indexing (`x[i]`) is not supported yet",
-                );
-                (null(), None)
-            }
-            ExprKind::Try(_) => {
-                self.error(
-                    codes::NOT_SUPPORTED,
-                    e.span,
-                    "the `?` operator is not supported yet",
-                );
-                (null(), None)
-            }
+            } => self.method_call(receiver, method, args, e.span),
+            ExprKind::Index { base, index } => self.index(base, index, e.span),
+            ExprKind::Try(inner) => self.try_expr(inner, e.span),
+            ExprKind::Map(entries) => self.map_literal(entries, expected, e.span),
             ExprKind::Call { func, args } => self.call(func, args, e.span),
             ExprKind::Binary { op, lhs, rhs } => {
+                let outer = self.if_condition;
+                self.if_condition = outer && *op == BinaryOp::And;
                 let ((l, lt), (r, rt)) = self.operands(*op, lhs, rhs);
+                self.if_condition = outer;
                 let mut diags = Vec::new();
                 let t = binary_type(self.env, &mut diags, *op, lt.as_ref(), rt.as_ref(), e.span);
                 self.diags.extend(diags);
@@ -210,7 +187,7 @@ impl<'e> ProcCx<'e> {
             } => {
                 // Bindings of `if x is P { … }` are in scope in the then branch only.
                 self.vars.push();
-                let c = self.expr_of(cond, &Type::Bool);
+                let c = self.condition(cond);
                 let (then, tt) = self.block(then_branch, expected);
                 self.vars.pop();
                 let (otherwise, et) = match else_branch {
@@ -288,15 +265,12 @@ impl<'e> ProcCx<'e> {
             ExprKind::Struct { path, fields, base } => {
                 self.struct_lit(path, fields, base.as_deref(), e.span)
             }
-            ExprKind::Aggregate(a) if self.aggregates.is_some() => self.query_aggregate(a, e.span),
-            ExprKind::Aggregate(_) => {
-                self.error(
-                    codes::NOT_SUPPORTED,
-                    e.span,
-                    "aggregates are not supported yet",
-                );
-                (null(), None)
+            ExprKind::Aggregate(a)
+                if self.aggregates.is_some() && matches!(a.form, ast::AggregateForm::Group(_)) =>
+            {
+                self.query_aggregate(a, e.span)
             }
+            ExprKind::Aggregate(a) => self.fold_aggregate(a, e.span),
             ExprKind::Insert { .. } => {
                 self.error(
                     codes::WRONG_KIND,
@@ -346,6 +320,15 @@ impl<'e> ProcCx<'e> {
                 )
             }
         }
+    }
+
+    /// The condition of an `if`: its `is` bindings stay visible in the
+    /// scope the caller opened for the then branch.
+    pub(crate) fn condition(&mut self, cond: &ast::Expr) -> Expr {
+        let outer = std::mem::replace(&mut self.if_condition, true);
+        let c = self.expr_of(cond, &Type::Bool);
+        self.if_condition = outer;
+        c
     }
 
     fn operands(
@@ -727,7 +710,7 @@ impl<'e> ProcCx<'e> {
                 self.error(
                     codes::WRONG_KIND,
                     func.span,
-                    format!("mutation `{name}` can only be called as a statement"),
+                    format!("mutation `{name}` can only be called as a statement or bound with `let x = {name}(…);`"),
                 );
                 (null(), None)
             }

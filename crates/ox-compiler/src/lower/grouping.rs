@@ -108,6 +108,12 @@ pub(crate) fn read_vars(e: &Expr, out: &mut BTreeSet<VarId>) {
             filter,
             element,
             ..
+        }
+        | Expr::Aggregate {
+            source,
+            filter,
+            element,
+            ..
         } => {
             read_vars(source, out);
             if let Some(f) = filter {
@@ -115,10 +121,19 @@ pub(crate) fn read_vars(e: &Expr, out: &mut BTreeSet<VarId>) {
             }
             read_vars(element, out);
         }
-        Expr::Let { value, body, .. } => {
+        Expr::Let { value, body, .. }
+        | Expr::Index {
+            base: value,
+            index: body,
+        } => {
             read_vars(value, out);
             read_vars(body, out);
         }
+        Expr::Try(inner) => read_vars(inner, out),
+        Expr::MapLit(entries) => entries.iter().for_each(|(k, v)| {
+            read_vars(k, out);
+            read_vars(v, out);
+        }),
         Expr::Match { scrutinee, arms } => {
             read_vars(scrutinee, out);
             for arm in arms {

@@ -66,9 +66,18 @@ impl ProcCx<'_> {
         scrutinee: &ast::Expr,
         pattern: &ast::Pattern,
     ) -> (Expr, Option<Type>) {
+        // Outside an `if` condition the bindings are not visible anywhere.
+        let visible = std::mem::replace(&mut self.if_condition, false);
         let (x, st) = self.expr(scrutinee, None);
         let mut bound = BTreeMap::new();
+        if !visible {
+            self.vars.push();
+        }
         let pattern = self.pattern(pattern, st.as_ref(), &mut bound);
+        if !visible {
+            self.vars.pop();
+        }
+        self.if_condition = visible;
         let arms = vec![
             MatchArm {
                 pattern,

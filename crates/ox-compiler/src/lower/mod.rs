@@ -7,12 +7,14 @@ mod decls;
 mod derive;
 mod env;
 mod exprs;
+mod folds;
 mod grouping;
 mod matching;
 mod queries;
 mod rules;
 mod stmts;
 mod substrate;
+mod values;
 mod vars;
 pub(crate) mod vocabulary;
 

@@ -182,6 +182,28 @@ impl ProcCx<'_> {
                     }
                     return;
                 }
+                if let ExprKind::Call { func, args } = &value.kind {
+                    if let Ok(Symbol::Mutation(id)) = self.env.scope.resolve(self.m, func) {
+                        let result = self.env.mutations[id.index()].result.clone();
+                        if result == Type::Unit {
+                            let msg = format!(
+                                "mutation `{}` declares no result type (`-> T`), there is no value to bind",
+                                path_text(func)
+                            );
+                            self.error(codes::TYPE_MISMATCH, value.span, msg);
+                        } else if let Some(d) = &declared {
+                            self.expect(value.span, d, Some(&result));
+                        }
+                        let v = self
+                            .vars
+                            .declare(&name.name, Some(declared.unwrap_or(result)));
+                        if let Some(call) = self.mutation_call(id, func, args, value.span, Some(v))
+                        {
+                            out.push(call);
+                        }
+                        return;
+                    }
+                }
                 let (x, t) = match &declared {
                     Some(d) => (self.expr_of(value, d), Some(d.clone())),
                     None => self.expr(value, None),
@@ -274,7 +296,7 @@ impl ProcCx<'_> {
             } => {
                 // Bindings of `if x is P { … }` are in scope in the then branch only.
                 self.vars.push();
-                let c = self.expr_of(cond, &Type::Bool);
+                let c = self.condition(cond);
                 let then = self.stmts(then_body);
                 self.vars.pop();
                 self.vars.push();
@@ -346,14 +368,8 @@ impl ProcCx<'_> {
                     let Ok(Symbol::Mutation(id)) = self.env.scope.resolve(self.m, func) else {
                         return;
                     };
-                    let params: Vec<Option<Type>> = self.env.mutations[id.index()]
-                        .params
-                        .iter()
-                        .map(|p| Some(p.ty.clone()))
-                        .collect();
-                    self.called_mutations.insert(id);
-                    if let Some(args) = self.args(&path_text(func), args, &params, e.span) {
-                        out.push(Stmt::CallMutation { mutation: id, args });
+                    if let Some(call) = self.mutation_call(id, func, args, e.span, None) {
+                        out.push(call);
                     }
                 }
                 _ => {
@@ -366,6 +382,29 @@ impl ProcCx<'_> {
                 }
             },
         }
+    }
+
+    /// A call of mutation `id` inside this transaction; `bind` receives its result.
+    fn mutation_call(
+        &mut self,
+        id: MutationId,
+        func: &ast::Path,
+        args: &[ast::Expr],
+        span: Span,
+        bind: Option<ox_ir::VarId>,
+    ) -> Option<Stmt> {
+        let params: Vec<Option<Type>> = self.env.mutations[id.index()]
+            .params
+            .iter()
+            .map(|p| Some(p.ty.clone()))
+            .collect();
+        self.called_mutations.insert(id);
+        let args = self.args(&path_text(func), args, &params, span)?;
+        Some(Stmt::CallMutation {
+            mutation: id,
+            args,
+            bind,
+        })
     }
 
     fn update(&mut self, target: &ast::Expr, assignments: &[ast::Assignment], out: &mut Vec<Stmt>) {

@@ -219,5 +219,9 @@ pub struct DocBlock {
     pub kind: SymbolKind,
     /// The item's index among items of its kind.
     pub index: u32,
+    /// A member of the item, by position: a concept's field, an enum's
+    /// variant or a struct's field. `None` for the item itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<u32>,
     pub text: String,
 }

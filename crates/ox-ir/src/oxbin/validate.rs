@@ -761,7 +761,10 @@ impl<'m> Validator<'m> {
                     | Builtin::DatePart(_)
                     | Builtin::Len
                     | Builtin::IsSome
-                    | Builtin::IsNone => 1,
+                    | Builtin::IsNone
+                    | Builtin::Keys
+                    | Builtin::Values => 1,
+                    Builtin::UnwrapOr => 2,
                 };
                 let callee = format!("builtin {builtin:?}");
                 self.arg_count(scope, &callee, args.len(), wanted)?;
@@ -831,6 +834,34 @@ impl<'m> Validator<'m> {
                     self.pattern(&a.pattern, arm)?;
                     self.expr(&a.body, arm)
                 })
+            }
+            Expr::MapLit(entries) => {
+                let entry = scope.nested(4)?;
+                entries.iter().try_for_each(|(k, v)| {
+                    self.expr(k, entry)?;
+                    self.expr(v, entry)
+                })
+            }
+            Expr::Index { base, index } => {
+                let inner = scope.nested(2)?;
+                self.expr(base, inner)?;
+                self.expr(index, inner)
+            }
+            Expr::Try(inner) => self.expr(inner, scope.nested(2)?),
+            Expr::Aggregate {
+                var,
+                source,
+                filter,
+                element,
+                ..
+            } => {
+                self.var(*var, scope)?;
+                let inner = scope.nested(2)?;
+                self.expr(source, inner)?;
+                if let Some(filter) = filter {
+                    self.expr(filter, inner)?;
+                }
+                self.expr(element, inner)
             }
         }
     }
@@ -934,7 +965,14 @@ impl<'m> Validator<'m> {
                 self.stmts(then, inner)?;
                 self.stmts(otherwise, inner)
             }
-            Stmt::CallMutation { mutation, args } => {
+            Stmt::CallMutation {
+                mutation,
+                args,
+                bind,
+            } => {
+                if let Some(var) = bind {
+                    self.var(*var, scope)?;
+                }
                 let callee = self.mutation(*mutation, scope.at)?;
                 let name = format!("mutation `{}`", callee.path);
                 self.arg_count(scope, &name, args.len(), callee.params.len())?;

@@ -54,6 +54,7 @@ fn field(name: &str, ty: Type, pred: u32, mutable: bool) -> Field {
         ty,
         mutable,
         pred: PredId(pred),
+        doc: None,
     }
 }
 
@@ -187,6 +188,7 @@ pub fn sample_module() -> Module {
         path: "leasing::Address".into(),
         fields: vec![param("street", Type::String), param("zip", Type::String)],
         doc: Some("A postal address.".into()),
+        field_docs: vec![None, Some("The postal code.".into())],
     }];
     let enums = vec![EnumDecl {
         name: "Status".into(),
@@ -195,10 +197,12 @@ pub fn sample_module() -> Module {
             Variant {
                 name: "Active".into(),
                 payload: vec![],
+                doc: None,
             },
             Variant {
                 name: "Ended".into(),
                 payload: vec![param("on", Type::Date)],
+                doc: Some("Ended on a date.".into()),
             },
         ],
         doc: None,
@@ -583,6 +587,7 @@ pub fn sample_module() -> Module {
                 Stmt::CallMutation {
                     mutation: MutationId(1),
                     args: vec![Expr::Const(Value::Ref("old-lease".into()))],
+                    bind: None,
                 },
                 Stmt::Return(v(3)),
             ],

@@ -123,6 +123,7 @@ fn fld(name: &str, ty: Type, mutable: bool, pred: PredId) -> Field {
         ty,
         mutable,
         pred,
+        doc: None,
     }
 }
 
@@ -860,6 +861,7 @@ pub fn lease_module() -> Module {
                 param("zip", Type::Option(Box::new(Type::String))),
             ],
             doc: None,
+            field_docs: Vec::new(),
         }],
         enums: vec![EnumDecl {
             name: "LeaseStatus".into(),
@@ -868,10 +870,12 @@ pub fn lease_module() -> Module {
                 Variant {
                     name: "Active".into(),
                     payload: vec![],
+                    doc: None,
                 },
                 Variant {
                     name: "Ended".into(),
                     payload: vec![],
+                    doc: None,
                 },
             ],
             doc: None,

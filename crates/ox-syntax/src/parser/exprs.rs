@@ -288,7 +288,9 @@ impl Parser<'_> {
         match self.peek() {
             TokenKind::LParen => self.call_or_aggregate(path),
             TokenKind::LBrace if structs => {
-                if single.as_deref().is_some_and(|n| AGGREGATES.contains(&n)) {
+                if single.as_deref() == Some("Map") {
+                    self.map_literal(path.span)
+                } else if single.as_deref().is_some_and(|n| AGGREGATES.contains(&n)) {
                     self.bump();
                     let atoms = self.comma_list(TokenKind::RBrace, |p| p.atom())?;
                     let span = self.span_from(path.span);
@@ -386,6 +388,21 @@ impl Parser<'_> {
             var,
             source,
             filter,
+        })
+    }
+
+    /// `Map { k => v, … }` with `Map` already parsed.
+    fn map_literal(&mut self, start: Span) -> PResult<Expr> {
+        self.expect(TokenKind::LBrace)?;
+        let entries = self.comma_list(TokenKind::RBrace, |p| {
+            let key = p.expr()?;
+            p.expect(TokenKind::FatArrow)?;
+            let value = p.expr()?;
+            Ok((key, value))
+        })?;
+        Ok(Expr {
+            kind: ExprKind::Map(entries),
+            span: self.span_from(start),
         })
     }
 

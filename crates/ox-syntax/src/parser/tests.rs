@@ -1118,3 +1118,17 @@ fn internal_error_is_a_registered_diagnostic() {
     assert_eq!(diags[0].code, codes::INTERNAL_PARSER_ERROR);
     assert!(codes::lookup(diags[0].code).is_some());
 }
+
+#[test]
+fn map_literals() {
+    let ExprKind::Map(entries) = expr(r#"Map { "a" => 1, "b" => 2 + 3, }"#).kind else {
+        panic!("not a map literal")
+    };
+    assert_eq!(entries.len(), 2);
+    assert!(matches!(entries[1].1.kind, ExprKind::Binary { .. }));
+    assert!(matches!(expr("Map {}").kind, ExprKind::Map(ref e) if e.is_empty()));
+    assert_eq!(
+        parse_codes(r#"fn f() -> Int = Map { "a": 1 };"#),
+        vec!["OE0001"]
+    );
+}

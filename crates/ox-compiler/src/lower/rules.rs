@@ -19,6 +19,9 @@ use crate::codes;
 use crate::scope::{closest, Symbol};
 use crate::types::{self, DURATION_UNITS};
 
+mod disjunction;
+mod navigation;
+
 /// Where diagnostics and auxiliary predicates/rules of one lowering pass go.
 pub(crate) struct Sink {
     pub diags: Vec<Diagnostic>,
@@ -63,6 +66,20 @@ pub(crate) fn is_literal(e: &ast::Expr) -> bool {
         } => matches!(operand.kind, ExprKind::Lit(_)),
         _ => false,
     }
+}
+
+/// Whether an atom is a disjunction `a || b`.
+fn is_disjunction(a: &ast::Atom) -> bool {
+    matches!(
+        &a.kind,
+        AtomKind::Expr(ast::Expr {
+            kind: ExprKind::Binary {
+                op: BinaryOp::Or,
+                ..
+            },
+            ..
+        })
+    )
 }
 
 /// Whether an atom's expressions contain an aggregate.
@@ -171,8 +188,17 @@ impl<'e, 's> RuleCx<'e, 's> {
     /// Lowers a conjunction of atoms; negations are lowered after all
     /// positive atoms so that they see every binding.
     pub fn body(&mut self, atoms: &[ast::Atom]) {
-        let deferred = |a: &ast::Atom| matches!(a.kind, AtomKind::Not(_)) || has_aggregate(a);
+        let deferred = |a: &ast::Atom| {
+            matches!(a.kind, AtomKind::Not(_)) || has_aggregate(a) || is_disjunction(a)
+        };
         for a in atoms.iter().filter(|a| !deferred(a)) {
+            self.atom(a);
+        }
+        // Disjunctions repeat the atoms lowered before them in each clause.
+        for a in atoms
+            .iter()
+            .filter(|a| is_disjunction(a) && !has_aggregate(a))
+        {
             self.atom(a);
         }
         // Aggregates see the variables the other atoms bind, so that only
@@ -884,13 +910,15 @@ impl<'e, 's> RuleCx<'e, 's> {
             return;
         };
         if op == BinaryOp::Eq {
-            if let Some(id) = self.binding_var(lhs) {
-                self.bind(id, rhs);
-                return;
-            }
-            if let Some(id) = self.binding_var(rhs) {
-                self.bind(id, lhs);
-                return;
+            for (var_side, other) in [(lhs, rhs), (rhs, lhs)] {
+                if let Some(id) = self.binding_var(var_side) {
+                    if self.vars.lookup(&id.name).is_some() {
+                        self.bind(id, other);
+                    } else {
+                        self.fresh_binding(id, var_side, other);
+                    }
+                    return;
+                }
             }
         }
         let ((l, lt), (r, rt)) = self.operands(op, lhs, rhs);
@@ -924,6 +952,26 @@ impl<'e, 's> RuleCx<'e, 's> {
             ExprKind::Path(p) if self.constant(p, None).is_some() => None,
             _ => Some(id),
         }
+    }
+
+    /// `name == other` where `name` is not a variable yet: a variant of
+    /// `other`'s enum type (`p.tier == Gold`) or a new variable bound to other.
+    fn fresh_binding(&mut self, id: &ast::Ident, name: &ast::Expr, other: &ast::Expr) {
+        let (x, t) = self.value(other, None);
+        if let (ExprKind::Path(p), Some(t @ Type::Enum(_))) =
+            (&name.kind, t.as_ref().map(Type::without_option))
+        {
+            if let Some((c, _)) = self.constant(p, Some(t)) {
+                self.lits.push(Literal::Compare {
+                    op: CmpOp::Eq,
+                    left: x,
+                    right: Expr::Const(c),
+                });
+                return;
+            }
+        }
+        let v = self.vars.declare(&id.name, t);
+        self.lits.push(Literal::Bind { var: v, expr: x });
     }
 
     /// `v = expr`.
@@ -975,6 +1023,20 @@ impl<'e, 's> RuleCx<'e, 's> {
             }
             AtomKind::Compare { lhs, op, rhs } if cmp_op(*op).is_some() => {
                 self.compare(lhs, invert(*op), rhs, inner.span)
+            }
+            // De Morgan: `not (a || b)` is `!a, !b`.
+            AtomKind::Expr(
+                e @ ast::Expr {
+                    kind:
+                        ExprKind::Binary {
+                            op: BinaryOp::Or, ..
+                        },
+                    ..
+                },
+            ) => {
+                for alt in disjunction::alternatives(e) {
+                    self.condition(&disjunction::negated(alt));
+                }
             }
             _ => self.aux_negation(inner.span, |cx| cx.atom(inner)),
         }
@@ -1078,9 +1140,7 @@ impl<'e, 's> RuleCx<'e, 's> {
             }
             ExprKind::Binary {
                 op: BinaryOp::Or, ..
-            } => {
-                self.error(codes::NOT_SUPPORTED, e.span, "disjunction (`||`) in rule bodies is not supported yet; write one clause per alternative");
-            }
+            } => self.disjunction(&disjunction::alternatives(e), e.span),
             ExprKind::Binary {
                 op: BinaryOp::In,
                 lhs,
@@ -1104,6 +1164,14 @@ impl<'e, 's> RuleCx<'e, 's> {
                 }
                 ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
                     self.compare(lhs, invert(*op), rhs, operand.span)
+                }
+                // De Morgan: `!(a || b)` is `!a, !b`.
+                ExprKind::Binary {
+                    op: BinaryOp::Or, ..
+                } => {
+                    for alt in disjunction::alternatives(operand) {
+                        self.condition(&disjunction::negated(alt));
+                    }
                 }
                 _ => self.aux_negation(e.span, |cx| cx.condition(operand)),
             },
@@ -1139,6 +1207,9 @@ impl<'e, 's> RuleCx<'e, 's> {
                     }
                 };
                 let Some((_, f)) = self.env.find_field(c, &method.name) else {
+                    if self.relation_step(bv, c, method, &args[0]) {
+                        return;
+                    }
                     self.error(
                         codes::UNKNOWN_FIELD,
                         method.span,
@@ -1170,8 +1241,23 @@ impl<'e, 's> RuleCx<'e, 's> {
         }
     }
 
-    /// `x in base.f` over a multi-valued field: the field atom `(base, x)`.
+    /// `x in base.f` over a multi-valued field: the field atom `(base, x)`;
+    /// `x in base.R` over a relation: the tuples of R from base;
+    /// `x in [a, b]`: the disjunction `x == a || x == b`.
     fn membership(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) {
+        if let ExprKind::List(items) = &rhs.kind {
+            let alts = disjunction::equalities(lhs, items);
+            match alts.as_slice() {
+                [] => self.lits.push(Literal::Compare {
+                    op: CmpOp::Eq,
+                    left: Expr::Const(Value::Bool(true)),
+                    right: Expr::Const(Value::Bool(false)),
+                }),
+                [one] => self.condition(one),
+                _ => self.disjunction(&alts.iter().collect::<Vec<_>>(), span),
+            }
+            return;
+        }
         if let ExprKind::Field { base, name } = &rhs.kind {
             let (b, bt) = self.value(base, None);
             if let (Expr::Var(bv), Some(Type::Concept(c))) =
@@ -1187,12 +1273,15 @@ impl<'e, 's> RuleCx<'e, 's> {
                     }));
                     return;
                 }
+                if self.relation_step(bv, *c, name, lhs) {
+                    return;
+                }
             }
         }
         self.error(
             codes::NOT_SUPPORTED,
             span,
-            "`in` in rule bodies is only supported over a field of an individual (`x in y.tags`)",
+            "`in` in rule bodies needs a literal list (`x in [a, b]`), a field of an individual (`x in y.tags`) or a relation from one (`x in y.LeaseOf`)",
         );
     }
 

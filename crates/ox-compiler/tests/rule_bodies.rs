@@ -1,0 +1,161 @@
+//! Rule bodies end to end: disjunction, literal-list membership and relation
+//! navigation compiled from source, evaluated by the reasoner through
+//! `test` blocks run by the runtime, and the diagnostics for bad input.
+
+mod common;
+
+use common::{assert_code, assert_ok};
+use ox_runtime::{run_tests, TestStatus};
+
+/// Compiles `src` and asserts that every `test` block in it passes.
+#[track_caller]
+fn assert_tests_pass(src: &str) {
+    let compiled = assert_ok(src);
+    assert!(!compiled.tests.is_empty(), "no tests in the source");
+    let outcomes = run_tests(&compiled.module, &compiled.tests, None);
+    let failures: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.status != TestStatus::Passed)
+        .map(|o| format!("{}: {:?}", o.name, o.status))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failing tests:\n{}",
+        failures.join("\n")
+    );
+}
+
+const PEOPLE: &str = r#"
+pub enum Tier { Gold, Silver, Bronze }
+pub type Person { id: String, age: Nat, tier: Tier, tags: [String] }
+pub type Org { id: String }
+pub rel WorksFor(p: Person, o: Org);
+"#;
+
+fn with_people(extra: &str) -> String {
+    format!("{PEOPLE}\n{extra}")
+}
+
+#[test]
+fn disjunction_is_a_union_of_its_alternatives() {
+    assert_tests_pass(&with_people(
+        r#"
+derive special(p: Person) :- p: Person, p.age < 18 || p.age >= 65 || p.tier == Gold;
+derive ordinary(p: Person) :- p: Person, not (p.age < 18 || p.tier == Gold);
+
+test "each alternative alone derives the head" {
+    let kid = insert Person { id: "kid", age: 10, tier: Bronze, tags: [] };
+    let old = insert Person { id: "old", age: 70, tier: Bronze, tags: [] };
+    let vip = insert Person { id: "vip", age: 40, tier: Gold, tags: [] };
+    let avg = insert Person { id: "avg", age: 40, tier: Silver, tags: [] };
+    assert special(kid);
+    assert special(old);
+    assert special(vip);
+    assert !special(avg);
+    assert ordinary(avg);
+    assert ordinary(old);
+    assert !ordinary(kid);
+    assert !ordinary(vip);
+}
+"#,
+    ));
+}
+
+#[test]
+fn a_variable_bound_in_every_alternative_is_visible_after_the_disjunction() {
+    assert_tests_pass(&with_people(
+        r#"
+derive any_org(o: Org) :- o: Org;
+derive contact(p: Person, o: Org) :- p: Person, WorksFor(p, o) || ("all" in p.tags && any_org(o)), o.id != "none";
+
+test "the bound variable flows out of both alternatives" {
+    let a = insert Person { id: "a", age: 30, tier: Silver, tags: [] };
+    let b = insert Person { id: "b", age: 30, tier: Silver, tags: ["all"] };
+    let x = insert Org { id: "x" };
+    let y = insert Org { id: "y" };
+    let nobody = insert Org { id: "none" };
+    insert WorksFor(a, x);
+    assert contact(a, x);
+    assert !contact(a, y);
+    assert contact(b, x);
+    assert contact(b, y);
+    assert !contact(b, nobody);
+}
+"#,
+    ));
+}
+
+#[test]
+fn membership_in_a_literal_list() {
+    assert_tests_pass(&with_people(
+        r#"
+derive teen_or_senior(p: Person) :- p: Person, p.age in [13, 14, 15, 65];
+derive not_listed(p: Person) :- p: Person, p.age not in [13, 65];
+derive metal(p: Person) :- p: Person, p.tier in [Gold, Silver];
+derive small(n: Nat) :- n in [1, 2, 3];
+
+test "list membership as a condition and as a generator" {
+    let a = insert Person { id: "a", age: 14, tier: Gold, tags: [] };
+    let b = insert Person { id: "b", age: 40, tier: Bronze, tags: [] };
+    assert teen_or_senior(a);
+    assert !teen_or_senior(b);
+    assert not_listed(a);
+    assert not_listed(b);
+    assert metal(a);
+    assert !metal(b);
+    assert small(2);
+    assert !small(4);
+}
+"#,
+    ));
+}
+
+#[test]
+fn navigation_over_a_relation_in_both_directions() {
+    assert_tests_pass(&with_people(
+        r#"
+derive employer(p: Person, o: Org) :- p: Person, o in p.WorksFor;
+derive staff(o: Org, p: Person) :- o: Org, o.WorksFor(p);
+
+test "navigation follows the tuples of the relation" {
+    let a = insert Person { id: "a", age: 30, tier: Silver, tags: [] };
+    let x = insert Org { id: "x" };
+    let y = insert Org { id: "y" };
+    insert WorksFor(a, x);
+    assert employer(a, x);
+    assert !employer(a, y);
+    assert staff(x, a);
+    assert !staff(y, a);
+}
+"#,
+    ));
+}
+
+#[test]
+fn bad_membership_and_navigation_are_reported() {
+    // A relation that does not touch the navigated concept.
+    assert_code(
+        &with_people(
+            "type Pet { id: String }\nderive p(x: Pet, o: Org) :- x: Pet, o in x.WorksFor;",
+        ),
+        "OE0203",
+    );
+    // A list whose items do not fit the left side.
+    assert_code(
+        &with_people(r#"derive p(x: Person) :- x: Person, x.age in ["a", "b"];"#),
+        "OE0203",
+    );
+    // Neither a list, a field nor a relation.
+    assert_code(
+        &with_people("derive p(x: Person) :- x: Person, x.age in x.nothing;"),
+        "OE0990",
+    );
+}
+
+#[test]
+fn an_alternative_that_binds_nothing_for_the_head_is_not_range_restricted() {
+    assert_code(
+        &with_people("derive p(x: Person, o: Org) :- x: Person, (WorksFor(x, o) || x.age > 3);"),
+        "OE1303",
+    );
+}

@@ -93,6 +93,7 @@ pub(crate) fn declare<'a>(
             refinement: Refinement::None,
             pred,
             doc: d.item.doc.clone(),
+            cover: Vec::new(),
         });
         env.iff.push(false);
     }
@@ -115,6 +116,7 @@ pub(crate) fn declare<'a>(
             cardinalities: Vec::new(),
             pred,
             doc: d.item.doc.clone(),
+            supertypes: Vec::new(),
         });
     }
     for g in &c.derives {
@@ -170,6 +172,7 @@ pub(crate) fn declare<'a>(
     structs_and_enums(&mut env, c, diags);
     concepts(&mut env, c, diags);
     relations(&mut env, c, diags);
+    super::relation_spec::resolve(&mut env, c, diags);
     derived_heads(&mut env, c, diags);
     checks(&mut env, c, diags);
     signatures(&mut env, c, diags);
@@ -501,13 +504,6 @@ fn relations(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) 
                     })
             })
             .collect();
-        if let Some(st) = decl.supertypes.first() {
-            diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                st.span,
-                "relation specialisation (`<:` on a relation) is not supported yet",
-            ));
-        }
         if let Some(fields) = &decl.fields {
             let span = fields.first().map_or(decl.name.span, |f| f.span);
             diags.push(Diagnostic::error(

@@ -10,6 +10,7 @@ mod exprs;
 mod grouping;
 mod matching;
 mod queries;
+mod relation_spec;
 mod rules;
 mod stmts;
 mod substrate;
@@ -55,6 +56,7 @@ pub(crate) fn lower(
     let mut sink = Sink::new(env.preds.len());
 
     let mut rules: Vec<SpannedRule> = derive::concept_rules(&env, &collected, &mut sink);
+    rules.extend(relation_spec::rules(&env, &collected));
     rules.extend(derive::derive_rules(&mut env, &collected, &mut sink));
     rules.extend(derive::check_rules(&mut env, &collected, &mut sink));
 

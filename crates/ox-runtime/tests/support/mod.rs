@@ -156,6 +156,7 @@ fn concept(
         refinement,
         pred,
         doc: None,
+        cover: Vec::new(),
     }
 }
 
@@ -848,6 +849,7 @@ pub fn lease_module() -> Module {
             ],
             pred: P_LEASE_OF,
             doc: None,
+            supertypes: Vec::new(),
         }],
         structs: vec![StructDecl {
             name: "Address".into(),

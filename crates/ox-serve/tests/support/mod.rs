@@ -121,6 +121,7 @@ pub fn module() -> Module {
         refinement: Refinement::None,
         pred: PredId(0),
         doc: Some("A person.".into()),
+        cover: Vec::new(),
     }];
     let relations = vec![Relation {
         name: "Knows".into(),
@@ -137,6 +138,7 @@ pub fn module() -> Module {
         ],
         pred: PredId(3),
         doc: None,
+        supertypes: Vec::new(),
     }];
     let people_query = |name: &str, visibility| Query {
         name: name.into(),

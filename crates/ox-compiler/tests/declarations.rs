@@ -106,3 +106,115 @@ fn bad_relation_specialisations_are_reported() {
     );
     assert_code(&with_orgs("pub rel Me(p: Person, o: Org) <: Me;"), "OE0201");
 }
+
+const ANIMALS: &str = r#"
+pub type Animal { Dog, Cat }
+pub type Dog <: Animal { id: String }
+pub type Cat <: Animal { id: String }
+pub type Puppy <: Dog;
+
+pub mutate add_animal() { insert Animal {}; }
+pub mutate add_dog(id: String) { insert Dog { id: id }; }
+pub mutate add_puppy(id: String) { insert Puppy { id: id }; }
+pub mutate add_then_classify() {
+    let a = insert Animal {};
+    insert iof(a, Cat);
+}
+pub query animals() -> [Animal];
+"#;
+
+fn animal_engine() -> ox_runtime::Engine {
+    let compiled = assert_ok(ANIMALS);
+    ox_runtime::Engine::new(
+        std::sync::Arc::new(compiled.module),
+        "module".into(),
+        "schema".into(),
+        std::sync::Arc::new(ox_store::MemBackend::new()),
+    )
+    .expect("the module evaluates")
+}
+
+fn call(
+    engine: &ox_runtime::Engine,
+    name: &str,
+    args: serde_json::Value,
+) -> Result<(), ox_runtime::RuntimeError> {
+    let ctx = ox_runtime::RequestContext::new(ox_store::TenantId::parse("t").expect("tenant"));
+    let serde_json::Value::Object(args) = args else {
+        panic!("arguments must be an object");
+    };
+    engine
+        .mutate(&ctx, name, &args, &ox_runtime::MutateOptions::default())
+        .map(|_| ())
+}
+
+fn animal_count(engine: &ox_runtime::Engine) -> usize {
+    let ctx = ox_runtime::RequestContext::new(ox_store::TenantId::parse("t").expect("tenant"));
+    match engine
+        .query(&ctx, "animals", &serde_json::Map::new())
+        .expect("query")
+        .result
+    {
+        ox_runtime::QueryResult::Rows(rows) => rows.len(),
+        ox_runtime::QueryResult::Value(v) => panic!("expected rows, got {v}"),
+    }
+}
+
+#[test]
+fn a_cover_is_recorded_in_the_ir() {
+    let compiled = assert_ok(ANIMALS);
+    let m = &compiled.module;
+    let id = |name: &str| {
+        ox_ir::ConceptId(m.concepts.iter().position(|c| c.name == name).unwrap() as u32)
+    };
+    assert_eq!(m.concept(id("Animal")).cover, vec![id("Dog"), id("Cat")]);
+    assert!(m.concept(id("Dog")).cover.is_empty());
+    let bytes = ox_ir::oxbin::encode(m).expect("encode");
+    let back = ox_ir::oxbin::decode(&bytes).expect("decode");
+    assert_eq!(back.module.concept(id("Animal")).cover.len(), 2);
+}
+
+#[test]
+fn an_instance_outside_every_covering_subtype_rolls_the_mutation_back() {
+    let engine = animal_engine();
+    let err = call(&engine, "add_animal", serde_json::json!({})).unwrap_err();
+    assert_eq!(err.code, ox_runtime::ErrorCode::CheckViolated, "{err}");
+    assert!(err.to_string().contains("`Dog`, `Cat`"), "{err}");
+    assert_eq!(animal_count(&engine), 0, "nothing was written");
+    // A covering subtype, an indirect one, and a classification later in
+    // the same mutation all satisfy the cover.
+    call(&engine, "add_dog", serde_json::json!({"id": "rex"})).expect("a dog");
+    call(&engine, "add_puppy", serde_json::json!({"id": "bit"})).expect("a puppy");
+    call(&engine, "add_then_classify", serde_json::json!({}))
+        .expect("classified in the same mutation");
+    assert_eq!(animal_count(&engine), 3);
+}
+
+#[test]
+fn bad_covers_are_reported() {
+    // Not a subtype.
+    assert_code(
+        "pub type Animal { Dog, Rock }\npub type Dog <: Animal;\npub type Rock;",
+        "OE0203",
+    );
+    // The concept itself.
+    assert_code(
+        "pub type Animal { Animal, Dog }\npub type Dog <: Animal;",
+        "OE0203",
+    );
+    // Not a concept.
+    assert_code(
+        "pub type Animal { Dog, pet }\npub type Dog <: Animal;\nquery pet() -> [Dog];",
+        "OE0104",
+    );
+    // Unknown name.
+    assert_code(
+        "pub type Animal { Dog, Cta }\npub type Dog <: Animal;",
+        "OE0101",
+    );
+    // Listed twice.
+    assert_code(
+        "pub type Animal { Dog, Dog }\npub type Dog <: Animal;",
+        "OE0103",
+    );
+}

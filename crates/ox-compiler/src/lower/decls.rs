@@ -171,6 +171,7 @@ pub(crate) fn declare<'a>(
     }
     structs_and_enums(&mut env, c, diags);
     concepts(&mut env, c, diags);
+    super::cover::resolve(&mut env, c, diags);
     relations(&mut env, c, diags);
     super::relation_spec::resolve(&mut env, c, diags);
     derived_heads(&mut env, c, diags);
@@ -340,11 +341,8 @@ fn concepts(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) {
         let mut seen = BTreeSet::new();
         match &decl.body {
             ConceptBody::None => {}
-            ConceptBody::Cover(names) => diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                names.first().map_or(decl.name.span, |n| n.span),
-                "cover bodies (`{ Sub1, Sub2 }`) are not supported yet",
-            )),
+            // Resolved once every supertype is known (`cover::resolve`).
+            ConceptBody::Cover(_) => {}
             ConceptBody::Fields(fs) => {
                 for f in fs {
                     if !seen.insert(f.name.name.clone()) {

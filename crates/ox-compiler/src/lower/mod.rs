@@ -3,6 +3,7 @@
 
 mod aggregates;
 mod collect;
+mod cover;
 mod decls;
 mod derive;
 mod env;

@@ -159,3 +159,64 @@ fn an_alternative_that_binds_nothing_for_the_head_is_not_range_restricted() {
         "OE1303",
     );
 }
+
+#[test]
+fn pure_functions_are_inlined_into_rule_bodies() {
+    assert_tests_pass(&with_people(
+        r#"
+fn double(n: Nat) -> Nat = n + n;
+fn senior_age(n: Nat) -> Bool = n >= 65;
+fn threshold() -> Nat = double(20) + 1;
+derive double_age(p: Person, d: Nat) :- p: Person, d = double(p.age);
+derive senior(p: Person) :- p: Person, senior_age(p.age);
+derive over_threshold(p: Person) :- p: Person, p.age > threshold();
+derive not_senior(p: Person) :- p: Person, not senior_age(p.age);
+
+test "inlined bodies compute like the functions" {
+    let a = insert Person { id: "a", age: 70, tier: Gold, tags: [] };
+    let b = insert Person { id: "b", age: 30, tier: Gold, tags: [] };
+    assert double_age(a, 140);
+    assert double_age(b, 60);
+    assert senior(a);
+    assert !senior(b);
+    assert over_threshold(a);
+    assert !over_threshold(b);
+    assert not_senior(b);
+    assert !not_senior(a);
+}
+"#,
+    ));
+}
+
+#[test]
+fn functions_the_reasoner_cannot_evaluate_are_refused() {
+    let src = with_people(
+        "fn pick(n: Nat) -> Nat = if n > 3 { n } else { 0 };\nderive p(x: Person, n: Nat) :- x: Person, n = pick(x.age);",
+    );
+    assert_code(&src, "OE0990");
+    let out = common::rendered(&[("src/root.ar", &src)]);
+    assert!(out.contains("`pick`") && out.contains("`if`"), "{out}");
+    assert_code(
+        &with_people(
+            "fn one(n: Nat) -> Nat = n;\nderive p(x: Person) :- x: Person, one(x.age, 2) > 1;",
+        ),
+        "OE1213",
+    );
+    // A `fn` returning something else used as a condition.
+    assert_code(
+        &with_people("fn one(n: Nat) -> Nat = n;\nderive p(x: Person) :- x: Person, one(x.age);"),
+        "OE0203",
+    );
+    // Query bodies do not inline calls (yet).
+    assert_code(
+        &with_people("fn one(n: Nat) -> Nat = n;\nquery q() -> [Person] { select p from p: Person where one(p.age) > 1 }"),
+        "OE0990",
+    );
+    assert_code(
+        &with_people(
+            r#"fn one(n: Nat) -> Nat = n;
+derive p(x: Person) :- x: Person, one("a") > 1;"#,
+        ),
+        "OE0203",
+    );
+}

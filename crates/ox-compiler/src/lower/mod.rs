@@ -9,6 +9,7 @@ mod derive;
 mod env;
 mod exprs;
 mod grouping;
+mod inline;
 mod matching;
 mod queries;
 mod relation_spec;
@@ -94,6 +95,7 @@ pub(crate) fn lower(
     let mut preds = std::mem::take(&mut env.preds);
     preds.append(&mut sink.aux_preds);
     rules.append(&mut sink.aux_rules);
+    inline::calls(&mut rules, &functions, diags);
     check_rules(&rules, &preds, diags);
 
     let mut module = Module {

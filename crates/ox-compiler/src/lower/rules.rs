@@ -55,6 +55,9 @@ pub(crate) struct RuleCx<'e, 's> {
     aux_count: u32,
     /// Lowering the body of an aggregate (another one inside is `OE1311`).
     in_aggregate: bool,
+    /// Whether calls of `fn`s may be lowered (to be inlined once functions
+    /// are lowered); query bodies are range-checked before that.
+    pub fn_calls: bool,
 }
 
 pub(crate) fn is_literal(e: &ast::Expr) -> bool {
@@ -178,6 +181,7 @@ impl<'e, 's> RuleCx<'e, 's> {
             owner,
             aux_count: 0,
             in_aggregate: false,
+            fn_calls: true,
         }
     }
 
@@ -372,6 +376,11 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     fn atom(&mut self, a: &ast::Atom) {
         match &a.kind {
+            AtomKind::Call {
+                strong_negation: false,
+                pred,
+                args,
+            } if self.is_fn(pred) => self.fn_condition(pred, args, a.span, true),
             AtomKind::Call {
                 strong_negation,
                 pred,
@@ -715,6 +724,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 }
             }
             ExprKind::Aggregate(agg) => self.aggregate(agg, e.span),
+            ExprKind::Call { func, args } if self.is_fn(func) => self.fn_call(func, args, e.span),
             ExprKind::Call { func, .. } => {
                 self.error(
                     codes::NOT_SUPPORTED,
@@ -735,6 +745,53 @@ impl<'e, 's> RuleCx<'e, 's> {
                 (Expr::Const(Value::Null), None)
             }
         }
+    }
+
+    /// `f(args)` of a pure `fn`: a call the compiler inlines once every
+    /// function is lowered (see `inline`).
+    fn fn_call(
+        &mut self,
+        func: &ast::Path,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (Expr, Option<Type>) {
+        let Ok(Symbol::Fn(id)) = self.env.scope.resolve(self.m, func) else {
+            return (Expr::Const(Value::Null), None);
+        };
+        if !self.fn_calls {
+            let msg = format!(
+                "calling `{}` in a query body is not supported yet; derive a predicate that calls it and select from that",
+                path_text(func)
+            );
+            self.error(codes::NOT_SUPPORTED, span, msg);
+            return (Expr::Const(Value::Null), None);
+        }
+        let sig = &self.env.fns[id.index()];
+        if args.len() != sig.params.len() {
+            let msg = format!(
+                "`{}` takes {} argument(s), found {}",
+                path_text(func),
+                sig.params.len(),
+                args.len()
+            );
+            self.error(codes::SIGNATURE_MISMATCH, span, msg);
+            return (Expr::Const(Value::Null), None);
+        }
+        let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
+        let result = sig.result.clone();
+        let mut lowered = Vec::new();
+        for (a, ty) in args.iter().zip(&params) {
+            let (x, t) = self.value(a, Some(ty));
+            self.expect(a.span, ty, t.as_ref());
+            lowered.push(x);
+        }
+        (
+            Expr::Call {
+                func: id,
+                args: lowered,
+            },
+            Some(result),
+        )
     }
 
     fn expect(&mut self, span: Span, expected: &Type, found: Option<&Type>) {
@@ -1001,6 +1058,11 @@ impl<'e, 's> RuleCx<'e, 's> {
         match &inner.kind {
             AtomKind::Call {
                 strong_negation: false,
+                pred,
+                args,
+            } if self.is_fn(pred) => self.fn_condition(pred, args, inner.span, false),
+            AtomKind::Call {
+                strong_negation: false,
                 args,
                 ..
             } if args.iter().any(|a| self.introduces_var(a)) => {
@@ -1073,6 +1135,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 owner: path.clone(),
                 aux_count: 0,
                 in_aggregate: self.in_aggregate,
+                fn_calls: self.fn_calls,
             };
             build(&mut child);
             (child.lits, child.vars)
@@ -1283,6 +1346,22 @@ impl<'e, 's> RuleCx<'e, 's> {
             span,
             "`in` in rule bodies needs a literal list (`x in [a, b]`), a field of an individual (`x in y.tags`) or a relation from one (`x in y.LeaseOf`)",
         );
+    }
+
+    /// Whether `path` names a `fn`.
+    fn is_fn(&self, path: &ast::Path) -> bool {
+        matches!(self.env.scope.resolve(self.m, path), Ok(Symbol::Fn(_)))
+    }
+
+    /// `f(args)` (or `not f(args)`) of a `fn` returning `Bool`, used as an atom.
+    fn fn_condition(&mut self, func: &ast::Path, args: &[ast::Expr], span: Span, holds: bool) {
+        let (x, t) = self.fn_call(func, args, span);
+        self.expect(span, &Type::Bool, t.as_ref());
+        self.lits.push(Literal::Compare {
+            op: CmpOp::Eq,
+            left: x,
+            right: Expr::Const(Value::Bool(holds)),
+        });
     }
 
     fn is_predicate(&self, path: &ast::Path) -> bool {

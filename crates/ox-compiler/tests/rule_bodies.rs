@@ -220,3 +220,68 @@ derive p(x: Person) :- x: Person, one("a") > 1;"#,
         "OE0203",
     );
 }
+
+const VOCABULARY: &str = r#"
+pub metaxis rigidity for metatype { anti_rigid < semi_rigid < rigid };
+pub metaxis sortality for metatype { sortal, non_sortal };
+pub metatype kind = { rigidity: rigid, sortality: sortal };
+pub metatype role = { rigidity: anti_rigid, sortality: sortal };
+pub metatype category = { rigidity: rigid, sortality: non_sortal };
+kind Person { id: String }
+role Student <: Person;
+category Agent;
+"#;
+
+#[test]
+fn rules_read_the_metatype_axes_of_an_individuals_concepts() {
+    assert_tests_pass(&format!(
+        "{VOCABULARY}\n{}",
+        r#"
+derive in_anti_rigid(x: Person) :- x: Person, meta(x).rigidity == rigidity::anti_rigid;
+derive below_rigid(x: Person) :- x: Person, meta(x).rigidity < rigidity::rigid;
+derive only_rigid(x: Person) :- x: Person, not meta(x).rigidity == rigidity::anti_rigid;
+derive person_is_rigid(x: Person) :- x: Person, meta(Person).rigidity == rigid;
+derive student_is_rigid(x: Person) :- x: Person, meta(Student).rigidity == rigidity::rigid;
+derive non_sortal(x: Person) :- meta(x).sortality == sortality::non_sortal;
+#[severity(error)]
+check no_non_sortal_people(x: Person) :- x: Person, meta(x).sortality == sortality::non_sortal;
+
+test "axis values of the concepts each individual is an instance of" {
+    let ann = insert Person { id: "ann" };
+    let bob = insert Student { id: "bob" };
+    assert !in_anti_rigid(ann);
+    assert in_anti_rigid(bob);
+    assert below_rigid(bob);
+    assert !below_rigid(ann);
+    assert only_rigid(ann);
+    assert !only_rigid(bob);
+    assert person_is_rigid(ann);
+    assert !student_is_rigid(ann);
+    assert !non_sortal(ann);
+}
+"#
+    ));
+}
+
+#[test]
+fn bad_meta_reads_are_reported() {
+    let with = |rule: &str| format!("{VOCABULARY}\n{rule}");
+    // Unknown axis, a value of another axis, an unordered comparison.
+    assert_code(
+        &with("derive p(x: Person) :- x: Person, meta(x).colour == rigidity::rigid;"),
+        "OE0632",
+    );
+    assert_code(
+        &with("derive p(x: Person) :- x: Person, meta(x).rigidity == sortality::sortal;"),
+        "OE0632",
+    );
+    assert_code(
+        &with("derive p(x: Person) :- x: Person, meta(x).sortality < sortality::sortal;"),
+        "OE0203",
+    );
+    // Not an individual.
+    assert_code(
+        &with("derive p(n: Nat) :- n in [1, 2], meta(n).rigidity == rigidity::rigid;"),
+        "OE0203",
+    );
+}

@@ -56,6 +56,7 @@ pub(crate) fn lower(
     let substrate = substrate::build(&env, &collected, diags);
     vocabulary::run(&env, &collected, &substrate, diags);
     let mut sink = Sink::new(env.preds.len());
+    sink.meta = rules::meta::MetaTable::new(&substrate);
 
     let mut rules: Vec<SpannedRule> = derive::concept_rules(&env, &collected, &mut sink);
     rules.extend(relation_spec::rules(&env, &collected));

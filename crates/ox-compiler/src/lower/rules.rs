@@ -20,6 +20,7 @@ use crate::scope::{closest, Symbol};
 use crate::types::{self, DURATION_UNITS};
 
 mod disjunction;
+pub(crate) mod meta;
 mod navigation;
 
 /// Where diagnostics and auxiliary predicates/rules of one lowering pass go.
@@ -29,6 +30,8 @@ pub(crate) struct Sink {
     pub aux_preds: Vec<Predicate>,
     pub aux_rules: Vec<(Rule, Span)>,
     pub base_pred: u32,
+    /// Metatype axes of the concepts, for `meta(x).axis` in rule bodies.
+    pub meta: meta::MetaTable,
 }
 
 impl Sink {
@@ -39,6 +42,7 @@ impl Sink {
             aux_preds: Vec::new(),
             aux_rules: Vec::new(),
             base_pred: base_pred as u32,
+            meta: meta::MetaTable::default(),
         }
     }
 }
@@ -955,6 +959,9 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     /// `lhs op rhs`; `x == e` with a plain variable on one side is a binding.
     pub fn compare(&mut self, lhs: &ast::Expr, op: BinaryOp, rhs: &ast::Expr, span: Span) {
+        if cmp_op(op).is_some() && self.meta_compare(lhs, op, rhs, span) {
+            return;
+        }
         let Some(cmp) = cmp_op(op) else {
             self.condition(&ast::Expr {
                 kind: ExprKind::Binary {
@@ -1083,7 +1090,11 @@ impl<'e, 's> RuleCx<'e, 's> {
                     self.lits.push(Literal::Neg(at));
                 }
             }
-            AtomKind::Compare { lhs, op, rhs } if cmp_op(*op).is_some() => {
+            AtomKind::Compare { lhs, op, rhs }
+                if cmp_op(*op).is_some()
+                    && meta::meta_read(lhs).is_none()
+                    && meta::meta_read(rhs).is_none() =>
+            {
                 self.compare(lhs, invert(*op), rhs, inner.span)
             }
             // De Morgan: `not (a || b)` is `!a, !b`.
@@ -1225,7 +1236,11 @@ impl<'e, 's> RuleCx<'e, 's> {
                         self.lits.push(Literal::Neg(at));
                     }
                 }
-                ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                ExprKind::Binary { op, lhs, rhs }
+                    if op.is_comparison()
+                        && meta::meta_read(lhs).is_none()
+                        && meta::meta_read(rhs).is_none() =>
+                {
                     self.compare(lhs, invert(*op), rhs, operand.span)
                 }
                 // De Morgan: `!(a || b)` is `!a, !b`.

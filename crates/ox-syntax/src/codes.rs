@@ -275,7 +275,7 @@ static CODES: &[CodeInfo] = &[
         "OE0201",
         "specialisation cycle",
         Error,
-        "The `<:` declarations of concepts form a cycle, so a concept would be its own proper supertype. Specialisation must be acyclic; remove one `<:` edge of the cycle.",
+        "The `<:` declarations of concepts (or of relations) form a cycle, so a concept or relation would be its own proper supertype. Specialisation must be acyclic; remove one `<:` edge of the cycle.",
     ),
     entry(
         "OE0202",
@@ -449,7 +449,7 @@ static CODES: &[CodeInfo] = &[
         "OE0990",
         "not supported yet",
         Error,
-        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, standpoint items, package dependencies or defeasible rules). Rewrite the model without it for now.",
+        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, aggregates, standpoint items, package dependencies or defeasible rules). Rewrite the model without it for now.",
     ),
     entry(
         "OE1200",

@@ -158,6 +158,34 @@ fn an_alternative_that_binds_nothing_for_the_head_is_not_range_restricted() {
         &with_people("derive p(x: Person, o: Org) :- x: Person, (WorksFor(x, o) || x.age > 3);"),
         "OE1303",
     );
+    // De Morgan leaves `!(y > 2)` with y bound by nothing.
+    assert_code(
+        &with_people("derive p(x: Person) :- x: Person, not (x.age > 3 || y > 2);"),
+        "OE1303",
+    );
+}
+
+#[test]
+fn checks_use_disjunctions_too() {
+    let src = with_people(
+        r#"
+#[severity(error)]
+check odd_member(p: Person, o: Org) :- WorksFor(p, o), p.age < 16 || p.tier == Bronze;
+
+test "a bronze member violates the check" {
+    let a = insert Person { id: "a", age: 30, tier: Bronze, tags: [] };
+    let x = insert Org { id: "x" };
+    insert WorksFor(a, x);
+}
+"#,
+    );
+    let compiled = assert_ok(&src);
+    let outcomes = run_tests(&compiled.module, &compiled.tests, None);
+    assert!(
+        matches!(&outcomes[0].status, TestStatus::Error(e) if e.contains("odd_member")),
+        "{:?}",
+        outcomes[0].status
+    );
 }
 
 #[test]

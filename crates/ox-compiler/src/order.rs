@@ -116,6 +116,7 @@ pub(crate) fn canonicalize(module: &mut Module, tests: &mut [Test]) {
 fn origin_key(r: &Rule) -> (u8, String, u32) {
     match &r.origin {
         RuleOrigin::Specialisation { sub, .. } => (0, format!("{:010}", sub.0), 0),
+        RuleOrigin::RelationSpecialisation { sub, .. } => (0, format!("r{:010}", sub.0), 0),
         RuleOrigin::Refinement(_) => (1, String::new(), 0),
         RuleOrigin::Derive { name, clause } => (2, name.clone(), *clause),
         RuleOrigin::Check(_) => (3, String::new(), 0),

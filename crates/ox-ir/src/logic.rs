@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::expr::Expr;
-use crate::module::{CheckId, ConceptId, PredId};
+use crate::module::{CheckId, ConceptId, PredId, RelationId};
 use crate::value::Value;
 
 /// A rule-local variable, numbered from 0 within one rule (or query body).
@@ -131,6 +131,8 @@ pub enum RuleOrigin {
     Refinement(ConceptId),
     /// Membership closed under specialisation: `Super(x) :- Sub(x)`.
     Specialisation { sub: ConceptId, sup: ConceptId },
+    /// Tuples closed under relation specialisation: `Sup(a, b) :- Sub(a, b)`.
+    RelationSpecialisation { sub: RelationId, sup: RelationId },
     /// The body of a `check`: its head collects violations.
     Check(CheckId),
 }

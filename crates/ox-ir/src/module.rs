@@ -116,6 +116,10 @@ pub struct Concept {
     /// The unary membership predicate.
     pub pred: PredId,
     pub doc: Option<String>,
+    /// A complete cover (`kind Animal { Dog, Cat }`): every instance must be an
+    /// instance of one of these subtypes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<ConceptId>,
 }
 
 /// How membership in a concept is decided.
@@ -160,6 +164,9 @@ pub struct Relation {
     pub cardinalities: Vec<Cardinality>,
     pub pred: PredId,
     pub doc: Option<String>,
+    /// Relations this one specialises (`rel R(..) <: S`): every tuple of R is a tuple of S.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supertypes: Vec<RelationId>,
 }
 
 /// A struct type (a value without identity).

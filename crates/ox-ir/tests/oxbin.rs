@@ -470,6 +470,16 @@ fn out_of_range_ids_are_refused() {
         ("query across", |m| {
             m.queries[0].across.push(StandpointId(9))
         }),
+        ("relation supertype", |m| {
+            m.relations[0].supertypes.push(RelationId(9))
+        }),
+        ("cover subtype", |m| m.concepts[0].cover.push(ConceptId(40))),
+        ("relation specialisation rule", |m| {
+            m.rules[0].origin = RuleOrigin::RelationSpecialisation {
+                sub: RelationId(0),
+                sup: RelationId(9),
+            }
+        }),
         ("duplicate path", |m| {
             m.queries[1].path = "leasing::adults".into()
         }),

@@ -216,6 +216,7 @@ fn build(
             refinement: Refinement::None,
             pred: PredId(index as u32),
             doc: concept_doc,
+            cover: Vec::new(),
         });
     }
     let functions = function_specs

@@ -1081,6 +1081,19 @@ fn rule_label(module: &Module, index: usize, rule: &Rule) -> String {
         RuleOrigin::Specialisation { sub, sup } => {
             format!("specialisation `{}` <: `{}`", concept(*sub), concept(*sup))
         }
+        RuleOrigin::RelationSpecialisation { sub, sup } => {
+            let relation = |r: ox_ir::RelationId| {
+                module
+                    .relations
+                    .get(r.index())
+                    .map_or_else(|| format!("#{}", r.0), |r| r.name.clone())
+            };
+            format!(
+                "specialisation `{}` <: `{}`",
+                relation(*sub),
+                relation(*sup)
+            )
+        }
         RuleOrigin::Check(c) => format!(
             "check `{}`",
             module

@@ -1,5 +1,6 @@
 //! Validation at the end of a transaction: relation and field cardinalities,
-//! `where` invariants and error-severity checks, over the new fixpoint.
+//! `where` invariants, complete covers and error-severity checks, over the
+//! new fixpoint.
 
 use std::collections::BTreeSet;
 
@@ -41,6 +42,7 @@ pub(crate) fn validate(
     relation_cardinalities(engine, txn, &new, &live)?;
     field_cardinalities(engine, &new, &live)?;
     where_invariants(engine, ctx, clock, &new, &live)?;
+    covers(engine, &new, &live)?;
     error_checks(engine, &txn.start, &new)?;
     Ok(new)
 }
@@ -175,6 +177,47 @@ fn where_invariants(
                     })));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Complete covers (`kind Animal { Dog, Cat }`): every instance of a covered
+/// concept that the transaction wrote is an instance of one of the covering
+/// subtypes at the end of the transaction.
+fn covers(engine: &Engine, new: &State, live: &[&String]) -> Result<(), RuntimeError> {
+    let catalog = &engine.catalog;
+    let view = StateView {
+        catalog,
+        state: new,
+    };
+    let covered = catalog
+        .module
+        .concepts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.cover.is_empty());
+    for (index, c) in covered {
+        let concept = ox_ir::ConceptId(index as u32);
+        for id in live {
+            if !view.is_member(id, concept) || c.cover.iter().any(|s| view.is_member(id, *s)) {
+                continue;
+            }
+            let names: Vec<String> = c
+                .cover
+                .iter()
+                .map(|s| format!("`{}`", catalog.module.concept(*s).name))
+                .collect();
+            return Err(RuntimeError::check_violated(format!(
+                "`{id}` is a `{}` but none of the subtypes that cover it: {}",
+                c.name,
+                names.join(", ")
+            ))
+            .with_details(json!({
+                "concept": c.path,
+                "cover": c.cover.iter().map(|s| catalog.module.concept(*s).path.clone()).collect::<Vec<_>>(),
+                "individual": id,
+            })));
         }
     }
     Ok(())

@@ -275,7 +275,7 @@ static CODES: &[CodeInfo] = &[
         "OE0201",
         "specialisation cycle",
         Error,
-        "The `<:` declarations of concepts form a cycle, so a concept would be its own proper supertype. Specialisation must be acyclic; remove one `<:` edge of the cycle.",
+        "The `<:` declarations of concepts (or of relations) form a cycle, so a concept or relation would be its own proper supertype. Specialisation must be acyclic; remove one `<:` edge of the cycle.",
     ),
     entry(
         "OE0202",
@@ -468,7 +468,7 @@ static CODES: &[CodeInfo] = &[
         "OE0990",
         "not supported yet",
         Error,
-        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example relation bodies, cover bodies, aggregates, package dependencies or defeasible rules). Rewrite the model without it for now.",
+        "The construct is part of the Argon grammar but this version of the compiler does not implement it yet (for example per-tuple fields of relations). Rewrite the model without it for now.",
     ),
     entry(
         "OE1200",

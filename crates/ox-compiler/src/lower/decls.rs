@@ -94,6 +94,7 @@ pub(crate) fn declare<'a>(
             refinement: Refinement::None,
             pred,
             doc: d.item.doc.clone(),
+            cover: Vec::new(),
         });
         env.iff.push(false);
     }
@@ -116,6 +117,7 @@ pub(crate) fn declare<'a>(
             cardinalities: Vec::new(),
             pred,
             doc: d.item.doc.clone(),
+            supertypes: Vec::new(),
         });
     }
     for g in &c.derives {
@@ -171,7 +173,9 @@ pub(crate) fn declare<'a>(
     }
     structs_and_enums(&mut env, c, diags);
     concepts(&mut env, c, diags);
+    super::cover::resolve(&mut env, c, diags);
     relations(&mut env, c, diags);
+    super::relation_spec::resolve(&mut env, c, diags);
     derived_heads(&mut env, c, diags);
     checks(&mut env, c, diags);
     signatures(&mut env, c, diags);
@@ -349,11 +353,8 @@ fn concepts(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) {
         let mut seen = BTreeSet::new();
         match &decl.body {
             ConceptBody::None => {}
-            ConceptBody::Cover(names) => diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                names.first().map_or(decl.name.span, |n| n.span),
-                "cover bodies (`{ Sub1, Sub2 }`) are not supported yet",
-            )),
+            // Resolved once every supertype is known (`cover::resolve`).
+            ConceptBody::Cover(_) => {}
             ConceptBody::Fields(fs) => {
                 for f in fs {
                     if !seen.insert(f.name.name.clone()) {
@@ -514,13 +515,6 @@ fn relations(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) 
                     })
             })
             .collect();
-        if let Some(st) = decl.supertypes.first() {
-            diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                st.span,
-                "relation specialisation (`<:` on a relation) is not supported yet",
-            ));
-        }
         if let Some(fields) = &decl.fields {
             let span = fields.first().map_or(decl.name.span, |f| f.span);
             diags.push(Diagnostic::error(

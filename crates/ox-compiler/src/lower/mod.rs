@@ -3,14 +3,17 @@
 
 mod aggregates;
 mod collect;
+mod cover;
 mod decls;
 mod derive;
 mod env;
 mod exprs;
 mod folds;
 mod grouping;
+mod inline;
 mod matching;
 mod queries;
+mod relation_spec;
 mod rules;
 mod stmts;
 mod substrate;
@@ -55,8 +58,10 @@ pub(crate) fn lower(
     let substrate = substrate::build(&env, &collected, diags);
     vocabulary::run(&env, &collected, &substrate, diags);
     let mut sink = Sink::new(env.preds.len());
+    sink.meta = rules::meta::MetaTable::new(&substrate);
 
     let mut rules: Vec<SpannedRule> = derive::concept_rules(&env, &collected, &mut sink);
+    rules.extend(relation_spec::rules(&env, &collected));
     rules.extend(derive::derive_rules(&mut env, &collected, &mut sink));
     rules.extend(derive::check_rules(&mut env, &collected, &mut sink));
 
@@ -93,6 +98,7 @@ pub(crate) fn lower(
     let mut preds = std::mem::take(&mut env.preds);
     preds.append(&mut sink.aux_preds);
     rules.append(&mut sink.aux_rules);
+    inline::calls(&mut rules, &functions, diags);
     check_rules(&rules, &preds, diags);
 
     let mut module = Module {

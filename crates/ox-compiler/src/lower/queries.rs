@@ -119,6 +119,7 @@ fn select(
     let errors_before = sink.diags.len();
     let (lits, vars) = {
         let mut cx = RuleCx::new(env, d.module, sink, path);
+        cx.fn_calls = false;
         for p in params {
             cx.vars.declare(&p.name, Some(p.ty.clone()));
         }

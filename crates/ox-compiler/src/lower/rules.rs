@@ -19,6 +19,10 @@ use crate::codes;
 use crate::scope::{closest, Symbol};
 use crate::types::{self, DURATION_UNITS};
 
+mod disjunction;
+pub(crate) mod meta;
+mod navigation;
+
 /// Where diagnostics and auxiliary predicates/rules of one lowering pass go.
 pub(crate) struct Sink {
     pub diags: Vec<Diagnostic>,
@@ -26,6 +30,8 @@ pub(crate) struct Sink {
     pub aux_preds: Vec<Predicate>,
     pub aux_rules: Vec<(Rule, Span)>,
     pub base_pred: u32,
+    /// Metatype axes of the concepts, for `meta(x).axis` in rule bodies.
+    pub meta: meta::MetaTable,
 }
 
 impl Sink {
@@ -36,6 +42,7 @@ impl Sink {
             aux_preds: Vec::new(),
             aux_rules: Vec::new(),
             base_pred: base_pred as u32,
+            meta: meta::MetaTable::default(),
         }
     }
 }
@@ -52,6 +59,9 @@ pub(crate) struct RuleCx<'e, 's> {
     aux_count: u32,
     /// Lowering the body of an aggregate (another one inside is `OE1311`).
     in_aggregate: bool,
+    /// Whether calls of `fn`s may be lowered (to be inlined once functions
+    /// are lowered); query bodies are range-checked before that.
+    pub fn_calls: bool,
 }
 
 pub(crate) fn is_literal(e: &ast::Expr) -> bool {
@@ -63,6 +73,20 @@ pub(crate) fn is_literal(e: &ast::Expr) -> bool {
         } => matches!(operand.kind, ExprKind::Lit(_)),
         _ => false,
     }
+}
+
+/// Whether an atom is a disjunction `a || b`.
+fn is_disjunction(a: &ast::Atom) -> bool {
+    matches!(
+        &a.kind,
+        AtomKind::Expr(ast::Expr {
+            kind: ExprKind::Binary {
+                op: BinaryOp::Or,
+                ..
+            },
+            ..
+        })
+    )
 }
 
 /// Whether an atom's expressions contain an aggregate.
@@ -161,6 +185,7 @@ impl<'e, 's> RuleCx<'e, 's> {
             owner,
             aux_count: 0,
             in_aggregate: false,
+            fn_calls: true,
         }
     }
 
@@ -171,8 +196,17 @@ impl<'e, 's> RuleCx<'e, 's> {
     /// Lowers a conjunction of atoms; negations are lowered after all
     /// positive atoms so that they see every binding.
     pub fn body(&mut self, atoms: &[ast::Atom]) {
-        let deferred = |a: &ast::Atom| matches!(a.kind, AtomKind::Not(_)) || has_aggregate(a);
+        let deferred = |a: &ast::Atom| {
+            matches!(a.kind, AtomKind::Not(_)) || has_aggregate(a) || is_disjunction(a)
+        };
         for a in atoms.iter().filter(|a| !deferred(a)) {
+            self.atom(a);
+        }
+        // Disjunctions repeat the atoms lowered before them in each clause.
+        for a in atoms
+            .iter()
+            .filter(|a| is_disjunction(a) && !has_aggregate(a))
+        {
             self.atom(a);
         }
         // Aggregates see the variables the other atoms bind, so that only
@@ -346,6 +380,11 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     fn atom(&mut self, a: &ast::Atom) {
         match &a.kind {
+            AtomKind::Call {
+                strong_negation: false,
+                pred,
+                args,
+            } if self.is_fn(pred) => self.fn_condition(pred, args, a.span, true),
             AtomKind::Call {
                 strong_negation,
                 pred,
@@ -689,6 +728,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 }
             }
             ExprKind::Aggregate(agg) => self.aggregate(agg, e.span),
+            ExprKind::Call { func, args } if self.is_fn(func) => self.fn_call(func, args, e.span),
             ExprKind::Call { func, .. } => {
                 self.error(
                     codes::NOT_SUPPORTED,
@@ -709,6 +749,53 @@ impl<'e, 's> RuleCx<'e, 's> {
                 (Expr::Const(Value::Null), None)
             }
         }
+    }
+
+    /// `f(args)` of a pure `fn`: a call the compiler inlines once every
+    /// function is lowered (see `inline`).
+    fn fn_call(
+        &mut self,
+        func: &ast::Path,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (Expr, Option<Type>) {
+        let Ok(Symbol::Fn(id)) = self.env.scope.resolve(self.m, func) else {
+            return (Expr::Const(Value::Null), None);
+        };
+        if !self.fn_calls {
+            let msg = format!(
+                "calling `{}` in a query body is not supported yet; derive a predicate that calls it and select from that",
+                path_text(func)
+            );
+            self.error(codes::NOT_SUPPORTED, span, msg);
+            return (Expr::Const(Value::Null), None);
+        }
+        let sig = &self.env.fns[id.index()];
+        if args.len() != sig.params.len() {
+            let msg = format!(
+                "`{}` takes {} argument(s), found {}",
+                path_text(func),
+                sig.params.len(),
+                args.len()
+            );
+            self.error(codes::SIGNATURE_MISMATCH, span, msg);
+            return (Expr::Const(Value::Null), None);
+        }
+        let params: Vec<Type> = sig.params.iter().map(|p| p.ty.clone()).collect();
+        let result = sig.result.clone();
+        let mut lowered = Vec::new();
+        for (a, ty) in args.iter().zip(&params) {
+            let (x, t) = self.value(a, Some(ty));
+            self.expect(a.span, ty, t.as_ref());
+            lowered.push(x);
+        }
+        (
+            Expr::Call {
+                func: id,
+                args: lowered,
+            },
+            Some(result),
+        )
     }
 
     fn expect(&mut self, span: Span, expected: &Type, found: Option<&Type>) {
@@ -872,6 +959,9 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     /// `lhs op rhs`; `x == e` with a plain variable on one side is a binding.
     pub fn compare(&mut self, lhs: &ast::Expr, op: BinaryOp, rhs: &ast::Expr, span: Span) {
+        if cmp_op(op).is_some() && self.meta_compare(lhs, op, rhs, span) {
+            return;
+        }
         let Some(cmp) = cmp_op(op) else {
             self.condition(&ast::Expr {
                 kind: ExprKind::Binary {
@@ -884,13 +974,15 @@ impl<'e, 's> RuleCx<'e, 's> {
             return;
         };
         if op == BinaryOp::Eq {
-            if let Some(id) = self.binding_var(lhs) {
-                self.bind(id, rhs);
-                return;
-            }
-            if let Some(id) = self.binding_var(rhs) {
-                self.bind(id, lhs);
-                return;
+            for (var_side, other) in [(lhs, rhs), (rhs, lhs)] {
+                if let Some(id) = self.binding_var(var_side) {
+                    if self.vars.lookup(&id.name).is_some() {
+                        self.bind(id, other);
+                    } else {
+                        self.fresh_binding(id, var_side, other);
+                    }
+                    return;
+                }
             }
         }
         let ((l, lt), (r, rt)) = self.operands(op, lhs, rhs);
@@ -926,6 +1018,26 @@ impl<'e, 's> RuleCx<'e, 's> {
         }
     }
 
+    /// `name == other` where `name` is not a variable yet: a variant of
+    /// `other`'s enum type (`p.tier == Gold`) or a new variable bound to other.
+    fn fresh_binding(&mut self, id: &ast::Ident, name: &ast::Expr, other: &ast::Expr) {
+        let (x, t) = self.value(other, None);
+        if let (ExprKind::Path(p), Some(t @ Type::Enum(_))) =
+            (&name.kind, t.as_ref().map(Type::without_option))
+        {
+            if let Some((c, _)) = self.constant(p, Some(t)) {
+                self.lits.push(Literal::Compare {
+                    op: CmpOp::Eq,
+                    left: x,
+                    right: Expr::Const(c),
+                });
+                return;
+            }
+        }
+        let v = self.vars.declare(&id.name, t);
+        self.lits.push(Literal::Bind { var: v, expr: x });
+    }
+
     /// `v = expr`.
     pub fn bind(&mut self, var: &ast::Ident, value: &ast::Expr) {
         let v = match self.vars.lookup(&var.name) {
@@ -953,6 +1065,11 @@ impl<'e, 's> RuleCx<'e, 's> {
         match &inner.kind {
             AtomKind::Call {
                 strong_negation: false,
+                pred,
+                args,
+            } if self.is_fn(pred) => self.fn_condition(pred, args, inner.span, false),
+            AtomKind::Call {
+                strong_negation: false,
                 args,
                 ..
             } if args.iter().any(|a| self.introduces_var(a)) => {
@@ -973,8 +1090,26 @@ impl<'e, 's> RuleCx<'e, 's> {
                     self.lits.push(Literal::Neg(at));
                 }
             }
-            AtomKind::Compare { lhs, op, rhs } if cmp_op(*op).is_some() => {
+            AtomKind::Compare { lhs, op, rhs }
+                if cmp_op(*op).is_some()
+                    && meta::meta_read(lhs).is_none()
+                    && meta::meta_read(rhs).is_none() =>
+            {
                 self.compare(lhs, invert(*op), rhs, inner.span)
+            }
+            // De Morgan: `not (a || b)` is `!a, !b`.
+            AtomKind::Expr(
+                e @ ast::Expr {
+                    kind:
+                        ExprKind::Binary {
+                            op: BinaryOp::Or, ..
+                        },
+                    ..
+                },
+            ) => {
+                for alt in disjunction::alternatives(e) {
+                    self.condition(&disjunction::negated(alt));
+                }
             }
             _ => self.aux_negation(inner.span, |cx| cx.atom(inner)),
         }
@@ -1011,6 +1146,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 owner: path.clone(),
                 aux_count: 0,
                 in_aggregate: self.in_aggregate,
+                fn_calls: self.fn_calls,
             };
             build(&mut child);
             (child.lits, child.vars)
@@ -1079,9 +1215,7 @@ impl<'e, 's> RuleCx<'e, 's> {
             }
             ExprKind::Binary {
                 op: BinaryOp::Or, ..
-            } => {
-                self.error(codes::NOT_SUPPORTED, e.span, "disjunction (`||`) in rule bodies is not supported yet; write one clause per alternative");
-            }
+            } => self.disjunction(&disjunction::alternatives(e), e.span),
             ExprKind::Binary {
                 op: BinaryOp::In,
                 lhs,
@@ -1103,8 +1237,20 @@ impl<'e, 's> RuleCx<'e, 's> {
                         self.lits.push(Literal::Neg(at));
                     }
                 }
-                ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                ExprKind::Binary { op, lhs, rhs }
+                    if op.is_comparison()
+                        && meta::meta_read(lhs).is_none()
+                        && meta::meta_read(rhs).is_none() =>
+                {
                     self.compare(lhs, invert(*op), rhs, operand.span)
+                }
+                // De Morgan: `!(a || b)` is `!a, !b`.
+                ExprKind::Binary {
+                    op: BinaryOp::Or, ..
+                } => {
+                    for alt in disjunction::alternatives(operand) {
+                        self.condition(&disjunction::negated(alt));
+                    }
                 }
                 _ => self.aux_negation(e.span, |cx| cx.condition(operand)),
             },
@@ -1140,6 +1286,9 @@ impl<'e, 's> RuleCx<'e, 's> {
                     }
                 };
                 let Some((_, f)) = self.env.find_field(c, &method.name) else {
+                    if self.relation_step(bv, c, method, &args[0]) {
+                        return;
+                    }
                     self.error(
                         codes::UNKNOWN_FIELD,
                         method.span,
@@ -1171,8 +1320,23 @@ impl<'e, 's> RuleCx<'e, 's> {
         }
     }
 
-    /// `x in base.f` over a multi-valued field: the field atom `(base, x)`.
+    /// `x in base.f` over a multi-valued field: the field atom `(base, x)`;
+    /// `x in base.R` over a relation: the tuples of R from base;
+    /// `x in [a, b]`: the disjunction `x == a || x == b`.
     fn membership(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) {
+        if let ExprKind::List(items) = &rhs.kind {
+            let alts = disjunction::equalities(lhs, items);
+            match alts.as_slice() {
+                [] => self.lits.push(Literal::Compare {
+                    op: CmpOp::Eq,
+                    left: Expr::Const(Value::Bool(true)),
+                    right: Expr::Const(Value::Bool(false)),
+                }),
+                [one] => self.condition(one),
+                _ => self.disjunction(&alts.iter().collect::<Vec<_>>(), span),
+            }
+            return;
+        }
         if let ExprKind::Field { base, name } = &rhs.kind {
             let (b, bt) = self.value(base, None);
             if let (Expr::Var(bv), Some(Type::Concept(c))) =
@@ -1188,13 +1352,32 @@ impl<'e, 's> RuleCx<'e, 's> {
                     }));
                     return;
                 }
+                if self.relation_step(bv, *c, name, lhs) {
+                    return;
+                }
             }
         }
         self.error(
             codes::NOT_SUPPORTED,
             span,
-            "`in` in rule bodies is only supported over a field of an individual (`x in y.tags`)",
+            "`in` in rule bodies needs a literal list (`x in [a, b]`), a field of an individual (`x in y.tags`) or a relation from one (`x in y.LeaseOf`)",
         );
+    }
+
+    /// Whether `path` names a `fn`.
+    fn is_fn(&self, path: &ast::Path) -> bool {
+        matches!(self.env.scope.resolve(self.m, path), Ok(Symbol::Fn(_)))
+    }
+
+    /// `f(args)` (or `not f(args)`) of a `fn` returning `Bool`, used as an atom.
+    fn fn_condition(&mut self, func: &ast::Path, args: &[ast::Expr], span: Span, holds: bool) {
+        let (x, t) = self.fn_call(func, args, span);
+        self.expect(span, &Type::Bool, t.as_ref());
+        self.lits.push(Literal::Compare {
+            op: CmpOp::Eq,
+            left: x,
+            right: Expr::Const(Value::Bool(holds)),
+        });
     }
 
     fn is_predicate(&self, path: &ast::Path) -> bool {

@@ -40,6 +40,16 @@ impl Vars {
         v
     }
 
+    /// The named variables numbered `first` or later, innermost last.
+    pub fn named_since(&self, first: u32) -> Vec<(String, VarId)> {
+        self.scopes
+            .iter()
+            .flatten()
+            .filter(|(_, v)| v.0 >= first)
+            .cloned()
+            .collect()
+    }
+
     /// A new anonymous variable (not reachable by name), displayed as `display`.
     pub fn fresh(&mut self, display: &str, ty: Option<Type>) -> VarId {
         self.names.push(display.to_string());

@@ -21,9 +21,23 @@ use super::substrate::Substrate;
 use crate::codes;
 use crate::scope::Symbol;
 
-/// Whether a check reads declarations (`$iof`, `$sub`, `meta(T)`).
+/// Whether a check reads declarations (`$iof`, `$sub`, `meta(T)`) rather
+/// than data: a check that also tests types or calls predicates
+/// (`x: Person, meta(x).rigidity == rigid`) is an ordinary check over
+/// individuals.
 pub(crate) fn is_vocabulary_check(check: &CheckDecl) -> bool {
-    check.body.iter().any(atom_is_meta)
+    check.body.iter().any(atom_is_meta) && !check.body.iter().any(atom_reads_data)
+}
+
+/// Whether an atom reads individuals: a type test or a predicate call.
+fn atom_reads_data(a: &ast::Atom) -> bool {
+    match &a.kind {
+        AtomKind::TypeTest { .. } => true,
+        AtomKind::Call { pred, .. } => !is_meta_pred(pred),
+        AtomKind::Not(inner) => atom_reads_data(inner),
+        AtomKind::Group(atoms) => atoms.iter().any(atom_reads_data),
+        AtomKind::Compare { .. } | AtomKind::Expr(_) | AtomKind::Bind { .. } => false,
+    }
 }
 
 fn atom_is_meta(a: &ast::Atom) -> bool {

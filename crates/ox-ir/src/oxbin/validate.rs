@@ -189,6 +189,9 @@ impl<'m> Validator<'m> {
         for (index, concept) in self.module.concepts.iter().enumerate() {
             let id = ConceptId(index as u32);
             let at = format!("concept `{}`", concept.path);
+            for sub in &concept.cover {
+                self.concept(*sub, &format!("{at}, cover"))?;
+            }
             for (field_index, field) in concept.fields.iter().enumerate() {
                 let field_at = format!("{at}, field `{}`", field.name);
                 self.ty(&field.ty, &field_at, ITEM_DEPTH)?;
@@ -216,6 +219,9 @@ impl<'m> Validator<'m> {
     fn relations(&self) -> Result<(), OxbinError> {
         for (index, relation) in self.module.relations.iter().enumerate() {
             let at = format!("relation `{}`", relation.path);
+            for sup in &relation.supertypes {
+                self.relation(*sup, &at)?;
+            }
             for param in &relation.params {
                 self.ty(&param.ty, &at, ITEM_DEPTH)?;
             }
@@ -332,6 +338,10 @@ impl<'m> Validator<'m> {
             RuleOrigin::Specialisation { sub, sup } => {
                 self.concept(*sub, at)?;
                 self.concept(*sup, at)?;
+            }
+            RuleOrigin::RelationSpecialisation { sub, sup } => {
+                self.relation(*sub, at)?;
+                self.relation(*sup, at)?;
             }
             RuleOrigin::Check(check) => {
                 self.check(*check, at)?;

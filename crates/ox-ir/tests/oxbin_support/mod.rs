@@ -85,6 +85,7 @@ fn concept(
         refinement,
         pred: PredId(pred),
         doc: doc.map(str::to_owned),
+        cover: Vec::new(),
     }
 }
 
@@ -181,6 +182,7 @@ pub fn sample_module() -> Module {
         ],
         pred: PredId(9),
         doc: Some("Who rents under a lease.".into()),
+        supertypes: Vec::new(),
     }];
 
     let structs = vec![StructDecl {
@@ -741,6 +743,7 @@ pub fn tiny_module() -> Module {
             refinement: Refinement::None,
             pred: PredId(0),
             doc: Some("d".into()),
+            cover: Vec::new(),
         }],
         relations: vec![],
         structs: vec![],

@@ -157,6 +157,7 @@ fn concept(
         refinement,
         pred,
         doc: None,
+        cover: Vec::new(),
     }
 }
 
@@ -852,6 +853,7 @@ pub fn lease_module() -> Module {
             ],
             pred: P_LEASE_OF,
             doc: None,
+            supertypes: Vec::new(),
         }],
         structs: vec![StructDecl {
             name: "Address".into(),

@@ -123,6 +123,7 @@ pub fn module() -> Module {
         refinement: Refinement::None,
         pred: PredId(0),
         doc: Some("A person.".into()),
+        cover: Vec::new(),
     }];
     let relations = vec![Relation {
         name: "Knows".into(),
@@ -139,6 +140,7 @@ pub fn module() -> Module {
         ],
         pred: PredId(3),
         doc: None,
+        supertypes: Vec::new(),
     }];
     let people_query = |name: &str, visibility| Query {
         name: name.into(),

@@ -136,3 +136,17 @@ fn the_artifact_keeps_standpoints_of_rules_and_queries() {
     let back = ox_ir::oxbin::decode(&bytes).unwrap().module;
     assert_eq!(back, m);
 }
+
+#[test]
+fn moving_a_rule_into_a_standpoint_changes_the_schema_hash() {
+    let base = "pub type Bird { id: String }\nstandpoint S {}\n";
+    let outside = assert_ok(&format!("{base}derive Flies(b) :- b: Bird;")).module;
+    let inside = assert_ok(&format!(
+        "pub type Bird {{ id: String }}\nstandpoint S {{ derive Flies(b) :- b: Bird; }}\n"
+    ))
+    .module;
+    assert_ne!(
+        ox_ir::oxbin::schema_hash(&outside),
+        ox_ir::oxbin::schema_hash(&inside)
+    );
+}

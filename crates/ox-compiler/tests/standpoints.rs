@@ -139,12 +139,10 @@ fn the_artifact_keeps_standpoints_of_rules_and_queries() {
 
 #[test]
 fn moving_a_rule_into_a_standpoint_changes_the_schema_hash() {
-    let base = "pub type Bird { id: String }\nstandpoint S {}\n";
-    let outside = assert_ok(&format!("{base}derive Flies(b) :- b: Bird;")).module;
-    let inside = assert_ok(&format!(
-        "pub type Bird {{ id: String }}\nstandpoint S {{ derive Flies(b) :- b: Bird; }}\n"
-    ))
-    .module;
+    let bird = "pub type Bird { id: String }";
+    let rule = "derive Flies(b) :- b: Bird;";
+    let outside = assert_ok(&format!("{bird}\nstandpoint S {{}}\n{rule}")).module;
+    let inside = assert_ok(&format!("{bird}\nstandpoint S {{ {rule} }}")).module;
     assert_ne!(
         ox_ir::oxbin::schema_hash(&outside),
         ox_ir::oxbin::schema_hash(&inside)

@@ -346,3 +346,54 @@ fn across_refuses_unknown_standpoints_and_an_explicit_standpoint() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
 }
+
+#[test]
+fn incremental_updates_never_mix_standpoints() {
+    let engine = {
+        let compiled = assert_ok(SOURCE);
+        Engine::new(
+            Arc::new(compiled.module),
+            "module".into(),
+            "schema".into(),
+            Arc::new(MemBackend::new()),
+        )
+        .expect("the module evaluates")
+        .incremental(true)
+    };
+    let default = ctx(None);
+    mutate(
+        &engine,
+        &default,
+        "bird",
+        json!({"id": "tweety", "wingspan": 20}),
+    );
+    assert_eq!(
+        names(&rows(&engine, Some("Ornithology"), "flying")),
+        ["tweety"]
+    );
+    assert_eq!(rows(&engine, None, "flying"), Vec::<Json>::new());
+    // Each scope is brought up to date from its own previous fixpoint.
+    mutate(
+        &engine,
+        &default,
+        "penguin",
+        json!({"id": "pingu", "wingspan": 5}),
+    );
+    assert_eq!(rows(&engine, None, "flying"), Vec::<Json>::new());
+    assert_eq!(
+        names(&rows(&engine, Some("Ornithology"), "flying")),
+        ["pingu", "tweety"]
+    );
+    assert_eq!(names(&rows(&engine, Some("Folklore"), "flying")), ["pingu"]);
+    mutate(
+        &engine,
+        &default,
+        "bird",
+        json!({"id": "robin", "wingspan": 25}),
+    );
+    assert_eq!(names(&rows(&engine, Some("Folklore"), "flying")), ["pingu"]);
+    assert_eq!(
+        names(&rows(&engine, Some("Antarctica"), "flying")),
+        ["pingu", "robin", "tweety"]
+    );
+}

@@ -136,3 +136,15 @@ fn the_artifact_keeps_standpoints_of_rules_and_queries() {
     let back = ox_ir::oxbin::decode(&bytes).unwrap().module;
     assert_eq!(back, m);
 }
+
+#[test]
+fn moving_a_rule_into_a_standpoint_changes_the_schema_hash() {
+    let bird = "pub type Bird { id: String }";
+    let rule = "derive Flies(b) :- b: Bird;";
+    let outside = assert_ok(&format!("{bird}\nstandpoint S {{}}\n{rule}")).module;
+    let inside = assert_ok(&format!("{bird}\nstandpoint S {{ {rule} }}")).module;
+    assert_ne!(
+        ox_ir::oxbin::schema_hash(&outside),
+        ox_ir::oxbin::schema_hash(&inside)
+    );
+}

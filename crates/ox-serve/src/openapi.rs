@@ -271,7 +271,7 @@ pub fn document(package: &str, version: &str) -> Value {
                 "get": fork_op("The proof DAG of one fact (base facts name the events that asserted them)", with_params(context_headers(), &[path_param("fact_id", "Stable fact id (f-…)"), depth_param(), all_param()]), ("200", ok_json("proof", json!({ "type": "object", "properties": { "proof": { "$ref": "#/components/schemas/ProofDag" } } }))), &[ValidationFailed, MissingContext, UnknownFact, StorageUnavailable, Timeout]),
             },
             "/v1/checks": {
-                "get": fork_op("The violated checks (check, severity, message, bindings, factId) and the contradictions", context_headers(), ("200", ok_json("checks", json!({ "type": "object", "properties": { "violations": { "type": "array" }, "contradictions": { "type": "array" }, "tx": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, StorageUnavailable, Timeout]),
+                "get": fork_op("The violated checks (check, severity, message, bindings, factId), the contradictions and the blocked ambiguities (contests, see docs/explain.md)", context_headers(), ("200", ok_json("checks", json!({ "type": "object", "properties": { "violations": { "type": "array" }, "contradictions": { "type": "array" }, "ambiguities": { "type": "array" }, "tx": { "type": "integer" } } }))), &[ValidationFailed, MissingContext, StorageUnavailable, Timeout]),
             },
         },
         "components": { "schemas": {

@@ -292,7 +292,9 @@ pub async fn individual_explain(
     )
 }
 
-/// `GET /v1/derived/facts/{fact_id}/explain?depth=&all=`: one proof DAG.
+/// `GET /v1/derived/facts/{fact_id}/explain?depth=&all=`: one proof DAG
+/// (with the contest of a contested defeasible conclusion); a defeated or
+/// blocked conclusion is `UNKNOWN_FACT` with its contest in the details.
 pub async fn fact_explain(
     State(state): State<Arc<AppState>>,
     Path(fact_id): Path<String>,
@@ -308,7 +310,8 @@ pub async fn fact_explain(
     )
 }
 
-/// `GET /v1/checks`: the violated checks and the contradictions.
+/// `GET /v1/checks`: the violated checks, the contradictions and the
+/// blocked ambiguities.
 pub async fn checks(State(state): State<Arc<AppState>>, request: Request) -> Response {
     respond(run_get(&state, request, "", |engine, ctx| engine.checks(ctx)).await)
 }

@@ -170,6 +170,7 @@ impl Program {
                 clause,
             },
             defeasibility: ox_ir::Defeasibility::default(),
+            standpoint: None,
         }
     }
 

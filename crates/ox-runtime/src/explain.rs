@@ -275,7 +275,7 @@ impl Engine {
                 })
             })
             .collect();
-        let ambiguities: Vec<Json> = self
+        let ambiguities: Vec<Json> = scope
             .program
             .ambiguities(&state.facts, &scope.clock.eval_context())
             .map_err(|e| state::eval_error(e, ErrorCode::Internal))?
@@ -465,7 +465,7 @@ impl Engine {
             None => HashMap::new(),
         };
         let mut proof = self.dag_json(state, &dag, &origins);
-        let contest = self
+        let contest = scope
             .program
             .contest(&state.facts, pred, &tuple, &scope.clock.eval_context())
             .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
@@ -488,7 +488,7 @@ impl Engine {
         let Some((pred, tuple)) = scope.program.find_contested(&state.facts, &id) else {
             return Ok(unknown_fact(fact_id));
         };
-        let contest = self
+        let contest = scope
             .program
             .contest(&state.facts, pred, &tuple, &scope.clock.eval_context())
             .map_err(|e| state::eval_error(e, ErrorCode::Internal))?;
@@ -532,7 +532,7 @@ impl Engine {
                     obj.insert("concludes".into(), json!(r.predicate));
                     obj.insert(
                         "conclusionId".into(),
-                        json!(scope.program.fact_id(r.conclusion, &contest.tuple).0),
+                        json!(self.fact_id(r.conclusion, &contest.tuple).0),
                     );
                     obj.insert("outcome".into(), json!(outcome));
                     obj.insert("by".into(), json!(by));
@@ -547,7 +547,7 @@ impl Engine {
         json!({
             "predicate": contest.predicate,
             "args": self.args_json(state, contest.pred, &contest.tuple),
-            "factId": scope.program.fact_id(contest.pred, &contest.tuple).0,
+            "factId": self.fact_id(contest.pred, &contest.tuple).0,
             "holds": contest.holds,
             "ambiguous": contest.is_ambiguous(),
             "rules": rules,

@@ -178,6 +178,7 @@ pub(crate) fn rules(env: &Env<'_>, c: &Collected<'_>) -> Vec<SpannedRule> {
                         sup: *sup,
                     },
                     defeasibility: ox_ir::Defeasibility::default(),
+                    standpoint: None,
                 },
                 d.item.span,
             ));

@@ -211,6 +211,7 @@ impl RuleCx<'_, '_> {
                         clause: clause as u32,
                     },
                     defeasibility: ox_ir::Defeasibility::default(),
+                    standpoint: None,
                 },
                 span,
             ));

@@ -433,7 +433,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 return None;
             }
         };
-        let Some((pid, types)) = self.env.predicate_of(sym) else {
+        let Some((pid, types)) = self.env.atom_predicate(sym, args.len()) else {
             self.error(
                 codes::WRONG_KIND,
                 pred.span,

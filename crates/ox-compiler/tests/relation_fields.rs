@@ -12,6 +12,7 @@ pub type Person { id: String }
 pub type Org { id: String }
 pub rel Employment(p: Person, o: Org) { since: Nat, title: Option<String> }
 pub rel Knows(a: Person, b: Person);
+pub rel Mentors(a: Person, b: Person) { via: Org }
 derive veteran(p: Person) :- Employment(p, o, s, t), s < 2000;
 derive employed(p: Person) :- Employment(p, o);
 pub query employments() -> [Employment];
@@ -77,6 +78,16 @@ test "fields are stored with the tuple and retracted with it" {
     assert !veteran(ann);
 }
 
+test "deleting an individual named by a field deletes the tuple" {
+    let ann = insert Person { id: "ann" };
+    let bob = insert Person { id: "bob" };
+    let acme = insert Org { id: "acme" };
+    insert Mentors(ann, bob) { via: acme };
+    assert Mentors(ann, bob, acme);
+    delete acme;
+    assert !Mentors(ann, bob);
+}
+
 test "inserting a tuple again with other field values is refused" {
     let ann = insert Person { id: "ann" };
     let acme = insert Org { id: "acme" };
@@ -86,10 +97,11 @@ test "inserting a tuple again with other field values is refused" {
 "#,
     ));
     assert_eq!(results[0].1, TestStatus::Passed, "{:?}", results[0]);
+    assert_eq!(results[1].1, TestStatus::Passed, "{:?}", results[1]);
     assert!(
-        matches!(&results[1].1, TestStatus::Error(e) if e.contains("already holds")),
+        matches!(&results[2].1, TestStatus::Error(e) if e.contains("already holds")),
         "{:?}",
-        results[1]
+        results[2]
     );
 }
 

@@ -755,8 +755,19 @@ impl<'a> Interp<'a> {
             .filter(|(_, args)| args.contains(&me))
             .cloned()
             .collect();
-        for (relation, args) in mentioning {
-            self.delete_tuple(relation, args);
+        let module = self.engine.module();
+        for (relation, mut args) in mentioning {
+            // A tuple whose field value names the individual goes as a whole.
+            let owner = module.relations.iter().enumerate().find_map(|(i, r)| {
+                (r.field_values == Some(relation)).then_some((RelationId(i as u32), r.params.len()))
+            });
+            match owner {
+                Some((owner, endpoints)) => {
+                    args.truncate(endpoints);
+                    self.delete_tuple(owner, args);
+                }
+                None => self.delete_tuple(relation, args),
+            }
         }
         self.txn.touched.remove(id);
     }

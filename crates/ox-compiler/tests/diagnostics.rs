@@ -197,7 +197,7 @@ fn oe0902_missing_module_file() {
 #[test]
 fn oe0990_not_supported() {
     assert_code(
-        "type A { id: String }\nrel R(a: A, b: A) { since: Date }",
+        "type A { id: String }\nrel R(a: A, b: A) { mut since: Date }",
         "OE0990",
     );
     let mut m = ox_compiler::Manifest::new("pkg");

@@ -235,9 +235,9 @@ fn functions_the_reasoner_cannot_evaluate_are_refused() {
         &with_people("fn one(n: Nat) -> Nat = n;\nderive p(x: Person) :- x: Person, one(x.age);"),
         "OE0203",
     );
-    // Query bodies do not inline calls (yet).
+    // Query bodies refuse the same functions as rule bodies.
     assert_code(
-        &with_people("fn one(n: Nat) -> Nat = n;\nquery q() -> [Person] { select p from p: Person where one(p.age) > 1 }"),
+        &with_people("fn pick(n: Nat) -> Nat = if n > 3 { n } else { 0 };\nquery q() -> [Person] { select p from p: Person where pick(p.age) > 1 }"),
         "OE0990",
     );
     assert_code(
@@ -247,6 +247,28 @@ derive p(x: Person) :- x: Person, one("a") > 1;"#,
         ),
         "OE0203",
     );
+}
+
+#[test]
+fn pure_functions_are_inlined_into_query_bodies() {
+    assert_tests_pass(&with_people(
+        r#"
+fn double(n: Nat) -> Nat = n + n;
+fn senior_age(n: Nat) -> Bool = n >= 65;
+query seniors() -> [Person] { select p from p: Person where senior_age(p.age) }
+query doubled(min: Nat) -> [Nat] { select d from p: Person, d = double(p.age) where d >= min order by d }
+query not_seniors() -> [Person] { select p from p: Person where not senior_age(p.age) }
+
+test "query bodies compute like the functions" {
+    let a = insert Person { id: "a", age: 70, tier: Gold, tags: [] };
+    let b = insert Person { id: "b", age: 30, tier: Gold, tags: [] };
+    assert seniors() == [a];
+    assert not_seniors() == [b];
+    assert doubled(100) == [140];
+    assert doubled(0) == [60, 140];
+}
+"#,
+    ));
 }
 
 const VOCABULARY: &str = r#"

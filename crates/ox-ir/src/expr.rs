@@ -233,7 +233,8 @@ pub enum Stmt {
         fields: Vec<(u32, Expr)>,
         bind: Option<VarId>,
     },
-    /// `insert Rel(args)`.
+    /// `insert Rel(args) { fields }`: `args` are the endpoints, then the
+    /// values of the relation's per-tuple fields in declaration order.
     InsertTuple {
         relation: RelationId,
         args: Vec<Expr>,

@@ -167,6 +167,13 @@ pub struct Relation {
     /// Relations this one specialises (`rel R(..) <: S`): every tuple of R is a tuple of S.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supertypes: Vec<RelationId>,
+    /// Per-tuple fields (`rel R(..) { since: Date }`), in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Param>,
+    /// The hidden relation holding each tuple with its field values (the
+    /// endpoints, then one value per field); set exactly when `fields` is not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_values: Option<RelationId>,
 }
 
 /// A struct type (a value without identity).

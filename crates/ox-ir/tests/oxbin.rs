@@ -621,6 +621,13 @@ fn signature_mismatches_are_refused() {
         ("cardinalities", |m| {
             m.relations[0].cardinalities.pop().map(drop).unwrap_or(())
         }),
+        ("tuple fields without their relation", |m| {
+            m.relations[0].fields = m.relations[0].params.clone()
+        }),
+        ("a field relation of the wrong arity", |m| {
+            m.relations[0].fields = m.relations[0].params.clone();
+            m.relations[0].field_values = Some(RelationId(0));
+        }),
         ("var names", |m| m.rules[0].var_names.push("y".into())),
         ("params beyond locals", |m| m.mutations[1].local_count = 0),
     ];

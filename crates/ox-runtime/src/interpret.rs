@@ -451,30 +451,58 @@ impl<'a> Interp<'a> {
         Ok(id)
     }
 
+    /// `insert R(args)`: `args` are the endpoints, then the field values of a
+    /// relation with per-tuple fields. Such a tuple is stored twice, in `R`
+    /// (the endpoints) and in the relation holding its field values, by the
+    /// same transaction; inserting it again with other values is refused.
     fn insert_tuple(&mut self, relation: RelationId, args: Vec<Value>) -> Result<(), RuntimeError> {
         let module = self.engine.module();
         let rel = module
             .relations
             .get(relation.index())
             .ok_or_else(|| RuntimeError::internal(format!("no relation #{}", relation.0)))?;
-        if args.len() != rel.params.len() {
+        if args.len() != rel.params.len() + rel.fields.len() {
             return Err(RuntimeError::internal(format!(
                 "`{}` takes {} arguments, {} given",
                 rel.name,
-                rel.params.len(),
+                rel.params.len() + rel.fields.len(),
                 args.len()
             )));
         }
         let mut checked = Vec::with_capacity(args.len());
-        for (v, p) in args.into_iter().zip(&rel.params) {
+        let slots = rel.params.iter().map(|p| ("argument", p));
+        let slots = slots.chain(rel.fields.iter().map(|f| ("field", f)));
+        for (v, (what, p)) in args.into_iter().zip(slots) {
             checked.push(self.conform(v, &p.ty).map_err(|e| {
-                RuntimeError::check_violated(format!("`{}` argument `{}`: {e}", rel.name, p.name))
+                RuntimeError::check_violated(format!("`{}` {what} `{}`: {e}", rel.name, p.name))
                     .with_details(json!({ "relation": rel.path, "parameter": p.name }))
             })?);
         }
-        let key = (relation, checked);
-        if self.txn.pending.tuples.contains(&key) {
+        let Some(stored) = rel.field_values else {
+            self.write_tuple(relation, checked);
             return Ok(());
+        };
+        let endpoints = checked[..rel.params.len()].to_vec();
+        if let Some(existing) = self.tuple_with_fields(stored, &endpoints) {
+            if existing == checked {
+                return Ok(());
+            }
+            return Err(RuntimeError::check_violated(format!(
+                "`{}` already holds for these endpoints with other field values; delete the tuple before inserting it again",
+                rel.name
+            ))
+            .with_details(json!({ "relation": rel.path })));
+        }
+        self.write_tuple(relation, endpoints);
+        self.write_tuple(stored, checked);
+        Ok(())
+    }
+
+    /// Asserts one tuple unless it is already pending.
+    fn write_tuple(&mut self, relation: RelationId, args: Vec<Value>) {
+        let key = (relation, args);
+        if self.txn.pending.tuples.contains(&key) {
+            return;
         }
         for v in &key.1 {
             if let Value::Ref(id) = v {
@@ -489,13 +517,27 @@ impl<'a> Interp<'a> {
             },
             Op::Assert,
         );
-        Ok(())
     }
 
+    /// The pending tuple of `stored` (a relation holding field values) that
+    /// starts with `endpoints`.
+    fn tuple_with_fields(&self, stored: RelationId, endpoints: &[Value]) -> Option<Vec<Value>> {
+        self.txn
+            .pending
+            .tuples
+            .range((stored, endpoints.to_vec())..)
+            .next()
+            .filter(|(r, args)| *r == stored && args.starts_with(endpoints))
+            .map(|(_, args)| args.clone())
+    }
+
+    /// `delete R(args)`; for a relation with per-tuple fields, the tuple's
+    /// field values are retracted with it.
     fn delete_tuple(&mut self, relation: RelationId, args: Vec<Value>) {
         // Normalise numbers the way inserts do, so `delete R(1)` finds `R(Nat 1)`.
         let module = self.engine.module();
-        let args: Vec<Value> = match module.relations.get(relation.index()) {
+        let rel = module.relations.get(relation.index());
+        let args: Vec<Value> = match rel {
             Some(rel) => args
                 .into_iter()
                 .zip(&rel.params)
@@ -503,6 +545,16 @@ impl<'a> Interp<'a> {
                 .collect(),
             None => args,
         };
+        if let Some(stored) = rel.and_then(|r| r.field_values) {
+            if let Some(full) = self.tuple_with_fields(stored, &args) {
+                self.retract_tuple(stored, full);
+            }
+        }
+        self.retract_tuple(relation, args);
+    }
+
+    /// Retracts one tuple if it is pending.
+    fn retract_tuple(&mut self, relation: RelationId, args: Vec<Value>) {
         let key = (relation, args);
         if self.txn.pending.tuples.remove(&key) {
             for v in &key.1 {
@@ -703,8 +755,19 @@ impl<'a> Interp<'a> {
             .filter(|(_, args)| args.contains(&me))
             .cloned()
             .collect();
-        for (relation, args) in mentioning {
-            self.delete_tuple(relation, args);
+        let module = self.engine.module();
+        for (relation, mut args) in mentioning {
+            // A tuple whose field value names the individual goes as a whole.
+            let owner = module.relations.iter().enumerate().find_map(|(i, r)| {
+                (r.field_values == Some(relation)).then_some((RelationId(i as u32), r.params.len()))
+            });
+            match owner {
+                Some((owner, endpoints)) => {
+                    args.truncate(endpoints);
+                    self.delete_tuple(owner, args);
+                }
+                None => self.delete_tuple(relation, args),
+            }
         }
         self.txn.touched.remove(id);
     }

@@ -151,7 +151,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
         .relations
         .iter()
         .map(|r| {
-            let value = json!({
+            let mut value = json!({
                 "name": r.name,
                 "path": r.path,
                 "metarel": r.metarel,
@@ -160,6 +160,9 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "cardinalities": r.cardinalities.iter().map(cardinality_json).collect::<Vec<_>>(),
                 "doc": r.doc,
             });
+            if !r.fields.is_empty() {
+                value["fields"] = params(module, &r.fields);
+            }
             (r.path.clone(), value)
         })
         .collect();

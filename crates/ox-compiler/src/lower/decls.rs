@@ -118,6 +118,8 @@ pub(crate) fn declare<'a>(
             pred,
             doc: d.item.doc.clone(),
             supertypes: Vec::new(),
+            fields: Vec::new(),
+            field_values: None,
         });
     }
     for g in &c.derives {
@@ -515,19 +517,98 @@ fn relations(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diagnostic>) 
                     })
             })
             .collect();
-        if let Some(fields) = &decl.fields {
-            let span = fields.first().map_or(decl.name.span, |f| f.span);
-            diags.push(Diagnostic::error(
-                codes::NOT_SUPPORTED,
-                span,
-                "relation bodies (per-tuple fields) are not supported yet",
-            ));
-        }
+        let fields = relation_fields(env, d, decl, &params, diags);
         let pred = env.relations[i].pred;
         env.preds[pred.index()].params = params.clone();
+        if !fields.is_empty() {
+            let hidden = field_values_relation(env, i, d, &params, &fields);
+            env.relations[i].field_values = Some(hidden);
+        }
         env.relations[i].params = params;
         env.relations[i].cardinalities = cards;
+        env.relations[i].fields = fields;
     }
+}
+
+/// The per-tuple fields of a relation body. A field named like an endpoint
+/// or another field is a duplicate; `mut` fields are not supported (tuple
+/// fields are set by `insert` and change only by deleting the tuple).
+fn relation_fields(
+    env: &Env<'_>,
+    d: &Decl<'_>,
+    decl: &ast::RelationDecl,
+    endpoints: &[Param],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Param> {
+    let Some(fields) = &decl.fields else {
+        return Vec::new();
+    };
+    for f in fields {
+        if endpoints.iter().any(|e| e.name == f.name.name) {
+            diags.push(Diagnostic::error(
+                codes::DUPLICATE,
+                f.name.span,
+                format!(
+                    "`{}` is already an endpoint of `{}`",
+                    f.name.name, decl.name.name
+                ),
+            ));
+        }
+        if f.is_mut {
+            diags.push(
+                Diagnostic::error(
+                    codes::NOT_SUPPORTED,
+                    f.span,
+                    "mutable per-tuple fields are not supported yet",
+                )
+                .with_help("delete the tuple and insert it again with the new value"),
+            );
+        }
+    }
+    fields_of(env, d.module, fields, diags)
+}
+
+/// Declares the hidden relation `R.fields(endpoints…, fields…)` that stores
+/// each tuple of relation `i` with its field values.
+fn field_values_relation(
+    env: &mut Env<'_>,
+    i: usize,
+    d: &Decl<'_>,
+    endpoints: &[Param],
+    fields: &[Param],
+) -> RelationId {
+    let id = RelationId(env.relations.len() as u32);
+    let params: Vec<Param> = endpoints.iter().chain(fields).cloned().collect();
+    let owner = &env.relations[i];
+    let (name, path, metarel) = (
+        format!("{}.fields", owner.name),
+        format!("{}.fields", owner.path),
+        owner.metarel.clone(),
+    );
+    let pred = add_pred(
+        env,
+        name.clone(),
+        path.clone(),
+        PredKind::Relation(id),
+        params.clone(),
+        d.item,
+    );
+    env.preds[pred.index()].visibility = Visibility::Private;
+    env.preds[pred.index()].doc = None;
+    env.relations.push(Relation {
+        name,
+        path,
+        metarel,
+        visibility: Visibility::Private,
+        cardinalities: vec![Cardinality::ANY; params.len()],
+        params,
+        pred,
+        doc: None,
+        supertypes: Vec::new(),
+        fields: Vec::new(),
+        field_values: None,
+    });
+    id
 }
 
 /// Arity, declared parameter types and parameter names of derived predicates.

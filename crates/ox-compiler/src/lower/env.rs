@@ -200,9 +200,13 @@ impl Env<'_> {
                     Ok(Symbol::Concept(c)) => Some(Type::Concept(c)),
                     Ok(Symbol::Struct(s)) => Some(Type::Struct(s)),
                     Ok(Symbol::Enum(e)) => Some(Type::Enum(e)),
-                    Ok(Symbol::Relation(r)) => {
-                        self.relations.get(r.index()).map(|r| Type::Tuple(r.pred))
-                    }
+                    Ok(Symbol::Relation(r)) => self.relations.get(r.index()).map(|r| {
+                        // A tuple of a relation with fields carries their values.
+                        let stored = r
+                            .field_values
+                            .map_or(r.pred, |h| self.relations[h.index()].pred);
+                        Type::Tuple(stored)
+                    }),
                     Ok(Symbol::Derived(d)) => self.derived.get(d).map(|d| Type::Tuple(d.pred)),
                     Ok(other) => {
                         diags.push(Diagnostic::error(
@@ -276,6 +280,21 @@ impl Env<'_> {
             }
             _ => None,
         }
+    }
+
+    /// The predicate an atom `P(args)` with `arity` arguments reads: for a
+    /// relation with per-tuple fields, `R(endpoints…, fields…)` reads the
+    /// tuples with their field values; otherwise as [`Env::predicate_of`].
+    pub fn atom_predicate(&self, sym: Symbol, arity: usize) -> Option<(PredId, Vec<Option<Type>>)> {
+        if let Symbol::Relation(r) = sym {
+            let r = self.relations.get(r.index())?;
+            if let Some(h) = r.field_values {
+                if arity == r.params.len() + r.fields.len() {
+                    return self.predicate_of(Symbol::Relation(h));
+                }
+            }
+        }
+        self.predicate_of(sym)
     }
 }
 

@@ -677,7 +677,7 @@ impl<'e> ProcCx<'e> {
                 )
             }
             Symbol::Concept(_) | Symbol::Relation(_) | Symbol::Derived(_) => {
-                let Some((pred, types)) = self.env.predicate_of(sym) else {
+                let Some((pred, types)) = self.env.atom_predicate(sym, args.len()) else {
                     return (null(), None);
                 };
                 if args.len() != types.len() {

@@ -1,11 +1,11 @@
-//! Calls of pure `fn`s in rule bodies. The reasoner evaluates constants,
+//! Calls of pure `fn`s in rule and query bodies. The reasoner evaluates constants,
 //! variables, unary and binary operators and builtins; a call whose function
 //! body is built from those (and from calls of such functions) is replaced
 //! by the body with the arguments in place of the parameters. Any other call
 //! is refused with a diagnostic naming the construct that stands in the way.
 
 use ox_ir::{Expr, Function, Literal};
-use ox_syntax::Diagnostic;
+use ox_syntax::{Diagnostic, Span};
 
 use super::derive::SpannedRule;
 use crate::codes;
@@ -20,17 +20,28 @@ pub(crate) fn calls(
     diags: &mut Vec<Diagnostic>,
 ) {
     for (rule, span) in rules.iter_mut() {
-        let mut errors = Vec::new();
-        for lit in &mut rule.body {
-            literal(lit, functions, &mut errors);
-        }
-        for msg in errors {
-            diags.push(
-                Diagnostic::error(codes::NOT_SUPPORTED, *span, msg).with_help(
-                    "a function called in a rule body may only use operators, comparisons, builtins and calls of such functions",
-                ),
-            );
-        }
+        body(&mut rule.body, functions, *span, diags);
+    }
+}
+
+/// Inlines every `fn` call in the literals of one rule or query body; a call
+/// that cannot be is reported at `span`.
+pub(crate) fn body(
+    lits: &mut [Literal],
+    functions: &[Function],
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut errors = Vec::new();
+    for lit in lits {
+        literal(lit, functions, &mut errors);
+    }
+    for msg in errors {
+        diags.push(
+            Diagnostic::error(codes::NOT_SUPPORTED, span, msg).with_help(
+                "a function called in a rule or query body may only use operators, comparisons, builtins and calls of such functions",
+            ),
+        );
     }
 }
 
@@ -81,7 +92,7 @@ fn inlined(e: &Expr, functions: &[Function], depth: u32) -> Result<Option<Expr>,
                 .collect::<Result<Vec<Expr>, String>>()?;
             let body = substitute(&f.body, &args).map_err(|what| {
                 format!(
-                    "function `{}` cannot be evaluated inside a rule: its body uses {what}",
+                    "function `{}` cannot be evaluated by the reasoner: its body uses {what}",
                     f.name
                 )
             })?;

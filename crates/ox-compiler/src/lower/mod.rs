@@ -76,17 +76,18 @@ pub(crate) fn lower(
         env.concepts[i].refinement = r;
     }
 
+    let functions = lower_functions(&env, &collected, diags);
     let queries: Vec<Query> = collected
         .queries
         .iter()
         .enumerate()
         .map(|(i, d)| {
             let id = QueryId(i as u32);
-            queries::query(&env, d, id, &mut sink).unwrap_or_else(|| placeholder_query(&env, id))
+            queries::query(&env, d, id, &functions, &mut sink)
+                .unwrap_or_else(|| placeholder_query(&env, id))
         })
         .collect();
 
-    let functions = lower_functions(&env, &collected, diags);
     let mutations = lower_mutations(&env, &collected, diags);
     let tests: Vec<ox_ir::Test> = collected
         .tests

@@ -4,7 +4,8 @@ use ox_ir::analysis::check_body;
 use std::collections::BTreeSet;
 
 use ox_ir::{
-    Expr, Grouping, Projection, Query, QueryBody, QueryId, QueryParam, Select, Type, VarId,
+    Expr, Function, Grouping, Literal, Projection, Query, QueryBody, QueryId, QueryParam, Select,
+    Type, VarId,
 };
 use ox_syntax::ast::{self, ItemKind};
 use ox_syntax::Diagnostic;
@@ -14,12 +15,20 @@ use super::decls::visibility;
 use super::env::Env;
 use super::exprs::{BodyKind, ProcCx};
 use super::grouping::read_vars;
+use super::inline;
 use super::rules::{RuleCx, Sink};
+use super::vars::Vars;
 use crate::codes;
 use crate::scope::Symbol;
 
 /// Lowers a query. Diagnostics and auxiliary predicates go to `sink`.
-pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -> Option<Query> {
+pub(crate) fn query(
+    env: &Env<'_>,
+    d: &Decl<'_>,
+    id: QueryId,
+    functions: &[Function],
+    sink: &mut Sink,
+) -> Option<Query> {
     let ItemKind::Query(q) = &d.item.kind else {
         return None;
     };
@@ -37,7 +46,18 @@ pub(crate) fn query(env: &Env<'_>, d: &Decl<'_>, id: QueryId, sink: &mut Sink) -
         .collect();
     let body = match &q.body {
         None => extent(env, q, &sig.result, sink)?,
-        Some(b) => QueryBody::Select(select(env, d, q, b, &params, &sig.result, sink)),
+        Some(b) => {
+            let solutions = from_where(env, d, q, b, &params, functions, sink);
+            QueryBody::Select(select(
+                env,
+                d,
+                b,
+                params.len(),
+                &sig.result,
+                solutions,
+                sink,
+            ))
+        }
     };
     Some(Query {
         name: sig.name.clone(),
@@ -106,20 +126,22 @@ fn extent(env: &Env<'_>, q: &ast::QueryDecl, result: &Type, sink: &mut Sink) -> 
     }
 }
 
-fn select(
+/// The literals of `from` and `where` with `fn` calls inlined, and their
+/// variables (the parameters first); a body that is not range-restricted is
+/// `OE1303`.
+fn from_where(
     env: &Env<'_>,
     d: &Decl<'_>,
     q: &ast::QueryDecl,
     b: &ast::QueryBody,
     params: &[QueryParam],
-    result: &Type,
+    functions: &[Function],
     sink: &mut Sink,
-) -> Select {
+) -> (Vec<Literal>, Vars) {
     let path = env.scope.item_path(d.module, &q.name.name);
     let errors_before = sink.diags.len();
-    let (lits, vars) = {
+    let (mut lits, vars) = {
         let mut cx = RuleCx::new(env, d.module, sink, path);
-        cx.fn_calls = false;
         for p in params {
             cx.vars.declare(&p.name, Some(p.ty.clone()));
         }
@@ -131,6 +153,7 @@ fn select(
         .filter(|i| !params[*i].optional)
         .map(|i| VarId(i as u32))
         .collect();
+    inline::body(&mut lits, functions, b.span, &mut sink.diags);
     let body_ok = sink.diags.len() == errors_before;
     if let (true, Err(e)) = (body_ok, check_body(&lits, vars.count(), &prebound)) {
         let name = e
@@ -143,6 +166,18 @@ fn select(
             format!("query `{}` is not range-restricted: variable `{name}` is not bound by a positive atom", q.name.name),
         ));
     }
+    (lits, vars)
+}
+
+fn select(
+    env: &Env<'_>,
+    d: &Decl<'_>,
+    b: &ast::QueryBody,
+    param_count: usize,
+    result: &Type,
+    (lits, vars): (Vec<Literal>, Vars),
+    sink: &mut Sink,
+) -> Select {
     let mut cx = ProcCx::new(env, d.module, BodyKind::Query, Type::Unit);
     cx.vars = vars;
     let solution_vars = cx.vars.count();
@@ -217,7 +252,7 @@ fn select(
         }
         having.iter().for_each(|h| read_vars(h, &mut read));
         order_by.iter().for_each(|(k, _)| read_vars(k, &mut read));
-        check_grouped_reads(&mut cx, b, &keys, read, params.len(), solution_vars);
+        check_grouped_reads(&mut cx, b, &keys, read, param_count, solution_vars);
         Some(Box::new(Grouping {
             keys,
             aggregates: aggregates

@@ -65,6 +65,16 @@ pub(crate) fn resolve(env: &mut Env<'_>, c: &Collected<'_>, diags: &mut Vec<Diag
                 ));
                 continue;
             }
+            if env.relations[i].field_values.is_some()
+                || env.relations[sup.index()].field_values.is_some()
+            {
+                diags.push(Diagnostic::error(
+                    codes::NOT_SUPPORTED,
+                    st.span,
+                    "specialisation between relations with per-tuple fields is not supported yet",
+                ));
+                continue;
+            }
             if let Some(diag) = endpoint_mismatch(env, id, sup, st.span) {
                 diags.push(diag);
                 continue;

@@ -59,9 +59,6 @@ pub(crate) struct RuleCx<'e, 's> {
     aux_count: u32,
     /// Lowering the body of an aggregate (another one inside is `OE1311`).
     in_aggregate: bool,
-    /// Whether calls of `fn`s may be lowered (to be inlined once functions
-    /// are lowered); query bodies are range-checked before that.
-    pub fn_calls: bool,
 }
 
 pub(crate) fn is_literal(e: &ast::Expr) -> bool {
@@ -185,7 +182,6 @@ impl<'e, 's> RuleCx<'e, 's> {
             owner,
             aux_count: 0,
             in_aggregate: false,
-            fn_calls: true,
         }
     }
 
@@ -437,7 +433,7 @@ impl<'e, 's> RuleCx<'e, 's> {
                 return None;
             }
         };
-        let Some((pid, types)) = self.env.predicate_of(sym) else {
+        let Some((pid, types)) = self.env.atom_predicate(sym, args.len()) else {
             self.error(
                 codes::WRONG_KIND,
                 pred.span,
@@ -762,14 +758,6 @@ impl<'e, 's> RuleCx<'e, 's> {
         let Ok(Symbol::Fn(id)) = self.env.scope.resolve(self.m, func) else {
             return (Expr::Const(Value::Null), None);
         };
-        if !self.fn_calls {
-            let msg = format!(
-                "calling `{}` in a query body is not supported yet; derive a predicate that calls it and select from that",
-                path_text(func)
-            );
-            self.error(codes::NOT_SUPPORTED, span, msg);
-            return (Expr::Const(Value::Null), None);
-        }
         let sig = &self.env.fns[id.index()];
         if args.len() != sig.params.len() {
             let msg = format!(
@@ -1146,7 +1134,6 @@ impl<'e, 's> RuleCx<'e, 's> {
                 owner: path.clone(),
                 aux_count: 0,
                 in_aggregate: self.in_aggregate,
-                fn_calls: self.fn_calls,
             };
             build(&mut child);
             (child.lits, child.vars)

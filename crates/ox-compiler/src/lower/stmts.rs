@@ -2,8 +2,8 @@
 //! tests, functions and `where` invariants.
 
 use ox_ir::{
-    AssignOp, ConceptId, Expr, FnId, Function, Mutation, MutationId, Refinement, Stmt, Test, Type,
-    Value,
+    AssignOp, ConceptId, Expr, FnId, Function, Mutation, MutationId, Refinement, RelationId, Stmt,
+    Test, Type, Value,
 };
 use ox_syntax::ast::{self, ExprKind, ItemKind, StmtKind};
 use ox_syntax::Span;
@@ -156,6 +156,62 @@ impl ProcCx<'_> {
         Some((id, args))
     }
 
+    /// The values of a tuple's fields in declaration order, from the `{ f: e, … }`
+    /// of `insert R(…) { … }`; an omitted `Option` field is `none`.
+    fn tuple_fields(
+        &mut self,
+        relation: RelationId,
+        inits: &[ast::FieldInit],
+        span: Span,
+    ) -> Vec<Expr> {
+        let rel = &self.env.relations[relation.index()];
+        let (name, fields) = (rel.name.clone(), rel.fields.clone());
+        let mut values: Vec<Option<Expr>> = vec![None; fields.len()];
+        for init in inits {
+            match fields.iter().position(|f| f.name == init.name.name) {
+                Some(i) => {
+                    if values[i].is_some() {
+                        self.error(
+                            codes::DUPLICATE,
+                            init.name.span,
+                            format!("field `{}` is given twice", init.name.name),
+                        );
+                    }
+                    values[i] = Some(self.expr_of(&init.value, &fields[i].ty));
+                }
+                None => {
+                    let msg = if fields.is_empty() {
+                        format!(
+                            "relation `{name}` has no per-tuple fields, so it has no field `{}`",
+                            init.name.name
+                        )
+                    } else {
+                        format!("relation `{name}` has no field `{}`", init.name.name)
+                    };
+                    self.error(codes::UNKNOWN_FIELD, init.name.span, msg);
+                    self.expr(&init.value, None);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(fields.len());
+        for (value, field) in values.into_iter().zip(&fields) {
+            match value {
+                Some(v) => out.push(v),
+                None => {
+                    if !matches!(field.ty, Type::Option(_)) {
+                        self.error(
+                            codes::MISSING_FIELD,
+                            span,
+                            format!("missing field `{}` of relation `{name}`", field.name),
+                        );
+                    }
+                    out.push(Expr::Const(Value::Null));
+                }
+            }
+        }
+        out
+    }
+
     fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<Stmt>) {
         match &s.kind {
             StmtKind::Let { name, ty, value } => {
@@ -216,14 +272,8 @@ impl ProcCx<'_> {
                 args,
                 inits,
             } => {
-                if let Some(first) = inits.first() {
-                    self.error(
-                        codes::NOT_SUPPORTED,
-                        first.span,
-                        "per-tuple fields of relations are not supported yet",
-                    );
-                }
-                if let Some((relation, args)) = self.relation_args(relation, args, s.span) {
+                if let Some((relation, mut args)) = self.relation_args(relation, args, s.span) {
+                    args.extend(self.tuple_fields(relation, inits, s.span));
                     out.push(Stmt::InsertTuple { relation, args });
                 }
             }

@@ -222,8 +222,22 @@ impl<'m> Validator<'m> {
             for sup in &relation.supertypes {
                 self.relation(*sup, &at)?;
             }
-            for param in &relation.params {
+            for param in relation.params.iter().chain(&relation.fields) {
                 self.ty(&param.ty, &at, ITEM_DEPTH)?;
+            }
+            if let Some(hidden) = relation.field_values {
+                let stored = self.relation(hidden, &at)?;
+                if relation.fields.is_empty()
+                    || stored.params.len() != relation.params.len() + relation.fields.len()
+                {
+                    return Err(mismatch(format!(
+                        "{at}: the relation holding its field values must take the endpoints and the fields"
+                    )));
+                }
+            } else if !relation.fields.is_empty() {
+                return Err(mismatch(format!(
+                    "{at}: per-tuple fields without a relation holding their values"
+                )));
             }
             if relation.cardinalities.len() != relation.params.len() {
                 return Err(mismatch(format!(
@@ -930,7 +944,14 @@ impl<'m> Validator<'m> {
                 }
                 bind.map_or(Ok(()), |var| self.var(var, scope))
             }
-            Stmt::InsertTuple { relation, args } | Stmt::DeleteTuple { relation, args } => {
+            Stmt::InsertTuple { relation, args } => {
+                let decl = self.relation(*relation, scope.at)?;
+                let callee = format!("relation `{}`", decl.path);
+                let arity = decl.params.len() + decl.fields.len();
+                self.arg_count(scope, &callee, args.len(), arity)?;
+                self.exprs(args, scope, 3)
+            }
+            Stmt::DeleteTuple { relation, args } => {
                 let decl = self.relation(*relation, scope.at)?;
                 let callee = format!("relation `{}`", decl.path);
                 self.arg_count(scope, &callee, args.len(), decl.params.len())?;

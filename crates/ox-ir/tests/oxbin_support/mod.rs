@@ -183,6 +183,8 @@ pub fn sample_module() -> Module {
         pred: PredId(9),
         doc: Some("Who rents under a lease.".into()),
         supertypes: Vec::new(),
+        fields: Vec::new(),
+        field_values: None,
     }];
 
     let structs = vec![StructDecl {

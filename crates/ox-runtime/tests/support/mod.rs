@@ -854,6 +854,8 @@ pub fn lease_module() -> Module {
             pred: P_LEASE_OF,
             doc: None,
             supertypes: Vec::new(),
+            fields: Vec::new(),
+            field_values: None,
         }],
         structs: vec![StructDecl {
             name: "Address".into(),

@@ -141,6 +141,8 @@ pub fn module() -> Module {
         pred: PredId(3),
         doc: None,
         supertypes: Vec::new(),
+        fields: Vec::new(),
+        field_values: None,
     }];
     let people_query = |name: &str, visibility| Query {
         name: name.into(),

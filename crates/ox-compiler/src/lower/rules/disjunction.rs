@@ -86,7 +86,6 @@ impl RuleCx<'_, '_> {
                 owner: format!("{path}.{i}"),
                 aux_count: 0,
                 in_aggregate: self.in_aggregate,
-                fn_calls: self.fn_calls,
             };
             child.condition(alt);
             clauses.push((child.lits, child.vars));

@@ -358,7 +358,7 @@ type Change = (Vec<(PredId, Vec<Value>)>, Vec<(PredId, Vec<Value>)>);
 
 /// The base facts `new` adds to `old`, when updating the previous fixpoint
 /// beats evaluating from scratch: only insertions (the reasoner's
-/// delete-and-rederive costs 1.4–10× a fresh evaluation on the benchmark
+/// delete-and-rederive costs 1–3.5× a fresh evaluation on the benchmark
 /// workloads, see BENCHMARKS.md), at most a quarter of the old base facts
 /// plus 16. `None` otherwise. Compares the snapshots structure by structure
 /// and clones only what was added.

@@ -29,10 +29,23 @@ pub struct IncrementalRow {
     pub changed: usize,
     /// Full evaluation of the base facts with the insertion applied.
     pub full_after_insert: Duration,
+    /// The insertion applied in place to a fixpoint no longer needed
+    /// (`Program::update_owned`, what a caller replacing its state does).
     pub insert: Duration,
+    /// The insertion applied to a copy, keeping the previous fixpoint (`Program::update`).
+    pub insert_copying: Duration,
+    /// Full evaluation of the base facts with a second 1% insertion
+    /// applied after the first.
+    pub full_after_next: Duration,
+    /// That second insertion applied in place to the fixpoint the first
+    /// in-place update left (indexes the first one built are reused).
+    pub insert_next: Duration,
     /// Full evaluation of the base facts with the deletion applied.
     pub full_after_delete: Duration,
+    /// The deletion applied in place (see `insert`).
     pub delete: Duration,
+    /// The deletion applied to a copy (see `insert_copying`).
+    pub delete_copying: Duration,
 }
 
 /// Provenance on one workload.
@@ -72,6 +85,25 @@ fn timed<T>(
     for _ in 0..reps.max(1) {
         let started = Instant::now();
         let out = f()?;
+        times.push(started.elapsed());
+        last = Some(out);
+    }
+    let out = last.ok_or_else(|| InProcError::Mismatch("no run".into()))?;
+    Ok((median(&mut times).unwrap_or_default(), out))
+}
+
+/// Like [`timed`], but each run first gets its input from `setup`, untimed.
+fn timed_with_input<I, T>(
+    reps: usize,
+    mut setup: impl FnMut() -> Result<I, InProcError>,
+    mut f: impl FnMut(I) -> Result<T, InProcError>,
+) -> Result<(Duration, T), InProcError> {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..reps.max(1) {
+        let input = setup()?;
+        let started = Instant::now();
+        let out = f(input)?;
         times.push(started.elapsed());
         last = Some(out);
     }
@@ -165,31 +197,79 @@ pub fn incremental(
     let program = workload.program();
     let facts = workload.facts(seed);
     let compiled = oxrun::compile(&program)?;
-    let fixpoint = oxrun::evaluate(&compiled, oxrun::store_of(&program, &facts)?)?;
+    let initial = oxrun::store_of(&program, &facts)?;
+    let fixpoint = oxrun::evaluate(&compiled, initial.clone())?;
     let (inserted, deleted) = one_percent_change(&program, &facts, seed ^ 0x5eed);
     let mut row = IncrementalRow {
         workload: *workload,
         changed: deleted.len(),
         full_after_insert: Duration::ZERO,
         insert: Duration::ZERO,
+        insert_copying: Duration::ZERO,
+        full_after_next: Duration::ZERO,
+        insert_next: Duration::ZERO,
         full_after_delete: Duration::ZERO,
         delete: Duration::ZERO,
+        delete_copying: Duration::ZERO,
     };
     for (ins, del) in [(&inserted, &vec![]), (&vec![], &deleted)] {
         let base = changed_store(&program, &facts, ins, del);
         let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
-        let (update, updated) =
+        let (copying, updated) =
             timed(reps, || Ok(compiled.update(&fixpoint, ins, del, &ctx())?))?;
         check_same(&program, &scratch, &updated)?;
+        // A fixpoint of its own per run (evaluated untimed), shared with
+        // nothing: the state a caller that replaces it hands over.
+        let (in_place, updated) = timed_with_input(
+            reps,
+            || Ok(oxrun::evaluate(&compiled, initial.clone())?),
+            |own| Ok(compiled.update_owned(own, ins, del, &ctx())?),
+        )?;
+        check_same(&program, &scratch, &updated)?;
+        if !ins.is_empty() {
+            (row.full_after_next, row.insert_next) =
+                next_insertion(&compiled, &program, &facts, &initial, ins, seed, reps)?;
+        }
         if ins.is_empty() {
             row.full_after_delete = full;
-            row.delete = update;
+            row.delete = in_place;
+            row.delete_copying = copying;
         } else {
             row.full_after_insert = full;
-            row.insert = update;
+            row.insert = in_place;
+            row.insert_copying = copying;
         }
     }
     Ok(row)
+}
+
+/// A second 1% insertion (none of the facts of the first, `first`) after
+/// the first: (full evaluation, the update in place of the fixpoint the
+/// first in-place update left).
+fn next_insertion(
+    compiled: &ox_reasoner::Program,
+    program: &datalog::Program,
+    facts: &Facts,
+    initial: &FactStore,
+    first: &Change,
+    seed: u64,
+    reps: usize,
+) -> Result<(Duration, Duration), InProcError> {
+    let (next, _) = one_percent_change(program, facts, seed ^ 0x0ce5);
+    let next: Change = next.into_iter().filter(|f| !first.contains(f)).collect();
+    let both: Change = first.iter().chain(&next).cloned().collect();
+    let base = changed_store(program, facts, &both, &vec![]);
+    let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
+    let (update, updated) = timed_with_input(
+        reps,
+        || {
+            let own = oxrun::evaluate(compiled, initial.clone())?;
+            Ok(compiled.update_owned(own, first, &[], &ctx())?)
+        },
+        |own| Ok(compiled.update_owned(own, &next, &[], &ctx())?),
+    )?;
+    check_same(program, &scratch, &updated)?;
+    Ok((full, update))
 }
 
 /// The two fixpoints have the same derived tuples.
@@ -272,20 +352,27 @@ fn share(part: Duration, whole: Duration) -> String {
 /// The incremental table in markdown.
 pub fn incremental_markdown(rows: &[IncrementalRow]) -> String {
     let mut out = String::from(
-        "| workload | facts changed | full evaluation (after insert) | insert 1% | share | full evaluation (after delete) | delete 1% | share |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | facts changed | full evaluation (after insert) | insert 1% in place | share | insert 1% from a copy | share | full evaluation (after a second insert) | second insert 1% in place | share | full evaluation (after delete) | delete 1% in place | share | delete 1% from a copy | share |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.workload,
             r.changed,
             ms(r.full_after_insert),
             ms(r.insert),
             share(r.insert, r.full_after_insert),
+            ms(r.insert_copying),
+            share(r.insert_copying, r.full_after_insert),
+            ms(r.full_after_next),
+            ms(r.insert_next),
+            share(r.insert_next, r.full_after_next),
             ms(r.full_after_delete),
             ms(r.delete),
             share(r.delete, r.full_after_delete),
+            ms(r.delete_copying),
+            share(r.delete_copying, r.full_after_delete),
         );
     }
     out

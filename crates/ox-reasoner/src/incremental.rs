@@ -17,8 +17,9 @@
 //!   facts to over-deletion, or whose over-deletion has looked at a
 //!   thirty-second of a relation (deleting and re-deriving fact by fact
 //!   would cost more).
-//! - Strata that read nothing that changed are not touched: the store is a
-//!   copy of the previous one, and their relations stay as they were.
+//! - Strata that read nothing that changed are not touched: the store is
+//!   the previous one (or a copy of it), and their relations stay as they
+//!   were.
 
 use std::sync::Arc;
 
@@ -39,6 +40,10 @@ impl Program {
     /// Deleting a fact that is not a base fact of `previous` changes
     /// nothing; inserting one that is already present makes it a base fact.
     /// Provenance is recorded when `previous` recorded it.
+    ///
+    /// `previous` stays as it was, so the update starts from a copy of it;
+    /// a caller that replaces `previous` with the result should call
+    /// [`Program::update_owned`], which skips the copy.
     pub fn update(
         &self,
         previous: &FactStore,
@@ -46,9 +51,25 @@ impl Program {
         deleted: &[(PredId, Vec<Value>)],
         ctx: &EvalContext,
     ) -> Result<FactStore, EvalError> {
+        Budget::new(ctx.deadline).check()?;
+        self.update_owned(previous.clone(), inserted, deleted, ctx)
+    }
+
+    /// [`Program::update`] taking the previous fixpoint by value: its rows,
+    /// key sets and indexes are brought up to date in place instead of
+    /// being copied first (an index still shared with another copy of the
+    /// store is copied on its first extension). On an error the previous
+    /// fixpoint is gone with the partial update.
+    pub fn update_owned(
+        &self,
+        previous: FactStore,
+        inserted: &[(PredId, Vec<Value>)],
+        deleted: &[(PredId, Vec<Value>)],
+        ctx: &EvalContext,
+    ) -> Result<FactStore, EvalError> {
         let mut budget = Budget::new(ctx.deadline);
         budget.check()?;
-        let mut store = previous.clone();
+        let mut store = previous;
         let record = store.rels.iter().any(|r| r.witnesses.is_some());
         let const_ids = self.prepare(&mut store, record)?;
         for (pred, tuple) in inserted.iter().chain(deleted) {

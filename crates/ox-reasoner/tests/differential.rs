@@ -515,13 +515,27 @@ proptest! {
             for (p, t) in &inserted {
                 next_base.insert(*p, t.clone());
             }
-            current = program.update(&current, &inserted, &deleted, &ctx()).expect("no errors");
+            // Updating a copy (the previous fixpoint stays usable, sharing
+            // its indexes) and updating in place must agree.
+            let before: Vec<_> = (0..6u32).map(|p| current.tuples(PredId(p))).collect();
+            let copied = program.update(&current, &inserted, &deleted, &ctx()).expect("no errors");
+            for pred in 0..6u32 {
+                prop_assert_eq!(&current.tuples(PredId(pred)), &before[pred as usize]);
+            }
+            current = program
+                .update_owned(current, &inserted, &deleted, &ctx())
+                .expect("no errors");
             let expected = program.evaluate(next_base.clone(), &ctx()).expect("no errors");
             for pred in 0..6u32 {
                 prop_assert_eq!(
                     current.tuples(PredId(pred)),
                     expected.tuples(PredId(pred)),
                     "predicate {} of {:#?}", pred, module.rules
+                );
+                prop_assert_eq!(
+                    copied.tuples(PredId(pred)),
+                    expected.tuples(PredId(pred)),
+                    "predicate {} (updated copy) of {:#?}", pred, module.rules
                 );
             }
             base = next_base;
@@ -667,9 +681,13 @@ proptest! {
             next_base.insert(*p, t.clone());
         }
         let updated = program.update(&current, &inserted, &deleted, &ctx()).expect("no errors");
+        let in_place = program
+            .update_owned(current, &inserted, &deleted, &ctx())
+            .expect("no errors");
         let expected = program.evaluate(next_base, &ctx()).expect("no errors");
         for pred in 0..3u32 {
             prop_assert_eq!(updated.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+            prop_assert_eq!(in_place.tuples(PredId(pred)), expected.tuples(PredId(pred)));
         }
     }
 }

@@ -50,6 +50,9 @@ pub query flying() -> [Bird] { select b from b: Bird where Flies(b) }
 pub query flyers() -> [Flies];
 pub query mottos() -> [Motto];
 pub query wide() -> [Bird] { select b from b: Bird where Wide(b) }
+pub query first_flying() -> [Bird] {
+    select b from b: Bird where Flies(b) limit 1
+}
 pub query verdicts() -> [Bird] across [Ornithology, Zoology] {
     select b from b: Bird where Flies(b)
 }
@@ -273,6 +276,33 @@ fn across_merges_answers_into_four_values() {
         truths(&across(
             &engine,
             "flying",
+            &["Ornithology", "Zoology"],
+            true
+        )),
+        pairs(&[("tweety", "Is")])
+    );
+}
+
+#[test]
+fn limit_and_offset_apply_to_the_merged_rows() {
+    let engine = seeded();
+    // Merged: ozzy Not (Zoology), pingu Both (Folklore). Limited under each
+    // standpoint first, Folklore's pingu would survive next to ozzy.
+    assert_eq!(
+        truths(&across(
+            &engine,
+            "first_flying",
+            &["Zoology", "Folklore"],
+            false
+        )),
+        pairs(&[("ozzy", "Not")])
+    );
+    // Strict keeps the `Is` rows, then the window applies: tweety. Limited
+    // first, both standpoints would keep only ozzy (Both), and strict nothing.
+    assert_eq!(
+        truths(&across(
+            &engine,
+            "first_flying",
             &["Ornithology", "Zoology"],
             true
         )),

@@ -112,6 +112,9 @@ impl Engine {
             )
             .with_details(json!({ "query": q.path })));
         };
+        // `limit`/`offset` apply to the merged rows, not under each standpoint.
+        let (window, q) = without_window(q);
+        let q = &q;
         let refuting = refuting_query(self.module(), q);
         let mut merged: Vec<(Value, Verdicts)> = Vec::new();
         let mut index: BTreeMap<Value, usize> = BTreeMap::new();
@@ -165,6 +168,8 @@ impl Engine {
                     .into_iter()
                     .map(|(row, verdicts)| (row, verdicts.truth()))
                     .filter(|(_, truth)| !strict || *truth == Truth::Is)
+                    .skip(window.offset)
+                    .take(window.limit)
                     .map(|(row, truth)| {
                         json!({
                             "value": wire::encode(module, &row, &ty, &types),
@@ -217,6 +222,33 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// A `select`'s `limit` and `offset` (none: every row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    offset: usize,
+    limit: usize,
+}
+
+/// The query without its `limit`/`offset`, and that window, so the window
+/// can be applied once to the merged rows.
+fn without_window(q: &Query) -> (Window, Query) {
+    let mut unbounded = q.clone();
+    let mut window = Window {
+        offset: 0,
+        limit: usize::MAX,
+    };
+    if let QueryBody::Select(sel) = &mut unbounded.body {
+        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(offset) = sel.offset.take() {
+            window.offset = to_usize(offset);
+        }
+        if let Some(limit) = sel.limit.take() {
+            window.limit = to_usize(limit);
+        }
+    }
+    (window, unbounded)
 }
 
 /// Whether the query orders its rows itself (`order by`).

@@ -90,6 +90,24 @@ fn relation_fields_over_http() {
         ]
     );
 
+    // The schema lists the relation with its fields, and nothing of how
+    // they are stored.
+    let (status, schema) = server.get("/v1/schema", None);
+    assert_eq!(status, 200, "{schema}");
+    let relations = schema["relations"].as_array().expect("relations");
+    let paths: Vec<&str> = relations
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(paths, vec!["jobs::Employment"], "{schema}");
+    let fields: Vec<&str> = relations[0]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["since", "title"]);
+
     // A rule reads the field.
     assert_eq!(server.query_ids("acme", "jobs::veterans"), vec!["ann"]);
 

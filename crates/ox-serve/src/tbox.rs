@@ -147,10 +147,19 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             (c.path.clone(), value)
         })
         .collect();
+    // The hidden relations that hold per-tuple field values are storage
+    // details of their relation, which lists the fields itself.
+    let hidden: Vec<usize> = module
+        .relations
+        .iter()
+        .filter_map(|r| r.field_values.map(|id| id.index()))
+        .collect();
     let relations = module
         .relations
         .iter()
-        .map(|r| {
+        .enumerate()
+        .filter(|(i, _)| !hidden.contains(i))
+        .map(|(_, r)| {
             let mut value = json!({
                 "name": r.name,
                 "path": r.path,

@@ -18,8 +18,8 @@
 //!   thirty-second of a relation (deleting and re-deriving fact by fact
 //!   would cost more). Before over-deletion starts, the deleted facts are
 //!   followed through the rules by their tuples alone; a stratum where that
-//!   reaches more than a 256th of a relation (plus 256 facts) is recomputed
-//!   at once, without paying for an over-deletion that would give up.
+//!   reaches more than a 256th of a relation is recomputed at once, without
+//!   paying for an over-deletion that would give up.
 //! - Strata that read nothing that changed are not touched: the store is
 //!   the previous one (or a copy of it), and their relations stay as they
 //!   were.
@@ -386,8 +386,8 @@ impl Program {
     }
 
     /// Marks for recomputation the strata whose over-deletion would look at
-    /// more than a [`SPREAD_LIMIT`]th of one of their relations (plus 256
-    /// facts, so that small relations always try over-deletion). The deleted
+    /// more than a [`SPREAD_LIMIT`]th of one of their relations (counted
+    /// with 256 facts more, so that any relation allows one). The deleted
     /// facts are followed through the rules by their tuples alone (no
     /// support checks, no key → row map), so the estimate errs high and
     /// costs a fraction of an over-deletion that would give up anyway.
@@ -429,7 +429,7 @@ impl Program {
                 let (envs, _) =
                     self.run_rows(store, plan, env, const_ids, (&[], None), budget, ctx, r)?;
                 let head_rel = &store.rels[h];
-                let limit = head_rel.len() as usize / SPREAD_LIMIT + 256;
+                let limit = (head_rel.len() as usize + 256) / SPREAD_LIMIT;
                 for env in envs {
                     let head: Vec<Id> = rule
                         .head

@@ -342,7 +342,11 @@ impl Program {
                 .sum();
             let first_round = if recompute[s] || lost > 0 && lost * 4 > lost + kept {
                 for p in preds {
-                    store.rels[p.index()].retain_base();
+                    // The recomputation derives about as many rows again.
+                    let rel = &mut store.rels[p.index()];
+                    let before = rel.len() as usize;
+                    rel.retain_base();
+                    rel.reserve(before - rel.len() as usize);
                     delta_start[p.index()] = 0;
                 }
                 FirstRound::Naive

@@ -16,7 +16,10 @@
 //!   updated inputs; so is a stratum that lost more than a quarter of its
 //!   facts to over-deletion, or whose over-deletion has looked at a
 //!   thirty-second of a relation (deleting and re-deriving fact by fact
-//!   would cost more).
+//!   would cost more). Before over-deletion starts, the deleted facts are
+//!   followed through the rules by their tuples alone; a stratum where that
+//!   reaches more than a 256th of a relation is recomputed at once, without
+//!   paying for an over-deletion that would give up.
 //! - Strata that read nothing that changed are not touched: the store is
 //!   the previous one (or a copy of it), and their relations stay as they
 //!   were.
@@ -28,7 +31,7 @@ use rustc_hash::FxHashSet;
 
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
-use crate::store::{Id, Index, Interner};
+use crate::store::{Found, Id, Index, Interner};
 use crate::{EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
 
 impl Program {
@@ -97,6 +100,7 @@ impl Program {
         let mut marked: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
         let mut removed_base: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
         let mut work = Queue::new(&self.strata.stratum_of, n);
+        let mut seeds: Vec<(usize, Vec<Id>)> = Vec::new();
         for (pred, tuple) in deleted {
             let p = pred.index();
             let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
@@ -106,6 +110,7 @@ impl Program {
             if store.rels[p].is_base(row) && removed_base[p].insert(row) {
                 marked[p].insert(row);
                 work.push(p, row);
+                seeds.push((p, store.rels[p].row(row).to_vec()));
             }
         }
 
@@ -178,6 +183,15 @@ impl Program {
             .iter()
             .map(|st| st.preds.len() == 1 && !record)
             .collect();
+        self.recompute_wide_deletions(
+            &store,
+            seeds,
+            &seeded_by_pred,
+            &mut recompute,
+            &const_ids,
+            &mut budget,
+            ctx,
+        )?;
         for s in 0..strata.len() {
             if recompute[s] {
                 self.wipe(
@@ -328,7 +342,11 @@ impl Program {
                 .sum();
             let first_round = if recompute[s] || lost > 0 && lost * 4 > lost + kept {
                 for p in preds {
-                    store.rels[p.index()].retain_base();
+                    // The recomputation derives about as many rows again.
+                    let rel = &mut store.rels[p.index()];
+                    let before = rel.len() as usize;
+                    rel.retain_base();
+                    rel.reserve(before - rel.len() as usize);
                     delta_start[p.index()] = 0;
                 }
                 FirstRound::Naive
@@ -369,6 +387,78 @@ impl Program {
         }
         store.dict_changed();
         Ok(store)
+    }
+
+    /// Marks for recomputation the strata whose over-deletion would look at
+    /// more than a [`SPREAD_LIMIT`]th of one of their relations (counted
+    /// with 256 facts more, so that any relation allows one). The deleted
+    /// facts are followed through the rules by their tuples alone (no
+    /// support checks, no key → row map), so the estimate errs high and
+    /// costs a fraction of an over-deletion that would give up anyway.
+    #[allow(clippy::too_many_arguments)]
+    fn recompute_wide_deletions(
+        &self,
+        store: &FactStore,
+        seeds: Vec<(usize, Vec<Id>)>,
+        seeded_by_pred: &[Vec<(usize, usize)>],
+        recompute: &mut [bool],
+        const_ids: &[Id],
+        budget: &mut Budget,
+        ctx: &EvalContext,
+    ) -> Result<(), EvalError> {
+        let mut reached: Vec<FxHashSet<Vec<Id>>> = vec![FxHashSet::default(); store.rels.len()];
+        let mut stack = seeds;
+        while let Some((p, tuple)) = stack.pop() {
+            budget.check()?;
+            if self.strata.stratum_of[p].is_some_and(|s| recompute[s]) {
+                continue;
+            }
+            for &(r, k) in &seeded_by_pred[p] {
+                let rule = &self.rules[r];
+                let h = rule.head_pred;
+                let Some(head_stratum) = self.strata.stratum_of[h] else {
+                    continue;
+                };
+                if recompute[head_stratum] {
+                    continue;
+                }
+                let (j, plan) = &rule.seeded[k];
+                let Literal::Pos(atom) = &self.source[r].body[*j] else {
+                    continue;
+                };
+                let Some(env) = self.env_from_atom(store, &atom.args, &tuple, rule.var_count)
+                else {
+                    continue;
+                };
+                let (envs, _) =
+                    self.run_rows(store, plan, env, const_ids, (&[], None), budget, ctx, r)?;
+                let head_rel = &store.rels[h];
+                let limit = (head_rel.len() as usize + 256) / SPREAD_LIMIT;
+                for env in envs {
+                    let head: Vec<Id> = rule
+                        .head
+                        .iter()
+                        .map(|&src| match src {
+                            Src::Var(v) => env[v as usize],
+                            Src::Const(c) => const_ids[c as usize],
+                        })
+                        .collect();
+                    if head.iter().any(|&id| id as usize >= store.dict.len())
+                        || matches!(head_rel.find(&head), Found::Absent)
+                        || reached[h].contains(&head)
+                    {
+                        continue;
+                    }
+                    reached[h].insert(head.clone());
+                    if reached[h].len() > limit {
+                        recompute[head_stratum] = true;
+                        break;
+                    }
+                    stack.push((h, head));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Marks the derived facts of stratum `s` (about to be recomputed) as
@@ -636,6 +726,12 @@ impl Program {
         Ok(interner.into_new_values())
     }
 }
+
+/// A stratum is recomputed when following a deletion through the rules
+/// reaches more than this fraction (one in so many) of one of its relations:
+/// over-deletion looks at fewer facts than that estimate (support checks stop
+/// it), but each costs tens of times more.
+const SPREAD_LIMIT: usize = 256;
 
 /// Facts to look at during over-deletion, lower strata first (base facts
 /// before all), then by row.

@@ -723,6 +723,16 @@ impl Relation {
         self.retain(|r| base[r as usize]);
     }
 
+    /// Makes room for `more` rows, so that adding them does not grow the key
+    /// set step by step (rehashing it each time).
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more * self.arity.unwrap_or(0));
+        match &mut self.keys {
+            Keys::Small(set) => set.reserve(more),
+            Keys::Wide { map, .. } => map.reserve(more),
+        }
+    }
+
     /// Keeps only the rows `keep` accepts (renumbering them), rebuilding the
     /// key set and dropping the indexes; witnesses follow their rows.
     pub(crate) fn retain(&mut self, keep: impl Fn(u32) -> bool) {

@@ -8,7 +8,7 @@ mod support;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use support::{ox, Server};
+use support::{ox, start_on_sqlite};
 
 fn package() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conflicts")
@@ -82,20 +82,8 @@ fn check_reason_reports_the_nixon_diamond() {
 #[test]
 fn the_server_explains_conflicts() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (oxbin, data) = (
-        dir.path().join("root.oxbin"),
-        dir.path().join("store.sqlite"),
-    );
-    let pkg = package();
-    let server = Server::start(&[
-        "--project",
-        pkg.to_str().expect("utf-8 path"),
-        "--oxbin",
-        oxbin.to_str().expect("utf-8 path"),
-        "--data",
-        data.to_str().expect("utf-8 path"),
-        "--build",
-    ]);
+    let server = start_on_sqlite(&package(), dir.path());
+    let oxbin = dir.path().join("root.oxbin");
 
     // The ambiguity is reported next to the contradictions.
     let (status, checks) = server.get("/v1/checks", Some("acme"));

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{assert_envelope, Server};
+use support::{assert_envelope, start_on_sqlite, write_package};
 
 const MANIFEST: &str = r#"[package]
 name = "jobs"
@@ -34,21 +34,8 @@ pub mutate fire(p: Person, o: Org) { delete Employment(p, o); }
 #[test]
 fn relation_fields_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("jobs");
-    std::fs::create_dir_all(project.join("src")).unwrap();
-    std::fs::write(project.join("ox.toml"), MANIFEST).unwrap();
-    std::fs::write(project.join("src/root.ar"), SOURCE).unwrap();
-    let oxbin = dir.path().join("jobs.oxbin");
-    let data = dir.path().join("store.sqlite");
-    let server = Server::start(&[
-        "--project",
-        project.to_str().unwrap(),
-        "--oxbin",
-        oxbin.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--build",
-    ]);
+    let project = write_package(dir.path(), "jobs", MANIFEST, SOURCE);
+    let server = start_on_sqlite(&project, dir.path());
 
     server.mutate("acme", "jobs::add_person", json!({"id": "ann"}));
     server.mutate("acme", "jobs::add_person", json!({"id": "bob"}));

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{assert_envelope, Server};
+use support::{assert_envelope, start_on_sqlite, write_package};
 
 const MANIFEST: &str = r#"[package]
 name = "zoo"
@@ -49,21 +49,8 @@ pub mutate feed(k: Keeper, a: Animal) { insert Feeds(k, a); }
 #[test]
 fn the_rule_language_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("zoo");
-    std::fs::create_dir_all(project.join("src")).unwrap();
-    std::fs::write(project.join("ox.toml"), MANIFEST).unwrap();
-    std::fs::write(project.join("src/root.ar"), SOURCE).unwrap();
-    let oxbin = dir.path().join("zoo.oxbin");
-    let data = dir.path().join("store.sqlite");
-    let server = Server::start(&[
-        "--project",
-        project.to_str().unwrap(),
-        "--oxbin",
-        oxbin.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--build",
-    ]);
+    let project = write_package(dir.path(), "zoo", MANIFEST, SOURCE);
+    let server = start_on_sqlite(&project, dir.path());
 
     // An animal in none of the covering subtypes is refused and not written.
     let (status, body) = server.post(

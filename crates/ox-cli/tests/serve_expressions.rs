@@ -9,25 +9,14 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use support::{assert_envelope, Server};
+use support::{assert_envelope, start_on_sqlite, Server};
 
 fn wallets_package() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wallets")
 }
 
 fn start(dir: &Path) -> Server {
-    let project = wallets_package();
-    let oxbin = dir.join("wallets.oxbin");
-    let data = dir.join("store.sqlite");
-    Server::start(&[
-        "--project",
-        project.to_str().unwrap(),
-        "--oxbin",
-        oxbin.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--build",
-    ])
+    start_on_sqlite(&wallets_package(), dir)
 }
 
 fn call(server: &Server, name: &str, args: Value) -> (u16, Value) {

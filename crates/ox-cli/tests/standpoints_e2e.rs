@@ -7,25 +7,14 @@ mod support;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use support::{assert_envelope, ox, Server};
+use support::{assert_envelope, ox, start_on_sqlite, Server};
 
 fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/standpoints")
 }
 
 fn start(dir: &std::path::Path) -> Server {
-    let project = project();
-    let oxbin = dir.join("birds.oxbin");
-    let data = dir.join("store.sqlite");
-    Server::start(&[
-        "--project",
-        project.to_str().unwrap(),
-        "--oxbin",
-        oxbin.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--build",
-    ])
+    start_on_sqlite(&project(), dir)
 }
 
 fn seed(server: &Server) {

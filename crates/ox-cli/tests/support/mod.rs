@@ -244,7 +244,12 @@ pub fn assert_envelope(status: u16, body: &Value, want_status: u16, want_code: &
 /// Starts the example package with its own artifact in `dir` and the given
 /// storage flags (plus extra flags).
 pub fn start_lease(dir: &Path, storage: &[&str], extra: &[&str]) -> Server {
-    let project = example_lease();
+    start_package(&example_lease(), dir, storage, extra)
+}
+
+/// Builds `project` into an artifact in `dir` and serves it with the given
+/// storage flags (plus extra flags).
+pub fn start_package(project: &Path, dir: &Path, storage: &[&str], extra: &[&str]) -> Server {
     let oxbin = dir.join("root.oxbin");
     let mut args = vec![
         "--project".to_owned(),
@@ -257,6 +262,22 @@ pub fn start_lease(dir: &Path, storage: &[&str], extra: &[&str]) -> Server {
     args.extend(extra.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Server::start(&args)
+}
+
+/// Builds `project` and serves it on a sqlite store in `dir`.
+pub fn start_on_sqlite(project: &Path, dir: &Path) -> Server {
+    let data = dir.join("store.sqlite");
+    start_package(project, dir, &["--data", &data.display().to_string()], &[])
+}
+
+/// Writes a one-file package (`ox.toml` and `src/root.ar`) named `name`
+/// under `dir` and returns its folder.
+pub fn write_package(dir: &Path, name: &str, manifest: &str, source: &str) -> PathBuf {
+    let project = dir.join(name);
+    std::fs::create_dir_all(project.join("src")).expect("package folder");
+    std::fs::write(project.join("ox.toml"), manifest).expect("manifest");
+    std::fs::write(project.join("src/root.ar"), source).expect("source");
+    project
 }
 
 /// Runs `ox` with `args` and `env`, killing it if it has not exited within

@@ -4,27 +4,8 @@
 
 mod common;
 
-use common::{assert_code, assert_ok};
+use common::{assert_code, assert_ok, assert_tests_pass};
 use ox_ir::RuleOrigin;
-use ox_runtime::{run_tests, TestStatus};
-
-/// Compiles `src` and asserts that every `test` block in it passes.
-#[track_caller]
-fn assert_tests_pass(src: &str) {
-    let compiled = assert_ok(src);
-    assert!(!compiled.tests.is_empty(), "no tests in the source");
-    let outcomes = run_tests(&compiled.module, &compiled.tests, None);
-    let failures: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.status != TestStatus::Passed)
-        .map(|o| format!("{}: {:?}", o.name, o.status))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "failing tests:\n{}",
-        failures.join("\n")
-    );
-}
 
 const ORGS: &str = r#"
 pub type Person { id: String }

@@ -4,32 +4,8 @@
 
 mod common;
 
-use common::{assert_code, assert_ok, rendered};
-use ox_runtime::{run_tests, TestStatus};
-
-/// Compiles `src` and returns each test's name with its status.
-fn outcomes(src: &str) -> Vec<(String, TestStatus)> {
-    let compiled = assert_ok(src);
-    assert!(!compiled.tests.is_empty(), "no tests in the source");
-    run_tests(&compiled.module, &compiled.tests, None)
-        .into_iter()
-        .map(|o| (o.name, o.status))
-        .collect()
-}
-
-#[track_caller]
-fn assert_tests_pass(src: &str) {
-    let failures: Vec<String> = outcomes(src)
-        .into_iter()
-        .filter(|(_, s)| *s != TestStatus::Passed)
-        .map(|(n, s)| format!("{n}: {s:?}"))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "failing tests:\n{}",
-        failures.join("\n")
-    );
-}
+use common::{assert_code, assert_ok, assert_tests_pass, outcomes, rendered};
+use ox_runtime::TestStatus;
 
 const MAPS: &str = r#"
 pub fn prices() -> Map<String, Int> = Map { "tea" => 3, "cake" => 5, "tea" => 4 };

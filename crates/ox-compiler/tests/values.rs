@@ -4,26 +4,8 @@
 
 mod common;
 
-use common::{assert_code, assert_ok};
-use ox_runtime::{run_tests, TestStatus};
-
-/// Compiles `src` and asserts that every `test` block in it passes.
-#[track_caller]
-fn assert_tests_pass(src: &str) {
-    let compiled = assert_ok(src);
-    assert!(!compiled.tests.is_empty(), "no tests in the source");
-    let outcomes = run_tests(&compiled.module, &compiled.tests, None);
-    let failures: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.status != TestStatus::Passed)
-        .map(|o| format!("{}: {:?}", o.name, o.status))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "failing tests:\n{}",
-        failures.join("\n")
-    );
-}
+use common::{assert_code, assert_ok, assert_tests_pass, outcomes};
+use ox_runtime::TestStatus;
 
 const SHAPES: &str = r#"
 pub struct Point { x: Int, y: Int }
@@ -203,15 +185,6 @@ fn grouped_projection_reads_only_keys_and_aggregates() {
     let src = "pub type T { id: String, n: Int }\n\
                pub query q() -> [Int] { select x.n from x: T, y: T group by y.id }";
     assert_code(src, "OE0007");
-}
-
-/// The outcome of each test of `src`, by name.
-fn outcomes(src: &str) -> Vec<(String, TestStatus)> {
-    let compiled = assert_ok(src);
-    run_tests(&compiled.module, &compiled.tests, None)
-        .into_iter()
-        .map(|o| (o.name, o.status))
-        .collect()
 }
 
 const SCALARS: &str = r#"

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use ox_compiler::{compile_sources, CompileFailure, Compiled, Manifest};
+use ox_runtime::{run_tests, TestStatus};
 
 /// Compiles in-memory files with a manifest named `pkg` whose prelude brings
 /// `std::core::{type, rel}` into scope.
@@ -55,4 +56,30 @@ pub fn assert_ok(src: &str) -> Compiled {
             ox_syntax::render::render_text(&f.sources, &f.diagnostics)
         ),
     }
+}
+
+/// Compiles `src` and returns each `test` block's name with its status.
+#[track_caller]
+pub fn outcomes(src: &str) -> Vec<(String, TestStatus)> {
+    let compiled = assert_ok(src);
+    assert!(!compiled.tests.is_empty(), "no tests in the source");
+    run_tests(&compiled.module, &compiled.tests, None)
+        .into_iter()
+        .map(|o| (o.name, o.status))
+        .collect()
+}
+
+/// Compiles `src` and asserts that every `test` block in it passes.
+#[track_caller]
+pub fn assert_tests_pass(src: &str) {
+    let failures: Vec<String> = outcomes(src)
+        .into_iter()
+        .filter(|(_, s)| *s != TestStatus::Passed)
+        .map(|(n, s)| format!("{n}: {s:?}"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failing tests:\n{}",
+        failures.join("\n")
+    );
 }

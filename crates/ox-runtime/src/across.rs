@@ -88,12 +88,7 @@ impl Engine {
     ) -> Result<QueryOutcome, RuntimeError> {
         let clock = Clock::start(ctx);
         clock.check()?;
-        let q = self
-            .module()
-            .query_named(name)
-            .map(|(_, q)| q)
-            .filter(|q| q.visibility == ox_ir::Visibility::Public)
-            .ok_or_else(|| RuntimeError::unknown_callable("query", name))?;
+        let q = self.public_query(name)?;
         if let Some(standpoint) = &ctx.standpoint {
             return Err(RuntimeError::validation(format!(
                 "`across` evaluates under each listed standpoint; it cannot be combined with the standpoint `{}` (X-Standpoint or body `standpoint`)",

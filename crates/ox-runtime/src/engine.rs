@@ -326,6 +326,15 @@ impl Engine {
         self.encode_query(run)
     }
 
+    /// The `pub query` named `name`; any other name → `UNKNOWN_CALLABLE`.
+    pub(crate) fn public_query(&self, name: &str) -> Result<&ox_ir::Query, RuntimeError> {
+        self.module()
+            .query_named(name)
+            .map(|(_, q)| q)
+            .filter(|q| q.visibility == ox_ir::Visibility::Public)
+            .ok_or_else(|| RuntimeError::unknown_callable("query", name))
+    }
+
     /// Evaluates a declared `pub query` to its rows (values, before encoding).
     pub(crate) fn run_query(
         &self,
@@ -335,12 +344,7 @@ impl Engine {
     ) -> Result<QueryRun<'_>, RuntimeError> {
         let clock = Clock::start(ctx);
         clock.check()?;
-        let q = self
-            .module()
-            .query_named(name)
-            .map(|(_, q)| q)
-            .filter(|q| q.visibility == ox_ir::Visibility::Public)
-            .ok_or_else(|| RuntimeError::unknown_callable("query", name))?;
+        let q = self.public_query(name)?;
         let state = self.read_state(ctx, &clock, tx_point(ctx, q.as_of))?;
         let seeds = self.query_args(&q.name, &q.params, args, &state)?;
         let exec = QueryExec {

@@ -108,6 +108,31 @@ impl<'a> Evaluator<'a> {
         self.eval(expr, locals)?.as_bool().map_err(value_error)
     }
 
+    /// `element` for each item of `source` (bound to `var`) that passes
+    /// `filter`, in order: the shared walk of comprehensions and aggregates.
+    fn comprehension(
+        &self,
+        var: VarId,
+        source: &Expr,
+        filter: Option<&Expr>,
+        element: &Expr,
+        locals: &mut Locals,
+    ) -> Result<Vec<Value>, RuntimeError> {
+        let source = self.eval(source, locals)?;
+        let mut out = Vec::new();
+        for item in iterate(source)? {
+            self.clock.check()?;
+            locals.set(var, item);
+            if let Some(f) = filter {
+                if !self.eval_bool(f, locals)? {
+                    continue;
+                }
+            }
+            out.push(self.eval(element, locals)?);
+        }
+        Ok(out)
+    }
+
     /// Evaluates `expr` with `locals`.
     pub(crate) fn eval(&self, expr: &Expr, locals: &mut Locals) -> Result<Value, RuntimeError> {
         let module = &self.catalog.module;
@@ -210,21 +235,13 @@ impl<'a> Evaluator<'a> {
                 source,
                 filter,
                 element,
-            } => {
-                let source = self.eval(source, locals)?;
-                let mut out = Vec::new();
-                for item in iterate(source)? {
-                    self.clock.check()?;
-                    locals.set(*var, item);
-                    if let Some(f) = filter {
-                        if !self.eval_bool(f, locals)? {
-                            continue;
-                        }
-                    }
-                    out.push(self.eval(element, locals)?);
-                }
-                Ok(Value::set(out))
-            }
+            } => Ok(Value::set(self.comprehension(
+                *var,
+                source,
+                filter.as_deref(),
+                element,
+                locals,
+            )?)),
             Expr::Struct { id, fields } => {
                 let fields = fields
                     .iter()
@@ -279,23 +296,18 @@ impl<'a> Evaluator<'a> {
                 filter,
                 element,
             } => {
-                let source = self.eval(source, locals)?;
-                let mut values = Vec::new();
-                for item in iterate(source)? {
-                    self.clock.check()?;
-                    locals.set(*var, item);
-                    if let Some(f) = filter {
-                        if !self.eval_bool(f, locals)? {
-                            continue;
+                let values = self
+                    .comprehension(*var, source, filter.as_deref(), element, locals)?
+                    .into_iter()
+                    .filter(|v| *v != Value::Null)
+                    .map(|v| {
+                        if *kind == AggKind::Avg {
+                            as_decimal(v)
+                        } else {
+                            v
                         }
-                    }
-                    match self.eval(element, locals)? {
-                        Value::Null => {}
-                        v if *kind == AggKind::Avg => values.push(as_decimal(v)),
-                        v => values.push(v),
-                    }
-                }
-                crate::grouping::fold(*kind, values.into_iter()).map_err(value_error)
+                    });
+                crate::grouping::fold(*kind, values).map_err(value_error)
             }
         }
     }

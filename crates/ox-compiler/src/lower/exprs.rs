@@ -243,15 +243,7 @@ impl<'e> ProcCx<'e> {
                 (Expr::List(out), t)
             }
             ExprKind::Comprehension(c) => {
-                let (source, elem) = self.source(&c.source);
-                self.vars.push();
-                let var = self.vars.declare(&c.var.name, elem);
-                let filter = c
-                    .filter
-                    .as_ref()
-                    .map(|f| Box::new(self.expr_of(f, &Type::Bool)));
-                let (element, et) = self.expr(&c.elem, None);
-                self.vars.pop();
+                let (var, source, filter, element, et) = self.comprehension(c);
                 (
                     Expr::Comprehension {
                         var,
@@ -348,6 +340,24 @@ impl<'e> ProcCx<'e> {
             let r = self.expr(rhs, hint.as_ref());
             (l, r)
         }
+    }
+
+    /// The parts of `[e for x in xs where p]`: the bound variable, the
+    /// source, the filter, the element and the element's type.
+    pub(crate) fn comprehension(
+        &mut self,
+        c: &ast::Comprehension,
+    ) -> (VarId, Expr, Option<Box<Expr>>, Expr, Option<Type>) {
+        let (source, elem) = self.source(&c.source);
+        self.vars.push();
+        let var = self.vars.declare(&c.var.name, elem);
+        let filter = c
+            .filter
+            .as_ref()
+            .map(|f| Box::new(self.expr_of(f, &Type::Bool)));
+        let (element, et) = self.expr(&c.elem, None);
+        self.vars.pop();
+        (var, source, filter, element, et)
     }
 
     /// A collection or a type extent ranged over by `for`, comprehensions and quantifiers.

@@ -24,18 +24,7 @@ impl ProcCx<'_> {
             return (Expr::Const(Value::Null), None);
         };
         let (var, source, filter, element, et) = match &a.form {
-            AggregateForm::Comprehension(c) => {
-                let (source, elem) = self.source(&c.source);
-                self.vars.push();
-                let var = self.vars.declare(&c.var.name, elem);
-                let filter = c
-                    .filter
-                    .as_ref()
-                    .map(|f| Box::new(self.expr_of(f, &Type::Bool)));
-                let (element, et) = self.expr(&c.elem, None);
-                self.vars.pop();
-                (var, source, filter, element, et)
-            }
+            AggregateForm::Comprehension(c) => self.comprehension(c),
             AggregateForm::Group(collection) => {
                 let (source, elem) = self.source(collection);
                 let var = self.vars.fresh("element", elem.clone());

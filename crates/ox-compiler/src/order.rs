@@ -211,6 +211,12 @@ fn expr(e: &mut Expr, map: &dyn Fn(&mut PredId)) {
             filter,
             element,
             ..
+        }
+        | Expr::Aggregate {
+            source,
+            filter,
+            element,
+            ..
         } => {
             expr(source, map);
             if let Some(f) = filter {
@@ -231,18 +237,6 @@ fn expr(e: &mut Expr, map: &dyn Fn(&mut PredId)) {
             expr(index, map);
         }
         Expr::Try(inner) => expr(inner, map),
-        Expr::Aggregate {
-            source,
-            filter,
-            element,
-            ..
-        } => {
-            expr(source, map);
-            if let Some(f) = filter {
-                expr(f, map);
-            }
-            expr(element, map);
-        }
     }
 }
 

@@ -245,6 +245,12 @@ fn walk_builtins(e: &Expr, found: &mut ClockUse) {
             filter,
             element,
             ..
+        }
+        | Expr::Aggregate {
+            source,
+            filter,
+            element,
+            ..
         } => {
             walk_builtins(source, found);
             if let Some(f) = filter {
@@ -265,17 +271,5 @@ fn walk_builtins(e: &Expr, found: &mut ClockUse) {
             walk_builtins(k, found);
             walk_builtins(v, found);
         }),
-        Expr::Aggregate {
-            source,
-            filter,
-            element,
-            ..
-        } => {
-            walk_builtins(source, found);
-            if let Some(f) = filter {
-                walk_builtins(f, found);
-            }
-            walk_builtins(element, found);
-        }
     }
 }

@@ -826,6 +826,14 @@ impl<'m> Validator<'m> {
                 source,
                 filter,
                 element,
+                ..
+            }
+            | Expr::Aggregate {
+                var,
+                source,
+                filter,
+                element,
+                ..
             } => {
                 self.var(*var, scope)?;
                 let inner = scope.nested(2)?;
@@ -872,21 +880,6 @@ impl<'m> Validator<'m> {
                 self.expr(index, inner)
             }
             Expr::Try(inner) => self.expr(inner, scope.nested(2)?),
-            Expr::Aggregate {
-                var,
-                source,
-                filter,
-                element,
-                ..
-            } => {
-                self.var(*var, scope)?;
-                let inner = scope.nested(2)?;
-                self.expr(source, inner)?;
-                if let Some(filter) = filter {
-                    self.expr(filter, inner)?;
-                }
-                self.expr(element, inner)
-            }
         }
     }
 

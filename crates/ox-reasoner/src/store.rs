@@ -214,6 +214,29 @@ pub(crate) struct Locator {
     covered: u32,
 }
 
+impl Locator {
+    /// Follows a renumbering of the relation's rows (see [`Index::renumber`]).
+    fn renumber(&mut self, new_row: &[u32]) {
+        self.map.retain(|_, r| {
+            *r = new_row[*r as usize];
+            *r != GONE
+        });
+        self.covered = covered_after(self.covered, new_row);
+    }
+}
+
+/// In a renumbering (`new_row[old]`), the row of a removed one.
+const GONE: u32 = u32::MAX;
+
+/// How many rows of `0..covered` a renumbering keeps: the new `covered`.
+fn covered_after(covered: u32, new_row: &[u32]) -> u32 {
+    new_row[..covered as usize]
+        .iter()
+        .rev()
+        .find(|&&r| r != GONE)
+        .map_or(0, |&r| r + 1)
+}
+
 /// The rows of one index key: most keys have a few, kept inline (no
 /// allocation to build, free or chase).
 type KeyRows = SmallVec<[u32; 4]>;
@@ -248,6 +271,21 @@ impl Index {
             self.map.entry(key).or_default().push(r);
         }
         self.covered = len;
+    }
+
+    /// Follows a renumbering of the relation's rows (`new_row[old]`, or
+    /// [`GONE`] for a removed row): drops the removed rows and the keys left
+    /// without rows. Kept rows keep their order, so each key's rows stay
+    /// ascending.
+    fn renumber(&mut self, new_row: &[u32]) {
+        self.map.retain(|_, rows| {
+            rows.retain(|r| new_row[*r as usize] != GONE);
+            for r in rows.iter_mut() {
+                *r = new_row[*r as usize];
+            }
+            !rows.is_empty()
+        });
+        self.covered = covered_after(self.covered, new_row);
     }
 
     /// Whether a key match implies the columns match (no verification needed).
@@ -445,6 +483,45 @@ impl Keys {
             Keys::Wide {
                 map: KeyMap::default(),
                 collisions: KeyMap::default(),
+            }
+        }
+    }
+
+    /// Follows a renumbering of the relation's rows (`new_row[old]`, or
+    /// [`GONE`] for a removed row); `old_row(r)` gives the contents of old
+    /// row `r`.
+    fn renumber<'r>(&mut self, new_row: &[u32], old_row: impl Fn(u32) -> &'r [Id]) {
+        match self {
+            Keys::Small(set) => {
+                for (r, _) in new_row.iter().enumerate().filter(|(_, &n)| n == GONE) {
+                    let row = old_row(r as u32);
+                    set.remove(key_of(row.len(), |i| row[i]));
+                }
+            }
+            Keys::Wide { map, collisions } => {
+                collisions.retain(|_, rows| {
+                    rows.retain(|r| new_row[*r as usize] != GONE);
+                    for r in rows.iter_mut() {
+                        *r = new_row[*r as usize];
+                    }
+                    !rows.is_empty()
+                });
+                map.retain(|key, r| {
+                    let renumbered = new_row[*r as usize];
+                    if renumbered != GONE {
+                        *r = renumbered;
+                        return true;
+                    }
+                    // The first row of the key went: another one takes its place.
+                    let Some(others) = collisions.get_mut(key) else {
+                        return false;
+                    };
+                    *r = others.remove(0);
+                    if others.is_empty() {
+                        collisions.remove(key);
+                    }
+                    true
+                });
             }
         }
     }
@@ -733,41 +810,57 @@ impl Relation {
         }
     }
 
-    /// Keeps only the rows `keep` accepts (renumbering them), rebuilding the
-    /// key set and dropping the indexes; witnesses follow their rows.
+    /// Keeps only the rows `keep` accepts (renumbering them); witnesses
+    /// follow their rows. When most rows stay, the key set, the indexes and
+    /// the locator lose the removed rows and are renumbered in one pass each
+    /// (rebuilding them would hash every row again); when most go (a stratum
+    /// about to be recomputed), the key set is built afresh from the few
+    /// that stay and the indexes are dropped.
     pub(crate) fn retain(&mut self, keep: impl Fn(u32) -> bool) {
         let arity = self.arity.unwrap_or(0);
-        let old_rows = std::mem::take(&mut self.rows);
         let old_len = self.len;
+        let mut new_row = Vec::with_capacity(old_len as usize);
+        let mut staying = 0u32;
+        for r in 0..old_len {
+            if keep(r) {
+                new_row.push(staying);
+                staying += 1;
+            } else {
+                new_row.push(GONE);
+            }
+        }
+        if staying == old_len {
+            return;
+        }
+        let most_stay = staying as usize * 2 >= old_len as usize;
+        let old_rows = std::mem::take(&mut self.rows);
         let old_witnesses = self.witnesses.take();
-        self.len = 0;
-        let fresh_keys = Keys::for_arity(arity);
-        self.indexes = RwLock::new(Vec::new());
-        self.locator = RwLock::new(None);
+        let indexes = std::mem::take(self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let locator = self
+            .locator
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);
-        // Exact keys carry no row numbers: when most rows stay, drop the
-        // removed ones and keep the set rather than rebuilding it from every
-        // kept row; when most go (a stratum about to be recomputed), build a
-        // fresh set of the few that stay.
-        let staying = (0..old_len).filter(|&r| keep(r)).count();
-        let mut kept_keys = match std::mem::replace(&mut self.keys, fresh_keys) {
-            Keys::Small(set) if staying * 2 >= old_len as usize => Some(set),
-            _ => None,
-        };
-        if let Keys::Small(set) = &mut self.keys {
-            set.reserve(staying);
+        self.len = 0;
+        if most_stay {
+            self.keys.renumber(&new_row, |r| {
+                &old_rows[r as usize * arity..(r as usize + 1) * arity]
+            });
+        } else {
+            self.keys = Keys::for_arity(arity);
+            if let Keys::Small(set) = &mut self.keys {
+                set.reserve(staying as usize);
+            }
         }
-        self.rows.reserve(staying * arity);
+        self.rows.reserve(staying as usize * arity);
         for r in 0..old_len {
-            let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
-            if !keep(r) {
-                if let Some(set) = kept_keys.as_mut() {
-                    set.remove(key_of(arity, |i| row[i]));
-                }
+            if new_row[r as usize] == GONE {
                 continue;
             }
+            let row = &old_rows[r as usize * arity..(r as usize + 1) * arity];
             if r < old_prefix || old_extra.binary_search(&r).is_ok() {
                 self.mark_base(self.len);
             }
@@ -783,17 +876,27 @@ impl Relation {
                     new.push(rule, &old.env[start..end]);
                 }
             }
-            if kept_keys.is_some() {
-                self.rows.extend_from_slice(row);
-                self.len += 1;
+            if most_stay {
+                self.push_row(row);
             } else {
                 self.insert(row);
             }
         }
-        if let Some(set) = kept_keys {
-            self.keys = Keys::Small(set);
-        }
         self.witnesses = witnesses;
+        if most_stay {
+            let kept: Vec<Arc<Index>> = indexes
+                .into_iter()
+                .map(|mut ix| {
+                    Arc::make_mut(&mut ix).renumber(&new_row);
+                    ix
+                })
+                .collect();
+            *self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()) = kept;
+            *self.locator.get_mut().unwrap_or_else(|e| e.into_inner()) = locator.map(|mut l| {
+                Arc::make_mut(&mut l).renumber(&new_row);
+                l
+            });
+        }
     }
 
     /// Adds `tuple`; false when it was already present.
@@ -1471,6 +1574,77 @@ mod tests {
         }
         assert!(r.insert(&[2, 3]));
         assert!(!r.insert(&[20, 21]));
+    }
+
+    /// The rows an index holds for `key`, as tuples.
+    fn indexed(r: &Relation, ix: &Index, key: u64) -> Vec<Vec<Id>> {
+        ix.rows(key)
+            .iter()
+            .map(|&row| r.row(row).to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn retain_renumbers_indexes_and_locator_in_place() {
+        let mut r = Relation::new();
+        for a in 0..300u32 {
+            r.insert(&[a % 7, a]);
+        }
+        let by_first = r.index_mut(0b01);
+        assert_eq!(r.row_of(&[3, 10]), Some(10), "builds the locator");
+        drop(by_first);
+        r.retain(|row| row % 3 != 0);
+        assert_eq!(r.len(), 200);
+        let ix = r.index_mut(0b01);
+        for k in 0..7u32 {
+            let rows = ix.rows(key_of(1, |_| k));
+            assert!(rows.windows(2).all(|w| w[0] < w[1]), "ascending");
+            let mut expected: Vec<Vec<Id>> = (0..300u32)
+                .filter(|a| a % 7 == k && a % 3 != 0)
+                .map(|a| vec![k, a])
+                .collect();
+            expected.sort();
+            let mut got = indexed(&r, &ix, key_of(1, |_| k));
+            got.sort();
+            assert_eq!(got, expected, "key {k}");
+        }
+        for a in 0..300u32 {
+            let row = r.row_of(&[a % 7, a]);
+            assert_eq!(row.is_some(), a % 3 != 0, "{a}");
+            if let Some(row) = row {
+                assert_eq!(r.row(row), &[a % 7, a]);
+            }
+        }
+        // Rows added afterwards extend the renumbered index and locator.
+        assert!(r.insert(&[3, 3]));
+        let ix = r.index_mut(0b01);
+        assert!(indexed(&r, &ix, key_of(1, |_| 3)).contains(&vec![3, 3]));
+        assert_eq!(r.row_of(&[3, 3]), Some(200));
+    }
+
+    #[test]
+    fn renumbering_wide_keys_keeps_colliding_rows() {
+        // Three tuples under one key (as a hash collision would put them).
+        let rows: Vec<[Id; 3]> = vec![[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]];
+        let row = |r: u32| &rows[r as usize][..];
+        let mut keys = Keys::for_arity(3);
+        for (r, t) in rows.iter().enumerate().take(3) {
+            assert!(keys.insert_keyed(42, t, r as u32, row));
+        }
+        assert!(keys.insert(&rows[3], 3, row));
+        // Row 0 (the key's first row) and row 2 go: row 1 becomes row 0.
+        let new_row = [GONE, 0, GONE, 1];
+        keys.renumber(&new_row, row);
+        let renumbered: Vec<[Id; 3]> = vec![rows[1], rows[3]];
+        let now = |r: u32| &renumbered[r as usize][..];
+        assert_eq!(keys.find_keyed(42, &rows[1], now), Found::Present(Some(0)));
+        assert_eq!(keys.find_keyed(42, &rows[0], now), Found::Absent);
+        assert_eq!(keys.find_keyed(42, &rows[2], now), Found::Absent);
+        assert_eq!(keys.find(&rows[3], now), Found::Present(Some(1)));
+        let Keys::Wide { collisions, .. } = &keys else {
+            panic!("three columns use wide keys");
+        };
+        assert!(collisions.is_empty(), "no collision is left");
     }
 
     #[test]

@@ -18,8 +18,12 @@
 //!   thirty-second of a relation (deleting and re-deriving fact by fact
 //!   would cost more). Before over-deletion starts, the deleted facts are
 //!   followed through the rules by their tuples alone; a stratum where that
-//!   reaches more than a 256th of a relation is recomputed at once, without
-//!   paying for an over-deletion that would give up.
+//!   reaches more than a 256th of a relation, and more than eight facts per
+//!   deleted one, is recomputed at once, without paying for an
+//!   over-deletion that would give up.
+//! - Removing rows renumbers the relation's indexes in place (see
+//!   `Relation::retain`), so the evaluation that follows, and the next
+//!   update, find them built.
 //! - Strata that read nothing that changed are not touched: the store is
 //!   the previous one (or a copy of it), and their relations stay as they
 //!   were.
@@ -179,6 +183,7 @@ impl Program {
         let mut kept: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
         // Per predicate: derived facts queued for over-deletion so far.
         let mut visited: Vec<usize> = vec![0; n];
+        let fan_out_allowance = FAN_OUT * seeds.len();
         let checked_stratum: Vec<bool> = strata
             .iter()
             .map(|st| st.preds.len() == 1 && !record)
@@ -273,9 +278,11 @@ impl Program {
                     }
                     // Looking at a fact during over-deletion (support check,
                     // rules seeded by it) costs tens of times what deriving
-                    // it does: once a thirty-second of a relation has been
-                    // looked at, recomputing its stratum is cheaper.
-                    if visited[rule.head_pred] * 32 > head_rel.len() as usize + 256 {
+                    // it does: once a thirty-second of a relation (and more
+                    // than a few facts per deleted one) has been looked at,
+                    // recomputing its stratum is cheaper.
+                    let seen = visited[rule.head_pred];
+                    if seen * 32 > head_rel.len() as usize + 256 && seen > fan_out_allowance {
                         overflow = true;
                         break;
                     }
@@ -389,9 +396,10 @@ impl Program {
         Ok(store)
     }
 
-    /// Marks for recomputation the strata whose over-deletion would look at
+    /// Marks for recomputation the recursive strata whose over-deletion would look at
     /// more than a [`SPREAD_LIMIT`]th of one of their relations (counted
-    /// with 256 facts more, so that any relation allows one). The deleted
+    /// with 256 facts more, so that any relation allows one) and more than
+    /// [`FAN_OUT`] facts per deleted one. The deleted
     /// facts are followed through the rules by their tuples alone (no
     /// support checks, no key → row map), so the estimate errs high and
     /// costs a fraction of an over-deletion that would give up anyway.
@@ -407,6 +415,12 @@ impl Program {
         ctx: &EvalContext,
     ) -> Result<(), EvalError> {
         let mut reached: Vec<FxHashSet<Vec<Id>>> = vec![FxHashSet::default(); store.rels.len()];
+        // A few facts reached per deleted one are cheaper to follow than
+        // any recomputation, however small the relation's share.
+        let fan_out_allowance = FAN_OUT * seeds.len();
+        let recursive: Vec<bool> = (0..self.strata.strata.len())
+            .map(|s| self.recursive(s))
+            .collect();
         let mut stack = seeds;
         while let Some((p, tuple)) = stack.pop() {
             budget.check()?;
@@ -419,7 +433,7 @@ impl Program {
                 let Some(head_stratum) = self.strata.stratum_of[h] else {
                     continue;
                 };
-                if recompute[head_stratum] {
+                if recompute[head_stratum] || !recursive[head_stratum] {
                     continue;
                 }
                 let (j, plan) = &rule.seeded[k];
@@ -433,7 +447,7 @@ impl Program {
                 let (envs, _) =
                     self.run_rows(store, plan, env, const_ids, (&[], None), budget, ctx, r)?;
                 let head_rel = &store.rels[h];
-                let limit = (head_rel.len() as usize + 256) / SPREAD_LIMIT;
+                let limit = ((head_rel.len() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
                 for env in envs {
                     let head: Vec<Id> = rule
                         .head
@@ -459,6 +473,18 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// Whether a rule of stratum `s` reads a predicate of `s` (positively):
+    /// only there can a deletion spread without bound.
+    fn recursive(&self, s: usize) -> bool {
+        self.strata.strata[s].rules.iter().any(|&r| {
+            crate::body_atoms(&self.source[r].body)
+                .into_iter()
+                .any(|(atom, positive)| {
+                    positive && self.strata.stratum_of[atom.pred.index()] == Some(s)
+                })
+        })
     }
 
     /// Marks the derived facts of stratum `s` (about to be recomputed) as
@@ -732,6 +758,12 @@ impl Program {
 /// over-deletion looks at fewer facts than that estimate (support checks stop
 /// it), but each costs tens of times more.
 const SPREAD_LIMIT: usize = 256;
+
+/// How many facts of one relation per deleted base fact a deletion may
+/// reach before [`SPREAD_LIMIT`] applies: a deletion that touches a few
+/// derived facts for each deleted one (a class hierarchy) is followed fact by
+/// fact even where that is more than a [`SPREAD_LIMIT`]th of a relation.
+const FAN_OUT: usize = 8;
 
 /// Facts to look at during over-deletion, lower strata first (base facts
 /// before all), then by row.

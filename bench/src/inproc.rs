@@ -46,6 +46,12 @@ pub struct IncrementalRow {
     pub delete: Duration,
     /// The deletion applied to a copy (see `insert_copying`).
     pub delete_copying: Duration,
+    /// Full evaluation of the base facts with a second 1% deletion
+    /// applied after the first.
+    pub full_after_next_delete: Duration,
+    /// That second deletion applied in place to the fixpoint the first
+    /// in-place deletion left (indexes the first one built are reused).
+    pub delete_next: Duration,
 }
 
 /// Provenance on one workload.
@@ -211,6 +217,8 @@ pub fn incremental(
         full_after_delete: Duration::ZERO,
         delete: Duration::ZERO,
         delete_copying: Duration::ZERO,
+        full_after_next_delete: Duration::ZERO,
+        delete_next: Duration::ZERO,
     };
     for (ins, del) in [(&inserted, &vec![]), (&vec![], &deleted)] {
         let base = changed_store(&program, &facts, ins, del);
@@ -226,15 +234,16 @@ pub fn incremental(
             |own| Ok(compiled.update_owned(own, ins, del, &ctx())?),
         )?;
         check_same(&program, &scratch, &updated)?;
-        if !ins.is_empty() {
-            (row.full_after_next, row.insert_next) =
-                next_insertion(&compiled, &program, &facts, &initial, ins, seed, reps)?;
-        }
         if ins.is_empty() {
+            (row.full_after_next_delete, row.delete_next) =
+                second_change(&compiled, &program, &facts, &initial, del, true, seed, reps)?;
             row.full_after_delete = full;
             row.delete = in_place;
             row.delete_copying = copying;
         } else {
+            (row.full_after_next, row.insert_next) = second_change(
+                &compiled, &program, &facts, &initial, ins, false, seed, reps,
+            )?;
             row.full_after_insert = full;
             row.insert = in_place;
             row.insert_copying = copying;
@@ -243,30 +252,44 @@ pub fn incremental(
     Ok(row)
 }
 
-/// A second 1% insertion (none of the facts of the first, `first`) after
-/// the first: (full evaluation, the update in place of the fixpoint the
-/// first in-place update left).
-fn next_insertion(
+/// A second 1% change of the same kind after the first one (`first`,
+/// inserted or deleted as `deleting` says), none of whose facts it repeats:
+/// (full evaluation, the update in place of the fixpoint the first in-place
+/// update left, with the indexes that one built).
+#[allow(clippy::too_many_arguments)]
+fn second_change(
     compiled: &ox_reasoner::Program,
     program: &datalog::Program,
     facts: &Facts,
     initial: &FactStore,
     first: &Change,
+    deleting: bool,
     seed: u64,
     reps: usize,
 ) -> Result<(Duration, Duration), InProcError> {
-    let (next, _) = one_percent_change(program, facts, seed ^ 0x0ce5);
+    let (inserted, deleted) = one_percent_change(program, facts, seed ^ 0x0ce5);
+    let next: Change = if deleting { deleted } else { inserted };
     let next: Change = next.into_iter().filter(|f| !first.contains(f)).collect();
     let both: Change = first.iter().chain(&next).cloned().collect();
-    let base = changed_store(program, facts, &both, &vec![]);
+    let split = |change: &'_ Change| -> (Change, Change) {
+        if deleting {
+            (Vec::new(), change.clone())
+        } else {
+            (change.clone(), Vec::new())
+        }
+    };
+    let (both_ins, both_del) = split(&both);
+    let (first_ins, first_del) = split(first);
+    let (next_ins, next_del) = split(&next);
+    let base = changed_store(program, facts, &both_ins, &both_del);
     let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
     let (update, updated) = timed_with_input(
         reps,
         || {
             let own = oxrun::evaluate(compiled, initial.clone())?;
-            Ok(compiled.update_owned(own, first, &[], &ctx())?)
+            Ok(compiled.update_owned(own, &first_ins, &first_del, &ctx())?)
         },
-        |own| Ok(compiled.update_owned(own, &next, &[], &ctx())?),
+        |own| Ok(compiled.update_owned(own, &next_ins, &next_del, &ctx())?),
     )?;
     check_same(program, &scratch, &updated)?;
     Ok((full, update))
@@ -352,12 +375,12 @@ fn share(part: Duration, whole: Duration) -> String {
 /// The incremental table in markdown.
 pub fn incremental_markdown(rows: &[IncrementalRow]) -> String {
     let mut out = String::from(
-        "| workload | facts changed | full evaluation (after insert) | insert 1% in place | share | insert 1% from a copy | share | full evaluation (after a second insert) | second insert 1% in place | share | full evaluation (after delete) | delete 1% in place | share | delete 1% from a copy | share |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | facts changed | full evaluation (after insert) | insert 1% in place | share | insert 1% from a copy | share | full evaluation (after a second insert) | second insert 1% in place | share | full evaluation (after delete) | delete 1% in place | share | delete 1% from a copy | share | full evaluation (after a second delete) | second delete 1% in place | share |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.workload,
             r.changed,
             ms(r.full_after_insert),
@@ -373,6 +396,9 @@ pub fn incremental_markdown(rows: &[IncrementalRow]) -> String {
             share(r.delete, r.full_after_delete),
             ms(r.delete_copying),
             share(r.delete_copying, r.full_after_delete),
+            ms(r.full_after_next_delete),
+            ms(r.delete_next),
+            share(r.delete_next, r.full_after_next_delete),
         );
     }
     out

@@ -53,6 +53,9 @@ pub query wide() -> [Bird] { select b from b: Bird where Wide(b) }
 pub query first_flying() -> [Bird] {
     select b from b: Bird where Flies(b) limit 1
 }
+pub query by_wingspan() -> [Bird] {
+    select b from b: Bird where Flies(b) order by b.wingspan desc
+}
 pub query verdicts() -> [Bird] across [Ornithology, Zoology] {
     select b from b: Bird where Flies(b)
 }
@@ -307,6 +310,22 @@ fn limit_and_offset_apply_to_the_merged_rows() {
             true
         )),
         pairs(&[("tweety", "Is")])
+    );
+}
+
+#[test]
+fn merged_rows_follow_the_query_order() {
+    let engine = seeded();
+    // Zoology contributes ozzy (200) and pingu (5), Ornithology then
+    // tweety (20): merged, the rows are ordered by wingspan, descending.
+    assert_eq!(
+        truths(&across(
+            &engine,
+            "by_wingspan",
+            &["Zoology", "Ornithology"],
+            false
+        )),
+        pairs(&[("ozzy", "Both"), ("tweety", "Is"), ("pingu", "Both")])
     );
 }
 

@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::context::{Clock, RequestContext};
 use crate::engine::{tx_point, Engine, QueryOutcome, QueryResult};
 use crate::error::{ErrorCode, RuntimeError};
-use crate::query::{self, QueryExec, Shape};
+use crate::query::{self, order_keyed, QueryExec, Shape};
 use crate::state::State;
 use crate::wire;
 
@@ -71,8 +71,9 @@ impl Engine {
     /// or unambiguous short name); empty uses the query's declared
     /// `across [...]`. Each row is `{"value": <row>, "truth": "Is"|"Not"|"Both"|"Can"}`;
     /// with `strict` only `Is` rows are returned (as the same objects).
-    /// Rows come sorted by value, or in the query's `order by` order of
-    /// first appearance (standpoints in the listed order).
+    /// Rows come in the query's order: by its `order by` keys (as computed
+    /// where a row first appears, standpoints in the listed order), then by
+    /// value; by value without `order by`.
     ///
     /// Errors: as for [`Engine::query`]; an unknown standpoint, a request
     /// that also names a standpoint (header or body), or a query without
@@ -111,14 +112,17 @@ impl Engine {
         let (window, q) = without_window(q);
         let q = &q;
         let refuting = refuting_query(self.module(), q);
-        let mut merged: Vec<(Value, Verdicts)> = Vec::new();
+        // Each row with its `order by` keys where it first appeared.
+        let mut merged: Vec<(Vec<Value>, Value)> = Vec::new();
+        let mut verdicts: Vec<Verdicts> = Vec::new();
         let mut index: BTreeMap<Value, usize> = BTreeMap::new();
-        let mut note = |row: Value, mark: fn(&mut Verdicts)| {
+        let mut note = |(keys, row): (Vec<Value>, Value), mark: fn(&mut Verdicts)| {
             let i = *index.entry(row.clone()).or_insert_with(|| {
-                merged.push((row, Verdicts::default()));
+                merged.push((keys, row));
+                verdicts.push(Verdicts::default());
                 merged.len() - 1
             });
-            mark(&mut merged[i].1);
+            mark(&mut verdicts[i]);
         };
         let mut tx = 0;
         let mut last_state: Option<Arc<State>> = None;
@@ -134,11 +138,11 @@ impl Engine {
                 clock: &clock,
                 state: &state,
             };
-            for row in exec.rows(q, &seeds)? {
+            for row in exec.keyed_rows(q, &seeds)? {
                 note(row, |v| v.holds = true);
             }
             if let Some((refuted, primary)) = &refuting {
-                for row in exec.rows(refuted, &seeds)? {
+                for row in exec.keyed_rows(refuted, &seeds)? {
                     note(row, |v| v.refuted = true);
                 }
                 for row in undefined_rows(&exec, q, *primary, &seeds)? {
@@ -151,9 +155,7 @@ impl Engine {
             }
             last_state = Some(state);
         }
-        if !has_order(q) {
-            merged.sort_by(|a, b| a.0.cmp(&b.0));
-        }
+        order_keyed(&q.body, &mut merged);
         let module = self.module();
         let rows = match &last_state {
             None => Vec::new(),
@@ -161,7 +163,10 @@ impl Engine {
                 let types = |id: &str| state.type_of(&self.catalog, id);
                 merged
                     .into_iter()
-                    .map(|(row, verdicts)| (row, verdicts.truth()))
+                    .map(|(_, row)| {
+                        let truth = verdicts[index[&row]].truth();
+                        (row, truth)
+                    })
                     .filter(|(_, truth)| !strict || *truth == Truth::Is)
                     .skip(window.offset)
                     .take(window.limit)
@@ -246,11 +251,6 @@ fn without_window(q: &Query) -> (Window, Query) {
     (window, unbounded)
 }
 
-/// Whether the query orders its rows itself (`order by`).
-fn has_order(q: &Query) -> bool {
-    matches!(&q.body, QueryBody::Select(sel) if !sel.order_by.is_empty())
-}
-
 /// The predicate whose truth decides a row: the extent's predicate, or the
 /// first positive atom of a `select` body.
 fn primary_predicate(q: &Query) -> Option<PredId> {
@@ -305,7 +305,7 @@ fn undefined_rows(
     q: &Query,
     primary: PredId,
     seeds: &[Option<Value>],
-) -> Result<Vec<Value>, RuntimeError> {
+) -> Result<Vec<(Vec<Value>, Value)>, RuntimeError> {
     let facts = &exec.state.facts;
     if facts.undefined(primary).is_empty() {
         return Ok(Vec::new());
@@ -321,7 +321,7 @@ fn undefined_rows(
         state: &state,
         ..*exec
     };
-    exec.rows(q, seeds)
+    exec.keyed_rows(q, seeds)
 }
 
 #[cfg(test)]

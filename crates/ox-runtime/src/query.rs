@@ -65,6 +65,21 @@ impl QueryExec<'_> {
         q: &Query,
         seeds: &[Option<Value>],
     ) -> Result<Vec<Value>, RuntimeError> {
+        Ok(self
+            .keyed_rows(q, seeds)?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect())
+    }
+
+    /// [`QueryExec::rows`], each with the values of the query's `order by`
+    /// keys (none for a query without one), so that rows of several runs
+    /// can be merged in the query's order ([`order_keyed`]).
+    pub(crate) fn keyed_rows(
+        &self,
+        q: &Query,
+        seeds: &[Option<Value>],
+    ) -> Result<Vec<(Vec<Value>, Value)>, RuntimeError> {
         self.clock.check()?;
         let catalog = &self.engine.catalog;
         let sel = match &q.body {
@@ -84,7 +99,7 @@ impl QueryExec<'_> {
                     .collect();
                 rows.sort();
                 rows.dedup();
-                return Ok(rows);
+                return Ok(rows.into_iter().map(|row| (Vec::new(), row)).collect());
             }
             QueryBody::Select(sel) => sel,
         };
@@ -152,34 +167,14 @@ impl QueryExec<'_> {
                 .collect::<Result<Vec<_>, _>>()?;
             keyed.push((keys, row));
         }
-        let rows: Vec<Value> = if sel.order_by.is_empty() {
-            let mut rows: Vec<Value> = keyed.into_iter().map(|(_, r)| r).collect();
-            rows.sort();
-            rows.dedup();
-            rows
-        } else {
-            keyed.sort_by(|a, b| {
-                for (i, (_, desc)) in sel.order_by.iter().enumerate() {
-                    let ord = order(&a.0[i], &b.0[i]);
-                    let ord = if *desc { ord.reverse() } else { ord };
-                    if ord != Ordering::Equal {
-                        return ord;
-                    }
-                }
-                a.1.cmp(&b.1)
-            });
-            let mut seen = HashSet::new();
-            keyed
-                .into_iter()
-                .map(|(_, r)| r)
-                .filter(|r| seen.insert(r.clone()))
-                .collect()
-        };
+        order_keyed(&q.body, &mut keyed);
+        let mut seen = HashSet::new();
+        keyed.retain(|(_, r)| seen.insert(r.clone()));
         let offset = usize::try_from(sel.offset.unwrap_or(0)).unwrap_or(usize::MAX);
         let limit = sel
             .limit
             .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        Ok(rows.into_iter().skip(offset).take(limit).collect())
+        Ok(keyed.into_iter().skip(offset).take(limit).collect())
     }
 
     /// Runs `q` at its declared `as_of` point, or at this state.
@@ -205,6 +200,29 @@ impl QueryExec<'_> {
 }
 
 /// Semantic order where defined (numbers by value, dates …), else the total order.
+/// Sorts rows with their `order by` keys ([`QueryExec::keyed_rows`]) in
+/// the order `body` asks for: by the keys (each ascending or descending),
+/// then by value; by value alone without `order by`.
+pub(crate) fn order_keyed(body: &QueryBody, keyed: &mut [(Vec<Value>, Value)]) {
+    let order_by: &[_] = match body {
+        QueryBody::Select(sel) => &sel.order_by,
+        QueryBody::Extent(_) => &[],
+    };
+    keyed.sort_by(|a, b| {
+        for (i, (_, desc)) in order_by.iter().enumerate() {
+            let ord = match (a.0.get(i), b.0.get(i)) {
+                (Some(x), Some(y)) => order(x, y),
+                _ => Ordering::Equal,
+            };
+            let ord = if *desc { ord.reverse() } else { ord };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        a.1.cmp(&b.1)
+    });
+}
+
 fn order(a: &Value, b: &Value) -> Ordering {
     a.compare(b).unwrap_or_else(|_| a.cmp(b))
 }

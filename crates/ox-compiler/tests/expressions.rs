@@ -159,6 +159,36 @@ fn mutations_bind_called_mutation_results() {
 }
 
 #[test]
+fn a_mutation_result_that_breaks_its_declared_bounds_is_refused() {
+    let src = r#"
+pub type Account { id: String }
+pub mutate all_accounts() -> [Account; >= 1] { return [a for a in Account]; }
+pub mutate count_all() -> Nat {
+    let xs = all_accounts();
+    return xs.len();
+}
+test "direct call" { let xs = all_accounts(); }
+test "nested call" { let n = count_all(); }
+test "within bounds" {
+    insert Account { id: "a" };
+    let xs = all_accounts();
+    assert xs.len() == 1;
+}
+"#;
+    for (name, status) in outcomes(src) {
+        if name == "within bounds" {
+            assert_eq!(status, TestStatus::Passed, "{name}");
+            continue;
+        }
+        assert!(
+            matches!(&status, TestStatus::Error(m)
+                if m.contains("mutation `all_accounts` returned a value that does not fit")),
+            "{name}: {status:?}"
+        );
+    }
+}
+
+#[test]
 fn misuse_is_reported_with_precise_codes() {
     let base = "pub type T { id: String }\n";
     // `?` where the result is not optional.

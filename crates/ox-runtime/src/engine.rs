@@ -508,7 +508,7 @@ impl Engine {
                 };
                 let (writes, emitted) = (interp.txn.writes.len(), interp.txn.emitted.len());
                 let mut locals = Locals::frame(values, m.local_count as usize);
-                let value = interp.run_body(&m.body, &mut locals)?;
+                let value = interp.run_mutation(m, &mut locals)?;
                 runs.push((*m, value, writes, emitted));
             }
             let txn = interp.txn;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ox_ir::expr::FieldRef;
-use ox_ir::{AssignOp, ConceptId, Expr, Refinement, RelationId, Stmt, Type, Value};
+use ox_ir::{AssignOp, ConceptId, Expr, Mutation, Refinement, RelationId, Stmt, Type, Value};
 use ox_store::Op;
 use serde_json::json;
 
@@ -158,13 +158,32 @@ impl<'a> Interp<'a> {
         Ok(Flow::Next)
     }
 
-    /// Runs a whole mutation body: its result, `Null` when it ends without
-    /// `return` or when a `?` met an absent value.
-    pub(crate) fn run_body(
+    /// Runs mutation `m` on its parameter frame: its result checked against
+    /// the declared result type (list bounds, concept membership at this
+    /// point of the transaction, numeric ranges), `Null` when the body ends
+    /// without `return` or when a `?` met an absent value. A result that does
+    /// not fit is a `CHECK_VIOLATED` error, and the transaction rolls back.
+    pub(crate) fn run_mutation(
         &mut self,
-        body: &[Stmt],
+        m: &Mutation,
         locals: &mut Locals,
     ) -> Result<Value, RuntimeError> {
+        let value = self.run_body(&m.body, locals)?;
+        if value == Value::Null || m.result == Type::Unit {
+            return Ok(value);
+        }
+        self.conform(value, &m.result).map_err(|e| {
+            RuntimeError::check_violated(format!(
+                "mutation `{}` returned a value that does not fit its result type: {e}",
+                m.name
+            ))
+            .with_details(json!({ "mutation": m.path }))
+        })
+    }
+
+    /// Runs a whole mutation body: its result, `Null` when it ends without
+    /// `return` or when a `?` met an absent value.
+    fn run_body(&mut self, body: &[Stmt], locals: &mut Locals) -> Result<Value, RuntimeError> {
         match self.run(body, locals) {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(Flow::Next) => Ok(Value::Null),
@@ -320,7 +339,7 @@ impl<'a> Interp<'a> {
                 }
                 let mut frame = Locals::frame(values, m.local_count as usize);
                 self.depth += 1;
-                let result = self.run_body(&m.body, &mut frame);
+                let result = self.run_mutation(m, &mut frame);
                 self.depth -= 1;
                 let value = result?;
                 if let Some(var) = bind {

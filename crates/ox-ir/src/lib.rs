@@ -24,5 +24,5 @@ pub use logic::{
     AggKind, Atom, CmpOp, Defeasibility, Literal, Rule, RuleOrigin, Strength, Term, VarId,
 };
 pub use module::*;
-pub use types::{Cardinality, Type};
+pub use types::{Cardinality, Type, TypeNames};
 pub use value::{Duration, Money, Value, ValueError};

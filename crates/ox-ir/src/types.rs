@@ -93,4 +93,140 @@ impl Type {
             t => t,
         }
     }
+
+    /// The type as written in source (`Option<Date>`, `[Person; >= 1]`,
+    /// `Map<String, Int>`), for messages and the published schema; `names`
+    /// gives the names of declared types (one it does not know renders as
+    /// `<unknown struct 3>`).
+    pub fn render(&self, names: &impl TypeNames) -> String {
+        let named = |name: Option<&str>, kind: &str, index: u32| match name {
+            Some(name) => name.to_owned(),
+            None => format!("<unknown {kind} {index}>"),
+        };
+        match self {
+            Type::Nat => "Nat".into(),
+            Type::Int => "Int".into(),
+            Type::Real => "Real".into(),
+            Type::Decimal => "Decimal".into(),
+            Type::String => "String".into(),
+            Type::Bool => "Bool".into(),
+            Type::Date => "Date".into(),
+            Type::DateTime => "DateTime".into(),
+            Type::Duration => "Duration".into(),
+            Type::Money => "Money".into(),
+            Type::Concept(id) => named(names.concept_name(*id), "concept", id.0),
+            Type::Struct(id) => named(names.struct_name(*id), "struct", id.0),
+            Type::Enum(id) => named(names.enum_name(*id), "enum", id.0),
+            Type::Tuple(id) => named(names.predicate_name(*id), "predicate", id.0),
+            Type::Option(inner) => format!("Option<{}>", inner.render(names)),
+            Type::List(inner, card) => match card.bounds() {
+                None => format!("[{}]", inner.render(names)),
+                Some(bounds) => format!("[{}; {bounds}]", inner.render(names)),
+            },
+            Type::Set(inner) => format!("Set<{}>", inner.render(names)),
+            Type::Map(k, v) => format!("Map<{}, {}>", k.render(names), v.render(names)),
+            Type::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(n, t)| format!("{n}: {}", t.render(names)))
+                    .collect();
+                format!("{{ {} }}", fields.join(", "))
+            }
+            Type::Unit => "()".into(),
+        }
+    }
+}
+
+impl Cardinality {
+    /// The bounds as written after `;` in a list type (`>= n`, `<= m`,
+    /// `n..m` or `n`); `None` for `[0..*]`, which is written without bounds.
+    pub fn bounds(&self) -> Option<String> {
+        match (self.min, self.max) {
+            (0, None) => None,
+            (min, None) => Some(format!(">= {min}")),
+            (0, Some(max)) => Some(format!("<= {max}")),
+            (min, Some(max)) if min == max => Some(format!("{min}")),
+            (min, Some(max)) => Some(format!("{min}..{max}")),
+        }
+    }
+}
+
+/// Where [`Type::render`] finds the names of declared types: a
+/// [`crate::Module`], or the compiler's declarations before there is one.
+pub trait TypeNames {
+    fn concept_name(&self, id: ConceptId) -> Option<&str>;
+    fn struct_name(&self, id: StructId) -> Option<&str>;
+    fn enum_name(&self, id: EnumId) -> Option<&str>;
+    fn predicate_name(&self, id: PredId) -> Option<&str>;
+}
+
+impl TypeNames for crate::Module {
+    fn concept_name(&self, id: ConceptId) -> Option<&str> {
+        self.concepts.get(id.index()).map(|c| c.name.as_str())
+    }
+
+    fn struct_name(&self, id: StructId) -> Option<&str> {
+        self.structs.get(id.index()).map(|s| s.name.as_str())
+    }
+
+    fn enum_name(&self, id: EnumId) -> Option<&str> {
+        self.enums.get(id.index()).map(|e| e.name.as_str())
+    }
+
+    fn predicate_name(&self, id: PredId) -> Option<&str> {
+        self.predicates.get(id.index()).map(|p| p.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Knows one concept, `Person` (#0), and the relation `Employment` (#2).
+    struct Names;
+
+    impl TypeNames for Names {
+        fn concept_name(&self, id: ConceptId) -> Option<&str> {
+            (id.0 == 0).then_some("Person")
+        }
+        fn struct_name(&self, _: StructId) -> Option<&str> {
+            None
+        }
+        fn enum_name(&self, _: EnumId) -> Option<&str> {
+            None
+        }
+        fn predicate_name(&self, id: PredId) -> Option<&str> {
+            (id.0 == 2).then_some("Employment")
+        }
+    }
+
+    #[test]
+    fn types_render_like_source() {
+        let list = |t: Type, min, max| Type::List(Box::new(t), Cardinality { min, max });
+        let cases = [
+            (Type::Option(Box::new(Type::Date)), "Option<Date>"),
+            (list(Type::Concept(ConceptId(0)), 1, None), "[Person; >= 1]"),
+            (list(Type::Int, 0, Some(3)), "[Int; <= 3]"),
+            (list(Type::Int, 2, Some(2)), "[Int; 2]"),
+            (list(Type::Int, 1, Some(4)), "[Int; 1..4]"),
+            (list(Type::Int, 0, None), "[Int]"),
+            (
+                Type::Map(
+                    Box::new(Type::String),
+                    Box::new(Type::Concept(ConceptId(9))),
+                ),
+                "Map<String, <unknown concept 9>>",
+            ),
+            (
+                Type::Set(Box::new(Type::Struct(StructId(1)))),
+                "Set<<unknown struct 1>>",
+            ),
+            (Type::Tuple(PredId(2)), "Employment"),
+            (Type::Record(vec![("a".into(), Type::Bool)]), "{ a: Bool }"),
+            (Type::Unit, "()"),
+        ];
+        for (ty, text) in cases {
+            assert_eq!(ty.render(&Names), text);
+        }
+    }
 }

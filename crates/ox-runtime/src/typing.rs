@@ -164,42 +164,5 @@ pub(crate) fn render_card(min: u64, max: Option<u64>) -> String {
 
 /// A source-like rendering of a type for messages.
 pub(crate) fn type_name(catalog: &Catalog, ty: &Type) -> String {
-    let module = &catalog.module;
-    match ty {
-        Type::Nat => "Nat".into(),
-        Type::Int => "Int".into(),
-        Type::Real => "Real".into(),
-        Type::Decimal => "Decimal".into(),
-        Type::String => "String".into(),
-        Type::Bool => "Bool".into(),
-        Type::Date => "Date".into(),
-        Type::DateTime => "DateTime".into(),
-        Type::Duration => "Duration".into(),
-        Type::Money => "Money".into(),
-        Type::Concept(c) => catalog.concept_name(*c).to_owned(),
-        Type::Struct(s) => module
-            .structs
-            .get(s.index())
-            .map_or("struct".into(), |d| d.name.clone()),
-        Type::Enum(e) => module
-            .enums
-            .get(e.index())
-            .map_or("enum".into(), |d| d.name.clone()),
-        Type::Option(t) => format!("Option<{}>", type_name(catalog, t)),
-        Type::List(t, _) => format!("[{}]", type_name(catalog, t)),
-        Type::Set(t) => format!("Set<{}>", type_name(catalog, t)),
-        Type::Map(k, v) => format!("Map<{}, {}>", type_name(catalog, k), type_name(catalog, v)),
-        Type::Tuple(p) => module
-            .predicates
-            .get(p.index())
-            .map_or("tuple".into(), |d| d.name.clone()),
-        Type::Record(fields) => {
-            let inner: Vec<String> = fields
-                .iter()
-                .map(|(n, t)| format!("{n}: {}", type_name(catalog, t)))
-                .collect();
-            format!("{{ {} }}", inner.join(", "))
-        }
-        Type::Unit => "()".into(),
-    }
+    ty.render(&*catalog.module)
 }

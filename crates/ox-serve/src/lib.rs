@@ -56,7 +56,7 @@ pub use cursor::{CursorKey, CursorPosition, CursorScope};
 pub use envelope::ApiError;
 pub use logging::init as init_logging;
 pub use state::AppState;
-pub use tbox::{render_type, schema_json};
+pub use tbox::schema_json;
 
 /// Why [`serve`] stopped with an error.
 #[derive(Debug, Error)]

@@ -7,77 +7,9 @@
 use ox_ir::{Cardinality, Module, QueryBody, Refinement, Type, Visibility};
 use serde_json::{json, Value};
 
-/// Renders a type as text, e.g. `Option<Date>`, `Map<String, Int>`, `Person`.
-pub fn render_type(module: &Module, ty: &Type) -> String {
-    match ty {
-        Type::Nat => "Nat".into(),
-        Type::Int => "Int".into(),
-        Type::Real => "Real".into(),
-        Type::Decimal => "Decimal".into(),
-        Type::String => "String".into(),
-        Type::Bool => "Bool".into(),
-        Type::Date => "Date".into(),
-        Type::DateTime => "DateTime".into(),
-        Type::Duration => "Duration".into(),
-        Type::Money => "Money".into(),
-        Type::Concept(id) => name_or(
-            module.concepts.get(id.index()).map(|c| &c.name),
-            "concept",
-            id.0,
-        ),
-        Type::Struct(id) => name_or(
-            module.structs.get(id.index()).map(|s| &s.name),
-            "struct",
-            id.0,
-        ),
-        Type::Enum(id) => name_or(module.enums.get(id.index()).map(|e| &e.name), "enum", id.0),
-        Type::Option(inner) => format!("Option<{}>", render_type(module, inner)),
-        Type::List(inner, card) => {
-            let inner = render_type(module, inner);
-            match render_cardinality(card) {
-                None => format!("[{inner}]"),
-                Some(c) => format!("[{inner}; {c}]"),
-            }
-        }
-        Type::Set(inner) => format!("Set<{}>", render_type(module, inner)),
-        Type::Map(k, v) => format!(
-            "Map<{}, {}>",
-            render_type(module, k),
-            render_type(module, v)
-        ),
-        Type::Tuple(id) => format!(
-            "Tuple<{}>",
-            name_or(
-                module.predicates.get(id.index()).map(|p| &p.name),
-                "predicate",
-                id.0
-            )
-        ),
-        Type::Record(fields) => {
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|(n, t)| format!("{n}: {}", render_type(module, t)))
-                .collect();
-            format!("{{ {} }}", fields.join(", "))
-        }
-        Type::Unit => "()".into(),
-    }
-}
-
 fn name_or(name: Option<&String>, kind: &str, index: u32) -> String {
     name.cloned()
         .unwrap_or_else(|| format!("<unknown {kind} {index}>"))
-}
-
-/// `None` for `[0..*]`, else `>= n`, `<= m`, `n..m` or `n`.
-fn render_cardinality(card: &Cardinality) -> Option<String> {
-    match (card.min, card.max) {
-        (0, None) => None,
-        (min, None) => Some(format!(">= {min}")),
-        (0, Some(max)) => Some(format!("<= {max}")),
-        (min, Some(max)) if min == max => Some(format!("{min}")),
-        (min, Some(max)) => Some(format!("{min}..{max}")),
-    }
 }
 
 fn cardinality_json(card: &Cardinality) -> Value {
@@ -101,7 +33,7 @@ fn params(module: &Module, params: &[ox_ir::Param]) -> Value {
     Value::Array(
         params
             .iter()
-            .map(|p| json!({ "name": p.name, "type": render_type(module, &p.ty) }))
+            .map(|p| json!({ "name": p.name, "type": p.ty.render(module) }))
             .collect(),
     )
 }
@@ -127,7 +59,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let fields: Vec<Value> = c
                 .fields
                 .iter()
-                .map(|f| json!({ "name": f.name, "type": render_type(module, &f.ty), "mutable": f.mutable, "doc": f.doc }))
+                .map(|f| json!({ "name": f.name, "type": f.ty.render(module), "mutable": f.mutable, "doc": f.doc }))
                 .collect();
             let key = c
                 .key
@@ -185,7 +117,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 .enumerate()
                 .map(|(i, p)| {
                     let doc = s.field_docs.get(i).cloned().flatten();
-                    json!({ "name": p.name, "type": render_type(module, &p.ty), "doc": doc })
+                    json!({ "name": p.name, "type": p.ty.render(module), "doc": doc })
                 })
                 .collect();
             let value = json!({ "name": s.name, "path": s.path, "fields": fields, "doc": s.doc });
@@ -236,13 +168,13 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let qparams: Vec<Value> = q
                 .params
                 .iter()
-                .map(|p| json!({ "name": p.name, "type": render_type(module, &p.ty), "optional": p.optional }))
+                .map(|p| json!({ "name": p.name, "type": p.ty.render(module), "optional": p.optional }))
                 .collect();
             let value = json!({
                 "name": q.name,
                 "path": q.path,
                 "params": qparams,
-                "result": render_type(module, &q.result),
+                "result": q.result.render(module),
                 "rows": matches!(q.result, Type::List(..) | Type::Set(_)) || matches!(q.body, QueryBody::Extent(_)),
                 "across": q.across.iter().map(|s| name_or(module.standpoints.get(s.index()).map(|s| &s.path), "standpoint", s.0)).collect::<Vec<_>>(),
                 "doc": q.doc,
@@ -259,7 +191,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "name": m.name,
                 "path": m.path,
                 "params": params(module, &m.params),
-                "result": render_type(module, &m.result),
+                "result": m.result.render(module),
                 "forgets": m.forgets || m.allow_forget,
                 "doc": m.doc,
             });
@@ -275,7 +207,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "name": f.name,
                 "path": f.path,
                 "params": params(module, &f.params),
-                "result": render_type(module, &f.result),
+                "result": f.result.render(module),
                 "doc": f.doc,
             });
             (f.path.clone(), value)
@@ -293,33 +225,4 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
         "mutations": sorted_by_path(mutations),
         "functions": sorted_by_path(functions),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ox_ir::{Cardinality, ConceptId};
-
-    #[test]
-    fn types_render_like_source() {
-        let module: Module = serde_json::from_value(json!({
-            "package": {"name": "p", "version": "0.1.0", "entry": "src/root.ar"},
-            "concepts": [], "relations": [], "structs": [], "enums": [], "predicates": [],
-            "rules": [], "checks": [], "queries": [], "mutations": [], "functions": [], "standpoints": []
-        }))
-        .expect("module");
-        let t = Type::Option(Box::new(Type::Date));
-        assert_eq!(render_type(&module, &t), "Option<Date>");
-        let t = Type::List(Box::new(Type::Int), Cardinality { min: 1, max: None });
-        assert_eq!(render_type(&module, &t), "[Int; >= 1]");
-        let t = Type::List(Box::new(Type::Int), Cardinality::ANY);
-        assert_eq!(render_type(&module, &t), "[Int]");
-        let t = Type::Map(
-            Box::new(Type::String),
-            Box::new(Type::Concept(ConceptId(9))),
-        );
-        assert_eq!(render_type(&module, &t), "Map<String, <unknown concept 9>>");
-        let t = Type::Record(vec![("a".into(), Type::Bool)]);
-        assert_eq!(render_type(&module, &t), "{ a: Bool }");
-    }
 }

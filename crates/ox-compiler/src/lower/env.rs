@@ -3,8 +3,8 @@
 
 use ox_ir::expr::FieldRef;
 use ox_ir::{
-    Check, Concept, ConceptId, EnumDecl, Param, PredId, Predicate, Relation, StructDecl, Type,
-    Visibility,
+    Check, Concept, ConceptId, EnumDecl, EnumId, Param, PredId, Predicate, Relation, StructDecl,
+    StructId, Type, TypeNames, Visibility,
 };
 use ox_syntax::ast::{self, BoundOp, TypeKind};
 use ox_syntax::{Diagnostic, SourceMap, Span};
@@ -127,46 +127,7 @@ impl Env<'_> {
 
     /// A type as written in source.
     pub fn type_name(&self, ty: &Type) -> String {
-        match ty {
-            Type::Nat => "Nat".into(),
-            Type::Int => "Int".into(),
-            Type::Real => "Real".into(),
-            Type::Decimal => "Decimal".into(),
-            Type::String => "String".into(),
-            Type::Bool => "Bool".into(),
-            Type::Date => "Date".into(),
-            Type::DateTime => "DateTime".into(),
-            Type::Duration => "Duration".into(),
-            Type::Money => "Money".into(),
-            Type::Concept(c) => self
-                .concepts
-                .get(c.index())
-                .map_or("?".into(), |c| c.name.clone()),
-            Type::Struct(s) => self
-                .structs
-                .get(s.index())
-                .map_or("?".into(), |s| s.name.clone()),
-            Type::Enum(e) => self
-                .enums
-                .get(e.index())
-                .map_or("?".into(), |e| e.name.clone()),
-            Type::Option(t) => format!("Option<{}>", self.type_name(t)),
-            Type::List(t, _) => format!("[{}]", self.type_name(t)),
-            Type::Set(t) => format!("Set<{}>", self.type_name(t)),
-            Type::Map(k, v) => format!("Map<{}, {}>", self.type_name(k), self.type_name(v)),
-            Type::Tuple(p) => self
-                .preds
-                .get(p.index())
-                .map_or("?".into(), |p| p.name.clone()),
-            Type::Record(fields) => {
-                let inner: Vec<String> = fields
-                    .iter()
-                    .map(|(n, t)| format!("{n}: {}", self.type_name(t)))
-                    .collect();
-                format!("{{ {} }}", inner.join(", "))
-            }
-            Type::Unit => "()".into(),
-        }
+        ty.render(self)
     }
 
     /// `OE0203` "expected `A`, found `B`".
@@ -313,5 +274,23 @@ pub(crate) fn field_value_type(ty: &Type) -> Type {
         Type::List(t, _) | Type::Set(t) => (**t).clone(),
         Type::Option(t) => (**t).clone(),
         t => t.clone(),
+    }
+}
+
+impl TypeNames for Env<'_> {
+    fn concept_name(&self, id: ConceptId) -> Option<&str> {
+        self.concepts.get(id.index()).map(|c| c.name.as_str())
+    }
+
+    fn struct_name(&self, id: StructId) -> Option<&str> {
+        self.structs.get(id.index()).map(|s| s.name.as_str())
+    }
+
+    fn enum_name(&self, id: EnumId) -> Option<&str> {
+        self.enums.get(id.index()).map(|e| e.name.as_str())
+    }
+
+    fn predicate_name(&self, id: PredId) -> Option<&str> {
+        self.preds.get(id.index()).map(|p| p.name.as_str())
     }
 }

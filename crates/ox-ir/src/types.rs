@@ -98,7 +98,7 @@ impl Type {
     /// `Map<String, Int>`), for messages and the published schema; `names`
     /// gives the names of declared types (one it does not know renders as
     /// `<unknown struct 3>`).
-    pub fn render(&self, names: &impl TypeNames) -> String {
+    pub fn render(&self, names: &TypeNames<'_>) -> String {
         let named = |name: Option<&str>, kind: &str, index: u32| match name {
             Some(name) => name.to_owned(),
             None => format!("<unknown {kind} {index}>"),
@@ -151,16 +151,17 @@ impl Cardinality {
     }
 }
 
-/// Where [`Type::render`] finds the names of declared types: a
-/// [`crate::Module`], or the compiler's declarations before there is one.
-pub trait TypeNames {
-    fn concept_name(&self, id: ConceptId) -> Option<&str>;
-    fn struct_name(&self, id: StructId) -> Option<&str>;
-    fn enum_name(&self, id: EnumId) -> Option<&str>;
-    fn predicate_name(&self, id: PredId) -> Option<&str>;
+/// The declarations whose names [`Type::render`] writes: a module's
+/// ([`crate::Module::type_names`]), or the compiler's before there is one.
+#[derive(Clone, Copy)]
+pub struct TypeNames<'a> {
+    pub concepts: &'a [crate::Concept],
+    pub structs: &'a [crate::StructDecl],
+    pub enums: &'a [crate::EnumDecl],
+    pub predicates: &'a [crate::Predicate],
 }
 
-impl TypeNames for crate::Module {
+impl TypeNames<'_> {
     fn concept_name(&self, id: ConceptId) -> Option<&str> {
         self.concepts.get(id.index()).map(|c| c.name.as_str())
     }
@@ -178,34 +179,28 @@ impl TypeNames for crate::Module {
     }
 }
 
+impl crate::Module {
+    /// The names [`Type::render`] needs.
+    pub fn type_names(&self) -> TypeNames<'_> {
+        TypeNames {
+            concepts: &self.concepts,
+            structs: &self.structs,
+            enums: &self.enums,
+            predicates: &self.predicates,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Knows one concept, `Person` (#0), and the relation `Employment` (#2).
-    struct Names;
-
-    impl TypeNames for Names {
-        fn concept_name(&self, id: ConceptId) -> Option<&str> {
-            (id.0 == 0).then_some("Person")
-        }
-        fn struct_name(&self, _: StructId) -> Option<&str> {
-            None
-        }
-        fn enum_name(&self, _: EnumId) -> Option<&str> {
-            None
-        }
-        fn predicate_name(&self, id: PredId) -> Option<&str> {
-            (id.0 == 2).then_some("Employment")
-        }
-    }
 
     #[test]
     fn types_render_like_source() {
         let list = |t: Type, min, max| Type::List(Box::new(t), Cardinality { min, max });
         let cases = [
             (Type::Option(Box::new(Type::Date)), "Option<Date>"),
-            (list(Type::Concept(ConceptId(0)), 1, None), "[Person; >= 1]"),
+            (list(Type::Date, 1, None), "[Date; >= 1]"),
             (list(Type::Int, 0, Some(3)), "[Int; <= 3]"),
             (list(Type::Int, 2, Some(2)), "[Int; 2]"),
             (list(Type::Int, 1, Some(4)), "[Int; 1..4]"),
@@ -221,12 +216,18 @@ mod tests {
                 Type::Set(Box::new(Type::Struct(StructId(1)))),
                 "Set<<unknown struct 1>>",
             ),
-            (Type::Tuple(PredId(2)), "Employment"),
+            (Type::Tuple(PredId(2)), "<unknown predicate 2>"),
             (Type::Record(vec![("a".into(), Type::Bool)]), "{ a: Bool }"),
             (Type::Unit, "()"),
         ];
+        let module: crate::Module = serde_json::from_value(serde_json::json!({
+            "package": {"name": "p", "version": "0.1.0", "entry": "src/root.ar"},
+            "concepts": [], "relations": [], "structs": [], "enums": [], "predicates": [],
+            "rules": [], "checks": [], "queries": [], "mutations": [], "functions": [], "standpoints": []
+        }))
+        .expect("module");
         for (ty, text) in cases {
-            assert_eq!(ty.render(&Names), text);
+            assert_eq!(ty.render(&module.type_names()), text);
         }
     }
 }

@@ -164,5 +164,5 @@ pub(crate) fn render_card(min: u64, max: Option<u64>) -> String {
 
 /// A source-like rendering of a type for messages.
 pub(crate) fn type_name(catalog: &Catalog, ty: &Type) -> String {
-    ty.render(&*catalog.module)
+    ty.render(&catalog.module.type_names())
 }

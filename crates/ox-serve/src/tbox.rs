@@ -33,7 +33,7 @@ fn params(module: &Module, params: &[ox_ir::Param]) -> Value {
     Value::Array(
         params
             .iter()
-            .map(|p| json!({ "name": p.name, "type": p.ty.render(module) }))
+            .map(|p| json!({ "name": p.name, "type": p.ty.render(&module.type_names()) }))
             .collect(),
     )
 }
@@ -59,7 +59,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let fields: Vec<Value> = c
                 .fields
                 .iter()
-                .map(|f| json!({ "name": f.name, "type": f.ty.render(module), "mutable": f.mutable, "doc": f.doc }))
+                .map(|f| json!({ "name": f.name, "type": f.ty.render(&module.type_names()), "mutable": f.mutable, "doc": f.doc }))
                 .collect();
             let key = c
                 .key
@@ -117,7 +117,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 .enumerate()
                 .map(|(i, p)| {
                     let doc = s.field_docs.get(i).cloned().flatten();
-                    json!({ "name": p.name, "type": p.ty.render(module), "doc": doc })
+                    json!({ "name": p.name, "type": p.ty.render(&module.type_names()), "doc": doc })
                 })
                 .collect();
             let value = json!({ "name": s.name, "path": s.path, "fields": fields, "doc": s.doc });
@@ -168,13 +168,13 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
             let qparams: Vec<Value> = q
                 .params
                 .iter()
-                .map(|p| json!({ "name": p.name, "type": p.ty.render(module), "optional": p.optional }))
+                .map(|p| json!({ "name": p.name, "type": p.ty.render(&module.type_names()), "optional": p.optional }))
                 .collect();
             let value = json!({
                 "name": q.name,
                 "path": q.path,
                 "params": qparams,
-                "result": q.result.render(module),
+                "result": q.result.render(&module.type_names()),
                 "rows": matches!(q.result, Type::List(..) | Type::Set(_)) || matches!(q.body, QueryBody::Extent(_)),
                 "across": q.across.iter().map(|s| name_or(module.standpoints.get(s.index()).map(|s| &s.path), "standpoint", s.0)).collect::<Vec<_>>(),
                 "doc": q.doc,
@@ -191,7 +191,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "name": m.name,
                 "path": m.path,
                 "params": params(module, &m.params),
-                "result": m.result.render(module),
+                "result": m.result.render(&module.type_names()),
                 "forgets": m.forgets || m.allow_forget,
                 "doc": m.doc,
             });
@@ -207,7 +207,7 @@ pub fn schema_json(module: &Module, schema_hash: &str) -> Value {
                 "name": f.name,
                 "path": f.path,
                 "params": params(module, &f.params),
-                "result": f.result.render(module),
+                "result": f.result.render(&module.type_names()),
                 "doc": f.doc,
             });
             (f.path.clone(), value)

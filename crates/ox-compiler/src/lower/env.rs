@@ -3,8 +3,8 @@
 
 use ox_ir::expr::FieldRef;
 use ox_ir::{
-    Check, Concept, ConceptId, EnumDecl, EnumId, Param, PredId, Predicate, Relation, StructDecl,
-    StructId, Type, TypeNames, Visibility,
+    Check, Concept, ConceptId, EnumDecl, Param, PredId, Predicate, Relation, StructDecl, Type,
+    TypeNames, Visibility,
 };
 use ox_syntax::ast::{self, BoundOp, TypeKind};
 use ox_syntax::{Diagnostic, SourceMap, Span};
@@ -127,7 +127,12 @@ impl Env<'_> {
 
     /// A type as written in source.
     pub fn type_name(&self, ty: &Type) -> String {
-        ty.render(self)
+        ty.render(&TypeNames {
+            concepts: &self.concepts,
+            structs: &self.structs,
+            enums: &self.enums,
+            predicates: &self.preds,
+        })
     }
 
     /// `OE0203` "expected `A`, found `B`".
@@ -274,23 +279,5 @@ pub(crate) fn field_value_type(ty: &Type) -> Type {
         Type::List(t, _) | Type::Set(t) => (**t).clone(),
         Type::Option(t) => (**t).clone(),
         t => t.clone(),
-    }
-}
-
-impl TypeNames for Env<'_> {
-    fn concept_name(&self, id: ConceptId) -> Option<&str> {
-        self.concepts.get(id.index()).map(|c| c.name.as_str())
-    }
-
-    fn struct_name(&self, id: StructId) -> Option<&str> {
-        self.structs.get(id.index()).map(|s| s.name.as_str())
-    }
-
-    fn enum_name(&self, id: EnumId) -> Option<&str> {
-        self.enums.get(id.index()).map(|e| e.name.as_str())
-    }
-
-    fn predicate_name(&self, id: PredId) -> Option<&str> {
-        self.preds.get(id.index()).map(|p| p.name.as_str())
     }
 }

@@ -29,9 +29,9 @@ const PEOPLE: usize = 3000;
 /// People (from `p0`) whose lease is signed when they are adults.
 const LEASES: usize = 1000;
 /// Mutations of one kind per engine per round.
-const PER_ROUND: usize = 10;
+const PER_ROUND: usize = 20;
 /// Rounds per mutation kind.
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 11;
 
 fn age(person: usize) -> usize {
     14 + person % 40

@@ -224,11 +224,12 @@ impl Engine {
     }
 
     /// Whether a new fixpoint of a scope is computed from the previous one
-    /// when base facts were only added (`Program::update`) or always from
-    /// scratch. Both give the same answers. The default is incremental when
-    /// some stratum is recursive: there an update costs a fraction of a fresh
-    /// evaluation, while for non-recursive rules the fresh evaluation is
-    /// cheaper than comparing the snapshots and copying the fixpoint.
+    /// when few base facts were inserted or deleted (`Program::update`) or
+    /// always from scratch. Both give the same answers. The default is
+    /// incremental when some stratum is recursive, where an insertion costs a
+    /// fraction of a fresh evaluation. (For the non-recursive lease domain the
+    /// runtime benchmark measures an update at 0.6–0.9× a fresh evaluation per
+    /// mutation, see BENCHMARKS.md.)
     pub fn incremental(mut self, incremental: bool) -> Engine {
         self.incremental = incremental;
         self

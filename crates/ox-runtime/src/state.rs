@@ -94,6 +94,11 @@ impl Base {
             .collect()
     }
 
+    /// Whether `id` has an asserted classification into `concept`.
+    fn classifies(&self, id: &str, concept: ConceptId) -> bool {
+        self.iofs.contains(&(id.to_owned(), concept))
+    }
+
     /// The reasoner's base facts, loaded predicate by predicate in bulk
     /// ([`FactStore::extend`]).
     pub(crate) fn to_facts(&self, catalog: &Catalog) -> Result<FactStore, EvalError> {
@@ -295,11 +300,11 @@ pub(crate) fn event_origins<'e>(
 /// Evaluates the fixpoint of `base`, recording one witness per derived fact
 /// (provenance) so that any fact of a cached state can be explained.
 ///
-/// With `previous` (an earlier state of the same scope), a few inserted
-/// base facts are applied incrementally ([`Program::update`]) when the
+/// With `previous` (an earlier state of the same scope), the base facts
+/// inserted and deleted since it are applied to its fixpoint incrementally
+/// ([`Program::update`]) when they are few (see `small_change`) and the
 /// previous fixpoint was evaluated at a clock the rules cannot tell apart
-/// from this one; otherwise, and for large changes, from scratch. Both give
-/// the same fixpoint.
+/// from this one; otherwise from scratch. Both give the same fixpoint.
 pub(crate) fn evaluate(
     catalog: &Catalog,
     program: &Program,
@@ -356,68 +361,112 @@ fn same_clock(clock_use: ClockUse, at: &EvaluatedAt, clock: &Clock) -> bool {
 /// A change of base facts: (inserted, deleted).
 type Change = (Vec<(PredId, Vec<Value>)>, Vec<(PredId, Vec<Value>)>);
 
-/// The base facts `new` adds to `old`, when updating the previous fixpoint
-/// beats evaluating from scratch: only insertions (the reasoner's
-/// delete-and-rederive costs 1–3.5× a fresh evaluation on the benchmark
-/// workloads, see BENCHMARKS.md), at most a quarter of the old base facts
-/// plus 16. `None` otherwise. Compares the snapshots structure by structure
-/// and clones only what was added.
+/// The base facts `new` adds to `old` and those it removes, when the change
+/// is small enough to update the previous fixpoint instead of evaluating
+/// from scratch: at most a quarter of the old base facts plus 16, insertions
+/// and deletions together. `None` otherwise. A field whose value was
+/// replaced is one deletion and one insertion. Compares the snapshots
+/// structure by structure and clones only what changed.
 fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
     let module = &catalog.module;
     let size = old.individuals.len() + old.iofs.len() + old.fields.len() + old.tuples.len();
-    let limit = size / 4 + 16;
-    let mut inserted: Vec<(PredId, Vec<Value>)> = Vec::new();
-    let mut add = |pred: PredId, tuple: Vec<Value>| {
-        inserted.push((pred, tuple));
-        inserted.len() <= limit
+    let mut change = ChangeBuilder {
+        inserted: Vec::new(),
+        deleted: Vec::new(),
+        limit: size / 4 + 16,
     };
-    if old.individuals.len() > new.individuals.len()
-        || old.iofs.len() > new.iofs.len()
-        || old.tuples.len() > new.tuples.len()
-        || !old.iofs.is_subset(&new.iofs)
-        || !old.tuples.is_subset(&new.tuples)
-    {
-        return None;
-    }
+    let membership = |id: &String, concept: ConceptId| {
+        (module.concept(concept).pred, vec![Value::Ref(id.clone())])
+    };
+    // An individual's inserted concept and an asserted classification into
+    // the same concept are one fact: it changes only when neither holds.
     for (id, concept) in &old.individuals {
-        if new.individuals.get(id) != Some(concept) {
-            return None;
-        }
-    }
-    for (key, values) in &old.fields {
-        if !new.fields.get(key).is_some_and(|n| values.is_subset(n)) {
-            return None;
+        if new.individuals.get(id) != Some(concept) && !new.classifies(id, *concept) {
+            change.delete(membership(id, *concept))?;
         }
     }
     for (id, concept) in &new.individuals {
-        if !old.individuals.contains_key(id)
-            && !add(module.concept(*concept).pred, vec![Value::Ref(id.clone())])
-        {
-            return None;
+        if old.individuals.get(id) != Some(concept) && !old.classifies(id, *concept) {
+            change.insert(membership(id, *concept))?;
+        }
+    }
+    for (id, concept) in old.iofs.difference(&new.iofs) {
+        if new.individuals.get(id) != Some(concept) {
+            change.delete(membership(id, *concept))?;
         }
     }
     for (id, concept) in new.iofs.difference(&old.iofs) {
-        if !add(module.concept(*concept).pred, vec![Value::Ref(id.clone())]) {
-            return None;
+        if old.individuals.get(id) != Some(concept) {
+            change.insert(membership(id, *concept))?;
         }
     }
-    for ((id, field), values) in &new.fields {
-        let pred = module.field(*field).pred;
-        let before = old.fields.get(&(id.clone(), *field));
-        for v in values {
-            if !before.is_some_and(|b| b.contains(v))
-                && !add(pred, vec![Value::Ref(id.clone()), v.clone()])
-            {
-                return None;
+    let value_fact = |(id, field): &(String, FieldRef), value: &Value| {
+        (
+            module.field(*field).pred,
+            vec![Value::Ref(id.clone()), value.clone()],
+        )
+    };
+    for (key, values) in &old.fields {
+        match new.fields.get(key) {
+            Some(now) if now == values => {}
+            now => {
+                for value in values
+                    .iter()
+                    .filter(|v| !now.is_some_and(|n| n.contains(*v)))
+                {
+                    change.delete(value_fact(key, value))?;
+                }
             }
         }
     }
-    for (relation, args) in new.tuples.difference(&old.tuples) {
-        if !add(module.relations[relation.index()].pred, args.clone()) {
-            return None;
+    for (key, values) in &new.fields {
+        match old.fields.get(key) {
+            Some(before) if before == values => {}
+            before => {
+                for value in values
+                    .iter()
+                    .filter(|v| !before.is_some_and(|b| b.contains(*v)))
+                {
+                    change.insert(value_fact(key, value))?;
+                }
+            }
         }
     }
-    Some((inserted, Vec::new()))
+    let tuple_fact = |(relation, args): &(RelationId, Vec<Value>)| {
+        (module.relations[relation.index()].pred, args.clone())
+    };
+    for tuple in old.tuples.difference(&new.tuples) {
+        change.delete(tuple_fact(tuple))?;
+    }
+    for tuple in new.tuples.difference(&old.tuples) {
+        change.insert(tuple_fact(tuple))?;
+    }
+    Some((change.inserted, change.deleted))
+}
+
+/// The base facts inserted and deleted so far, and how many may change in all.
+struct ChangeBuilder {
+    inserted: Vec<(PredId, Vec<Value>)>,
+    deleted: Vec<(PredId, Vec<Value>)>,
+    limit: usize,
+}
+
+impl ChangeBuilder {
+    /// Records an inserted fact; `None` once the change is over the limit.
+    fn insert(&mut self, fact: (PredId, Vec<Value>)) -> Option<()> {
+        self.inserted.push(fact);
+        self.within_limit()
+    }
+
+    /// Records a deleted fact; `None` once the change is over the limit.
+    fn delete(&mut self, fact: (PredId, Vec<Value>)) -> Option<()> {
+        self.deleted.push(fact);
+        self.within_limit()
+    }
+
+    fn within_limit(&self) -> Option<()> {
+        (self.inserted.len() + self.deleted.len() <= self.limit).then_some(())
+    }
 }
 
 /// The reasoner facts of a snapshot's base facts, as a set.
@@ -628,5 +677,247 @@ mod window_tests {
         };
         assert!(open.contains(t(28)));
         assert!(!ValidWindow::instant(t(3)).contains(t(3)));
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+    use ox_ir::{
+        Cardinality, Concept, Field, Module, PackageInfo, Param, PredKind, Predicate, Refinement,
+        Relation, Type, Visibility,
+    };
+
+    const PERSON: ConceptId = ConceptId(0);
+    const ADULT: ConceptId = ConceptId(1);
+    const KNOWS: RelationId = RelationId(0);
+    const AGE: FieldRef = FieldRef {
+        concept: PERSON,
+        field: 0,
+    };
+    const P_PERSON: PredId = PredId(0);
+    const P_ADULT: PredId = PredId(1);
+    const P_AGE: PredId = PredId(2);
+    const P_KNOWS: PredId = PredId(3);
+
+    /// `Person { mut age: Nat }`, `Adult <: Person`, `rel Knows(Person, Person)`.
+    fn catalog() -> Catalog {
+        let person = Type::Concept(PERSON);
+        let param = |name: &str, ty: Type| Param {
+            name: name.into(),
+            ty,
+        };
+        let concept = |name: &str, supertypes: Vec<ConceptId>, fields: Vec<Field>, pred| Concept {
+            name: name.into(),
+            path: format!("m::{name}"),
+            metatype: "type".into(),
+            visibility: Visibility::Public,
+            supertypes,
+            fields,
+            key: None,
+            refinement: Refinement::None,
+            pred,
+            doc: None,
+            cover: Vec::new(),
+        };
+        let predicate = |name: &str, kind: PredKind, params: Vec<Param>| Predicate {
+            name: name.into(),
+            path: format!("m::{name}"),
+            kind,
+            params,
+            visibility: Visibility::Public,
+            doc: None,
+        };
+        let age = Field {
+            name: "age".into(),
+            ty: Type::Nat,
+            mutable: true,
+            pred: P_AGE,
+            doc: None,
+        };
+        let pair = vec![param("a", person.clone()), param("b", person.clone())];
+        Catalog::new(Arc::new(Module {
+            package: PackageInfo {
+                name: "m".into(),
+                version: "0.1.0".into(),
+                entry: "src/root.ar".into(),
+            },
+            concepts: vec![
+                concept("Person", vec![], vec![age], P_PERSON),
+                concept("Adult", vec![PERSON], vec![], P_ADULT),
+            ],
+            relations: vec![Relation {
+                name: "Knows".into(),
+                path: "m::Knows".into(),
+                metarel: "rel".into(),
+                visibility: Visibility::Public,
+                params: pair.clone(),
+                cardinalities: vec![Cardinality::ANY, Cardinality::ANY],
+                pred: P_KNOWS,
+                doc: None,
+                supertypes: Vec::new(),
+                fields: Vec::new(),
+                field_values: None,
+            }],
+            structs: vec![],
+            enums: vec![],
+            predicates: vec![
+                predicate(
+                    "Person",
+                    PredKind::Concept(PERSON),
+                    vec![param("x", person.clone())],
+                ),
+                predicate(
+                    "Adult",
+                    PredKind::Concept(ADULT),
+                    vec![param("x", Type::Concept(ADULT))],
+                ),
+                predicate(
+                    "Person.age",
+                    PredKind::Field(PERSON, 0),
+                    vec![param("x", person), param("v", Type::Nat)],
+                ),
+                predicate("Knows", PredKind::Relation(KNOWS), pair),
+            ],
+            rules: vec![],
+            checks: vec![],
+            queries: vec![],
+            mutations: vec![],
+            functions: vec![],
+            standpoints: vec![],
+        }))
+    }
+
+    fn id(name: &str) -> Value {
+        Value::Ref(name.into())
+    }
+
+    /// People `p0..p{n}` aged 30, each knowing the next.
+    fn people(n: usize) -> Base {
+        let mut base = Base::default();
+        for i in 0..n {
+            let name = format!("p{i}");
+            base.apply(Fact::Individual {
+                id: name.clone(),
+                concept: PERSON,
+            });
+            base.apply(Fact::Property {
+                id: name,
+                field: AGE,
+                value: Value::Nat(30),
+            });
+            if i + 1 < n {
+                base.apply(Fact::Tuple {
+                    relation: KNOWS,
+                    args: vec![id(&format!("p{i}")), id(&format!("p{}", i + 1))],
+                });
+            }
+        }
+        base
+    }
+
+    /// The change from `old` to `new`, each side sorted.
+    fn change(old: &Base, new: &Base) -> Option<Change> {
+        small_change(&catalog(), old, new).map(|(mut inserted, mut deleted)| {
+            inserted.sort();
+            deleted.sort();
+            (inserted, deleted)
+        })
+    }
+
+    #[test]
+    fn a_replaced_field_value_is_one_deletion_and_one_insertion() {
+        let old = people(3);
+        let mut new = old.clone();
+        new.fields
+            .insert(("p1".into(), AGE), BTreeSet::from([Value::Nat(31)]));
+        assert_eq!(
+            change(&old, &new),
+            Some((
+                vec![(P_AGE, vec![id("p1"), Value::Nat(31)])],
+                vec![(P_AGE, vec![id("p1"), Value::Nat(30)])],
+            ))
+        );
+    }
+
+    #[test]
+    fn a_removed_individual_deletes_its_membership_values_and_tuples() {
+        let old = people(3);
+        let mut new = old.clone();
+        new.individuals.remove("p2");
+        new.fields.remove(&("p2".to_owned(), AGE));
+        new.tuples.remove(&(KNOWS, vec![id("p1"), id("p2")]));
+        let (inserted, deleted) = change(&old, &new).expect("a small change");
+        assert!(inserted.is_empty());
+        assert_eq!(
+            deleted,
+            vec![
+                (P_PERSON, vec![id("p2")]),
+                (P_AGE, vec![id("p2"), Value::Nat(30)]),
+                (P_KNOWS, vec![id("p1"), id("p2")]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_tuple_and_classification_are_deletions() {
+        let mut old = people(3);
+        old.apply(Fact::Iof {
+            id: "p0".into(),
+            concept: ADULT,
+        });
+        let mut new = old.clone();
+        new.tuples.remove(&(KNOWS, vec![id("p0"), id("p1")]));
+        new.iofs.remove(&("p0".to_owned(), ADULT));
+        assert_eq!(
+            change(&old, &new),
+            Some((
+                vec![],
+                vec![
+                    (P_ADULT, vec![id("p0")]),
+                    (P_KNOWS, vec![id("p0"), id("p1")]),
+                ],
+            ))
+        );
+    }
+
+    #[test]
+    fn a_membership_still_asserted_another_way_is_not_deleted() {
+        let mut old = people(2);
+        old.apply(Fact::Iof {
+            id: "p0".into(),
+            concept: PERSON,
+        });
+        let mut without_iof = old.clone();
+        without_iof.iofs.clear();
+        assert_eq!(change(&old, &without_iof), Some((vec![], vec![])));
+        let mut reinserted_as_adult = old.clone();
+        reinserted_as_adult.individuals.insert("p0".into(), ADULT);
+        assert_eq!(
+            change(&old, &reinserted_as_adult),
+            Some((vec![(P_ADULT, vec![id("p0")])], vec![]))
+        );
+    }
+
+    #[test]
+    fn insertions_and_deletions_count_together_against_the_limit() {
+        // 40 individuals, 40 field entries and 39 tuples: at most 119 / 4 + 16 = 45 changes.
+        let old = people(40);
+        let aged = |count: usize| {
+            let mut new = old.clone();
+            for i in 0..count {
+                new.fields
+                    .insert((format!("p{i}"), AGE), BTreeSet::from([Value::Nat(31)]));
+            }
+            new
+        };
+        let within = change(&old, &aged(22)).expect("44 changes are within the limit");
+        assert_eq!((within.0.len(), within.1.len()), (22, 22));
+        assert_eq!(change(&old, &aged(23)), None);
+        let mut shrunk = aged(22);
+        shrunk.tuples.remove(&(KNOWS, vec![id("p38"), id("p39")]));
+        assert!(change(&old, &shrunk).is_some());
+        shrunk.tuples.remove(&(KNOWS, vec![id("p37"), id("p38")]));
+        assert_eq!(change(&old, &shrunk), None);
     }
 }

@@ -6,11 +6,14 @@ mod support;
 
 use std::sync::Arc;
 
-use ox_ir::Severity;
-use ox_runtime::{Engine, MutateOptions};
+use ox_ir::{ConceptId, Mutation, Param, Severity, Stmt, Type, Visibility};
+use ox_runtime::{Engine, MutateOptions, QueryResult};
 use ox_store::StorageBackend;
 use serde_json::{json, Value as Json};
 use support::*;
+
+/// Random mutations per sequence.
+const STEPS: usize = 200;
 
 /// A small deterministic generator (64-bit LCG), so failures reproduce.
 struct Lcg(u64);
@@ -25,21 +28,82 @@ impl Lcg {
     }
 }
 
-/// The lease module with `minor_tenant` as a warning, so violations can be written.
+/// The lease module with `minor_tenant` as a warning, so violations can be
+/// written, and two mutations that delete a classification and a tuple alone:
+///
+/// ```text
+/// mutate declassify(l: Lease) { delete iof(l, ResidentialLease); }
+/// mutate transfer_lease(l: Lease, from: Person, to: Person) {
+///   delete LeaseOf(l, from); insert LeaseOf(l, to); }
+/// ```
 fn module() -> ox_ir::Module {
     let mut m = lease_module();
     for c in &mut m.checks {
         c.severity = Severity::Warning;
     }
+    let param = |name: &str, concept: ConceptId| Param {
+        name: name.into(),
+        ty: Type::Concept(concept),
+    };
+    let mutation = |name: &str, params: Vec<Param>, body: Vec<Stmt>| Mutation {
+        name: name.into(),
+        path: format!("lease::{name}"),
+        visibility: Visibility::Public,
+        local_count: params.len() as u32,
+        params,
+        result: Type::Unit,
+        body,
+        allow_forget: false,
+        forgets: false,
+        doc: None,
+    };
+    m.mutations.push(mutation(
+        "declassify",
+        vec![param("l", LEASE)],
+        vec![Stmt::DeleteIof {
+            individual: v(0),
+            concept: RESIDENTIAL,
+        }],
+    ));
+    m.mutations.push(mutation(
+        "transfer_lease",
+        vec![
+            param("l", LEASE),
+            param("from", PERSON),
+            param("to", PERSON),
+        ],
+        vec![
+            Stmt::DeleteTuple {
+                relation: LEASE_OF,
+                args: vec![v(0), v(1)],
+            },
+            Stmt::InsertTuple {
+                relation: LEASE_OF,
+                args: vec![v(0), v(2)],
+            },
+        ],
+    ));
     m
 }
 
+/// The tenant of a lease (among `p0`..`p5`), if the lease exists.
+fn tenant_of(engine: &Engine, lease: &str) -> Option<String> {
+    (0..6).map(|i| format!("p{i}")).find(|person| {
+        engine
+            .query(&ctx("acme"), "leases_of", &args(json!({"t": person})))
+            .is_ok_and(|o| match o.result {
+                QueryResult::Rows(rows) => rows.iter().any(|r| r["id"] == lease),
+                QueryResult::Value(_) => false,
+            })
+    })
+}
+
 /// One random mutation; refusals (validation, unknown individuals) are
-/// fine. Whether it committed.
-fn random_step(engine: &Engine, rng: &mut Lcg) -> bool {
+/// fine. The mutation's name when it committed a change.
+fn random_step(engine: &Engine, rng: &mut Lcg) -> Option<&'static str> {
     let person = format!("p{}", rng.below(6));
     let lease = format!("l{}", rng.below(6));
-    let (name, call) = match rng.below(6) {
+    let (name, call) = match rng.below(9) {
         0 => (
             "add_person",
             json!({"id": person, "name": person, "age": 14 + rng.below(8)}),
@@ -51,11 +115,21 @@ fn random_step(engine: &Engine, rng: &mut Lcg) -> bool {
         2 => ("end_lease", json!({"l": lease})),
         3 => ("make_adult", json!({"p": person})),
         4 => ("remove_lease", json!({"l": lease})),
+        5 => ("classify", json!({"l": lease})),
+        6 => ("declassify", json!({"l": lease})),
+        7 => {
+            let from = tenant_of(engine, &lease).unwrap_or_else(|| person.clone());
+            (
+                "transfer_lease",
+                json!({"l": lease, "from": from, "to": person}),
+            )
+        }
         _ => ("birthday", json!({"p": person})),
     };
     engine
         .mutate(&ctx("acme"), name, &args(call), &MutateOptions::default())
-        .is_ok()
+        .is_ok_and(|receipt| receipt.events_written > 0)
+        .then_some(name)
 }
 
 /// Everything the reasoner decides, as one comparable value.
@@ -75,6 +149,14 @@ fn answers(engine: &Engine) -> Json {
         "adults": query("adults"),
         "active": query("active_leases"),
         "people": query("people"),
+        "leases": (0..6)
+            .map(|i| {
+                engine
+                    .query(&c, "leases_of", &args(json!({"t": format!("p{i}")})))
+                    .map(|o| format!("{:?}", o.result))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -83,10 +165,10 @@ fn differential(store: Arc<dyn StorageBackend>, seed: u64) {
     let reader = engine_with(module(), store.clone()).incremental(true);
     let scratch = engine_with(module(), store).incremental(false);
     let mut rng = Lcg(seed);
-    let mut committed = 0;
+    let mut committed: Vec<&str> = Vec::new();
     let mut violated = false;
-    for step in 0..100 {
-        committed += usize::from(random_step(&writer, &mut rng));
+    for step in 0..STEPS {
+        committed.extend(random_step(&writer, &mut rng));
         let expected = answers(&scratch);
         assert_eq!(
             answers(&writer),
@@ -102,7 +184,26 @@ fn differential(store: Arc<dyn StorageBackend>, seed: u64) {
             .as_array()
             .is_some_and(|v| !v.is_empty());
     }
-    assert!(committed >= 20, "only {committed} of 100 steps committed");
+    assert!(
+        committed.len() >= 20,
+        "only {} of {STEPS} steps committed a change",
+        committed.len()
+    );
+    // Each kind of deletion: field values replaced, an individual with its
+    // values, classification and tuple removed, a classification removed, a
+    // tuple replaced.
+    for deleting in [
+        "end_lease",
+        "birthday",
+        "remove_lease",
+        "declassify",
+        "transfer_lease",
+    ] {
+        assert!(
+            committed.contains(&deleting),
+            "seed {seed}: no `{deleting}` committed"
+        );
+    }
     assert!(violated, "no step produced a check violation");
 }
 
@@ -113,5 +214,5 @@ fn incremental_fixpoints_equal_fixpoints_from_scratch() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = ox_store::SqliteBackend::open(&dir.path().join("ox.db")).expect("sqlite");
-    differential(Arc::new(sqlite), 3);
+    differential(Arc::new(sqlite), 5);
 }

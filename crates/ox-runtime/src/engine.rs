@@ -148,8 +148,7 @@ pub struct Engine {
     /// The latest fixpoint per scope (the cache key without the generation):
     /// the starting point of incremental maintenance.
     latest: StateCache,
-    /// Bring fixpoints up to date incrementally (default: when some rule
-    /// is recursive).
+    /// Bring fixpoints up to date incrementally (default: yes).
     incremental: bool,
     /// Serve scopes written under another `schemaHash` (the operator set
     /// `ARGON_ACCEPT_SCHEMA_CHANGE=1`).
@@ -198,7 +197,6 @@ impl Engine {
         schema_hash: String,
         store: Arc<dyn StorageBackend>,
     ) -> Engine {
-        let recursive = program.strata().strata.iter().any(|s| s.recursive);
         Engine {
             programs: Programs::with_default(&module, program),
             catalog: Catalog::new(module),
@@ -207,7 +205,7 @@ impl Engine {
             store,
             cache: StateCache::new(CACHE_CAPACITY),
             latest: StateCache::new(CACHE_CAPACITY),
-            incremental: recursive,
+            incremental: true,
             accept_schema_change: false,
             checked_scopes: Mutex::new(HashSet::new()),
         }
@@ -226,10 +224,10 @@ impl Engine {
     /// Whether a new fixpoint of a scope is computed from the previous one
     /// when few base facts were inserted or deleted (`Program::update`) or
     /// always from scratch. Both give the same answers. The default is
-    /// incremental when some stratum is recursive, where an insertion costs a
-    /// fraction of a fresh evaluation. (For the non-recursive lease domain the
-    /// runtime benchmark measures an update at 0.6–0.9× a fresh evaluation per
-    /// mutation, see BENCHMARKS.md.)
+    /// incremental: on recursive rules an insertion costs a fraction of a
+    /// fresh evaluation, and on the non-recursive lease domain the runtime
+    /// benchmark measures a whole mutation at 0.6–0.9× of one evaluating from
+    /// scratch (see BENCHMARKS.md). Off is for comparing the two.
     pub fn incremental(mut self, incremental: bool) -> Engine {
         self.incremental = incremental;
         self

@@ -82,7 +82,7 @@
 //!   reasoner's delete-and-rederive, which recomputes a stratum by itself
 //!   when a deletion spreads widely (a 1% deletion measured 1.03–1.18× a
 //!   fresh evaluation on the reasoner benchmarks, see BENCHMARKS.md). On by
-//!   default when some rule is recursive (`Engine::incremental`). On the
+//!   default (`Engine::incremental`). On the
 //!   hand-built lease domain (non-recursive, 3,000 people, 900 leases,
 //!   `cargo bench -p ox-runtime --bench incremental`) a mutation took
 //!   0.72–0.73× the from-scratch time for an insert, 0.61–0.90× for a replaced

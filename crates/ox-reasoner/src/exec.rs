@@ -54,23 +54,14 @@ pub(crate) enum Sink<'s> {
         /// The head's slot in [`Exec::keys`] / [`Exec::staged`].
         slot: usize,
         args: &'s [Src],
-        /// With provenance: the variables not in the head (kept per
-        /// derivation), and where each variable's value is found.
+        /// With provenance: the variables the head does not determine,
+        /// kept per derivation as its witness (the head tuple holds the rest).
         extras: &'s [u32],
-        layout: &'s [VarAt],
     },
     /// A query: every binding of all variables (`UNBOUND` where unbound).
     Rows { out: &'s mut Vec<Vec<Id>> },
     /// The first binding only: the join stops once it is found.
     First { out: &'s mut Option<Vec<Id>> },
-}
-
-/// Where a witness finds a variable's value: a head column, or the
-/// variables kept beside the head tuple.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VarAt {
-    Head(u32),
-    Extra(u32),
 }
 
 /// Tuples derived in one round for one head predicate: new and distinct,
@@ -79,8 +70,12 @@ pub(crate) enum VarAt {
 pub(crate) struct Staged {
     pub data: Vec<Id>,
     pub count: usize,
-    /// With provenance: per staged tuple, `rule, n, n binding ids`.
-    pub witnesses: Vec<Id>,
+    /// With provenance: per staged tuple, the rule that derived it …
+    pub rules: Vec<u32>,
+    /// … and its rule's `extras` bindings, padded to `stride` ids.
+    pub kept: Vec<Id>,
+    /// Ids kept per staged tuple: the most `extras` of a rule for the head.
+    pub stride: usize,
 }
 
 /// No slot: the predicate is not being defined by the current round.
@@ -474,7 +469,6 @@ impl<'a, 's> Exec<'a, 's> {
             slot,
             args,
             extras,
-            layout,
         } = &self.sink
         else {
             return;
@@ -503,8 +497,7 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        let kept = &pending.envs[k * width..(k + 1) * width];
-                        stage_witness(staged, rule, layout, tuple(k), kept);
+                        staged.stage_witness(rule, &pending.envs[k * width..(k + 1) * width]);
                     }
                 }
             }
@@ -516,8 +509,7 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        let kept = &pending.envs[k * width..(k + 1) * width];
-                        stage_witness(staged, rule, layout, tuple(k), kept);
+                        staged.stage_witness(rule, &pending.envs[k * width..(k + 1) * width]);
                     }
                 }
             }
@@ -540,15 +532,17 @@ impl<'a, 's> Exec<'a, 's> {
     }
 }
 
-/// Stages the witness of the tuple just staged: its rule and bindings,
-/// rebuilt from the head tuple and the variables kept beside it.
-fn stage_witness(staged: &mut Staged, rule: u32, layout: &[VarAt], head: &[Id], kept: &[Id]) {
-    staged.witnesses.push(rule);
-    staged.witnesses.push(layout.len() as Id);
-    staged.witnesses.extend(layout.iter().map(|at| match *at {
-        VarAt::Head(c) => head[c as usize],
-        VarAt::Extra(e) => kept[e as usize],
-    }));
+impl Staged {
+    /// Records the witness of the tuple just staged: its rule and the
+    /// bindings of the rule's `extras`.
+    #[inline]
+    fn stage_witness(&mut self, rule: u32, kept: &[Id]) {
+        self.rules.push(rule);
+        self.kept.extend_from_slice(kept);
+        if kept.len() < self.stride {
+            self.kept.resize(self.rules.len() * self.stride, 0);
+        }
+    }
 }
 
 /// Row `r` of a relation whose rows from `len` on are still staged in `data`.

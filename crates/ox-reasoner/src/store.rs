@@ -524,45 +524,78 @@ impl Keys {
 pub(crate) const BASE: u32 = u32::MAX;
 
 /// One witness per row of a relation (provenance): the rule that first
-/// derived the row and the rule's variable bindings at that derivation, from
-/// which its premises are rebuilt. Rows at or beyond `rule.len()` and rows
-/// whose rule is [`BASE`] are base facts.
+/// derived the row and the bindings of the rule's variables that its head
+/// does not determine (the row itself holds the others; see
+/// [`crate::provenance::witness_layout`]), from which its premises are rebuilt.
+/// Every row keeps `stride` ids, so a row's bindings are found without a
+/// per-row offset; rules with fewer such variables leave the rest zero.
+/// Rows at or beyond `rule.len()` and rows whose rule is [`BASE`] are base
+/// facts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Witnesses {
     /// Per row: the rule index, or [`BASE`].
-    pub(crate) rule: Vec<u32>,
-    /// Per row: where its bindings start in `env`.
-    pub(crate) start: Vec<u32>,
-    /// The bindings of all witnesses, back to back (the rule's `var_count` ids each).
-    pub(crate) env: Vec<Id>,
+    rule: Vec<u32>,
+    /// Ids kept per row.
+    stride: usize,
+    /// Per row, `stride` ids: the bindings kept for it, back to back.
+    kept: Vec<Id>,
 }
 
 impl Witnesses {
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
-        while (self.rule.len() as u32) < len {
-            self.rule.push(BASE);
-            self.start.push(self.env.len() as u32);
+        let missing = (len as usize).saturating_sub(self.rule.len());
+        self.rule.resize(self.rule.len() + missing, BASE);
+        self.kept.resize(self.kept.len() + missing * self.stride, 0);
+    }
+
+    /// Appends the witness of the next row: its rule and the bindings kept.
+    pub(crate) fn push(&mut self, rule: u32, kept: &[Id]) {
+        self.widen(kept.len());
+        self.rule.push(rule);
+        self.kept.extend_from_slice(kept);
+        self.kept.resize(self.rule.len() * self.stride, 0);
+    }
+
+    /// Appends the witnesses of the next `rules.len()` rows, whose kept
+    /// bindings are `stride` ids each in `kept`.
+    pub(crate) fn extend(&mut self, rules: &[u32], stride: usize, kept: &[Id]) {
+        debug_assert_eq!(rules.len() * stride, kept.len());
+        self.widen(stride);
+        if stride == self.stride {
+            self.rule.extend_from_slice(rules);
+            self.kept.extend_from_slice(kept);
+        } else {
+            for (k, &rule) in rules.iter().enumerate() {
+                self.push(rule, &kept[k * stride..(k + 1) * stride]);
+            }
         }
     }
 
-    /// Appends the witness of the next row.
-    pub(crate) fn push(&mut self, rule: u32, env: &[Id]) {
-        self.rule.push(rule);
-        self.start.push(self.env.len() as u32);
-        self.env.extend_from_slice(env);
+    /// Makes room for at least `stride` ids per row.
+    fn widen(&mut self, stride: usize) {
+        if stride <= self.stride {
+            return;
+        }
+        let old = std::mem::take(&mut self.kept);
+        self.kept = Vec::with_capacity(self.rule.len() * stride);
+        for row in old.chunks_exact(self.stride.max(1)) {
+            self.kept.extend_from_slice(row);
+            self.kept.resize(self.kept.len() + stride - self.stride, 0);
+        }
+        self.kept.resize(self.rule.len() * stride, 0);
+        self.stride = stride;
     }
 
-    /// The witness of row `r`: rule index and bindings, or `None` for a base fact.
-    pub(crate) fn get(&self, r: u32, var_count: usize) -> Option<(u32, &[Id])> {
+    /// The witness of row `r`: its rule and kept bindings (`stride` ids, of
+    /// which the rule reads as many as it keeps), or `None` for a base fact.
+    pub(crate) fn get(&self, r: u32) -> Option<(u32, &[Id])> {
         let rule = *self.rule.get(r as usize)?;
         if rule == BASE {
             return None;
         }
-        let start = self.start[r as usize] as usize;
-        self.env
-            .get(start..start + var_count)
-            .map(|env| (rule, env))
+        let start = r as usize * self.stride;
+        Some((rule, &self.kept[start..start + self.stride]))
     }
 }
 
@@ -773,14 +806,8 @@ impl Relation {
             }
             if let (Some(new), Some(old)) = (witnesses.as_mut(), old_witnesses.as_ref()) {
                 new.pad(self.len);
-                let rule = old.rule.get(r as usize).copied().unwrap_or(BASE);
-                if rule != BASE {
-                    let start = old.start[r as usize] as usize;
-                    let end = old
-                        .start
-                        .get(r as usize + 1)
-                        .map_or(old.env.len(), |&e| e as usize);
-                    new.push(rule, &old.env[start..end]);
+                if let Some((rule, kept)) = old.get(r) {
+                    new.push(rule, kept);
                 }
             }
             if kept_keys.is_some() {
@@ -1445,6 +1472,24 @@ mod tests {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
         }
         assert!(set.insert(0) && set.remove(0) && !set.contains(0));
+    }
+
+    #[test]
+    fn witnesses_keep_a_fixed_stride_widened_on_demand() {
+        let mut w = Witnesses::default();
+        w.pad(1);
+        w.push(3, &[10]);
+        // Two bindings per row from here on: earlier rows are padded.
+        w.extend(&[4, 5], 2, &[20, 21, 30, 31]);
+        w.push(6, &[]);
+        w.pad(6);
+        assert_eq!(w.get(0), None);
+        assert_eq!(w.get(1), Some((3, &[10, 0][..])));
+        assert_eq!(w.get(2), Some((4, &[20, 21][..])));
+        assert_eq!(w.get(3), Some((5, &[30, 31][..])));
+        assert_eq!(w.get(4), Some((6, &[0, 0][..])));
+        assert_eq!(w.get(5), None);
+        assert_eq!(w.get(6), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ox_ir::value::date_part;
 use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
 
 use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
-use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation};
+use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation, RuleRun};
 use crate::{EvalContext, EvalError};
 use rustc_hash::FxHashSet;
 
@@ -70,8 +70,8 @@ pub(crate) enum Sink<'s> {
 pub(crate) struct Staged {
     pub data: Vec<Id>,
     pub count: usize,
-    /// With provenance: per staged tuple, the rule that derived it …
-    pub rules: Vec<u32>,
+    /// With provenance: the rules that derived the staged tuples, by runs …
+    pub rules: Vec<RuleRun>,
     /// … and its rule's `extras` bindings, padded to `stride` ids.
     pub kept: Vec<Id>,
     /// Ids kept per staged tuple: the most `extras` of a rule for the head.
@@ -117,15 +117,14 @@ pub(crate) struct Exec<'a, 's> {
     pub skip: Option<&'a [FxHashSet<u32>]>,
 }
 
-/// Head tuples awaiting deduplication: `count` rows of the head's arity.
+/// Head tuples awaiting deduplication: `count` rows of the head's arity,
+/// each followed, with provenance, by the bindings of the head's `extras`.
 #[derive(Default)]
 pub(crate) struct Pending {
     data: Vec<Id>,
     count: usize,
     /// Scratch for the tuples' keys during [`Exec::flush`].
     keys: Vec<u64>,
-    /// With provenance: the bindings of each pending tuple, back to back.
-    envs: Vec<Id>,
 }
 
 /// Head tuples are deduplicated in batches of this many.
@@ -440,12 +439,12 @@ impl<'a, 's> Exec<'a, 's> {
                         Src::Const(c) => self.consts[c as usize],
                     });
                 }
-                self.pending.count += 1;
                 if self.witness.is_some() {
                     for &v in extras.iter() {
-                        self.pending.envs.push(self.env[v as usize]);
+                        self.pending.data.push(self.env[v as usize]);
                     }
                 }
+                self.pending.count += 1;
                 if self.pending.count >= BATCH {
                     self.flush();
                 }
@@ -476,11 +475,13 @@ impl<'a, 's> Exec<'a, 's> {
         let (arity, rel) = (args.len(), &self.rels[*pred]);
         let len = rel.len();
         let witness = self.witness;
-        let width = extras.len();
+        // A pending derivation: the head tuple, then the kept bindings.
+        let step = arity + witness.map_or(0, |_| extras.len());
         let keys = &mut self.keys[*slot];
         let staged = &mut self.staged[*slot];
         let pending = &mut self.pending;
-        let tuple = |k: usize| &pending.data[k * arity..(k + 1) * arity];
+        let tuple = |k: usize| &pending.data[k * step..k * step + arity];
+        let kept = |k: usize| &pending.data[k * step + arity..(k + 1) * step];
         if let Keys::Small(set) = keys {
             // Exact keys: compute them all, then probe with the slot of a
             // later key already on its way into the cache.
@@ -497,7 +498,7 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        staged.stage_witness(rule, &pending.envs[k * width..(k + 1) * width]);
+                        staged.stage_witness(rule, kept(k));
                     }
                 }
             }
@@ -509,13 +510,12 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        staged.stage_witness(rule, &pending.envs[k * width..(k + 1) * width]);
+                        staged.stage_witness(rule, kept(k));
                     }
                 }
             }
         }
         pending.data.clear();
-        pending.envs.clear();
         pending.count = 0;
     }
 
@@ -537,10 +537,13 @@ impl Staged {
     /// bindings of the rule's `extras`.
     #[inline]
     fn stage_witness(&mut self, rule: u32, kept: &[Id]) {
-        self.rules.push(rule);
+        match self.rules.last_mut() {
+            Some((last, rows)) if *last == rule => *rows += 1,
+            _ => self.rules.push((rule, 1)),
+        }
         self.kept.extend_from_slice(kept);
         if kept.len() < self.stride {
-            self.kept.resize(self.rules.len() * self.stride, 0);
+            self.kept.resize(self.count * self.stride, 0);
         }
     }
 }

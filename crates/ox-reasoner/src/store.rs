@@ -523,18 +523,27 @@ impl Keys {
 /// Marks a row without a witness: a base fact.
 pub(crate) const BASE: u32 = u32::MAX;
 
+/// A run of consecutive rows that one rule derived: `(rule, rows)`.
+pub(crate) type RuleRun = (u32, u32);
+
 /// One witness per row of a relation (provenance): the rule that first
 /// derived the row and the bindings of the rule's variables that its head
 /// does not determine (the row itself holds the others; see
 /// [`crate::provenance::witness_layout`]), from which its premises are rebuilt.
-/// Every row keeps `stride` ids, so a row's bindings are found without a
-/// per-row offset; rules with fewer such variables leave the rest zero.
-/// Rows at or beyond `rule.len()` and rows whose rule is [`BASE`] are base
-/// facts.
+///
+/// Rows derived together come in long runs of one rule (a rule's new
+/// facts of one round are appended back to back), so rules are kept per
+/// run rather than per row. Every row keeps `stride` ids, so a row's
+/// bindings are found without a per-row offset; rules with fewer such
+/// variables leave the rest zero. Rows at or beyond `len` and rows of a
+/// [`BASE`] run are base facts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Witnesses {
-    /// Per row: the rule index, or [`BASE`].
-    rule: Vec<u32>,
+    /// Rows covered.
+    len: u32,
+    /// `(first row, rule or BASE)` of each run, by first row; a run ends
+    /// where the next begins.
+    runs: Vec<(u32, u32)>,
     /// Ids kept per row.
     stride: usize,
     /// Per row, `stride` ids: the bindings kept for it, back to back.
@@ -544,32 +553,48 @@ pub(crate) struct Witnesses {
 impl Witnesses {
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
-        let missing = (len as usize).saturating_sub(self.rule.len());
-        self.rule.resize(self.rule.len() + missing, BASE);
-        self.kept.resize(self.kept.len() + missing * self.stride, 0);
+        if len > self.len {
+            self.add_run(BASE, len - self.len);
+            self.kept.resize(len as usize * self.stride, 0);
+        }
     }
 
     /// Appends the witness of the next row: its rule and the bindings kept.
     pub(crate) fn push(&mut self, rule: u32, kept: &[Id]) {
         self.widen(kept.len());
-        self.rule.push(rule);
+        self.add_run(rule, 1);
         self.kept.extend_from_slice(kept);
-        self.kept.resize(self.rule.len() * self.stride, 0);
+        self.kept.resize(self.len as usize * self.stride, 0);
     }
 
-    /// Appends the witnesses of the next `rules.len()` rows, whose kept
-    /// bindings are `stride` ids each in `kept`.
-    pub(crate) fn extend(&mut self, rules: &[u32], stride: usize, kept: &[Id]) {
-        debug_assert_eq!(rules.len() * stride, kept.len());
+    /// Appends the witnesses of the next rows: their rules by runs, and
+    /// their kept bindings, `stride` ids per row.
+    pub(crate) fn extend(&mut self, runs: &[RuleRun], stride: usize, kept: &[Id]) {
         self.widen(stride);
         if stride == self.stride {
-            self.rule.extend_from_slice(rules);
+            for &(rule, rows) in runs {
+                self.add_run(rule, rows);
+            }
             self.kept.extend_from_slice(kept);
         } else {
-            for (k, &rule) in rules.iter().enumerate() {
-                self.push(rule, &kept[k * stride..(k + 1) * stride]);
+            let mut rows = kept.chunks_exact(stride.max(1));
+            for &(rule, count) in runs {
+                for _ in 0..count {
+                    self.push(rule, rows.next().unwrap_or_default());
+                }
             }
         }
+    }
+
+    /// Appends `rows` rows derived by `rule` (without their bindings).
+    fn add_run(&mut self, rule: u32, rows: u32) {
+        if rows == 0 {
+            return;
+        }
+        if !matches!(self.runs.last(), Some(&(_, last)) if last == rule) {
+            self.runs.push((self.len, rule));
+        }
+        self.len += rows;
     }
 
     /// Makes room for at least `stride` ids per row.
@@ -578,19 +603,23 @@ impl Witnesses {
             return;
         }
         let old = std::mem::take(&mut self.kept);
-        self.kept = Vec::with_capacity(self.rule.len() * stride);
+        self.kept = Vec::with_capacity(self.len as usize * stride);
         for row in old.chunks_exact(self.stride.max(1)) {
             self.kept.extend_from_slice(row);
             self.kept.resize(self.kept.len() + stride - self.stride, 0);
         }
-        self.kept.resize(self.rule.len() * stride, 0);
+        self.kept.resize(self.len as usize * stride, 0);
         self.stride = stride;
     }
 
     /// The witness of row `r`: its rule and kept bindings (`stride` ids, of
     /// which the rule reads as many as it keeps), or `None` for a base fact.
     pub(crate) fn get(&self, r: u32) -> Option<(u32, &[Id])> {
-        let rule = *self.rule.get(r as usize)?;
+        if r >= self.len {
+            return None;
+        }
+        let run = self.runs.partition_point(|&(first, _)| first <= r);
+        let (_, rule) = self.runs[run - 1];
         if rule == BASE {
             return None;
         }
@@ -1480,16 +1509,32 @@ mod tests {
         w.pad(1);
         w.push(3, &[10]);
         // Two bindings per row from here on: earlier rows are padded.
-        w.extend(&[4, 5], 2, &[20, 21, 30, 31]);
+        w.extend(&[(3, 1), (4, 2)], 2, &[20, 21, 30, 31, 40, 41]);
         w.push(6, &[]);
-        w.pad(6);
-        assert_eq!(w.get(0), None);
-        assert_eq!(w.get(1), Some((3, &[10, 0][..])));
-        assert_eq!(w.get(2), Some((4, &[20, 21][..])));
-        assert_eq!(w.get(3), Some((5, &[30, 31][..])));
-        assert_eq!(w.get(4), Some((6, &[0, 0][..])));
-        assert_eq!(w.get(5), None);
-        assert_eq!(w.get(6), None);
+        w.pad(7);
+        // A narrower batch is padded to the stride.
+        w.extend(&[(6, 1), (7, 1)], 1, &[50, 60]);
+        let witnesses: Vec<_> = (0..10).map(|r| w.get(r)).collect();
+        assert_eq!(
+            witnesses,
+            vec![
+                None,
+                Some((3, &[10, 0][..])),
+                Some((3, &[20, 21][..])),
+                Some((4, &[30, 31][..])),
+                Some((4, &[40, 41][..])),
+                Some((6, &[0, 0][..])),
+                None,
+                Some((6, &[50, 0][..])),
+                Some((7, &[60, 0][..])),
+                None,
+            ]
+        );
+        // Rows of one rule in a row share a run.
+        assert_eq!(
+            w.runs,
+            vec![(0, BASE), (1, 3), (3, 4), (5, 6), (6, BASE), (7, 6), (8, 7)]
+        );
     }
 
     #[test]

@@ -72,7 +72,8 @@ pub(crate) struct Staged {
     pub count: usize,
     /// With provenance: the rules that derived the staged tuples, by runs …
     pub rules: Vec<RuleRun>,
-    /// … and its rule's `extras` bindings, padded to `stride` ids.
+    /// … and per staged tuple, the bindings of its rule's `extras`, padded
+    /// to `stride` ids.
     pub kept: Vec<Id>,
     /// Ids kept per staged tuple: the most `extras` of a rule for the head.
     pub stride: usize,

@@ -10,7 +10,7 @@ use ox_ir::value::date_part;
 use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
 
 use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
-use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation};
+use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation, RuleRun};
 use crate::{EvalContext, EvalError};
 use rustc_hash::FxHashSet;
 
@@ -54,23 +54,14 @@ pub(crate) enum Sink<'s> {
         /// The head's slot in [`Exec::keys`] / [`Exec::staged`].
         slot: usize,
         args: &'s [Src],
-        /// With provenance: the variables not in the head (kept per
-        /// derivation), and where each variable's value is found.
+        /// With provenance: the variables the head does not determine,
+        /// kept per derivation as its witness (the head tuple holds the rest).
         extras: &'s [u32],
-        layout: &'s [VarAt],
     },
     /// A query: every binding of all variables (`UNBOUND` where unbound).
     Rows { out: &'s mut Vec<Vec<Id>> },
     /// The first binding only: the join stops once it is found.
     First { out: &'s mut Option<Vec<Id>> },
-}
-
-/// Where a witness finds a variable's value: a head column, or the
-/// variables kept beside the head tuple.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VarAt {
-    Head(u32),
-    Extra(u32),
 }
 
 /// Tuples derived in one round for one head predicate: new and distinct,
@@ -79,8 +70,13 @@ pub(crate) enum VarAt {
 pub(crate) struct Staged {
     pub data: Vec<Id>,
     pub count: usize,
-    /// With provenance: per staged tuple, `rule, n, n binding ids`.
-    pub witnesses: Vec<Id>,
+    /// With provenance: the rules that derived the staged tuples, by runs …
+    pub rules: Vec<RuleRun>,
+    /// … and per staged tuple, the bindings of its rule's `extras`, padded
+    /// to `stride` ids.
+    pub kept: Vec<Id>,
+    /// Ids kept per staged tuple: the most `extras` of a rule for the head.
+    pub stride: usize,
 }
 
 /// No slot: the predicate is not being defined by the current round.
@@ -122,15 +118,14 @@ pub(crate) struct Exec<'a, 's> {
     pub skip: Option<&'a [FxHashSet<u32>]>,
 }
 
-/// Head tuples awaiting deduplication: `count` rows of the head's arity.
+/// Head tuples awaiting deduplication: `count` rows of the head's arity,
+/// each followed, with provenance, by the bindings of the head's `extras`.
 #[derive(Default)]
 pub(crate) struct Pending {
     data: Vec<Id>,
     count: usize,
     /// Scratch for the tuples' keys during [`Exec::flush`].
     keys: Vec<u64>,
-    /// With provenance: the bindings of each pending tuple, back to back.
-    envs: Vec<Id>,
 }
 
 /// Head tuples are deduplicated in batches of this many.
@@ -445,12 +440,12 @@ impl<'a, 's> Exec<'a, 's> {
                         Src::Const(c) => self.consts[c as usize],
                     });
                 }
-                self.pending.count += 1;
                 if self.witness.is_some() {
                     for &v in extras.iter() {
-                        self.pending.envs.push(self.env[v as usize]);
+                        self.pending.data.push(self.env[v as usize]);
                     }
                 }
+                self.pending.count += 1;
                 if self.pending.count >= BATCH {
                     self.flush();
                 }
@@ -474,7 +469,6 @@ impl<'a, 's> Exec<'a, 's> {
             slot,
             args,
             extras,
-            layout,
         } = &self.sink
         else {
             return;
@@ -482,11 +476,13 @@ impl<'a, 's> Exec<'a, 's> {
         let (arity, rel) = (args.len(), &self.rels[*pred]);
         let len = rel.len();
         let witness = self.witness;
-        let width = extras.len();
+        // A pending derivation: the head tuple, then the kept bindings.
+        let step = arity + witness.map_or(0, |_| extras.len());
         let keys = &mut self.keys[*slot];
         let staged = &mut self.staged[*slot];
         let pending = &mut self.pending;
-        let tuple = |k: usize| &pending.data[k * arity..(k + 1) * arity];
+        let tuple = |k: usize| &pending.data[k * step..k * step + arity];
+        let kept = |k: usize| &pending.data[k * step + arity..(k + 1) * step];
         if let Keys::Small(set) = keys {
             // Exact keys: compute them all, then probe with the slot of a
             // later key already on its way into the cache.
@@ -503,8 +499,7 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        let kept = &pending.envs[k * width..(k + 1) * width];
-                        stage_witness(staged, rule, layout, tuple(k), kept);
+                        staged.stage_witness(rule, kept(k));
                     }
                 }
             }
@@ -516,14 +511,12 @@ impl<'a, 's> Exec<'a, 's> {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {
-                        let kept = &pending.envs[k * width..(k + 1) * width];
-                        stage_witness(staged, rule, layout, tuple(k), kept);
+                        staged.stage_witness(rule, kept(k));
                     }
                 }
             }
         }
         pending.data.clear();
-        pending.envs.clear();
         pending.count = 0;
     }
 
@@ -540,15 +533,20 @@ impl<'a, 's> Exec<'a, 's> {
     }
 }
 
-/// Stages the witness of the tuple just staged: its rule and bindings,
-/// rebuilt from the head tuple and the variables kept beside it.
-fn stage_witness(staged: &mut Staged, rule: u32, layout: &[VarAt], head: &[Id], kept: &[Id]) {
-    staged.witnesses.push(rule);
-    staged.witnesses.push(layout.len() as Id);
-    staged.witnesses.extend(layout.iter().map(|at| match *at {
-        VarAt::Head(c) => head[c as usize],
-        VarAt::Extra(e) => kept[e as usize],
-    }));
+impl Staged {
+    /// Records the witness of the tuple just staged: its rule and the
+    /// bindings of the rule's `extras`.
+    #[inline]
+    fn stage_witness(&mut self, rule: u32, kept: &[Id]) {
+        match self.rules.last_mut() {
+            Some((last, rows)) if *last == rule => *rows += 1,
+            _ => self.rules.push((rule, 1)),
+        }
+        self.kept.extend_from_slice(kept);
+        if kept.len() < self.stride {
+            self.kept.resize(self.count * self.stride, 0);
+        }
+    }
 }
 
 /// Row `r` of a relation whose rows from `len` on are still staged in `data`.

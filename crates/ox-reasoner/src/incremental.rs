@@ -565,8 +565,13 @@ impl Program {
             let rel = &mut store.rels[p];
             let len = rel.len();
             if let Some(witnesses) = rel.witnesses.as_mut() {
+                let kept: Vec<Id> = self.rules[rule as usize]
+                    .extras
+                    .iter()
+                    .map(|&v| env[v as usize])
+                    .collect();
                 witnesses.pad(len);
-                witnesses.push(rule, &env);
+                witnesses.push(rule, &kept);
             }
             rel.insert(&tuple);
         }

@@ -81,12 +81,13 @@ use ox_ir::analysis::{self, RuleCheckError, Strata};
 use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
 
 pub use defeasible::{Contest, Contradiction, Outcome, RuleStanding};
-use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, VarAt, NO_SLOT, UNBOUND};
+use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
 pub use provenance::{
     fact_id, AggregateWitness, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag,
     ProofNode, AGGREGATE_WITNESS_CAP,
 };
+use provenance::{witness_layout, VarAt};
 pub use store::FactStore;
 use store::{Id, Index, Interner, Keys, Witnesses};
 
@@ -251,8 +252,9 @@ struct CompiledRule {
     /// `by_head` reading its own stratum's relations as `Old` (support
     /// checks during deletion: premises must come before the fact).
     support: Plan,
-    /// Witnesses: the variables not in the head, and where every
-    /// variable's value is found (head column or one of `extras`).
+    /// Witnesses: the variables the head does not determine (kept per
+    /// derived fact), and where every variable's value is found (head
+    /// column or one of `extras`).
     extras: Vec<u32>,
     layout: Vec<VarAt>,
 }
@@ -530,16 +532,7 @@ impl Program {
                     Term::Const(c) => Src::Const(const_index(&mut consts, c)),
                 })
                 .collect();
-            let mut extras = Vec::new();
-            let layout = (0..var_count as u32)
-                .map(|v| match head.iter().position(|s| *s == Src::Var(v)) {
-                    Some(c) => VarAt::Head(c as u32),
-                    None => {
-                        extras.push(v);
-                        VarAt::Extra(extras.len() as u32 - 1)
-                    }
-                })
-                .collect();
+            let (extras, layout) = witness_layout(&head, var_count);
             compiled.push(CompiledRule {
                 head_pred: rule.head.pred.index(),
                 head,
@@ -657,6 +650,17 @@ impl Program {
             .collect())
     }
 
+    /// Ids kept per derived fact of `pred` as its witness: the most
+    /// variables a rule for `pred` leaves out of its head.
+    fn witness_stride(&self, pred: usize) -> usize {
+        self.rules
+            .iter()
+            .filter(|rule| rule.head_pred == pred)
+            .map(|rule| rule.extras.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Evaluates stratum `s` to its fixpoint. The first round runs either
     /// the naive plans (every relation in full) or the incremental plans
     /// (reading rows from `delta_start` on as new); later rounds run the
@@ -677,7 +681,14 @@ impl Program {
             .preds
             .first()
             .is_some_and(|p| store.rels[p.index()].witnesses.is_some());
-        let mut staged: Vec<Staged> = stratum.preds.iter().map(|_| Staged::default()).collect();
+        let mut staged: Vec<Staged> = stratum
+            .preds
+            .iter()
+            .map(|p| Staged {
+                stride: self.witness_stride(p.index()),
+                ..Staged::default()
+            })
+            .collect();
         let first: Vec<(usize, &Plan)> = match first_round {
             FirstRound::Naive => stratum
                 .rules
@@ -791,7 +802,6 @@ impl Program {
                         slot: slot as usize,
                         args: &rule.head,
                         extras: &rule.extras,
-                        layout: &rule.layout,
                     },
                     scratch: Vec::new(),
                     pending: Pending::default(),
@@ -1010,19 +1020,15 @@ fn commit(
         let len = rel.len();
         if let Some(witnesses) = rel.witnesses.as_mut() {
             witnesses.pad(len);
-            let mut at = 0;
-            while at + 1 < st.witnesses.len() {
-                let (rule, n) = (st.witnesses[at], st.witnesses[at + 1] as usize);
-                witnesses.push(rule, &st.witnesses[at + 2..at + 2 + n]);
-                at += 2 + n;
-            }
+            witnesses.extend(&st.rules, st.stride, &st.kept);
         }
         for k in 0..st.count {
             rel.push_row(&st.data[k * arity..(k + 1) * arity]);
         }
         changed |= st.count > 0;
         st.data.clear();
-        st.witnesses.clear();
+        st.rules.clear();
+        st.kept.clear();
         st.count = 0;
     }
     changed

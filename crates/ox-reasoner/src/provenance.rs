@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::exec::Budget;
+use crate::plan::Src;
 use crate::store::Id;
 use crate::{EvalContext, EvalError, FactStore, Program};
 
@@ -455,18 +456,11 @@ impl Builder<'_> {
             }
         } else if let Some(row) = self.row(pred, &tuple) {
             let rel = &self.facts.rels[pred.index()];
-            if let Some(witnesses) = rel.witnesses.as_ref() {
-                let width = |rule: u32| {
-                    self.program
-                        .source
-                        .get(rule as usize)
-                        .map_or(0, |r| r.var_count as usize)
-                };
-                let rule = witnesses.rule.get(row as usize).copied();
-                if let Some((rule, env)) = rule.and_then(|rule| witnesses.get(row, width(rule))) {
-                    let env = env
-                        .iter()
-                        .map(|&id| self.facts.dict.value(id).clone())
+            let witness = rel.witnesses.as_ref().and_then(|w| w.get(row));
+            if let Some((rule, kept)) = witness {
+                if let Some(compiled) = self.program.rules.get(rule as usize) {
+                    let env = witness_bindings(&compiled.layout, rel.row(row), kept)
+                        .map(|id| self.facts.dict.value(id).clone())
                         .collect();
                     found.push((rule as usize, env));
                 }
@@ -716,6 +710,46 @@ fn mark_literal_vars(literal: &Literal, used: &mut [bool]) {
     }
 }
 
+/// Where a witness finds a rule variable's value: a column of the derived
+/// row, or one of the bindings kept beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarAt {
+    Head(u32),
+    Kept(u32),
+}
+
+/// How a rule's witnesses are laid out: the variables its head does not
+/// determine (kept per derived fact, in this order), and for each of the
+/// rule's `var_count` variables where its value is found. A variable
+/// repeated in the head is read from its first column; constants in the
+/// head bind nothing.
+pub(crate) fn witness_layout(head: &[Src], var_count: usize) -> (Vec<u32>, Vec<VarAt>) {
+    let mut kept = Vec::new();
+    let layout = (0..var_count as u32)
+        .map(|v| match head.iter().position(|s| *s == Src::Var(v)) {
+            Some(c) => VarAt::Head(c as u32),
+            None => {
+                kept.push(v);
+                VarAt::Kept(kept.len() as u32 - 1)
+            }
+        })
+        .collect();
+    (kept, layout)
+}
+
+/// The bindings of all of a rule's variables at a recorded derivation,
+/// restored from the derived row and the ids kept beside it.
+pub(crate) fn witness_bindings<'w>(
+    layout: &'w [VarAt],
+    row: &'w [Id],
+    kept: &'w [Id],
+) -> impl Iterator<Item = Id> + 'w {
+    layout.iter().map(|at| match *at {
+        VarAt::Head(c) => row[c as usize],
+        VarAt::Kept(k) => kept[k as usize],
+    })
+}
+
 /// Seeds the head's variables with the fact's values; `None` when the head
 /// cannot produce the fact (a constant or a repeated variable disagrees).
 pub(crate) fn seed_from_head(
@@ -788,6 +822,38 @@ mod tests {
 
     /// SHA-256 of the documented encoding, computed independently.
     const GOLDEN_EDGE_1_2: &str = "f-c8cfbe526a2c423a500d5480569b3e9b";
+
+    #[test]
+    fn witness_bindings_restore_head_variables() {
+        // p(x, 5, x, y) :- … with variables x = 0, y = 1, z = 2, w = 3:
+        // a constant and a repeated variable in the head, two variables
+        // (z, w) only in the body.
+        let head = [Src::Var(0), Src::Const(0), Src::Var(0), Src::Var(1)];
+        let (kept_vars, layout) = witness_layout(&head, 4);
+        assert_eq!(kept_vars, vec![2, 3]);
+        assert_eq!(
+            layout,
+            vec![
+                VarAt::Head(0),
+                VarAt::Head(3),
+                VarAt::Kept(0),
+                VarAt::Kept(1)
+            ]
+        );
+        let row = [10, 5, 10, 11];
+        let kept = [12, 13];
+        let env: Vec<Id> = witness_bindings(&layout, &row, &kept).collect();
+        assert_eq!(env, vec![10, 11, 12, 13]);
+        // A witness padded to a wider stride reads only its own ids.
+        let padded = [12, 13, 0];
+        let env: Vec<Id> = witness_bindings(&layout, &row, &padded).collect();
+        assert_eq!(env, vec![10, 11, 12, 13]);
+        // A head holding every variable keeps nothing.
+        let (kept_vars, layout) = witness_layout(&[Src::Var(1), Src::Var(0)], 2);
+        assert!(kept_vars.is_empty());
+        let env: Vec<Id> = witness_bindings(&layout, &[7, 8], &[]).collect();
+        assert_eq!(env, vec![8, 7]);
+    }
 
     #[test]
     fn seeding_respects_constants_and_repeats() {

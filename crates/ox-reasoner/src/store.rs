@@ -600,46 +600,108 @@ impl Keys {
 /// Marks a row without a witness: a base fact.
 pub(crate) const BASE: u32 = u32::MAX;
 
+/// A run of consecutive rows that one rule derived: `(rule, rows)`.
+pub(crate) type RuleRun = (u32, u32);
+
 /// One witness per row of a relation (provenance): the rule that first
-/// derived the row and the rule's variable bindings at that derivation, from
-/// which its premises are rebuilt. Rows at or beyond `rule.len()` and rows
-/// whose rule is [`BASE`] are base facts.
+/// derived the row and the bindings of the rule's variables that its head
+/// does not determine (the row itself holds the others; see
+/// [`crate::provenance::witness_layout`]), from which its premises are rebuilt.
+///
+/// Rows derived together come in long runs of one rule (a rule's new
+/// facts of one round are appended back to back), so rules are kept per
+/// run rather than per row. Every row keeps `stride` ids, so a row's
+/// bindings are found without a per-row offset; rules with fewer such
+/// variables leave the rest zero. Rows at or beyond `len` and rows of a
+/// [`BASE`] run are base facts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Witnesses {
-    /// Per row: the rule index, or [`BASE`].
-    pub(crate) rule: Vec<u32>,
-    /// Per row: where its bindings start in `env`.
-    pub(crate) start: Vec<u32>,
-    /// The bindings of all witnesses, back to back (the rule's `var_count` ids each).
-    pub(crate) env: Vec<Id>,
+    /// Rows covered.
+    len: u32,
+    /// `(first row, rule or BASE)` of each run, by first row; a run ends
+    /// where the next begins.
+    runs: Vec<(u32, u32)>,
+    /// Ids kept per row.
+    stride: usize,
+    /// Per row, `stride` ids: the bindings kept for it, back to back.
+    kept: Vec<Id>,
 }
 
 impl Witnesses {
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
-        while (self.rule.len() as u32) < len {
-            self.rule.push(BASE);
-            self.start.push(self.env.len() as u32);
+        if len > self.len {
+            self.add_run(BASE, len - self.len);
+            self.kept.resize(len as usize * self.stride, 0);
         }
     }
 
-    /// Appends the witness of the next row.
-    pub(crate) fn push(&mut self, rule: u32, env: &[Id]) {
-        self.rule.push(rule);
-        self.start.push(self.env.len() as u32);
-        self.env.extend_from_slice(env);
+    /// Appends the witness of the next row: its rule and the bindings kept.
+    pub(crate) fn push(&mut self, rule: u32, kept: &[Id]) {
+        self.widen(kept.len());
+        self.add_run(rule, 1);
+        self.kept.extend_from_slice(kept);
+        self.kept.resize(self.len as usize * self.stride, 0);
     }
 
-    /// The witness of row `r`: rule index and bindings, or `None` for a base fact.
-    pub(crate) fn get(&self, r: u32, var_count: usize) -> Option<(u32, &[Id])> {
-        let rule = *self.rule.get(r as usize)?;
+    /// Appends the witnesses of the next rows: their rules by runs, and
+    /// their kept bindings, `stride` ids per row.
+    pub(crate) fn extend(&mut self, runs: &[RuleRun], stride: usize, kept: &[Id]) {
+        self.widen(stride);
+        if stride == self.stride {
+            for &(rule, rows) in runs {
+                self.add_run(rule, rows);
+            }
+            self.kept.extend_from_slice(kept);
+        } else {
+            let mut rows = kept.chunks_exact(stride.max(1));
+            for &(rule, count) in runs {
+                for _ in 0..count {
+                    self.push(rule, rows.next().unwrap_or_default());
+                }
+            }
+        }
+    }
+
+    /// Appends `rows` rows derived by `rule` (without their bindings).
+    fn add_run(&mut self, rule: u32, rows: u32) {
+        if rows == 0 {
+            return;
+        }
+        if !matches!(self.runs.last(), Some(&(_, last)) if last == rule) {
+            self.runs.push((self.len, rule));
+        }
+        self.len += rows;
+    }
+
+    /// Makes room for at least `stride` ids per row.
+    fn widen(&mut self, stride: usize) {
+        if stride <= self.stride {
+            return;
+        }
+        let old = std::mem::take(&mut self.kept);
+        self.kept = Vec::with_capacity(self.len as usize * stride);
+        for row in old.chunks_exact(self.stride.max(1)) {
+            self.kept.extend_from_slice(row);
+            self.kept.resize(self.kept.len() + stride - self.stride, 0);
+        }
+        self.kept.resize(self.len as usize * stride, 0);
+        self.stride = stride;
+    }
+
+    /// The witness of row `r`: its rule and kept bindings (`stride` ids, of
+    /// which the rule reads as many as it keeps), or `None` for a base fact.
+    pub(crate) fn get(&self, r: u32) -> Option<(u32, &[Id])> {
+        if r >= self.len {
+            return None;
+        }
+        let run = self.runs.partition_point(|&(first, _)| first <= r);
+        let (_, rule) = self.runs[run - 1];
         if rule == BASE {
             return None;
         }
-        let start = self.start[r as usize] as usize;
-        self.env
-            .get(start..start + var_count)
-            .map(|env| (rule, env))
+        let start = r as usize * self.stride;
+        Some((rule, &self.kept[start..start + self.stride]))
     }
 }
 
@@ -866,14 +928,8 @@ impl Relation {
             }
             if let (Some(new), Some(old)) = (witnesses.as_mut(), old_witnesses.as_ref()) {
                 new.pad(self.len);
-                let rule = old.rule.get(r as usize).copied().unwrap_or(BASE);
-                if rule != BASE {
-                    let start = old.start[r as usize] as usize;
-                    let end = old
-                        .start
-                        .get(r as usize + 1)
-                        .map_or(old.env.len(), |&e| e as usize);
-                    new.push(rule, &old.env[start..end]);
+                if let Some((rule, kept)) = old.get(r) {
+                    new.push(rule, kept);
                 }
             }
             if most_stay {
@@ -1548,6 +1604,40 @@ mod tests {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
         }
         assert!(set.insert(0) && set.remove(0) && !set.contains(0));
+    }
+
+    #[test]
+    fn witnesses_keep_a_fixed_stride_widened_on_demand() {
+        let mut w = Witnesses::default();
+        w.pad(1);
+        w.push(3, &[10]);
+        // Two bindings per row from here on: earlier rows are padded.
+        w.extend(&[(3, 1), (4, 2)], 2, &[20, 21, 30, 31, 40, 41]);
+        w.push(6, &[]);
+        w.pad(7);
+        // A narrower batch is padded to the stride.
+        w.extend(&[(6, 1), (7, 1)], 1, &[50, 60]);
+        let witnesses: Vec<_> = (0..10).map(|r| w.get(r)).collect();
+        assert_eq!(
+            witnesses,
+            vec![
+                None,
+                Some((3, &[10, 0][..])),
+                Some((3, &[20, 21][..])),
+                Some((4, &[30, 31][..])),
+                Some((4, &[40, 41][..])),
+                Some((6, &[0, 0][..])),
+                None,
+                Some((6, &[50, 0][..])),
+                Some((7, &[60, 0][..])),
+                None,
+            ]
+        );
+        // Rows of one rule in a row share a run.
+        assert_eq!(
+            w.runs,
+            vec![(0, BASE), (1, 3), (3, 4), (5, 6), (6, BASE), (7, 6), (8, 7)]
+        );
     }
 
     #[test]

@@ -175,3 +175,73 @@ fn updates_keep_recording_witnesses() {
     // Without the shortcut, path(0,3) needs three steps.
     assert_eq!(dag.height(), Some(3));
 }
+
+#[test]
+fn witnesses_restore_variables_the_head_determines() {
+    // loop(x, 7, x) :- edge(x, y), edge(y, x).        (a constant, a repeat)
+    // loop(x, 7, x) :- edge(x, y), edge(y, z), edge(z, x).
+    // Two rules for one head keep different numbers of bindings per fact.
+    let mut m = ModuleBuilder::new();
+    let edge = m.pred("edge", 2);
+    let looped = m.pred("loop", 3);
+    let head = || atom(looped, vec![v(0), int(7), v(0)]);
+    m.rule(
+        head(),
+        vec![pos(edge, vec![v(0), v(1)]), pos(edge, vec![v(1), v(0)])],
+    );
+    m.rule(
+        head(),
+        vec![
+            pos(edge, vec![v(0), v(1)]),
+            pos(edge, vec![v(1), v(2)]),
+            pos(edge, vec![v(2), v(0)]),
+        ],
+    );
+    let module = m.build();
+    let program = Program::new(&module).expect("valid");
+    let mut base = FactStore::new(module.predicates.len());
+    // 1 ⇄ 2, and the triangle 3 → 4 → 5 → 3.
+    insert_pairs(&mut base, edge, &[(1, 2), (2, 1), (3, 4), (4, 5), (5, 3)]);
+    let out = program
+        .evaluate_with(base, &ctx(), RECORD)
+        .expect("evaluates");
+    let explain = |x: i64| {
+        let dag = program
+            .explain(
+                &out,
+                &FactRef::Tuple(looped, ints(&[x, 7, x])),
+                ExplainOptions::default(),
+                &ctx(),
+            )
+            .expect("explains");
+        let d = dag.nodes[dag.root].derivations[0].clone();
+        let premises: Vec<_> = d
+            .premises
+            .iter()
+            .map(|&p| dag.nodes[p].tuple.clone())
+            .collect();
+        (d.rule_index, d.bindings, premises)
+    };
+    let bound = |pairs: &[(&str, i64)]| -> Vec<(String, ox_ir::Value)> {
+        pairs
+            .iter()
+            .map(|&(name, n)| (name.to_string(), ox_ir::Value::Int(n)))
+            .collect()
+    };
+    assert_eq!(
+        explain(1),
+        (
+            0,
+            bound(&[("v0", 1), ("v1", 2)]),
+            vec![ints(&[1, 2]), ints(&[2, 1])]
+        )
+    );
+    assert_eq!(
+        explain(4),
+        (
+            1,
+            bound(&[("v0", 4), ("v1", 5), ("v2", 3)]),
+            vec![ints(&[4, 5]), ints(&[5, 3]), ints(&[3, 4])]
+        )
+    );
+}

@@ -396,10 +396,10 @@ impl Program {
         Ok(store)
     }
 
-    /// Marks for recomputation the recursive strata whose over-deletion would look at
-    /// more than a [`SPREAD_LIMIT`]th of one of their relations (counted
-    /// with 256 facts more, so that any relation allows one) and more than
-    /// [`FAN_OUT`] facts per deleted one. The deleted
+    /// Marks for recomputation the recursive strata whose over-deletion
+    /// would look at more than a [`SPREAD_LIMIT`]th of one of their
+    /// relations (counted with 256 facts more, so that any relation allows
+    /// one) and more than [`FAN_OUT`] facts per deleted one. The deleted
     /// facts are followed through the rules by their tuples alone (no
     /// support checks, no key → row map), so the estimate errs high and
     /// costs a fraction of an over-deletion that would give up anyway.
@@ -418,9 +418,6 @@ impl Program {
         // A few facts reached per deleted one are cheaper to follow than
         // any recomputation, however small the relation's share.
         let fan_out_allowance = FAN_OUT * seeds.len();
-        let recursive: Vec<bool> = (0..self.strata.strata.len())
-            .map(|s| self.recursive(s))
-            .collect();
         let mut stack = seeds;
         while let Some((p, tuple)) = stack.pop() {
             budget.check()?;
@@ -433,7 +430,8 @@ impl Program {
                 let Some(head_stratum) = self.strata.stratum_of[h] else {
                     continue;
                 };
-                if recompute[head_stratum] || !recursive[head_stratum] {
+                // Only in a recursive stratum can a deletion spread without bound.
+                if recompute[head_stratum] || !self.strata.strata[head_stratum].recursive {
                     continue;
                 }
                 let (j, plan) = &rule.seeded[k];
@@ -473,18 +471,6 @@ impl Program {
             }
         }
         Ok(())
-    }
-
-    /// Whether a rule of stratum `s` reads a predicate of `s` (positively):
-    /// only there can a deletion spread without bound.
-    fn recursive(&self, s: usize) -> bool {
-        self.strata.strata[s].rules.iter().any(|&r| {
-            crate::body_atoms(&self.source[r].body)
-                .into_iter()
-                .any(|(atom, positive)| {
-                    positive && self.strata.stratum_of[atom.pred.index()] == Some(s)
-                })
-        })
     }
 
     /// Marks the derived facts of stratum `s` (about to be recomputed) as

@@ -255,7 +255,7 @@ impl<'a> Interp<'a> {
                 let v = self.eval(individual, locals)?;
                 let id = self.live_id(v, "delete iof")?;
                 let key = (id.clone(), *concept);
-                if self.txn.pending.iofs.remove(&key) {
+                if self.txn.pending.iofs.remove(&key).is_some() {
                     self.txn.write(
                         Fact::Iof {
                             id: id.clone(),
@@ -575,7 +575,7 @@ impl<'a> Interp<'a> {
     /// Retracts one tuple if it is pending.
     fn retract_tuple(&mut self, relation: RelationId, args: Vec<Value>) {
         let key = (relation, args);
-        if self.txn.pending.tuples.remove(&key) {
+        if self.txn.pending.tuples.remove(&key).is_some() {
             for v in &key.1 {
                 if let Value::Ref(id) = v {
                     self.txn.touched.insert(id.clone());

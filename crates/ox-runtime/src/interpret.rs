@@ -39,7 +39,8 @@ pub(crate) struct Txn {
 }
 
 impl Txn {
-    /// A transaction on top of `start`.
+    /// A transaction on top of `start`; its pending base facts share
+    /// `start`'s trees (an O(1) copy) until it writes.
     pub(crate) fn new(start: Arc<State>, generation: u64) -> Txn {
         Txn {
             pending: start.base.clone(),

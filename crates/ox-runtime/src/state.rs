@@ -936,6 +936,38 @@ mod change_tests {
     }
 
     #[test]
+    fn edits_of_a_copy_spanning_many_tree_nodes_are_found() {
+        // Enough entries for trees several nodes deep, so the diff skips shared subtrees.
+        let old = people(2000);
+        let mut new = old.clone();
+        new.fields
+            .insert(("p1500".into(), AGE), BTreeSet::from([Value::Nat(31)]));
+        new.individuals.remove("p700");
+        new.fields.remove(&("p700".to_owned(), AGE));
+        new.tuples.remove(&(KNOWS, vec![id("p700"), id("p701")]));
+        new.apply(Fact::Iof {
+            id: "p3".into(),
+            concept: ADULT,
+        });
+        assert_eq!(
+            change(&old, &new),
+            Some((
+                vec![
+                    (P_ADULT, vec![id("p3")]),
+                    (P_AGE, vec![id("p1500"), Value::Nat(31)]),
+                ],
+                vec![
+                    (P_PERSON, vec![id("p700")]),
+                    (P_AGE, vec![id("p1500"), Value::Nat(30)]),
+                    (P_AGE, vec![id("p700"), Value::Nat(30)]),
+                    (P_KNOWS, vec![id("p700"), id("p701")]),
+                ],
+            ))
+        );
+        assert_eq!(change(&old, &old.clone()), Some((vec![], vec![])));
+    }
+
+    #[test]
     fn insertions_and_deletions_count_together_against_the_limit() {
         // 40 individuals, 40 field entries and 39 tuples: at most 119 / 4 + 16 = 45 changes.
         let old = people(40);

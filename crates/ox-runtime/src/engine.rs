@@ -226,7 +226,7 @@ impl Engine {
     /// always from scratch. Both give the same answers. The default is
     /// incremental: on recursive rules an insertion costs a fraction of a
     /// fresh evaluation, and on the non-recursive lease domain the runtime
-    /// benchmark measures a whole mutation at 0.6–0.9× of one evaluating from
+    /// benchmark measures a whole mutation at 0.1–0.3× of one evaluating from
     /// scratch (see BENCHMARKS.md). Off is for comparing the two.
     pub fn incremental(mut self, incremental: bool) -> Engine {
         self.incremental = incremental;

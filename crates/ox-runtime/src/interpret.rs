@@ -39,7 +39,8 @@ pub(crate) struct Txn {
 }
 
 impl Txn {
-    /// A transaction on top of `start`.
+    /// A transaction on top of `start`; its pending base facts share
+    /// `start`'s trees (an O(1) copy) until it writes.
     pub(crate) fn new(start: Arc<State>, generation: u64) -> Txn {
         Txn {
             pending: start.base.clone(),
@@ -255,7 +256,7 @@ impl<'a> Interp<'a> {
                 let v = self.eval(individual, locals)?;
                 let id = self.live_id(v, "delete iof")?;
                 let key = (id.clone(), *concept);
-                if self.txn.pending.iofs.remove(&key) {
+                if self.txn.pending.iofs.remove(&key).is_some() {
                     self.txn.write(
                         Fact::Iof {
                             id: id.clone(),
@@ -575,7 +576,7 @@ impl<'a> Interp<'a> {
     /// Retracts one tuple if it is pending.
     fn retract_tuple(&mut self, relation: RelationId, args: Vec<Value>) {
         let key = (relation, args);
-        if self.txn.pending.tuples.remove(&key) {
+        if self.txn.pending.tuples.remove(&key).is_some() {
             for v in &key.1 {
                 if let Value::Ref(id) = v {
                     self.txn.touched.insert(id.clone());

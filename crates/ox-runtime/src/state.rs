@@ -1,11 +1,12 @@
 //! State: visible events → base facts → the reasoner's fixpoint, and the
 //! bounded cache of fixpoints keyed by (tenant, fork, generation, …).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use imbl::{ordmap, ordset, OrdMap, OrdSet};
 use ox_ir::expr::FieldRef;
 use ox_ir::PredId;
 use ox_ir::{ConceptId, RelationId, Value};
@@ -17,17 +18,23 @@ use crate::context::Clock;
 use crate::error::{ErrorCode, RuntimeError};
 use crate::events::{self, Fact};
 
-/// The base facts of one snapshot, in a shape that is cheap to edit.
+/// The base facts of one snapshot, in a shape that is cheap to copy and edit.
+///
+/// Every collection is a persistent ordered tree: a clone shares all of it
+/// (a transaction starts from a copy of its start state's base facts), an
+/// edit copies only the path to what it changes, and two snapshots of the
+/// same tenant are compared without visiting what they still share (see
+/// `small_change`). Iteration is in key order, as with the standard trees.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Base {
     /// Live individuals and the concept each was inserted as.
-    pub individuals: BTreeMap<String, ConceptId>,
+    pub individuals: OrdMap<String, ConceptId>,
     /// Asserted classifications `(id, concept)`.
-    pub iofs: BTreeSet<(String, ConceptId)>,
+    pub iofs: OrdSet<(String, ConceptId)>,
     /// Field values: one entry per (individual, field); multi-valued fields hold several.
-    pub fields: BTreeMap<(String, FieldRef), BTreeSet<Value>>,
+    pub fields: OrdMap<(String, FieldRef), BTreeSet<Value>>,
     /// Relation tuples.
-    pub tuples: BTreeSet<(RelationId, Vec<Value>)>,
+    pub tuples: OrdSet<(RelationId, Vec<Value>)>,
 }
 
 const FIELD_MIN: FieldRef = FieldRef {
@@ -62,8 +69,24 @@ impl Base {
     /// Drops field values and classifications of individuals that are not live.
     fn drop_orphans(&mut self) {
         let live = &self.individuals;
-        self.fields.retain(|(id, _), _| live.contains_key(id));
-        self.iofs.retain(|(id, _)| live.contains_key(id));
+        let orphan_fields: Vec<(String, FieldRef)> = self
+            .fields
+            .keys()
+            .filter(|(id, _)| !live.contains_key(id))
+            .cloned()
+            .collect();
+        let orphan_iofs: Vec<(String, ConceptId)> = self
+            .iofs
+            .iter()
+            .filter(|(id, _)| !live.contains_key(id))
+            .cloned()
+            .collect();
+        for key in orphan_fields {
+            self.fields.remove(&key);
+        }
+        for iof in orphan_iofs {
+            self.iofs.remove(&iof);
+        }
     }
 
     /// The values of one field of one individual, sorted.
@@ -366,7 +389,9 @@ type Change = (Vec<(PredId, Vec<Value>)>, Vec<(PredId, Vec<Value>)>);
 /// from scratch: at most a quarter of the old base facts plus 16, insertions
 /// and deletions together. `None` otherwise. A field whose value was
 /// replaced is one deletion and one insertion. Compares the snapshots
-/// structure by structure and clones only what changed.
+/// structure by structure with the trees' diffs, which skip the subtrees the
+/// two snapshots share (when `new` was made from `old`, all but the paths a
+/// transaction edited), and clones only what changed.
 fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
     let module = &catalog.module;
     let size = old.individuals.len() + old.iofs.len() + old.fields.len() + old.tuples.len();
@@ -380,24 +405,38 @@ fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
     };
     // An individual's inserted concept and an asserted classification into
     // the same concept are one fact: it changes only when neither holds.
-    for (id, concept) in &old.individuals {
-        if new.individuals.get(id) != Some(concept) && !new.classifies(id, *concept) {
-            change.delete(membership(id, *concept))?;
+    for item in old.individuals.diff(&new.individuals) {
+        let (before, after) = match item {
+            ordmap::DiffItem::Remove(id, concept) => (Some((id, concept)), None),
+            ordmap::DiffItem::Add(id, concept) => (None, Some((id, concept))),
+            ordmap::DiffItem::Update {
+                old: before,
+                new: after,
+            } => (Some(before), Some(after)),
+        };
+        if let Some((id, concept)) = before {
+            if !new.classifies(id, *concept) {
+                change.delete(membership(id, *concept))?;
+            }
+        }
+        if let Some((id, concept)) = after {
+            if !old.classifies(id, *concept) {
+                change.insert(membership(id, *concept))?;
+            }
         }
     }
-    for (id, concept) in &new.individuals {
-        if old.individuals.get(id) != Some(concept) && !old.classifies(id, *concept) {
-            change.insert(membership(id, *concept))?;
-        }
-    }
-    for (id, concept) in old.iofs.difference(&new.iofs) {
-        if new.individuals.get(id) != Some(concept) {
-            change.delete(membership(id, *concept))?;
-        }
-    }
-    for (id, concept) in new.iofs.difference(&old.iofs) {
-        if old.individuals.get(id) != Some(concept) {
-            change.insert(membership(id, *concept))?;
+    for item in old.iofs.diff(&new.iofs) {
+        match item {
+            ordset::DiffItem::Remove((id, concept)) => {
+                if new.individuals.get(id) != Some(concept) {
+                    change.delete(membership(id, *concept))?;
+                }
+            }
+            ordset::DiffItem::Add((id, concept)) => {
+                if old.individuals.get(id) != Some(concept) {
+                    change.insert(membership(id, *concept))?;
+                }
+            }
         }
     }
     let value_fact = |(id, field): &(String, FieldRef), value: &Value| {
@@ -406,40 +445,37 @@ fn small_change(catalog: &Catalog, old: &Base, new: &Base) -> Option<Change> {
             vec![Value::Ref(id.clone()), value.clone()],
         )
     };
-    for (key, values) in &old.fields {
-        match new.fields.get(key) {
-            Some(now) if now == values => {}
-            now => {
-                for value in values
-                    .iter()
-                    .filter(|v| !now.is_some_and(|n| n.contains(*v)))
-                {
-                    change.delete(value_fact(key, value))?;
-                }
+    for item in old.fields.diff(&new.fields) {
+        let (key, before, after) = match item {
+            ordmap::DiffItem::Remove(key, values) => (key, Some(values), None),
+            ordmap::DiffItem::Add(key, values) => (key, None, Some(values)),
+            ordmap::DiffItem::Update {
+                old: (key, before),
+                new: (_, after),
+            } => (key, Some(before), Some(after)),
+        };
+        let holds = |side: Option<&BTreeSet<Value>>, value: &Value| {
+            side.is_some_and(|values| values.contains(value))
+        };
+        for value in before.into_iter().flatten() {
+            if !holds(after, value) {
+                change.delete(value_fact(key, value))?;
             }
         }
-    }
-    for (key, values) in &new.fields {
-        match old.fields.get(key) {
-            Some(before) if before == values => {}
-            before => {
-                for value in values
-                    .iter()
-                    .filter(|v| !before.is_some_and(|b| b.contains(*v)))
-                {
-                    change.insert(value_fact(key, value))?;
-                }
+        for value in after.into_iter().flatten() {
+            if !holds(before, value) {
+                change.insert(value_fact(key, value))?;
             }
         }
     }
     let tuple_fact = |(relation, args): &(RelationId, Vec<Value>)| {
         (module.relations[relation.index()].pred, args.clone())
     };
-    for tuple in old.tuples.difference(&new.tuples) {
-        change.delete(tuple_fact(tuple))?;
-    }
-    for tuple in new.tuples.difference(&old.tuples) {
-        change.insert(tuple_fact(tuple))?;
+    for item in old.tuples.diff(&new.tuples) {
+        match item {
+            ordset::DiffItem::Remove(tuple) => change.delete(tuple_fact(tuple))?,
+            ordset::DiffItem::Add(tuple) => change.insert(tuple_fact(tuple))?,
+        }
     }
     Some((change.inserted, change.deleted))
 }
@@ -897,6 +933,38 @@ mod change_tests {
             change(&old, &reinserted_as_adult),
             Some((vec![(P_ADULT, vec![id("p0")])], vec![]))
         );
+    }
+
+    #[test]
+    fn edits_of_a_copy_spanning_many_tree_nodes_are_found() {
+        // Enough entries for trees several nodes deep, so the diff skips shared subtrees.
+        let old = people(2000);
+        let mut new = old.clone();
+        new.fields
+            .insert(("p1500".into(), AGE), BTreeSet::from([Value::Nat(31)]));
+        new.individuals.remove("p700");
+        new.fields.remove(&("p700".to_owned(), AGE));
+        new.tuples.remove(&(KNOWS, vec![id("p700"), id("p701")]));
+        new.apply(Fact::Iof {
+            id: "p3".into(),
+            concept: ADULT,
+        });
+        assert_eq!(
+            change(&old, &new),
+            Some((
+                vec![
+                    (P_ADULT, vec![id("p3")]),
+                    (P_AGE, vec![id("p1500"), Value::Nat(31)]),
+                ],
+                vec![
+                    (P_PERSON, vec![id("p700")]),
+                    (P_AGE, vec![id("p1500"), Value::Nat(30)]),
+                    (P_AGE, vec![id("p700"), Value::Nat(30)]),
+                    (P_KNOWS, vec![id("p700"), id("p701")]),
+                ],
+            ))
+        );
+        assert_eq!(change(&old, &old.clone()), Some((vec![], vec![])));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use imbl::ordset;
 use ox_ir::{Refinement, Severity, Type, Value};
 use serde_json::json;
 
@@ -58,10 +59,16 @@ fn relation_cardinalities(
         catalog: &engine.catalog,
         state: new,
     };
+    // The diff skips the subtrees the transaction left as they were.
     let added: Vec<&(ox_ir::RelationId, Vec<Value>)> = txn
-        .pending
+        .start
+        .base
         .tuples
-        .difference(&txn.start.base.tuples)
+        .diff(&txn.pending.tuples)
+        .filter_map(|item| match item {
+            ordset::DiffItem::Add(tuple) => Some(tuple),
+            ordset::DiffItem::Remove(_) => None,
+        })
         .collect();
     for (ri, rel) in module.relations.iter().enumerate() {
         for (i, card) in rel.cardinalities.iter().enumerate() {

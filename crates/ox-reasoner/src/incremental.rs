@@ -249,14 +249,7 @@ impl Program {
                 let check = checked_stratum[head_stratum];
                 let mut overflow = false;
                 for env in envs {
-                    let head: Vec<Id> = rule
-                        .head
-                        .iter()
-                        .map(|&src| match src {
-                            Src::Var(v) => env[v as usize],
-                            Src::Const(c) => const_ids[c as usize],
-                        })
-                        .collect();
+                    let head = head_tuple(&rule.head, &env, &const_ids);
                     if head.iter().any(|&id| id as usize >= store.dict.len()) {
                         continue;
                     }
@@ -447,14 +440,7 @@ impl Program {
                 let head_rel = &store.rels[h];
                 let limit = ((head_rel.len() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
                 for env in envs {
-                    let head: Vec<Id> = rule
-                        .head
-                        .iter()
-                        .map(|&src| match src {
-                            Src::Var(v) => env[v as usize],
-                            Src::Const(c) => const_ids[c as usize],
-                        })
-                        .collect();
+                    let head = head_tuple(&rule.head, &env, const_ids);
                     if head.iter().any(|&id| id as usize >= store.dict.len())
                         || matches!(head_rel.find(&head), Found::Absent)
                         || reached[h].contains(&head)
@@ -742,6 +728,16 @@ impl Program {
         drop(exec);
         Ok(interner.into_new_values())
     }
+}
+
+/// The head tuple a rule derives from the bindings `env`.
+fn head_tuple(head: &[Src], env: &[Id], const_ids: &[Id]) -> Vec<Id> {
+    head.iter()
+        .map(|&src| match src {
+            Src::Var(v) => env[v as usize],
+            Src::Const(c) => const_ids[c as usize],
+        })
+        .collect()
 }
 
 /// A stratum is recomputed when following a deletion through the rules

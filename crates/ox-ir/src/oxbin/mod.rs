@@ -66,6 +66,24 @@ pub struct Artifact {
     pub sections: Vec<SectionInfo>,
 }
 
+impl Artifact {
+    /// The artifact `container` holds, with its module decoded and its
+    /// schema hash computed.
+    fn new(module: Module, container: layout::Container<'_>, schema_hash: String) -> Artifact {
+        Artifact {
+            module,
+            module_hash: container.module_hash,
+            schema_hash,
+            preamble: container.preamble,
+            sections: container
+                .sections
+                .into_iter()
+                .map(|(info, _)| info)
+                .collect(),
+        }
+    }
+}
+
 /// Writes a module as an artifact. Deterministic: equal modules give equal bytes.
 /// Refuses a module that [`validate_module`] rejects, so every written
 /// artifact loads.
@@ -82,17 +100,7 @@ pub fn encode_artifact(module: &Module) -> Result<(Vec<u8>, Artifact), OxbinErro
     let (sections, schema_hash) = sections_and_schema_hash(module)?;
     let bytes = write_container(&Preamble::CURRENT, &sections)?;
     let container = read_container(&bytes)?;
-    let artifact = Artifact {
-        module: module.clone(),
-        module_hash: container.module_hash,
-        schema_hash,
-        preamble: container.preamble,
-        sections: container
-            .sections
-            .into_iter()
-            .map(|(info, _)| info)
-            .collect(),
-    };
+    let artifact = Artifact::new(module.clone(), container, schema_hash);
     Ok((bytes, artifact))
 }
 
@@ -206,17 +214,7 @@ pub fn decode(bytes: &[u8]) -> Result<Artifact, OxbinError> {
             "schema hash mismatch: the control section disagrees with the declarations",
         ));
     }
-    Ok(Artifact {
-        module,
-        module_hash: container.module_hash,
-        schema_hash,
-        preamble: container.preamble,
-        sections: container
-            .sections
-            .into_iter()
-            .map(|(info, _)| info)
-            .collect(),
-    })
+    Ok(Artifact::new(module, container, schema_hash))
 }
 
 /// The payloads of the sections this reader knows.

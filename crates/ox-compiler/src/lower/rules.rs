@@ -45,6 +45,48 @@ impl Sink {
             meta: meta::MetaTable::default(),
         }
     }
+
+    /// Declares a private derived predicate for a lowering (a disjunction, a
+    /// negated conjunction, a `meta` test) at `path`: its id and its name.
+    pub fn aux_predicate(&mut self, path: String, params: Vec<Param>) -> (PredId, String) {
+        let pred = PredId(self.base_pred + self.aux_preds.len() as u32);
+        let name = path.rsplit("::").next().unwrap_or(&path).to_string();
+        self.aux_preds.push(Predicate {
+            name: name.clone(),
+            path,
+            kind: PredKind::Derived,
+            params,
+            visibility: Visibility::Private,
+            doc: None,
+        });
+        (pred, name)
+    }
+
+    /// Adds clause `clause` (`head :- body`) of the auxiliary predicate `name`.
+    pub fn aux_rule(
+        &mut self,
+        name: &str,
+        clause: usize,
+        (head, body): (Atom, Vec<Literal>),
+        var_names: Vec<String>,
+        span: Span,
+    ) {
+        self.aux_rules.push((
+            Rule {
+                head,
+                body,
+                var_count: var_names.len() as u32,
+                var_names,
+                origin: RuleOrigin::Derive {
+                    name: name.to_owned(),
+                    clause: clause as u32,
+                },
+                defeasibility: ox_ir::Defeasibility::default(),
+                standpoint: None,
+            },
+            span,
+        ));
+    }
 }
 
 /// Lowering context of one rule body.
@@ -1143,22 +1185,14 @@ impl<'e, 's> RuleCx<'e, 's> {
             literal_vars(lit, &mut used);
         }
         let head: Vec<VarId> = used.into_iter().filter(|v| v.0 < outer).collect();
-        let pred = PredId(self.sink.base_pred + self.sink.aux_preds.len() as u32);
-        let name = path.rsplit("::").next().unwrap_or(&path).to_string();
-        self.sink.aux_preds.push(Predicate {
-            name: name.clone(),
-            path: path.clone(),
-            kind: PredKind::Derived,
-            params: head
-                .iter()
-                .map(|v| Param {
-                    name: vars.name(*v).to_string(),
-                    ty: vars.ty(*v).cloned().unwrap_or(Type::Unit),
-                })
-                .collect(),
-            visibility: Visibility::Private,
-            doc: None,
-        });
+        let params = head
+            .iter()
+            .map(|v| Param {
+                name: vars.name(*v).to_string(),
+                ty: vars.ty(*v).cloned().unwrap_or(Type::Unit),
+            })
+            .collect();
+        let (pred, name) = self.sink.aux_predicate(path, params);
         let args: Vec<Term> = head.iter().map(|v| Term::Var(*v)).collect();
         // The positive atoms and bindings of the enclosing body bind the shared variables.
         let mut body: Vec<Literal> = self
@@ -1168,21 +1202,12 @@ impl<'e, 's> RuleCx<'e, 's> {
             .cloned()
             .collect();
         body.extend(inner);
-        self.sink.aux_rules.push((
-            Rule {
-                head: Atom {
-                    pred,
-                    args: args.clone(),
-                },
-                body,
-                var_count: vars.count(),
-                var_names: vars.names.clone(),
-                origin: RuleOrigin::Derive { name, clause: 0 },
-                defeasibility: ox_ir::Defeasibility::default(),
-                standpoint: None,
-            },
-            span,
-        ));
+        let head = Atom {
+            pred,
+            args: args.clone(),
+        };
+        self.sink
+            .aux_rule(&name, 0, (head, body), vars.names.clone(), span);
         self.lits.push(Literal::Neg(Atom { pred, args }));
     }
 

@@ -12,8 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use ox_ir::{Atom, Literal, Param, PredId, PredKind, Predicate, Rule, RuleOrigin, Term, Type};
-use ox_ir::{VarId, Visibility};
+use ox_ir::{Atom, Literal, Param, Term, Type, VarId};
 use ox_syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use ox_syntax::Span;
 
@@ -111,8 +110,6 @@ impl RuleCx<'_, '_> {
                 }
             }
         }
-        let pred = PredId(self.sink.base_pred + self.sink.aux_preds.len() as u32);
-        let name = path.rsplit("::").next().unwrap_or(&path).to_string();
         let mut params: Vec<Param> = shared
             .iter()
             .map(|v| Param {
@@ -124,14 +121,7 @@ impl RuleCx<'_, '_> {
             name: n.clone(),
             ty: t.clone().unwrap_or(Type::Unit),
         }));
-        self.sink.aux_preds.push(Predicate {
-            name: name.clone(),
-            path: path.clone(),
-            kind: PredKind::Derived,
-            params,
-            visibility: Visibility::Private,
-            doc: None,
-        });
+        let (pred, name) = self.sink.aux_predicate(path.clone(), params);
         for (clause, (lits, vars)) in clauses.into_iter().enumerate() {
             let mut args: Vec<Term> = shared.iter().map(|v| Term::Var(*v)).collect();
             args.extend(
@@ -139,21 +129,13 @@ impl RuleCx<'_, '_> {
                     .iter()
                     .filter_map(|(n, _)| vars.lookup(n).map(Term::Var)),
             );
-            self.sink.aux_rules.push((
-                Rule {
-                    head: Atom { pred, args },
-                    body: lits,
-                    var_count: vars.count(),
-                    var_names: vars.names.clone(),
-                    origin: RuleOrigin::Derive {
-                        name: name.clone(),
-                        clause: clause as u32,
-                    },
-                    defeasibility: ox_ir::Defeasibility::default(),
-                    standpoint: None,
-                },
+            self.sink.aux_rule(
+                &name,
+                clause,
+                (Atom { pred, args }, lits),
+                vars.names.clone(),
                 span,
-            ));
+            );
         }
         let mut args: Vec<Term> = shared.iter().map(|v| Term::Var(*v)).collect();
         for (n, t) in exported {

@@ -6,8 +6,7 @@
 //! satisfies it; no axis value reaches the reasoner. `meta(T)` with T a
 //! concept name compares to a constant.
 
-use ox_ir::{Atom, CmpOp, ConceptId, Expr, Literal, Param, PredId, PredKind, Predicate, Rule};
-use ox_ir::{RuleOrigin, Term, Type, Value, Visibility};
+use ox_ir::{Atom, CmpOp, ConceptId, Expr, Literal, Param, Term, Type, Value};
 use ox_syntax::ast::{self, BinaryOp, ExprKind};
 use ox_syntax::Span;
 
@@ -179,42 +178,23 @@ impl RuleCx<'_, '_> {
             .collect();
         let path = format!("{}$meta{}", self.owner, self.aux_count);
         self.aux_count += 1;
-        let pred = PredId(self.sink.base_pred + self.sink.aux_preds.len() as u32);
-        let name = path.rsplit("::").next().unwrap_or(&path).to_string();
-        self.sink.aux_preds.push(Predicate {
-            name: name.clone(),
-            path,
-            kind: PredKind::Derived,
-            params: vec![Param {
-                name: "x".into(),
-                ty: self.vars.ty(x).cloned().unwrap_or(Type::Unit),
-            }],
-            visibility: Visibility::Private,
-            doc: None,
-        });
+        let params = vec![Param {
+            name: "x".into(),
+            ty: self.vars.ty(x).cloned().unwrap_or(Type::Unit),
+        }];
+        let (pred, name) = self.sink.aux_predicate(path, params);
         let var = ox_ir::VarId(0);
         for (clause, c) in concepts.iter().enumerate() {
-            self.sink.aux_rules.push((
-                Rule {
-                    head: Atom {
-                        pred,
-                        args: vec![Term::Var(var)],
-                    },
-                    body: vec![Literal::Pos(Atom {
-                        pred: self.env.concepts[c.index()].pred,
-                        args: vec![Term::Var(var)],
-                    })],
-                    var_count: 1,
-                    var_names: vec!["x".into()],
-                    origin: RuleOrigin::Derive {
-                        name: name.clone(),
-                        clause: clause as u32,
-                    },
-                    defeasibility: ox_ir::Defeasibility::default(),
-                    standpoint: None,
-                },
-                span,
-            ));
+            let head = Atom {
+                pred,
+                args: vec![Term::Var(var)],
+            };
+            let body = vec![Literal::Pos(Atom {
+                pred: self.env.concepts[c.index()].pred,
+                args: vec![Term::Var(var)],
+            })];
+            self.sink
+                .aux_rule(&name, clause, (head, body), vec!["x".into()], span);
         }
         self.lits.push(Literal::Pos(Atom {
             pred,

@@ -188,8 +188,13 @@ impl Program {
             .iter()
             .map(|st| st.preds.len() == 1 && !record)
             .collect();
+        // Over-deletion reads the previous fixpoint, unchanged until the
+        // marked rows are removed.
+        let mut cache = PlanIndexes::default();
+        let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         self.recompute_wide_deletions(
             &store,
+            &mut cache,
             seeds,
             &seeded_by_pred,
             &mut recompute,
@@ -212,7 +217,20 @@ impl Program {
         while let Some((p, row)) = work.pop() {
             budget.check()?;
             if pending[p].remove(&row) && !marked[p].contains(&row) {
-                if self.supported(&store, p, row, &marked, &const_ids, &mut budget, ctx)? {
+                let support = SupportCheck {
+                    marked: &marked,
+                    row_bounds: &mut row_bounds,
+                };
+                if self.supported(
+                    &store,
+                    &mut cache,
+                    p,
+                    row,
+                    support,
+                    &const_ids,
+                    &mut budget,
+                    ctx,
+                )? {
                     kept[p].insert(row);
                     continue;
                 }
@@ -238,6 +256,7 @@ impl Program {
                 let (envs, _) = self.run_rows(
                     &store,
                     plan,
+                    &mut cache,
                     env,
                     &const_ids,
                     (&[], None),
@@ -400,6 +419,7 @@ impl Program {
     fn recompute_wide_deletions(
         &self,
         store: &FactStore,
+        cache: &mut PlanIndexes,
         seeds: Vec<(usize, Vec<Id>)>,
         seeded_by_pred: &[Vec<(usize, usize)>],
         recompute: &mut [bool],
@@ -435,8 +455,17 @@ impl Program {
                 else {
                     continue;
                 };
-                let (envs, _) =
-                    self.run_rows(store, plan, env, const_ids, (&[], None), budget, ctx, r)?;
+                let (envs, _) = self.run_rows(
+                    store,
+                    plan,
+                    cache,
+                    env,
+                    const_ids,
+                    (&[], None),
+                    budget,
+                    ctx,
+                    r,
+                )?;
                 let head_rel = &store.rels[h];
                 let limit = ((head_rel.len() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
                 for env in envs {
@@ -499,6 +528,8 @@ impl Program {
         ctx: &EvalContext,
     ) -> Result<(), EvalError> {
         let stratum = &self.strata.strata[s];
+        // The relations do not change until the facts found are put back.
+        let mut cache = PlanIndexes::default();
         let mut back: Vec<(usize, Vec<Id>, u32, Vec<Id>)> = Vec::new();
         for p in &stratum.preds {
             for tuple in &candidates[p.index()] {
@@ -516,6 +547,7 @@ impl Program {
                     let (first, new_values) = self.run_first(
                         store,
                         &rule.by_head,
+                        &mut cache,
                         env,
                         const_ids,
                         (&[], None),
@@ -585,9 +617,10 @@ impl Program {
     fn supported(
         &self,
         store: &FactStore,
+        cache: &mut PlanIndexes,
         pred: usize,
         row: u32,
-        marked: &[FxHashSet<u32>],
+        check: SupportCheck<'_>,
         const_ids: &[Id],
         budget: &mut Budget,
         ctx: &EvalContext,
@@ -595,31 +628,35 @@ impl Program {
         let Some(s) = self.strata.stratum_of[pred] else {
             return Ok(false);
         };
-        let tuple: Vec<Id> = store.rels[pred].row(row).to_vec();
-        let mut before: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
-        before[pred] = row;
+        let tuple = store.rels[pred].row(row);
+        let all_rows = std::mem::replace(&mut check.row_bounds[pred], row);
+        let mut found = Ok(false);
         for &r in &self.strata.strata[s].rules {
             let rule = &self.rules[r];
             let Some(env) =
-                self.env_from_atom(store, &self.source[r].head.args, &tuple, rule.var_count)
+                self.env_from_atom(store, &self.source[r].head.args, tuple, rule.var_count)
             else {
                 continue;
             };
-            let (first, _) = self.run_first(
-                store,
-                &rule.support,
-                env,
-                const_ids,
-                (&before, Some(marked)),
-                budget,
-                ctx,
-                r,
-            )?;
-            if first.is_some() {
-                return Ok(true);
+            found = self
+                .run_first(
+                    store,
+                    &rule.support,
+                    cache,
+                    env,
+                    const_ids,
+                    (check.row_bounds, Some(check.marked)),
+                    budget,
+                    ctx,
+                    r,
+                )
+                .map(|(first, _)| first.is_some());
+            if !matches!(found, Ok(false)) {
+                break;
             }
         }
-        Ok(false)
+        check.row_bounds[pred] = all_rows;
+        found
     }
 
     /// Every completion of `env` by `plan` against `store` (all relations in
@@ -630,6 +667,7 @@ impl Program {
         &self,
         store: &FactStore,
         plan: &Plan,
+        cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
         view: (&[u32], Option<&[FxHashSet<u32>]>),
@@ -641,6 +679,7 @@ impl Program {
         let new_values = self.run_join(
             store,
             plan,
+            cache,
             env,
             const_ids,
             view,
@@ -658,6 +697,7 @@ impl Program {
         &self,
         store: &FactStore,
         plan: &Plan,
+        cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
         view: (&[u32], Option<&[FxHashSet<u32>]>),
@@ -669,6 +709,7 @@ impl Program {
         let new_values = self.run_join(
             store,
             plan,
+            cache,
             env,
             const_ids,
             view,
@@ -686,6 +727,7 @@ impl Program {
         &self,
         store: &FactStore,
         plan: &Plan,
+        cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
         view: (&[u32], Option<&[FxHashSet<u32>]>),
@@ -698,16 +740,12 @@ impl Program {
         if !crate::exec::may_fire(plan, &store.rels, delta_start) {
             return Ok(Vec::new());
         }
-        let indexes: Vec<Arc<Index>> = plan
-            .needs
-            .iter()
-            .map(|&(pred, mask)| store.rels[pred].index_shared(mask))
-            .collect();
+        let indexes = cache.of(store, plan);
         let mut interner = Interner::new(&store.dict);
         let mut exec = Exec {
             steps: &plan.steps,
             rels: &store.rels,
-            indexes: &indexes,
+            indexes,
             consts: const_ids,
             delta_start,
             dict: &mut interner,
@@ -728,6 +766,34 @@ impl Program {
         drop(exec);
         Ok(interner.into_new_values())
     }
+}
+
+/// The indexes each plan reads, looked up once for a phase of an update in
+/// which the relations do not change (looking them up per run costs more
+/// than the run when it starts from one fact). Plans are told apart by
+/// address: they live in the [`Program`], borrowed for the whole update.
+#[derive(Default)]
+struct PlanIndexes {
+    by_plan: rustc_hash::FxHashMap<*const Plan, Vec<Arc<Index>>>,
+}
+
+impl PlanIndexes {
+    fn of(&mut self, store: &FactStore, plan: &Plan) -> &[Arc<Index>] {
+        self.by_plan.entry(plan as *const Plan).or_insert_with(|| {
+            plan.needs
+                .iter()
+                .map(|&(pred, mask)| store.rels[pred].index_shared(mask))
+                .collect()
+        })
+    }
+}
+
+/// What a support check reads: the facts being deleted, and per relation
+/// the rows that may serve as premises (all of them, but for the checked
+/// fact's own relation only those before it).
+struct SupportCheck<'a> {
+    marked: &'a [FxHashSet<u32>],
+    row_bounds: &'a mut [u32],
 }
 
 /// The head tuple a rule derives from the bindings `env`.

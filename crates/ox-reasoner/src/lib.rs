@@ -501,18 +501,17 @@ impl Program {
             let mut order: Vec<usize> = (0..rule.body.len()).collect();
             order.sort_by_key(|&k| recursive_at(k));
             let reordered: Vec<Literal> = order.iter().map(|&k| rule.body[k].clone()).collect();
-            let by_head = plan::plan(
+            let by_head = plan::plan_check(
                 &reordered,
                 &mut bound.clone(),
-                None,
                 |_| Access::Full,
                 &mut consts,
+                |k| recursive_at(order[k]),
             )
             .map_err(unplannable)?;
-            let support = plan::plan(
+            let support = plan::plan_check(
                 &reordered,
                 &mut bound,
-                None,
                 |k| {
                     if recursive_at(order[k]) {
                         Access::Old
@@ -521,6 +520,7 @@ impl Program {
                     }
                 },
                 &mut consts,
+                |k| recursive_at(order[k]),
             )
             .map_err(unplannable)?;
             let head: Vec<Src> = rule

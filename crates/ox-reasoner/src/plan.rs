@@ -119,6 +119,33 @@ pub(crate) fn plan(
     access: impl Fn(usize) -> Access,
     consts: &mut Vec<Value>,
 ) -> Result<Plan, usize> {
+    plan_ordered(body, bound, delta, access, consts, |_| false)
+}
+
+/// [`plan`] for a check with the head bound (is this fact derivable?):
+/// among the atoms with a bound column, those for which `own_stratum` is
+/// false come first. The rule's own relations are the large ones, so a
+/// relation of a lower stratum (a schema, a hierarchy) narrows the search
+/// before they are probed, by a full key where possible, and no index on
+/// them is built that evaluation never needed.
+pub(crate) fn plan_check(
+    body: &[Literal],
+    bound: &mut [bool],
+    access: impl Fn(usize) -> Access,
+    consts: &mut Vec<Value>,
+    own_stratum: impl Fn(usize) -> bool,
+) -> Result<Plan, usize> {
+    plan_ordered(body, bound, None, access, consts, own_stratum)
+}
+
+fn plan_ordered(
+    body: &[Literal],
+    bound: &mut [bool],
+    delta: Option<usize>,
+    access: impl Fn(usize) -> Access,
+    consts: &mut Vec<Value>,
+    own_stratum: impl Fn(usize) -> bool,
+) -> Result<Plan, usize> {
     let mut out = Plan::default();
     let mut placed = vec![false; body.len()];
     if let Some(d) = delta {
@@ -145,8 +172,17 @@ pub(crate) fn plan(
                 }
                 _ => None,
             })
-            // Most bound columns; then fewest free ones; then body order.
-            .min_by_key(|&(i, n_bound, n_free)| (std::cmp::Reverse(n_bound), n_free, i));
+            // Most bound columns (other strata first among atoms with
+            // some); then fewest free ones; then body order.
+            .min_by_key(|&(i, n_bound, n_free)| {
+                (
+                    n_bound == 0,
+                    own_stratum(i),
+                    std::cmp::Reverse(n_bound),
+                    n_free,
+                    i,
+                )
+            });
         let Some((i, _, _)) = next else { break };
         place_atom(body, i, access(i), bound, consts, &mut out);
         placed[i] = true;

@@ -314,6 +314,8 @@ impl Program {
             }
         }
 
+        // The indexes are renumbered in place below, not copied: hold none.
+        drop(cache);
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
         let mut candidates: Vec<Vec<Vec<Id>>> = vec![Vec::new(); n];

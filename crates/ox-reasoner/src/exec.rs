@@ -332,7 +332,7 @@ impl<'a, 's> Exec<'a, 's> {
             Lookup::Scan => {
                 for r in lo..hi {
                     self.budget.tick()?;
-                    if self.skipped(atom.pred, r) {
+                    if !rel.is_live(r) || self.skipped(atom.pred, r) {
                         continue;
                     }
                     let row = rel.row(r);

@@ -21,9 +21,11 @@
 //!   reaches more than a 256th of a relation, and more than eight facts per
 //!   deleted one, is recomputed at once, without paying for an
 //!   over-deletion that would give up.
-//! - Removing rows renumbers the relation's indexes in place (see
-//!   `Relation::retain`), so the evaluation that follows, and the next
-//!   update, find them built.
+//! - Removed rows leave the key set and the indexes but keep their
+//!   numbers, marked as removed, until a quarter of a relation's rows are
+//!   removed ones and it is compacted (see `Relation::remove_rows`): the
+//!   evaluation that follows, and the next update, find the indexes built,
+//!   and a small deletion costs in proportion to its size.
 //! - Strata that read nothing that changed are not touched: the store is
 //!   the previous one (or a copy of it), and their relations stay as they
 //!   were.
@@ -294,7 +296,8 @@ impl Program {
                     // than a few facts per deleted one) has been looked at,
                     // recomputing its stratum is cheaper.
                     let seen = visited[rule.head_pred];
-                    if seen * 32 > head_rel.len() as usize + 256 && seen > fan_out_allowance {
+                    if seen * 32 > head_rel.fact_count() as usize + 256 && seen > fan_out_allowance
+                    {
                         overflow = true;
                         break;
                     }
@@ -339,8 +342,7 @@ impl Program {
                 rows.sort_unstable();
                 candidates[p] = rows.iter().map(|&r| rel.row(r).to_vec()).collect();
             }
-            let gone = &marked[p];
-            store.rels[p].retain(|r| !gone.contains(&r));
+            store.rels[p].remove_rows(&marked[p]);
         }
         let mut mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         for (pred, tuple) in inserted {
@@ -359,13 +361,13 @@ impl Program {
             let lost: usize = preds.iter().map(|p| candidates[p.index()].len()).sum();
             let kept: usize = preds
                 .iter()
-                .map(|p| store.rels[p.index()].len() as usize)
+                .map(|p| store.rels[p.index()].fact_count() as usize)
                 .sum();
             let first_round = if recompute[s] || lost > 0 && lost * 4 > lost + kept {
                 for p in preds {
                     // The recomputation derives about as many rows again.
                     let rel = &mut store.rels[p.index()];
-                    let before = rel.len() as usize;
+                    let before = rel.fact_count() as usize;
                     rel.retain_base();
                     rel.reserve(before - rel.len() as usize);
                     delta_start[p.index()] = 0;
@@ -469,7 +471,8 @@ impl Program {
                     r,
                 )?;
                 let head_rel = &store.rels[h];
-                let limit = ((head_rel.len() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
+                let limit =
+                    ((head_rel.fact_count() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
                 for env in envs {
                     let head = head_tuple(&rule.head, &env, const_ids);
                     if head.iter().any(|&id| id as usize >= store.dict.len())
@@ -510,7 +513,7 @@ impl Program {
             }
             let rel = &store.rels[q.index()];
             for r in 0..rel.len() {
-                if !rel.is_base(r) && marked[q.index()].insert(r) {
+                if rel.is_live(r) && !rel.is_base(r) && marked[q.index()].insert(r) {
                     work.push(q.index(), r);
                 }
             }

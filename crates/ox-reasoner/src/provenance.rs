@@ -296,7 +296,7 @@ impl Program {
     pub fn find_fact(&self, facts: &FactStore, id: &FactId) -> Option<(PredId, Vec<Value>)> {
         for (p, rel) in facts.rels.iter().enumerate() {
             let pred = PredId(p as u32);
-            for r in 0..rel.len() {
+            for r in (0..rel.len()).filter(|&r| rel.is_live(r)) {
                 let tuple: Vec<Value> = rel
                     .row(r)
                     .iter()

@@ -14,7 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use ox_ir::{PredId, Value};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 /// A dictionary-encoded value.
@@ -263,9 +263,12 @@ impl Index {
         }
     }
 
-    fn extend(&mut self, rows: &[Id], arity: usize, len: u32) {
+    fn extend(&mut self, rows: &[Id], arity: usize, len: u32, dead: &RowSet) {
         let cols = &self.cols;
         for r in self.covered..len {
+            if dead.contains(r) {
+                continue;
+            }
             let row = &rows[r as usize * arity..(r as usize + 1) * arity];
             let key = key_of(cols.len(), |i| row[cols[i]]);
             self.map.entry(key).or_default().push(r);
@@ -286,6 +289,21 @@ impl Index {
             !rows.is_empty()
         });
         self.covered = covered_after(self.covered, new_row);
+    }
+
+    /// Drops row `r`, whose bound columns have `key`, if indexed.
+    fn remove_row(&mut self, key: u64, r: u32) {
+        if r >= self.covered {
+            return;
+        }
+        if let Some(rows) = self.map.get_mut(&key) {
+            if let Ok(at) = rows.binary_search(&r) {
+                rows.remove(at);
+            }
+            if rows.is_empty() {
+                self.map.remove(&key);
+            }
+        }
     }
 
     /// Whether a key match implies the columns match (no verification needed).
@@ -489,11 +507,15 @@ impl Keys {
 
     /// Follows a renumbering of the relation's rows (`new_row[old]`, or
     /// [`GONE`] for a removed row); `old_row(r)` gives the contents of old
-    /// row `r`.
-    fn renumber<'r>(&mut self, new_row: &[u32], old_row: impl Fn(u32) -> &'r [Id]) {
+    /// row `r`, and `dead` the rows removed earlier (no longer keyed).
+    fn renumber<'r>(&mut self, new_row: &[u32], old_row: impl Fn(u32) -> &'r [Id], dead: &RowSet) {
         match self {
             Keys::Small(set) => {
-                for (r, _) in new_row.iter().enumerate().filter(|(_, &n)| n == GONE) {
+                for (r, _) in new_row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(r, &n)| n == GONE && !dead.contains(r as u32))
+                {
                     let row = old_row(r as u32);
                     set.remove(key_of(row.len(), |i| row[i]));
                 }
@@ -522,6 +544,36 @@ impl Keys {
                     }
                     true
                 });
+            }
+        }
+    }
+
+    /// Forgets `tuple`, held by row `r`.
+    fn remove(&mut self, tuple: &[Id], r: u32) {
+        let key = key_of(tuple.len(), |i| tuple[i]);
+        match self {
+            Keys::Small(set) => {
+                set.remove(key);
+            }
+            Keys::Wide { map, collisions } => {
+                if map.get(&key) == Some(&r) {
+                    match collisions.get_mut(&key) {
+                        Some(others) => {
+                            map.insert(key, others.remove(0));
+                            if others.is_empty() {
+                                collisions.remove(&key);
+                            }
+                        }
+                        None => {
+                            map.remove(&key);
+                        }
+                    }
+                } else if let Some(others) = collisions.get_mut(&key) {
+                    others.retain(|&o| o != r);
+                    if others.is_empty() {
+                        collisions.remove(&key);
+                    }
+                }
             }
         }
     }
@@ -723,6 +775,43 @@ pub(crate) struct Relation {
     /// … and so are these rows (ascending): base facts inserted after
     /// derived ones (incremental updates).
     base_extra: Vec<u32>,
+    /// Rows removed in place (see [`Relation::remove_rows`]): they keep
+    /// their numbers until the next compaction, and no key set, index or
+    /// locator holds them.
+    dead: RowSet,
+}
+
+/// A set of row numbers as a bitmap; empty (no allocation) when it holds none.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RowSet {
+    words: Vec<u64>,
+    len: u32,
+}
+
+impl RowSet {
+    #[inline]
+    pub(crate) fn contains(&self, r: u32) -> bool {
+        self.len != 0
+            && self
+                .words
+                .get(r as usize / 64)
+                .is_some_and(|w| w & (1u64 << (r % 64)) != 0)
+    }
+
+    /// Adds `r`; false when present.
+    fn insert(&mut self, r: u32) -> bool {
+        let word = r as usize / 64;
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        let bit = 1u64 << (r % 64);
+        if self.words[word] & bit != 0 {
+            return false;
+        }
+        self.words[word] |= bit;
+        self.len += 1;
+        true
+    }
 }
 
 impl Clone for Relation {
@@ -738,6 +827,7 @@ impl Clone for Relation {
             witnesses: self.witnesses.clone(),
             base_prefix: self.base_prefix,
             base_extra: self.base_extra.clone(),
+            dead: self.dead.clone(),
         }
     }
 }
@@ -759,6 +849,7 @@ impl Relation {
             witnesses: None,
             base_prefix: 0,
             base_extra: Vec::new(),
+            dead: RowSet::default(),
         }
     }
 
@@ -781,9 +872,22 @@ impl Relation {
         }
     }
 
+    /// Number of rows: they are numbered `0..len()`, and some may have
+    /// been removed (see [`Relation::is_live`]).
     #[inline]
     pub(crate) fn len(&self) -> u32 {
         self.len
+    }
+
+    /// Number of facts: the rows not removed.
+    pub(crate) fn fact_count(&self) -> u32 {
+        self.len - self.dead.len
+    }
+
+    /// Whether row `r` holds a fact (was not removed).
+    #[inline]
+    pub(crate) fn is_live(&self, r: u32) -> bool {
+        !self.dead.contains(r)
     }
 
     pub(crate) fn arity(&self) -> Option<usize> {
@@ -826,7 +930,7 @@ impl Relation {
             Found::Present(Some(r)) => Some(r),
             Found::Present(None) => {
                 if tuple.is_empty() {
-                    return (self.len > 0).then_some(0);
+                    return (0..self.len).find(|&r| self.is_live(r));
                 }
                 // Keys of at most two columns are exact: the key finds the row.
                 let key = key_of(tuple.len(), |i| tuple[i]);
@@ -847,7 +951,7 @@ impl Relation {
         if l.covered != self.len {
             let arity = self.arity.unwrap_or(0);
             let l = Arc::make_mut(l);
-            for r in l.covered..self.len {
+            for r in (l.covered..self.len).filter(|&r| !self.dead.contains(r)) {
                 let row = &self.rows[r as usize * arity..(r as usize + 1) * arity];
                 l.map.insert(key_of(arity, |i| row[i]), r);
             }
@@ -884,7 +988,7 @@ impl Relation {
         let mut new_row = Vec::with_capacity(old_len as usize);
         let mut staying = 0u32;
         for r in 0..old_len {
-            if keep(r) {
+            if keep(r) && self.is_live(r) {
                 new_row.push(staying);
                 staying += 1;
             } else {
@@ -906,11 +1010,14 @@ impl Relation {
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);
+        let dead = std::mem::take(&mut self.dead);
         self.len = 0;
         if most_stay {
-            self.keys.renumber(&new_row, |r| {
-                &old_rows[r as usize * arity..(r as usize + 1) * arity]
-            });
+            self.keys.renumber(
+                &new_row,
+                |r| &old_rows[r as usize * arity..(r as usize + 1) * arity],
+                &dead,
+            );
         } else {
             self.keys = Keys::for_arity(arity);
             if let Keys::Small(set) = &mut self.keys {
@@ -952,6 +1059,46 @@ impl Relation {
                 Arc::make_mut(&mut l).renumber(&new_row);
                 l
             });
+        }
+    }
+
+    /// Removes the rows `gone` lists. A few are removed in place: their
+    /// tuples leave the key set, the indexes and the locator, and the rows
+    /// keep their numbers, marked as removed (renumbering would touch every
+    /// entry of every index). Once a quarter of the rows are removed ones,
+    /// the relation is compacted instead (see [`Relation::retain`]).
+    pub(crate) fn remove_rows(&mut self, gone: &FxHashSet<u32>) {
+        let gone_live = gone.iter().filter(|&&r| r < self.len && self.is_live(r));
+        let removing = gone_live.clone().count() as u32;
+        if removing == 0 {
+            return;
+        }
+        if (self.dead.len + removing) * 4 > self.len {
+            self.retain(|r| !gone.contains(&r));
+            return;
+        }
+        let mut rows: Vec<u32> = gone_live.copied().collect();
+        rows.sort_unstable();
+        let arity = self.arity.unwrap_or(0);
+        let indexes = self.indexes.get_mut().unwrap_or_else(|e| e.into_inner());
+        let mut locator = self
+            .locator
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut();
+        for r in rows {
+            let tuple = &self.rows[r as usize * arity..(r as usize + 1) * arity];
+            self.keys.remove(tuple, r);
+            for ix in indexes.iter_mut() {
+                let key = key_of(ix.cols.len(), |i| tuple[ix.cols[i]]);
+                Arc::make_mut(ix).remove_row(key, r);
+            }
+            if let Some(l) = locator.as_mut() {
+                if r < l.covered {
+                    Arc::make_mut(l).map.remove(&key_of(arity, |i| tuple[i]));
+                }
+            }
+            self.dead.insert(r);
         }
     }
 
@@ -1076,6 +1223,7 @@ impl Relation {
             &self.rows,
             arity,
             self.len,
+            &self.dead,
         )
     }
 
@@ -1093,6 +1241,7 @@ impl Relation {
             &self.rows,
             self.arity.unwrap_or(0),
             self.len,
+            &self.dead,
         )
     }
 }
@@ -1103,6 +1252,7 @@ fn ensure_index(
     rows: &[Id],
     arity: usize,
     len: u32,
+    dead: &RowSet,
 ) -> Arc<Index> {
     let pos = match list.iter().position(|ix| ix.mask == mask) {
         Some(pos) => pos,
@@ -1112,7 +1262,7 @@ fn ensure_index(
         }
     };
     if list[pos].covered != len {
-        Arc::make_mut(&mut list[pos]).extend(rows, arity, len);
+        Arc::make_mut(&mut list[pos]).extend(rows, arity, len, dead);
     }
     Arc::clone(&list[pos])
 }
@@ -1138,8 +1288,8 @@ impl fmt::Debug for FactStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
         for (p, rel) in self.rels.iter().enumerate() {
-            if rel.len > 0 {
-                m.entry(&p, &rel.len);
+            if rel.fact_count() > 0 {
+                m.entry(&p, &rel.fact_count());
             }
         }
         m.finish()
@@ -1345,7 +1495,9 @@ impl FactStore {
 
     /// Number of facts of `pred` (0 for an out-of-range predicate).
     pub fn len(&self, pred: PredId) -> usize {
-        self.rels.get(pred.index()).map_or(0, |r| r.len as usize)
+        self.rels
+            .get(pred.index())
+            .map_or(0, |r| r.fact_count() as usize)
     }
 
     /// Whether `pred` has no facts.
@@ -1355,7 +1507,7 @@ impl FactStore {
 
     /// Total number of facts over all predicates.
     pub fn total_len(&self) -> usize {
-        self.rels.iter().map(|r| r.len as usize).sum()
+        self.rels.iter().map(|r| r.fact_count() as usize).sum()
     }
 
     /// All facts of `pred`, sorted by [`Value`]'s order.
@@ -1363,7 +1515,7 @@ impl FactStore {
         let Some(rel) = self.rels.get(pred.index()) else {
             return Vec::new();
         };
-        let rows: Vec<u32> = (0..rel.len).collect();
+        let rows: Vec<u32> = (0..rel.len).filter(|&r| rel.is_live(r)).collect();
         self.decode_sorted(rel, rows)
     }
 
@@ -1395,7 +1547,9 @@ impl FactStore {
     /// return them.
     pub fn undefined(&self, pred: PredId) -> Vec<Vec<Value>> {
         match self.undefined_rel(pred.index()) {
-            Some(rel) => self.decode_sorted(rel, (0..rel.len).collect()),
+            Some(rel) => {
+                self.decode_sorted(rel, (0..rel.len).filter(|&r| rel.is_live(r)).collect())
+            }
             None => Vec::new(),
         }
     }
@@ -1713,6 +1867,53 @@ mod tests {
     }
 
     #[test]
+    fn removing_a_few_rows_keeps_their_numbers_and_unindexes_them() {
+        for arity in [2usize, 3] {
+            let mut r = Relation::new();
+            let tuple = |a: u32| -> Vec<Id> { (0..arity as u32).map(|c| a % 7 + c * a).collect() };
+            for a in 0..100u32 {
+                r.insert(&tuple(a));
+            }
+            let by_first = r.index_mut(0b01);
+            assert_eq!(r.row_of(&tuple(10)), Some(10), "builds the locator");
+            drop(by_first);
+            let gone: FxHashSet<u32> = [3, 10, 50].into_iter().collect();
+            r.remove_rows(&gone);
+            assert_eq!((r.len(), r.fact_count()), (100, 97), "arity {arity}");
+            assert_eq!(r.row_of(&tuple(11)), Some(11), "others keep their rows");
+            for a in 0..100u32 {
+                assert_eq!(r.is_live(a), !gone.contains(&a));
+                assert_eq!(r.find(&tuple(a)) == Found::Absent, gone.contains(&a));
+            }
+            let ix = r.index_mut(0b01);
+            for k in 0..7u32 {
+                let rows = ix.rows(key_of(1, |_| k));
+                assert!(rows.iter().all(|row| !gone.contains(row)), "key {k}");
+            }
+            drop(ix);
+            // A removed tuple comes back as a new row; an index built now
+            // skips the removed rows.
+            assert!(r.insert(&tuple(10)));
+            assert_eq!(r.row_of(&tuple(10)), Some(100));
+            let by_second = r.index_mut(0b10);
+            assert!(by_second
+                .rows(key_of(1, |_| tuple(50)[1]))
+                .iter()
+                .all(|&row| r.is_live(row)));
+            drop(by_second);
+            // Past a quarter of removed rows, the relation is compacted.
+            let most: FxHashSet<u32> = (0..40).collect();
+            r.remove_rows(&most);
+            assert_eq!(r.len(), r.fact_count());
+            // 98 facts, of which rows 0..40 held 38 (rows 3 and 10 were removed).
+            assert_eq!(r.fact_count(), 98 - 38);
+            assert_eq!(r.row_of(&tuple(10)), Some(r.len() - 1));
+            assert_eq!(r.find(&tuple(3)), Found::Absent);
+            assert!(r.find(&tuple(60)) != Found::Absent);
+        }
+    }
+
+    #[test]
     fn renumbering_wide_keys_keeps_colliding_rows() {
         // Three tuples under one key (as a hash collision would put them).
         let rows: Vec<[Id; 3]> = vec![[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]];
@@ -1724,7 +1925,7 @@ mod tests {
         assert!(keys.insert(&rows[3], 3, row));
         // Row 0 (the key's first row) and row 2 go: row 1 becomes row 0.
         let new_row = [GONE, 0, GONE, 1];
-        keys.renumber(&new_row, row);
+        keys.renumber(&new_row, row, &RowSet::default());
         let renumbered: Vec<[Id; 3]> = vec![rows[1], rows[3]];
         let now = |r: u32| &renumbered[r as usize][..];
         assert_eq!(keys.find_keyed(42, &rows[1], now), Found::Present(Some(0)));

@@ -200,7 +200,7 @@ impl Program {
                 // A fresh relation takes any arity.
                 let _ = rel.set_arity(arity);
             }
-            for r in 0..over.len() {
+            for r in (0..over.len()).filter(|&r| over.is_live(r)) {
                 let row = over.row(r);
                 if truth.find(row) == Found::Absent {
                     rel.insert(row);

@@ -10,9 +10,8 @@ use ox_ir::value::date_part;
 use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
 
 use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
-use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation, RuleRun};
+use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation, RowSet, RuleRun};
 use crate::{EvalContext, EvalError};
-use rustc_hash::FxHashSet;
 
 /// Cooperative deadline: [`Budget::tick`] is called once per row visited and
 /// looks at the clock every 1024 ticks.
@@ -115,7 +114,7 @@ pub(crate) struct Exec<'a, 's> {
     /// witness of every new head tuple.
     pub witness: Option<u32>,
     /// Per predicate, rows the atoms must not read (facts being deleted).
-    pub skip: Option<&'a [FxHashSet<u32>]>,
+    pub skip: Option<&'a [RowSet]>,
 }
 
 /// Head tuples awaiting deduplication: `count` rows of the head's arity,
@@ -362,7 +361,7 @@ impl<'a, 's> Exec<'a, 's> {
                         break;
                     }
                     self.budget.tick()?;
-                    if self.skipped(atom.pred, r) {
+                    if !rel.is_live(r) || self.skipped(atom.pred, r) {
                         continue;
                     }
                     let row = rel.row(r);
@@ -394,7 +393,7 @@ impl<'a, 's> Exec<'a, 's> {
                         // being deleted, so find it.
                         Some(skip) => rel
                             .row_of(&self.scratch)
-                            .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(&r)),
+                            .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r)),
                         None => true,
                     },
                     Found::Present(Some(r)) => lo <= r && r < hi && !self.skipped(atom.pred, r),
@@ -415,7 +414,7 @@ impl<'a, 's> Exec<'a, 's> {
 
     #[inline(always)]
     fn skipped(&self, pred: usize, r: u32) -> bool {
-        self.skip.is_some_and(|skip| skip[pred].contains(&r))
+        self.skip.is_some_and(|skip| skip[pred].contains(r))
     }
 
     /// Looks a tuple up in `pred`, through the round's key set when the

@@ -35,6 +35,8 @@ use std::sync::Arc;
 use ox_ir::{Literal, PredId, Term, Value};
 use rustc_hash::FxHashSet;
 
+use crate::store::RowSet;
+
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
 use crate::store::{Found, Id, Index, Interner};
@@ -103,8 +105,8 @@ impl Program {
 
         // Base facts that go away.
         let n = store.rels.len();
-        let mut marked: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
-        let mut removed_base: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let mut marked: Vec<RowSet> = vec![RowSet::default(); n];
+        let mut removed_base: Vec<RowSet> = vec![RowSet::default(); n];
         let mut work = Queue::new(&self.strata.stratum_of, n);
         let mut seeds: Vec<(usize, Vec<Id>)> = Vec::new();
         for (pred, tuple) in deleted {
@@ -181,8 +183,8 @@ impl Program {
         // all its derivations is marked before a later row relies on it
         // (a fact's rows follow the premises of one of its derivations);
         // supported facts stay, and nothing is derived from them again.
-        let mut pending: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
-        let mut kept: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); n];
+        let mut pending: Vec<RowSet> = vec![RowSet::default(); n];
+        let mut kept: Vec<RowSet> = vec![RowSet::default(); n];
         // Per predicate: derived facts queued for over-deletion so far.
         let mut visited: Vec<usize> = vec![0; n];
         let fan_out_allowance = FAN_OUT * seeds.len();
@@ -218,7 +220,7 @@ impl Program {
         }
         while let Some((p, row)) = work.pop() {
             budget.check()?;
-            if pending[p].remove(&row) && !marked[p].contains(&row) {
+            if pending[p].remove(row) && !marked[p].contains(row) {
                 let support = SupportCheck {
                     marked: &marked,
                     row_bounds: &mut row_bounds,
@@ -276,8 +278,7 @@ impl Program {
                     }
                     if let Some(hr) = head_rel.row_of(&head) {
                         let h = rule.head_pred;
-                        if head_rel.is_base(hr) || marked[h].contains(&hr) || kept[h].contains(&hr)
-                        {
+                        if head_rel.is_base(hr) || marked[h].contains(hr) || kept[h].contains(hr) {
                             continue;
                         }
                         let queued = if check {
@@ -328,7 +329,7 @@ impl Program {
                 // Only base rows survive (in the stratum loop); deleted base rows go now.
                 if !removed_base[p].is_empty() {
                     let gone = &removed_base[p];
-                    store.rels[p].retain(|r| !gone.contains(&r));
+                    store.rels[p].retain(|r| !gone.contains(r));
                 }
                 continue;
             }
@@ -338,8 +339,7 @@ impl Program {
             let has_rules = self.strata.stratum_of[p].is_some();
             if has_rules {
                 let rel = &store.rels[p];
-                let mut rows: Vec<u32> = marked[p].iter().copied().collect();
-                rows.sort_unstable();
+                let rows: Vec<u32> = marked[p].iter().collect();
                 candidates[p] = rows.iter().map(|&r| rel.row(r).to_vec()).collect();
             }
             store.rels[p].remove_rows(&marked[p]);
@@ -501,7 +501,7 @@ impl Program {
         s: usize,
         recompute: &[bool],
         seeded_by_pred: &[Vec<(usize, usize)>],
-        marked: &mut [FxHashSet<u32>],
+        marked: &mut [RowSet],
         work: &mut Queue,
     ) {
         for q in &self.strata.strata[s].preds {
@@ -675,7 +675,7 @@ impl Program {
         cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
-        view: (&[u32], Option<&[FxHashSet<u32>]>),
+        view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
@@ -705,7 +705,7 @@ impl Program {
         cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
-        view: (&[u32], Option<&[FxHashSet<u32>]>),
+        view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
@@ -735,7 +735,7 @@ impl Program {
         cache: &mut PlanIndexes,
         env: Vec<Id>,
         const_ids: &[Id],
-        view: (&[u32], Option<&[FxHashSet<u32>]>),
+        view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
@@ -797,7 +797,7 @@ impl PlanIndexes {
 /// the rows that may serve as premises (all of them, but for the checked
 /// fact's own relation only those before it).
 struct SupportCheck<'a> {
-    marked: &'a [FxHashSet<u32>],
+    marked: &'a [RowSet],
     row_bounds: &'a mut [u32],
 }
 

@@ -14,7 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use ox_ir::{PredId, Value};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 /// A dictionary-encoded value.
@@ -291,21 +291,6 @@ impl Index {
         self.covered = covered_after(self.covered, new_row);
     }
 
-    /// Drops row `r`, whose bound columns have `key`, if indexed.
-    fn remove_row(&mut self, key: u64, r: u32) {
-        if r >= self.covered {
-            return;
-        }
-        if let Some(rows) = self.map.get_mut(&key) {
-            if let Ok(at) = rows.binary_search(&r) {
-                rows.remove(at);
-            }
-            if rows.is_empty() {
-                self.map.remove(&key);
-            }
-        }
-    }
-
     /// Whether a key match implies the columns match (no verification needed).
     #[inline]
     pub(crate) fn exact(&self) -> bool {
@@ -313,7 +298,8 @@ impl Index {
     }
 
     /// The rows whose bound columns have `key` (ascending; may contain
-    /// collisions when the index is not [`Index::exact`]).
+    /// collisions when the index is not [`Index::exact`], and rows removed
+    /// since the last compaction: see [`Relation::is_live`]).
     #[inline]
     pub(crate) fn rows(&self, key: u64) -> &[u32] {
         self.map.get(&key).map_or(&[], |rows| rows.as_slice())
@@ -799,7 +785,7 @@ impl RowSet {
     }
 
     /// Adds `r`; false when present.
-    fn insert(&mut self, r: u32) -> bool {
+    pub(crate) fn insert(&mut self, r: u32) -> bool {
         let word = r as usize / 64;
         if word >= self.words.len() {
             self.words.resize(word + 1, 0);
@@ -811,6 +797,48 @@ impl RowSet {
         self.words[word] |= bit;
         self.len += 1;
         true
+    }
+
+    /// Removes `r`; false when absent.
+    pub(crate) fn remove(&mut self, r: u32) -> bool {
+        if !self.contains(r) {
+            return false;
+        }
+        self.words[r as usize / 64] &= !(1u64 << (r % 64));
+        self.len -= 1;
+        true
+    }
+
+    pub(crate) fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The rows held, ascending.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    w as u32 * 64 + b
+                })
+            })
+        })
+    }
+}
+
+impl FromIterator<u32> for RowSet {
+    fn from_iter<I: IntoIterator<Item = u32>>(rows: I) -> RowSet {
+        let mut set = RowSet::default();
+        for r in rows {
+            set.insert(r);
+        }
+        set
     }
 }
 
@@ -881,7 +909,7 @@ impl Relation {
 
     /// Number of facts: the rows not removed.
     pub(crate) fn fact_count(&self) -> u32 {
-        self.len - self.dead.len
+        self.len - self.dead.len()
     }
 
     /// Whether row `r` holds a fact (was not removed).
@@ -1063,24 +1091,25 @@ impl Relation {
     }
 
     /// Removes the rows `gone` lists. A few are removed in place: their
-    /// tuples leave the key set, the indexes and the locator, and the rows
-    /// keep their numbers, marked as removed (renumbering would touch every
-    /// entry of every index). Once a quarter of the rows are removed ones,
-    /// the relation is compacted instead (see [`Relation::retain`]).
-    pub(crate) fn remove_rows(&mut self, gone: &FxHashSet<u32>) {
-        let gone_live = gone.iter().filter(|&&r| r < self.len && self.is_live(r));
-        let removing = gone_live.clone().count() as u32;
-        if removing == 0 {
+    /// tuples leave the key set and the locator, and the rows keep their
+    /// numbers, marked as removed; indexes keep listing them until the next
+    /// compaction, and readers skip them (taking a row out of a long list,
+    /// or renumbering every entry of every index, would cost more). Once a
+    /// quarter of the rows are removed ones, the relation is compacted
+    /// instead (see [`Relation::retain`]).
+    pub(crate) fn remove_rows(&mut self, gone: &RowSet) {
+        let rows: Vec<u32> = gone
+            .iter()
+            .filter(|&r| r < self.len && self.is_live(r))
+            .collect();
+        if rows.is_empty() {
             return;
         }
-        if (self.dead.len + removing) * 4 > self.len {
-            self.retain(|r| !gone.contains(&r));
+        if (self.dead.len() + rows.len() as u32) * 4 > self.len {
+            self.retain(|r| !gone.contains(r));
             return;
         }
-        let mut rows: Vec<u32> = gone_live.copied().collect();
-        rows.sort_unstable();
         let arity = self.arity.unwrap_or(0);
-        let indexes = self.indexes.get_mut().unwrap_or_else(|e| e.into_inner());
         let mut locator = self
             .locator
             .get_mut()
@@ -1089,10 +1118,6 @@ impl Relation {
         for r in rows {
             let tuple = &self.rows[r as usize * arity..(r as usize + 1) * arity];
             self.keys.remove(tuple, r);
-            for ix in indexes.iter_mut() {
-                let key = key_of(ix.cols.len(), |i| tuple[ix.cols[i]]);
-                Arc::make_mut(ix).remove_row(key, r);
-            }
             if let Some(l) = locator.as_mut() {
                 if r < l.covered {
                     Arc::make_mut(l).map.remove(&key_of(arity, |i| tuple[i]));
@@ -1536,7 +1561,7 @@ impl FactStore {
             .rows(key_of(1, |_| id))
             .iter()
             .copied()
-            .filter(|&r| rel.row(r)[column] == id)
+            .filter(|&r| rel.is_live(r) && rel.row(r)[column] == id)
             .collect();
         self.decode_sorted(rel, rows)
     }
@@ -1867,7 +1892,7 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_few_rows_keeps_their_numbers_and_unindexes_them() {
+    fn removing_a_few_rows_keeps_their_numbers() {
         for arity in [2usize, 3] {
             let mut r = Relation::new();
             let tuple = |a: u32| -> Vec<Id> { (0..arity as u32).map(|c| a % 7 + c * a).collect() };
@@ -1877,22 +1902,23 @@ mod tests {
             let by_first = r.index_mut(0b01);
             assert_eq!(r.row_of(&tuple(10)), Some(10), "builds the locator");
             drop(by_first);
-            let gone: FxHashSet<u32> = [3, 10, 50].into_iter().collect();
+            let gone: RowSet = [3, 10, 50].into_iter().collect();
             r.remove_rows(&gone);
             assert_eq!((r.len(), r.fact_count()), (100, 97), "arity {arity}");
             assert_eq!(r.row_of(&tuple(11)), Some(11), "others keep their rows");
             for a in 0..100u32 {
-                assert_eq!(r.is_live(a), !gone.contains(&a));
-                assert_eq!(r.find(&tuple(a)) == Found::Absent, gone.contains(&a));
+                assert_eq!(r.is_live(a), !gone.contains(a));
+                assert_eq!(r.find(&tuple(a)) == Found::Absent, gone.contains(a));
             }
+            // The index still lists them; every other row is listed.
             let ix = r.index_mut(0b01);
-            for k in 0..7u32 {
-                let rows = ix.rows(key_of(1, |_| k));
-                assert!(rows.iter().all(|row| !gone.contains(row)), "key {k}");
+            for a in 0..100u32 {
+                let rows = ix.rows(key_of(1, |_| tuple(a)[0]));
+                assert!(rows.contains(&a), "row {a}");
             }
             drop(ix);
             // A removed tuple comes back as a new row; an index built now
-            // skips the removed rows.
+            // leaves the removed rows out.
             assert!(r.insert(&tuple(10)));
             assert_eq!(r.row_of(&tuple(10)), Some(100));
             let by_second = r.index_mut(0b10);
@@ -1902,7 +1928,7 @@ mod tests {
                 .all(|&row| r.is_live(row)));
             drop(by_second);
             // Past a quarter of removed rows, the relation is compacted.
-            let most: FxHashSet<u32> = (0..40).collect();
+            let most: RowSet = (0..40).collect();
             r.remove_rows(&most);
             assert_eq!(r.len(), r.fact_count());
             // 98 facts, of which rows 0..40 held 38 (rows 3 and 10 were removed).

@@ -20,7 +20,9 @@
 //!   followed through the rules by their tuples alone; a stratum where that
 //!   reaches more than a 256th of a relation, and more than eight facts per
 //!   deleted one, is recomputed at once, without paying for an
-//!   over-deletion that would give up.
+//!   over-deletion that would give up. Relations so small (against the
+//!   size of the change) that eight facts per deleted one is the larger
+//!   limit are left to over-deletion's own count.
 //! - Removed rows leave the key set and the indexes but keep their
 //!   numbers, marked as removed, until a quarter of a relation's rows are
 //!   removed ones and it is compacted (see `Relation::remove_rows`): the
@@ -39,7 +41,7 @@ use crate::store::RowSet;
 
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
-use crate::store::{Found, Id, Index, Interner};
+use crate::store::{key_of, Found, Id, Index, Interner};
 use crate::{EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
 
 impl Program {
@@ -419,6 +421,8 @@ impl Program {
     /// facts are followed through the rules by their tuples alone (no
     /// support checks, no key → row map), so the estimate errs high and
     /// costs a fraction of an over-deletion that would give up anyway.
+    /// Relations whose share is below the allowance are not followed:
+    /// over-deletion stops at the same count.
     #[allow(clippy::too_many_arguments)]
     fn recompute_wide_deletions(
         &self,
@@ -431,7 +435,9 @@ impl Program {
         budget: &mut Budget,
         ctx: &EvalContext,
     ) -> Result<(), EvalError> {
-        let mut reached: Vec<FxHashSet<Vec<Id>>> = vec![FxHashSet::default(); store.rels.len()];
+        // Facts reached, by key: two facts of more than two columns may
+        // share one (a hash), which only makes the estimate err low by them.
+        let mut reached: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); store.rels.len()];
         // A few facts reached per deleted one are cheaper to follow than
         // any recomputation, however small the relation's share.
         let fan_out_allowance = FAN_OUT * seeds.len();
@@ -449,6 +455,13 @@ impl Program {
                 };
                 // Only in a recursive stratum can a deletion spread without bound.
                 if recompute[head_stratum] || !self.strata.strata[head_stratum].recursive {
+                    continue;
+                }
+                let head_rel = &store.rels[h];
+                let share = (head_rel.fact_count() as usize + 256) / SPREAD_LIMIT;
+                if share <= fan_out_allowance {
+                    // The limit is the allowance, which over-deletion
+                    // enforces as well: estimating first would only repeat it.
                     continue;
                 }
                 let (j, plan) = &rule.seeded[k];
@@ -470,19 +483,15 @@ impl Program {
                     ctx,
                     r,
                 )?;
-                let head_rel = &store.rels[h];
-                let limit =
-                    ((head_rel.fact_count() as usize + 256) / SPREAD_LIMIT).max(fan_out_allowance);
                 for env in envs {
                     let head = head_tuple(&rule.head, &env, const_ids);
                     if head.iter().any(|&id| id as usize >= store.dict.len())
                         || matches!(head_rel.find(&head), Found::Absent)
-                        || reached[h].contains(&head)
+                        || !reached[h].insert(key_of(head.len(), |i| head[i]))
                     {
                         continue;
                     }
-                    reached[h].insert(head.clone());
-                    if reached[h].len() > limit {
+                    if reached[h].len() > share {
                         recompute[head_stratum] = true;
                         break;
                     }

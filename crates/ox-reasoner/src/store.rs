@@ -979,6 +979,7 @@ impl Relation {
         if l.covered != self.len {
             let arity = self.arity.unwrap_or(0);
             let l = Arc::make_mut(l);
+            l.map.reserve((self.len - l.covered) as usize);
             for r in (l.covered..self.len).filter(|&r| !self.dead.contains(r)) {
                 let row = &self.rows[r as usize * arity..(r as usize + 1) * arity];
                 l.map.insert(key_of(arity, |i| row[i]), r);

@@ -59,6 +59,13 @@ pub(crate) enum Sink<'s> {
     },
     /// A query: every binding of all variables (`UNBOUND` where unbound).
     Rows { out: &'s mut Vec<Vec<Id>> },
+    /// Every head tuple `args` makes of a binding, back to back in `out`
+    /// (repeats included), and how many there are.
+    Tuples {
+        args: &'s [Src],
+        out: &'s mut Vec<Id>,
+        count: &'s mut usize,
+    },
     /// The first binding only: the join stops once it is found.
     First { out: &'s mut Option<Vec<Id>> },
 }
@@ -450,6 +457,15 @@ impl<'a, 's> Exec<'a, 's> {
                 }
             }
             Sink::Rows { out } => out.push(self.env.clone()),
+            Sink::Tuples { args, out, count } => {
+                for &src in args.iter() {
+                    out.push(match src {
+                        Src::Var(v) => self.env[v as usize],
+                        Src::Const(c) => self.consts[c as usize],
+                    });
+                }
+                **count += 1;
+            }
             Sink::First { out } => {
                 if out.is_none() {
                     **out = Some(self.env.clone());

@@ -197,6 +197,8 @@ impl Program {
         // Over-deletion reads the previous fixpoint, unchanged until the
         // marked rows are removed.
         let mut cache = PlanIndexes::default();
+        // Head tuples of one rule run, reused from run to run.
+        let mut heads: Vec<Id> = Vec::new();
         let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         self.recompute_wide_deletions(
             &store,
@@ -259,13 +261,13 @@ impl Program {
                 else {
                     continue;
                 };
-                let (envs, _) = self.run_rows(
+                let count = self.run_heads(
                     &store,
                     plan,
                     &mut cache,
                     env,
+                    (&rule.head, &mut heads),
                     &const_ids,
-                    (&[], None),
                     &mut budget,
                     ctx,
                     r,
@@ -273,12 +275,11 @@ impl Program {
                 let head_rel = &store.rels[rule.head_pred];
                 let check = checked_stratum[head_stratum];
                 let mut overflow = false;
-                for env in envs {
-                    let head = head_tuple(&rule.head, &env, &const_ids);
+                for head in tuples(&heads, rule.head.len(), count) {
                     if head.iter().any(|&id| id as usize >= store.dict.len()) {
                         continue;
                     }
-                    if let Some(hr) = head_rel.row_of(&head) {
+                    if let Some(hr) = head_rel.row_of(head) {
                         let h = rule.head_pred;
                         if head_rel.is_base(hr) || marked[h].contains(hr) || kept[h].contains(hr) {
                             continue;
@@ -438,6 +439,7 @@ impl Program {
         // Facts reached, by key: two facts of more than two columns may
         // share one (a hash), which only makes the estimate err low by them.
         let mut reached: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); store.rels.len()];
+        let mut heads: Vec<Id> = Vec::new();
         // A few facts reached per deleted one are cheaper to follow than
         // any recomputation, however small the relation's share.
         let fan_out_allowance = FAN_OUT * seeds.len();
@@ -472,21 +474,20 @@ impl Program {
                 else {
                     continue;
                 };
-                let (envs, _) = self.run_rows(
+                let count = self.run_heads(
                     store,
                     plan,
                     cache,
                     env,
+                    (&rule.head, &mut heads),
                     const_ids,
-                    (&[], None),
                     budget,
                     ctx,
                     r,
                 )?;
-                for env in envs {
-                    let head = head_tuple(&rule.head, &env, const_ids);
+                for head in tuples(&heads, rule.head.len(), count) {
                     if head.iter().any(|&id| id as usize >= store.dict.len())
-                        || matches!(head_rel.find(&head), Found::Absent)
+                        || matches!(head_rel.find(head), Found::Absent)
                         || !reached[h].insert(key_of(head.len(), |i| head[i]))
                     {
                         continue;
@@ -495,7 +496,7 @@ impl Program {
                         recompute[head_stratum] = true;
                         break;
                     }
-                    stack.push((h, head));
+                    stack.push((h, head.to_vec()));
                 }
             }
         }
@@ -673,39 +674,48 @@ impl Program {
         found
     }
 
-    /// Every completion of `env` by `plan` against `store` (all relations in
-    /// full, or `Old` atoms up to `view.0`, never reading the rows `view.1`
-    /// lists), and the values the plan's bindings created.
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn run_rows(
+    /// The head tuples `head.0` makes of every completion of `env` by
+    /// `plan` against `store` (all relations in full), written back to back
+    /// into `head.1` (cleared first); returns how many there are. Values
+    /// the plan's bindings create are not in the store, so no fact holds them.
+    #[allow(clippy::too_many_arguments)]
+    fn run_heads(
         &self,
         store: &FactStore,
         plan: &Plan,
         cache: &mut PlanIndexes,
         env: Vec<Id>,
+        head: (&[Src], &mut Vec<Id>),
         const_ids: &[Id],
-        view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
-    ) -> Result<(Vec<Vec<Id>>, Vec<Value>), EvalError> {
-        let mut rows = Vec::new();
-        let new_values = self.run_join(
+    ) -> Result<usize, EvalError> {
+        let (args, out) = head;
+        out.clear();
+        let mut count = 0;
+        self.run_join(
             store,
             plan,
             cache,
             env,
             const_ids,
-            view,
+            (&[], None),
             budget,
             ctx,
             rule,
-            Sink::Rows { out: &mut rows },
+            Sink::Tuples {
+                args,
+                out,
+                count: &mut count,
+            },
         )?;
-        Ok((rows, new_values))
+        Ok(count)
     }
 
-    /// The first completion of `env` by `plan` (see [`Program::run_rows`]).
+    /// The first completion of `env` by `plan` against `store` (all
+    /// relations in full, or `Old` atoms up to `view.0`, never reading the
+    /// rows `view.1` lists), and the values the plan's bindings created.
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn run_first(
         &self,
@@ -810,14 +820,10 @@ struct SupportCheck<'a> {
     row_bounds: &'a mut [u32],
 }
 
-/// The head tuple a rule derives from the bindings `env`.
-fn head_tuple(head: &[Src], env: &[Id], const_ids: &[Id]) -> Vec<Id> {
-    head.iter()
-        .map(|&src| match src {
-            Src::Var(v) => env[v as usize],
-            Src::Const(c) => const_ids[c as usize],
-        })
-        .collect()
+/// The `count` tuples of `arity` ids laid back to back in `data` (empty
+/// ones for arity 0).
+fn tuples(data: &[Id], arity: usize, count: usize) -> impl Iterator<Item = &[Id]> {
+    (0..count).map(move |i| &data[i * arity..(i + 1) * arity])
 }
 
 /// A stratum is recomputed when following a deletion through the rules

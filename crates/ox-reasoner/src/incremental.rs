@@ -34,7 +34,7 @@
 
 use std::sync::Arc;
 
-use ox_ir::{Literal, PredId, Term, Value};
+use ox_ir::{Literal, PredId, Value};
 use rustc_hash::FxHashSet;
 
 use crate::store::RowSet;
@@ -169,8 +169,8 @@ impl Program {
 
         let mut seeded_by_pred: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (r, rule) in self.rules.iter().enumerate() {
-            for (k, (j, _)) in rule.seeded.iter().enumerate() {
-                if let Literal::Pos(atom) = &self.source[r].body[*j] {
+            for (k, seeded) in rule.seeded.iter().enumerate() {
+                if let Literal::Pos(atom) = &self.source[r].body[seeded.at] {
                     seeded_by_pred[atom.pred.index()].push((r, k));
                 }
             }
@@ -253,14 +253,11 @@ impl Program {
                 if recompute[head_stratum] {
                     continue;
                 }
-                let (j, plan) = &rule.seeded[k];
-                let Literal::Pos(atom) = &self.source[r].body[*j] else {
+                let seeded = &rule.seeded[k];
+                let Some(env) = bindings(&seeded.args, &tuple, rule.var_count, &const_ids) else {
                     continue;
                 };
-                let Some(env) = self.env_from_atom(&store, &atom.args, &tuple, rule.var_count)
-                else {
-                    continue;
-                };
+                let plan = &seeded.plan;
                 let count = self.run_heads(
                     &store,
                     plan,
@@ -466,14 +463,11 @@ impl Program {
                     // enforces as well: estimating first would only repeat it.
                     continue;
                 }
-                let (j, plan) = &rule.seeded[k];
-                let Literal::Pos(atom) = &self.source[r].body[*j] else {
+                let seeded = &rule.seeded[k];
+                let Some(env) = bindings(&seeded.args, &tuple, rule.var_count, const_ids) else {
                     continue;
                 };
-                let Some(env) = self.env_from_atom(store, &atom.args, &tuple, rule.var_count)
-                else {
-                    continue;
-                };
+                let plan = &seeded.plan;
                 let count = self.run_heads(
                     store,
                     plan,
@@ -554,9 +548,7 @@ impl Program {
                     if rule.head_pred != p.index() {
                         continue;
                     }
-                    let Some(env) =
-                        self.env_from_atom(store, &self.source[r].head.args, tuple, rule.var_count)
-                    else {
+                    let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
                         continue;
                     };
                     let (first, new_values) = self.run_first(
@@ -597,35 +589,6 @@ impl Program {
         Ok(())
     }
 
-    /// Bindings of a rule's variables from matching `args` against `tuple`;
-    /// `None` when a constant or a repeated variable disagrees.
-    fn env_from_atom(
-        &self,
-        store: &FactStore,
-        args: &[Term],
-        tuple: &[Id],
-        var_count: usize,
-    ) -> Option<Vec<Id>> {
-        let mut env = vec![crate::exec::UNBOUND; var_count];
-        for (term, &id) in args.iter().zip(tuple) {
-            match term {
-                Term::Const(c) => {
-                    if store.dict.get(c) != Some(id) {
-                        return None;
-                    }
-                }
-                Term::Var(v) => {
-                    let slot = env.get_mut(v.0 as usize)?;
-                    if *slot != crate::exec::UNBOUND && *slot != id {
-                        return None;
-                    }
-                    *slot = id;
-                }
-            }
-        }
-        Some(env)
-    }
-
     /// Whether the derived fact at `row` of `pred` has a derivation from
     /// facts not `marked` whose premises of `pred` itself come before `row`.
     #[allow(clippy::too_many_arguments)]
@@ -648,9 +611,7 @@ impl Program {
         let mut found = Ok(false);
         for &r in &self.strata.strata[s].rules {
             let rule = &self.rules[r];
-            let Some(env) =
-                self.env_from_atom(store, &self.source[r].head.args, tuple, rule.var_count)
-            else {
+            let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
                 continue;
             };
             found = self
@@ -818,6 +779,30 @@ impl PlanIndexes {
 struct SupportCheck<'a> {
     marked: &'a [RowSet],
     row_bounds: &'a mut [u32],
+}
+
+/// Bindings of a rule's variables (`var_count` of them) from matching an
+/// atom's `args` against `tuple`; `None` when a constant or a repeated
+/// variable disagrees.
+fn bindings(args: &[Src], tuple: &[Id], var_count: usize, const_ids: &[Id]) -> Option<Vec<Id>> {
+    let mut env = vec![crate::exec::UNBOUND; var_count];
+    for (&arg, &id) in args.iter().zip(tuple) {
+        match arg {
+            Src::Const(c) => {
+                if const_ids[c as usize] != id {
+                    return None;
+                }
+            }
+            Src::Var(v) => {
+                let slot = env.get_mut(v as usize)?;
+                if *slot != crate::exec::UNBOUND && *slot != id {
+                    return None;
+                }
+                *slot = id;
+            }
+        }
+    }
+    Some(env)
 }
 
 /// The `count` tuples of `arity` ids laid back to back in `data` (empty

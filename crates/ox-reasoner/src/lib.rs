@@ -244,9 +244,9 @@ struct CompiledRule {
     /// One plan per positive atom of any stratum, reading the delta there,
     /// old rows before it and all rows after it (incremental insertion).
     incremental: Vec<Plan>,
-    /// Per positive atom: its body position and a plan of the rest of the
-    /// body with that atom's variables bound (delete-and-rederive).
-    seeded: Vec<(usize, Plan)>,
+    /// Per positive atom: the rest of the body with that atom's variables
+    /// bound (delete-and-rederive follows a deleted fact through it).
+    seeded: Vec<Seeded>,
     /// The body with the head's variables bound (re-derivation checks).
     by_head: Plan,
     /// `by_head` reading its own stratum's relations as `Old` (support
@@ -257,6 +257,17 @@ struct CompiledRule {
     /// column or one of `extras`).
     extras: Vec<u32>,
     layout: Vec<VarAt>,
+}
+
+/// A rule's body seeded by one of its positive atoms.
+#[derive(Debug, Clone)]
+struct Seeded {
+    /// The atom's position in the body.
+    at: usize,
+    /// The atom's arguments (constants as slots of the constant table).
+    args: Vec<Src>,
+    /// The rest of the body, with the atom's variables bound.
+    plan: Plan,
 }
 
 /// A module's rules compiled for evaluation: immutable, `Send + Sync`,
@@ -488,11 +499,15 @@ impl Program {
                     .filter(|(k, _)| *k != j)
                     .map(|(_, l)| l.clone())
                     .collect();
-                seeded.push((
-                    j,
-                    plan::plan(&rest, &mut bound, None, |_| Access::Full, &mut consts)
+                let Literal::Pos(atom) = &rule.body[j] else {
+                    continue;
+                };
+                seeded.push(Seeded {
+                    at: j,
+                    args: atom_sources(&atom.args, &mut consts),
+                    plan: plan::plan(&rest, &mut bound, None, |_| Access::Full, &mut consts)
                         .map_err(unplannable)?,
-                ));
+                });
             }
             let mut bound = vec![false; var_count];
             mark_vars(&rule.head.args, &mut bound);
@@ -523,15 +538,7 @@ impl Program {
                 |k| recursive_at(order[k]),
             )
             .map_err(unplannable)?;
-            let head: Vec<Src> = rule
-                .head
-                .args
-                .iter()
-                .map(|t| match t {
-                    Term::Var(v) => Src::Var(v.0),
-                    Term::Const(c) => Src::Const(const_index(&mut consts, c)),
-                })
-                .collect();
+            let head = atom_sources(&rule.head.args, &mut consts);
             let (extras, layout) = witness_layout(&head, var_count);
             compiled.push(CompiledRule {
                 head_pred: rule.head.pred.index(),
@@ -1061,6 +1068,16 @@ fn mark_vars(args: &[Term], bound: &mut [bool]) {
             }
         }
     }
+}
+
+/// An atom's arguments as variables and slots of the constant table.
+fn atom_sources(args: &[Term], consts: &mut Vec<Value>) -> Vec<Src> {
+    args.iter()
+        .map(|t| match t {
+            Term::Var(v) => Src::Var(v.0),
+            Term::Const(c) => Src::Const(const_index(consts, c)),
+        })
+        .collect()
 }
 
 fn const_index(consts: &mut Vec<Value>, value: &Value) -> u32 {

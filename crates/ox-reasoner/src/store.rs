@@ -1092,12 +1092,14 @@ impl Relation {
     }
 
     /// Removes the rows `gone` lists. A few are removed in place: their
-    /// tuples leave the key set and the locator, and the rows keep their
-    /// numbers, marked as removed; indexes keep listing them until the next
-    /// compaction, and readers skip them (taking a row out of a long list,
-    /// or renumbering every entry of every index, would cost more). Once a
-    /// quarter of the rows are removed ones, the relation is compacted
-    /// instead (see [`Relation::retain`]).
+    /// tuples leave the key set, and the rows keep their numbers, marked as
+    /// removed; indexes keep listing them until the next compaction, and
+    /// readers skip them (taking a row out of a long list, or renumbering
+    /// every entry of every index, would cost more). The locator keeps them
+    /// too: it is consulted only for tuples the key set holds, and a tuple
+    /// inserted again replaces its entry. Once a quarter of the rows are
+    /// removed ones, the relation is compacted instead (see
+    /// [`Relation::retain`]).
     pub(crate) fn remove_rows(&mut self, gone: &RowSet) {
         let rows: Vec<u32> = gone
             .iter()
@@ -1111,19 +1113,9 @@ impl Relation {
             return;
         }
         let arity = self.arity.unwrap_or(0);
-        let mut locator = self
-            .locator
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut();
         for r in rows {
             let tuple = &self.rows[r as usize * arity..(r as usize + 1) * arity];
             self.keys.remove(tuple, r);
-            if let Some(l) = locator.as_mut() {
-                if r < l.covered {
-                    Arc::make_mut(l).map.remove(&key_of(arity, |i| tuple[i]));
-                }
-            }
             self.dead.insert(r);
         }
     }
@@ -1907,6 +1899,7 @@ mod tests {
             r.remove_rows(&gone);
             assert_eq!((r.len(), r.fact_count()), (100, 97), "arity {arity}");
             assert_eq!(r.row_of(&tuple(11)), Some(11), "others keep their rows");
+            assert_eq!(r.row_of(&tuple(3)), None, "a removed tuple has no row");
             for a in 0..100u32 {
                 assert_eq!(r.is_live(a), !gone.contains(a));
                 assert_eq!(r.find(&tuple(a)) == Found::Absent, gone.contains(a));

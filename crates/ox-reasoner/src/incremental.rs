@@ -23,11 +23,12 @@
 //!   over-deletion that would give up. Relations so small (against the
 //!   size of the change) that eight facts per deleted one is the larger
 //!   limit are left to over-deletion's own count.
-//! - Removed rows leave the key set and the indexes but keep their
-//!   numbers, marked as removed, until a quarter of a relation's rows are
-//!   removed ones and it is compacted (see `Relation::remove_rows`): the
-//!   evaluation that follows, and the next update, find the indexes built,
-//!   and a small deletion costs in proportion to its size.
+//! - Removed rows leave the key set but keep their numbers, marked as
+//!   removed (indexes keep listing them and readers skip them), until a
+//!   quarter of a relation's rows are removed ones and it is compacted (see
+//!   `Relation::remove_rows`): the evaluation that follows, and the next
+//!   update, find the indexes built, and a small deletion costs in
+//!   proportion to its size.
 //! - Strata that read nothing that changed are not touched: the store is
 //!   the previous one (or a copy of it), and their relations stay as they
 //!   were.
@@ -37,11 +38,9 @@ use std::sync::Arc;
 use ox_ir::{Literal, PredId, Value};
 use rustc_hash::FxHashSet;
 
-use crate::store::RowSet;
-
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
-use crate::store::{key_of, Found, Id, Index, Interner};
+use crate::store::{key_of, Found, Id, Index, Interner, RowSet};
 use crate::{EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
 
 impl Program {
@@ -318,7 +317,8 @@ impl Program {
             }
         }
 
-        // The indexes are renumbered in place below, not copied: hold none.
+        // A compaction below renumbers the indexes in place only if
+        // nothing else holds them: hold none.
         drop(cache);
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
@@ -339,8 +339,7 @@ impl Program {
             let has_rules = self.strata.stratum_of[p].is_some();
             if has_rules {
                 let rel = &store.rels[p];
-                let rows: Vec<u32> = marked[p].iter().collect();
-                candidates[p] = rows.iter().map(|&r| rel.row(r).to_vec()).collect();
+                candidates[p] = marked[p].iter().map(|r| rel.row(r).to_vec()).collect();
             }
             store.rels[p].remove_rows(&marked[p]);
         }
@@ -608,29 +607,31 @@ impl Program {
         };
         let tuple = store.rels[pred].row(row);
         let all_rows = std::mem::replace(&mut check.row_bounds[pred], row);
-        let mut found = Ok(false);
-        for &r in &self.strata.strata[s].rules {
-            let rule = &self.rules[r];
-            let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
-                continue;
-            };
-            found = self
-                .run_first(
+        let mut found = || {
+            for &r in &self.strata.strata[s].rules {
+                let rule = &self.rules[r];
+                let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
+                    continue;
+                };
+                let view = (&*check.row_bounds, Some(check.marked));
+                let (first, _) = self.run_first(
                     store,
                     &rule.support,
                     cache,
                     env,
                     const_ids,
-                    (check.row_bounds, Some(check.marked)),
+                    view,
                     budget,
                     ctx,
                     r,
-                )
-                .map(|(first, _)| first.is_some());
-            if !matches!(found, Ok(false)) {
-                break;
+                )?;
+                if first.is_some() {
+                    return Ok(true);
+                }
             }
-        }
+            Ok(false)
+        };
+        let found = found();
         check.row_bounds[pred] = all_rows;
         found
     }

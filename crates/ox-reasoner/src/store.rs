@@ -762,8 +762,8 @@ pub(crate) struct Relation {
     /// derived ones (incremental updates).
     base_extra: Vec<u32>,
     /// Rows removed in place (see [`Relation::remove_rows`]): they keep
-    /// their numbers until the next compaction, and no key set, index or
-    /// locator holds them.
+    /// their numbers until the next compaction; the key set no longer holds
+    /// them, and readers of indexes and scans skip them.
     dead: RowSet,
 }
 

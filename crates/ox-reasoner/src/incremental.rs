@@ -786,14 +786,19 @@ struct SupportCheck<'a> {
 /// atom's `args` against `tuple`; `None` when a constant or a repeated
 /// variable disagrees.
 fn bindings(args: &[Src], tuple: &[Id], var_count: usize, const_ids: &[Id]) -> Option<Vec<Id>> {
+    // Most atoms a fact is matched against differ in a constant (a rule
+    // about another property): reject those before allocating.
+    let constants_agree = args.iter().zip(tuple).all(|(&arg, &id)| match arg {
+        Src::Const(c) => const_ids[c as usize] == id,
+        Src::Var(_) => true,
+    });
+    if !constants_agree {
+        return None;
+    }
     let mut env = vec![crate::exec::UNBOUND; var_count];
     for (&arg, &id) in args.iter().zip(tuple) {
         match arg {
-            Src::Const(c) => {
-                if const_ids[c as usize] != id {
-                    return None;
-                }
-            }
+            Src::Const(_) => {}
             Src::Var(v) => {
                 let slot = env.get_mut(v as usize)?;
                 if *slot != crate::exec::UNBOUND && *slot != id {

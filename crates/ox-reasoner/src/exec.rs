@@ -396,12 +396,13 @@ impl<'a, 's> Exec<'a, 's> {
                 let hit = match self.find(atom.pred, &self.scratch) {
                     Found::Absent => false,
                     Found::Present(None) => match self.skip {
-                        // A support check: the row must be in range and not
-                        // being deleted, so find it.
-                        Some(skip) => rel
-                            .row_of(&self.scratch)
-                            .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r)),
-                        None => true,
+                        // A support check: unless every row qualifies, the
+                        // row must be in range and not being deleted, so find it.
+                        Some(skip) if lo != 0 || hi != rel.len() || !skip[atom.pred].is_empty() => {
+                            rel.row_of(&self.scratch)
+                                .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r))
+                        }
+                        _ => true,
                     },
                     Found::Present(Some(r)) => lo <= r && r < hi && !self.skipped(atom.pred, r),
                 };
@@ -510,7 +511,7 @@ impl<'a, 's> Exec<'a, 's> {
                 if let Some(&later) = pending.keys.get(k + AHEAD) {
                     set.prefetch(later);
                 }
-                if set.insert(pending.keys[k]) {
+                if set.insert(pending.keys[k], len + staged.count as u32) {
                     staged.data.extend_from_slice(tuple(k));
                     staged.count += 1;
                     if let Some(rule) = witness {

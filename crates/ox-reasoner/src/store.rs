@@ -206,25 +206,6 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// Exact key → row of a relation of at most two columns (see [`Relation::row_of`]).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Locator {
-    map: KeyMap<u32>,
-    /// Rows `0..covered` are in the map.
-    covered: u32,
-}
-
-impl Locator {
-    /// Follows a renumbering of the relation's rows (see [`Index::renumber`]).
-    fn renumber(&mut self, new_row: &[u32]) {
-        self.map.retain(|_, r| {
-            *r = new_row[*r as usize];
-            *r != GONE
-        });
-        self.covered = covered_after(self.covered, new_row);
-    }
-}
-
 /// In a renumbering (`new_row[old]`), the row of a removed one.
 const GONE: u32 = u32::MAX;
 
@@ -307,16 +288,26 @@ impl Index {
 }
 
 /// A set of exact 64-bit keys: open addressing with linear probing in one
-/// flat array (one cache miss per probe, where a SwissTable needs its control
-/// bytes and its buckets). Keys are well mixed, so the slot is the key's top
-/// bits. Slot value 0 means empty; the key 0 itself is kept in a flag.
+/// flat array (one cache miss per probe, where a SwissTable needs its
+/// control bytes and its buckets). Keys are well mixed, so the slot is the
+/// key's top bits. Slot value 0 means empty; the key 0 itself is kept aside.
+///
+/// On request ([`KeySet::track_rows`]) the set also records the row holding
+/// each key, in an array parallel to the slots that only a row lookup
+/// reads: deletions and explanations look rows up, evaluation does not, so
+/// a set costs the extra memory only once something asked.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySet {
     slots: Vec<u64>,
+    /// Whether rows are recorded.
+    tracked: bool,
+    /// Per slot: the row holding its key (empty while not `tracked`).
+    rows: Vec<u32>,
     /// `64 - log2(slots.len())`.
     shift: u32,
     len: usize,
-    has_zero: bool,
+    /// The row holding the key 0, if present.
+    zero: Option<u32>,
 }
 
 impl KeySet {
@@ -328,43 +319,110 @@ impl KeySet {
     #[inline]
     pub(crate) fn contains(&self, key: u64) -> bool {
         if key == 0 {
-            return self.has_zero;
+            return self.zero.is_some();
         }
+        self.position(key).is_some()
+    }
+
+    /// Whether the set records rows (see [`KeySet::track_rows`]).
+    pub(crate) fn tracks_rows(&self) -> bool {
+        self.tracked
+    }
+
+    /// Starts recording rows: `keyed_rows` gives every key present with its
+    /// row. Each key's slot is prefetched [`TRACK_AHEAD`] keys before it is
+    /// probed, so the probes overlap instead of missing the cache one by one.
+    pub(crate) fn track_rows(&mut self, keyed_rows: impl Iterator<Item = (u64, u32)>) {
+        if self.tracked {
+            return;
+        }
+        self.tracked = true;
+        self.rows = vec![0; self.slots.len()];
+        let mut ahead = [(0u64, 0u32); TRACK_AHEAD];
+        let mut count = 0;
+        for (key, row) in keyed_rows.filter(|&(key, _)| key != 0) {
+            let at = count % TRACK_AHEAD;
+            if count >= TRACK_AHEAD {
+                self.record_row(ahead[at]);
+            }
+            self.prefetch(key);
+            ahead[at] = (key, row);
+            count += 1;
+        }
+        for k in count.saturating_sub(TRACK_AHEAD)..count {
+            self.record_row(ahead[k % TRACK_AHEAD]);
+        }
+    }
+
+    /// Records the row of a key present (not 0).
+    fn record_row(&mut self, (key, row): (u64, u32)) {
+        if let Some(i) = self.position(key) {
+            self.rows[i] = row;
+        }
+    }
+
+    /// The row holding `key`, if present; `None` too while rows are not
+    /// tracked (see [`KeySet::track_rows`]).
+    #[inline]
+    pub(crate) fn row(&self, key: u64) -> Option<u32> {
+        if key == 0 {
+            return self.zero;
+        }
+        if !self.tracked {
+            return None;
+        }
+        self.position(key).map(|i| self.rows[i])
+    }
+
+    /// The slot holding `key` (not 0), if present.
+    #[inline]
+    fn position(&self, key: u64) -> Option<usize> {
         if self.slots.is_empty() {
-            return false;
+            return None;
         }
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
         loop {
             match self.slots[i] {
-                0 => return false,
-                k if k == key => return true,
+                0 => return None,
+                k if k == key => return Some(i),
                 _ => i = (i + 1) & mask,
             }
         }
     }
 
-    /// Hints the CPU to load `key`'s slot (for a probe a few steps later).
+    /// Hints the CPU to load `key`'s slot (and row, when tracked) for a
+    /// probe a few steps later.
     #[inline]
     pub(crate) fn prefetch(&self, key: u64) {
         #[cfg(target_arch = "x86_64")]
         if !self.slots.is_empty() {
-            let p = self.slots.as_ptr().wrapping_add(self.slot(key));
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let i = self.slot(key);
+            let slot = self.slots.as_ptr().wrapping_add(i);
             // SAFETY: prefetching has no observable effect and never faults;
-            // the address is inside `slots` anyway.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-            };
+            // the addresses are inside `slots` and `rows` anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(slot.cast()) };
+            if self.tracked {
+                let row = self.rows.as_ptr().wrapping_add(i);
+                // SAFETY: as above.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(row.cast()) };
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = key;
     }
 
-    /// Adds `key`; false when present.
+    /// Adds `key`, held by `row` (recorded when rows are tracked); false
+    /// when present (its row stays).
     #[inline]
-    pub(crate) fn insert(&mut self, key: u64) -> bool {
+    pub(crate) fn insert(&mut self, key: u64, row: u32) -> bool {
         if key == 0 {
-            return !std::mem::replace(&mut self.has_zero, true);
+            if self.zero.is_some() {
+                return false;
+            }
+            self.zero = Some(row);
+            return true;
         }
         // Keep the load at or below 5/8.
         if (self.len + 1) * 8 > self.slots.len() * 5 {
@@ -376,6 +434,9 @@ impl KeySet {
             match self.slots[i] {
                 0 => {
                     self.slots[i] = key;
+                    if self.tracked {
+                        self.rows[i] = row;
+                    }
                     self.len += 1;
                     return true;
                 }
@@ -389,7 +450,7 @@ impl KeySet {
     /// unbroken); false when absent.
     pub(crate) fn remove(&mut self, key: u64) -> bool {
         if key == 0 {
-            return std::mem::replace(&mut self.has_zero, false);
+            return self.zero.take().is_some();
         }
         if self.slots.is_empty() {
             return false;
@@ -422,6 +483,9 @@ impl KeySet {
             if !stays {
                 self.slots[i] = k;
                 self.slots[j] = 0;
+                if self.tracked {
+                    self.rows[i] = self.rows[j];
+                }
                 i = j;
             }
         }
@@ -441,23 +505,45 @@ impl KeySet {
 
     fn rehash(&mut self, cap: usize) {
         let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+        let tracked = self.tracked;
+        let old_rows = std::mem::replace(&mut self.rows, vec![0; if tracked { cap } else { 0 }]);
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
-        for key in old.into_iter().filter(|&k| k != 0) {
+        for (s, key) in old.into_iter().enumerate().filter(|&(_, k)| k != 0) {
             let mut i = self.slot(key);
             while self.slots[i] != 0 {
                 i = (i + 1) & mask;
             }
             self.slots[i] = key;
+            if tracked {
+                self.rows[i] = old_rows[s];
+            }
+        }
+    }
+
+    /// Follows a renumbering of the rows (`new_row[old]`) that keeps every
+    /// row the set holds.
+    fn renumber(&mut self, new_row: &[u32]) {
+        for (key, row) in self.slots.iter().zip(self.rows.iter_mut()) {
+            if *key != 0 {
+                *row = new_row[*row as usize];
+            }
+        }
+        if let Some(row) = self.zero.as_mut() {
+            *row = new_row[*row as usize];
         }
     }
 }
+
+/// How many keys ahead [`KeySet::track_rows`] prefetches.
+const TRACK_AHEAD: usize = 16;
 
 /// Whether (and where) a tuple was found in a [`Keys`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Found {
     Absent,
-    /// Present; the row is known only for relations wider than two columns.
+    /// Present; the row is given for relations wider than two columns (of
+    /// narrower ones, [`Relation::row_of`] reads it: a second cache miss).
     Present(Option<u32>),
 }
 
@@ -505,6 +591,7 @@ impl Keys {
                     let row = old_row(r as u32);
                     set.remove(key_of(row.len(), |i| row[i]));
                 }
+                set.renumber(new_row);
             }
             Keys::Wide { map, collisions } => {
                 collisions.retain(|_, rows| {
@@ -615,7 +702,7 @@ impl Keys {
         row: impl Fn(u32) -> &'r [Id],
     ) -> bool {
         match self {
-            Keys::Small(set) => set.insert(key),
+            Keys::Small(set) => set.insert(key, next),
             Keys::Wide { map, collisions } => {
                 let r = *map.entry(key).or_insert(next);
                 if r == next {
@@ -750,10 +837,6 @@ pub(crate) struct Relation {
     rows: Vec<Id>,
     pub(crate) keys: Keys,
     indexes: RwLock<Vec<Arc<Index>>>,
-    /// Exact key → row, built on demand for relations whose key set does
-    /// not record rows (one map, where an all-columns index would hold a
-    /// vector per row).
-    locator: RwLock<Option<Arc<Locator>>>,
     /// Witnesses of the derived rows, when provenance is recorded.
     pub(crate) witnesses: Option<Witnesses>,
     /// Rows `0..base_prefix` are base facts (inserted, not derived) …
@@ -851,7 +934,6 @@ impl Clone for Relation {
             keys: self.keys.clone(),
             // Indexes are shared copy-on-write.
             indexes: RwLock::new(read(&self.indexes).clone()),
-            locator: RwLock::new(read(&self.locator).clone()),
             witnesses: self.witnesses.clone(),
             base_prefix: self.base_prefix,
             base_extra: self.base_extra.clone(),
@@ -873,7 +955,6 @@ impl Relation {
             rows: Vec::new(),
             keys: Keys::default(),
             indexes: RwLock::new(Vec::new()),
-            locator: RwLock::new(None),
             witnesses: None,
             base_prefix: 0,
             base_extra: Vec::new(),
@@ -950,43 +1031,39 @@ impl Relation {
         self.keys.find(tuple, |r| self.row(r))
     }
 
-    /// The row holding `tuple`, if present (an index probe when the key set
-    /// does not record rows).
+    /// The row holding `tuple`, if present. A relation of at most two
+    /// columns finds it in one probe once [`Relation::track_rows`] was
+    /// called, and otherwise by a scan.
     pub(crate) fn row_of(&self, tuple: &[Id]) -> Option<u32> {
+        if let Keys::Small(set) = &self.keys {
+            if set.tracks_rows() && self.arity == Some(tuple.len()) {
+                // Keys of at most two columns are exact: the key finds the row.
+                return set.row(key_of(tuple.len(), |i| tuple[i]));
+            }
+        }
         match self.find(tuple) {
             Found::Absent => None,
             Found::Present(Some(r)) => Some(r),
             Found::Present(None) => {
-                if tuple.is_empty() {
-                    return (0..self.len).find(|&r| self.is_live(r));
-                }
-                // Keys of at most two columns are exact: the key finds the row.
-                let key = key_of(tuple.len(), |i| tuple[i]);
-                self.locator().map.get(&key).copied()
+                (0..self.len).find(|&r| self.is_live(r) && self.row(r) == tuple)
             }
         }
     }
 
-    /// The key → row map, brought up to date under a lock when needed.
-    fn locator(&self) -> Arc<Locator> {
-        if let Some(l) = read(&self.locator).as_ref() {
-            if l.covered == self.len {
-                return Arc::clone(l);
-            }
-        }
-        let mut slot = self.locator.write().unwrap_or_else(|e| e.into_inner());
-        let l = slot.get_or_insert_with(|| Arc::new(Locator::default()));
-        if l.covered != self.len {
-            let arity = self.arity.unwrap_or(0);
-            let l = Arc::make_mut(l);
-            l.map.reserve((self.len - l.covered) as usize);
-            for r in (l.covered..self.len).filter(|&r| !self.dead.contains(r)) {
-                let row = &self.rows[r as usize * arity..(r as usize + 1) * arity];
-                l.map.insert(key_of(arity, |i| row[i]), r);
-            }
-            l.covered = self.len;
-        }
-        Arc::clone(l)
+    /// Makes [`Relation::row_of`] one probe from now on (for a relation
+    /// whose rows are about to be looked up one by one: a deletion, an
+    /// explanation).
+    pub(crate) fn track_rows(&mut self) {
+        let Keys::Small(set) = &mut self.keys else {
+            return;
+        };
+        let arity = self.arity.unwrap_or(0);
+        let rows = &self.rows;
+        let dead = &self.dead;
+        set.track_rows((0..self.len).filter(|&r| !dead.contains(r)).map(|r| {
+            let row = &rows[r as usize * arity..(r as usize + 1) * arity];
+            (key_of(arity, |i| row[i]), r)
+        }));
     }
 
     /// Keeps only the base facts (a stratum about to be recomputed).
@@ -1006,8 +1083,8 @@ impl Relation {
     }
 
     /// Keeps only the rows `keep` accepts (renumbering them); witnesses
-    /// follow their rows. When most rows stay, the key set, the indexes and
-    /// the locator lose the removed rows and are renumbered in one pass each
+    /// follow their rows. When most rows stay, the key set and the indexes
+    /// lose the removed rows and are renumbered in one pass each
     /// (rebuilding them would hash every row again); when most go (a stratum
     /// about to be recomputed), the key set is built afresh from the few
     /// that stay and the indexes are dropped.
@@ -1031,11 +1108,6 @@ impl Relation {
         let old_rows = std::mem::take(&mut self.rows);
         let old_witnesses = self.witnesses.take();
         let indexes = std::mem::take(self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()));
-        let locator = self
-            .locator
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
         let old_prefix = std::mem::take(&mut self.base_prefix);
         let old_extra = std::mem::take(&mut self.base_extra);
@@ -1048,8 +1120,12 @@ impl Relation {
                 &dead,
             );
         } else {
+            let tracked = matches!(&self.keys, Keys::Small(set) if set.tracks_rows());
             self.keys = Keys::for_arity(arity);
             if let Keys::Small(set) = &mut self.keys {
+                if tracked {
+                    set.track_rows(std::iter::empty());
+                }
                 set.reserve(staying as usize);
             }
         }
@@ -1084,10 +1160,6 @@ impl Relation {
                 })
                 .collect();
             *self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()) = kept;
-            *self.locator.get_mut().unwrap_or_else(|e| e.into_inner()) = locator.map(|mut l| {
-                Arc::make_mut(&mut l).renumber(&new_row);
-                l
-            });
         }
     }
 
@@ -1095,9 +1167,7 @@ impl Relation {
     /// tuples leave the key set, and the rows keep their numbers, marked as
     /// removed; indexes keep listing them until the next compaction, and
     /// readers skip them (taking a row out of a long list, or renumbering
-    /// every entry of every index, would cost more). The locator keeps them
-    /// too: it is consulted only for tuples the key set holds, and a tuple
-    /// inserted again replaces its entry. Once a quarter of the rows are
+    /// every entry of every index, would cost more). Once a quarter of the rows are
     /// removed ones, the relation is compacted instead (see
     /// [`Relation::retain`]).
     pub(crate) fn remove_rows(&mut self, gone: &RowSet) {
@@ -1195,7 +1265,7 @@ impl Relation {
                 set.reserve(self.len as usize);
                 for &(key, i) in &order {
                     if kept[i as usize] {
-                        set.insert(key);
+                        set.insert(key, row_of[i as usize]);
                     }
                 }
             }
@@ -1376,6 +1446,7 @@ impl FactStore {
         let row = if added {
             Some(rel.len() - 1)
         } else {
+            rel.track_rows();
             rel.row_of(&ids)
         };
         if let Some(r) = row {
@@ -1490,6 +1561,7 @@ impl FactStore {
                 added += 1;
                 Some(rel.len() - 1)
             } else {
+                rel.track_rows();
                 rel.row_of(&ids)
             };
             if let Some(r) = row {
@@ -1760,22 +1832,26 @@ mod tests {
     }
 
     #[test]
-    fn removing_keys_keeps_the_others_findable() {
+    fn removing_keys_keeps_the_others_findable_with_their_rows() {
         let mut set = KeySet::default();
+        set.track_rows(std::iter::empty());
         let keys: Vec<u64> = (0..2000u64)
             .map(|k| key_of(2, |i| (k as u32) ^ (i as u32 * 7)))
             .collect();
-        for &k in &keys {
-            assert!(set.insert(k));
+        for (row, &k) in keys.iter().enumerate() {
+            assert!(set.insert(k, row as u32));
         }
         for &k in keys.iter().step_by(3) {
             assert!(set.remove(k));
             assert!(!set.remove(k));
         }
+        // Backward shifts moved keys into the holes: their rows came along.
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
+            assert_eq!(set.row(k), (i % 3 != 0).then_some(i as u32), "key {i}");
         }
-        assert!(set.insert(0) && set.remove(0) && !set.contains(0));
+        assert!(set.insert(0, 5) && set.row(0) == Some(5));
+        assert!(set.remove(0) && !set.contains(0) && set.row(0).is_none());
     }
 
     #[test]
@@ -1847,13 +1923,13 @@ mod tests {
     }
 
     #[test]
-    fn retain_renumbers_indexes_and_locator_in_place() {
+    fn retain_renumbers_indexes_and_key_rows_in_place() {
         let mut r = Relation::new();
         for a in 0..300u32 {
             r.insert(&[a % 7, a]);
         }
         let by_first = r.index_mut(0b01);
-        assert_eq!(r.row_of(&[3, 10]), Some(10), "builds the locator");
+        assert_eq!(r.row_of(&[3, 10]), Some(10));
         drop(by_first);
         r.retain(|row| row % 3 != 0);
         assert_eq!(r.len(), 200);
@@ -1877,7 +1953,7 @@ mod tests {
                 assert_eq!(r.row(row), &[a % 7, a]);
             }
         }
-        // Rows added afterwards extend the renumbered index and locator.
+        // Rows added afterwards extend the renumbered index and key set.
         assert!(r.insert(&[3, 3]));
         let ix = r.index_mut(0b01);
         assert!(indexed(&r, &ix, key_of(1, |_| 3)).contains(&vec![3, 3]));
@@ -1893,7 +1969,7 @@ mod tests {
                 r.insert(&tuple(a));
             }
             let by_first = r.index_mut(0b01);
-            assert_eq!(r.row_of(&tuple(10)), Some(10), "builds the locator");
+            assert_eq!(r.row_of(&tuple(10)), Some(10));
             drop(by_first);
             let gone: RowSet = [3, 10, 50].into_iter().collect();
             r.remove_rows(&gone);
@@ -2006,18 +2082,61 @@ mod tests {
     #[test]
     fn key_set_grows_and_keeps_zero() {
         let mut set = KeySet::default();
+        set.track_rows(std::iter::empty());
         assert!(!set.contains(0));
-        assert!(set.insert(0));
-        assert!(!set.insert(0));
+        assert!(set.insert(0, 0));
+        assert!(!set.insert(0, 1));
         for k in 1..10_000u64 {
-            assert!(set.insert(mix(k)));
+            assert!(set.insert(mix(k), k as u32));
         }
+        // Growing moved every key: each kept its row; inserting again
+        // changes neither.
         for k in 1..10_000u64 {
-            assert!(!set.insert(mix(k)));
+            assert!(!set.insert(mix(k), 0));
             assert!(set.contains(mix(k)));
+            assert_eq!(set.row(mix(k)), Some(k as u32));
         }
         assert!(!set.contains(mix(10_001)));
-        assert!(set.contains(0));
+        assert!(set.contains(0) && set.row(0) == Some(0));
+    }
+
+    #[test]
+    fn rows_are_tracked_from_when_asked_on() {
+        let mut r = Relation::new();
+        for a in 0..5000u32 {
+            r.insert(&[a % 13, a]);
+        }
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns have exact keys")
+        };
+        assert!(!set.tracks_rows(), "evaluation does not pay for rows");
+        // Untracked, a lookup scans; tracked, it probes: same answers.
+        assert_eq!(r.row_of(&[4000 % 13, 4000]), Some(4000));
+        r.remove_rows(&[10].into_iter().collect());
+        r.track_rows();
+        for a in 0..5000u32 {
+            let expected = (a != 10).then_some(a);
+            assert_eq!(r.row_of(&[a % 13, a]), expected, "{a}");
+        }
+        // Insertions (through growth) and compaction keep it up to date.
+        for a in 5000..20_000u32 {
+            r.insert(&[a % 13, a]);
+        }
+        assert_eq!(r.row_of(&[19_999 % 13, 19_999]), Some(19_999));
+        r.retain(|row| row % 2 == 0);
+        assert_eq!(r.row_of(&[0, 0]), Some(0));
+        assert_eq!(r.row_of(&[2, 2]), Some(1));
+        assert_eq!(r.row_of(&[1, 1]), None);
+        // Most rows gone: the key set is rebuilt, still tracking.
+        r.retain(|row| row < 100);
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns have exact keys")
+        };
+        assert!(set.tracks_rows());
+        // Row 10 was removed before: 198 is the 99th even number kept, row 98.
+        assert_eq!(r.row_of(&[198 % 13, 198]), Some(98));
+        assert!(r.insert(&[0, 1_000_000]));
+        assert_eq!(r.row_of(&[0, 1_000_000]), Some(100));
     }
 
     #[test]

@@ -110,9 +110,6 @@ impl Program {
         let mut removed_base: Vec<RowSet> = vec![RowSet::default(); n];
         let mut work = Queue::new(&self.strata.stratum_of, n);
         let mut seeds: Vec<(usize, Vec<Id>)> = Vec::new();
-        for (pred, _) in deleted {
-            store.rels[pred.index()].track_rows();
-        }
         for (pred, tuple) in deleted {
             let p = pred.index();
             let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
@@ -222,17 +219,6 @@ impl Program {
                     &mut marked,
                     &mut work,
                 );
-            }
-        }
-        if !work.is_empty() {
-            // Over-deletion looks facts up by row in every changed relation
-            // it follows or checks: all but those of recomputed strata that
-            // no other stratum reads.
-            for (p, _) in changed.iter().enumerate().filter(|(_, &c)| c) {
-                let recomputed = self.strata.stratum_of[p].is_some_and(|s| recompute[s]);
-                if !recomputed || self.read_elsewhere(p, &recompute, &seeded_by_pred) {
-                    store.rels[p].track_rows();
-                }
             }
         }
         while let Some((p, row)) = work.pop() {
@@ -522,7 +508,10 @@ impl Program {
         work: &mut Queue,
     ) {
         for q in &self.strata.strata[s].preds {
-            if !self.read_elsewhere(q.index(), recompute, seeded_by_pred) {
+            let read_elsewhere = seeded_by_pred[q.index()].iter().any(|&(r, _)| {
+                self.strata.stratum_of[self.rules[r].head_pred].is_some_and(|h| !recompute[h])
+            });
+            if !read_elsewhere {
                 continue;
             }
             let rel = &store.rels[q.index()];
@@ -532,18 +521,6 @@ impl Program {
                 }
             }
         }
-    }
-
-    /// Whether a rule of a stratum not being recomputed reads `pred`.
-    fn read_elsewhere(
-        &self,
-        pred: usize,
-        recompute: &[bool],
-        seeded_by_pred: &[Vec<(usize, usize)>],
-    ) -> bool {
-        seeded_by_pred[pred].iter().any(|&(r, _)| {
-            self.strata.stratum_of[self.rules[r].head_pred].is_some_and(|h| !recompute[h])
-        })
     }
 
     /// Puts back the over-deleted facts of stratum `s` that still have a

@@ -645,10 +645,8 @@ impl Program {
             }
         }
         if provenance {
-            // Explanations look derived facts up by row.
             for rel in &mut store.rels {
                 rel.witnesses.get_or_insert_with(Witnesses::default);
-                rel.track_rows();
             }
         }
         store.dict_changed();

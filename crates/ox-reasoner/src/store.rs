@@ -292,17 +292,15 @@ impl Index {
 /// control bytes and its buckets). Keys are well mixed, so the slot is the
 /// key's top bits. Slot value 0 means empty; the key 0 itself is kept aside.
 ///
-/// On request ([`KeySet::track_rows`]) the set also records the row holding
-/// each key, in an array parallel to the slots that only a row lookup
-/// reads: deletions and explanations look rows up, evaluation does not, so
-/// a set costs the extra memory only once something asked.
+/// From its first row lookup on ([`KeySet::row`]) the set also records the
+/// row holding each key, in an array parallel to the slots that only a row
+/// lookup reads: deletions and explanations look rows up, evaluation does
+/// not, so a set costs the extra memory only once something asked.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySet {
     slots: Vec<u64>,
-    /// Whether rows are recorded.
-    tracked: bool,
-    /// Per slot: the row holding its key (empty while not `tracked`).
-    rows: Vec<u32>,
+    /// Per slot: the row holding its key, once the first lookup built it.
+    rows: OnceLock<Vec<u32>>,
     /// `64 - log2(slots.len())`.
     shift: u32,
     len: usize,
@@ -324,54 +322,58 @@ impl KeySet {
         self.position(key).is_some()
     }
 
-    /// Whether the set records rows (see [`KeySet::track_rows`]).
+    /// Whether the set records rows already.
     pub(crate) fn tracks_rows(&self) -> bool {
-        self.tracked
+        self.rows.get().is_some()
     }
 
-    /// Starts recording rows: `keyed_rows` gives every key present with its
-    /// row. Each key's slot is prefetched [`TRACK_AHEAD`] keys before it is
-    /// probed, so the probes overlap instead of missing the cache one by one.
-    pub(crate) fn track_rows(&mut self, keyed_rows: impl Iterator<Item = (u64, u32)>) {
-        if self.tracked {
-            return;
+    /// The row holding `key`, if present. The first lookup records the row
+    /// of every key: `keyed_rows` gives each key present with its row.
+    #[inline]
+    pub(crate) fn row<I: Iterator<Item = (u64, u32)>>(
+        &self,
+        key: u64,
+        keyed_rows: impl FnOnce() -> I,
+    ) -> Option<u32> {
+        if key == 0 {
+            return self.zero;
         }
-        self.tracked = true;
-        self.rows = vec![0; self.slots.len()];
+        let rows = self.rows.get_or_init(|| self.rows_of(keyed_rows()));
+        self.position(key).map(|i| rows[i])
+    }
+
+    /// The per-slot rows of the keys `keyed_rows` gives with their rows.
+    /// Each key's slot is prefetched [`TRACK_AHEAD`] keys before it is
+    /// probed, so the probes overlap instead of missing the cache one by one.
+    fn rows_of(&self, keyed_rows: impl Iterator<Item = (u64, u32)>) -> Vec<u32> {
+        let mut rows = vec![0; self.slots.len()];
+        let mut record = |(key, row): (u64, u32)| {
+            if let Some(i) = self.position(key) {
+                rows[i] = row;
+            }
+        };
         let mut ahead = [(0u64, 0u32); TRACK_AHEAD];
         let mut count = 0;
         for (key, row) in keyed_rows.filter(|&(key, _)| key != 0) {
             let at = count % TRACK_AHEAD;
             if count >= TRACK_AHEAD {
-                self.record_row(ahead[at]);
+                record(ahead[at]);
             }
             self.prefetch(key);
             ahead[at] = (key, row);
             count += 1;
         }
         for k in count.saturating_sub(TRACK_AHEAD)..count {
-            self.record_row(ahead[k % TRACK_AHEAD]);
+            record(ahead[k % TRACK_AHEAD]);
         }
+        rows
     }
 
-    /// Records the row of a key present (not 0).
-    fn record_row(&mut self, (key, row): (u64, u32)) {
-        if let Some(i) = self.position(key) {
-            self.rows[i] = row;
-        }
-    }
-
-    /// The row holding `key`, if present; `None` too while rows are not
-    /// tracked (see [`KeySet::track_rows`]).
-    #[inline]
-    pub(crate) fn row(&self, key: u64) -> Option<u32> {
-        if key == 0 {
-            return self.zero;
-        }
-        if !self.tracked {
-            return None;
-        }
-        self.position(key).map(|i| self.rows[i])
+    /// Records rows from now on, starting from none (an empty set, or one
+    /// about to be refilled).
+    fn track_rows_from_empty(&mut self) {
+        debug_assert_eq!(self.len, 0);
+        self.rows = OnceLock::from(vec![0; self.slots.len()]);
     }
 
     /// The slot holding `key` (not 0), if present.
@@ -403,8 +405,8 @@ impl KeySet {
             // SAFETY: prefetching has no observable effect and never faults;
             // the addresses are inside `slots` and `rows` anyway.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(slot.cast()) };
-            if self.tracked {
-                let row = self.rows.as_ptr().wrapping_add(i);
+            if let Some(rows) = self.rows.get() {
+                let row = rows.as_ptr().wrapping_add(i);
                 // SAFETY: as above.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(row.cast()) };
             }
@@ -434,8 +436,8 @@ impl KeySet {
             match self.slots[i] {
                 0 => {
                     self.slots[i] = key;
-                    if self.tracked {
-                        self.rows[i] = row;
+                    if let Some(rows) = self.rows.get_mut() {
+                        rows[i] = row;
                     }
                     self.len += 1;
                     return true;
@@ -483,8 +485,8 @@ impl KeySet {
             if !stays {
                 self.slots[i] = k;
                 self.slots[j] = 0;
-                if self.tracked {
-                    self.rows[i] = self.rows[j];
+                if let Some(rows) = self.rows.get_mut() {
+                    rows[i] = rows[j];
                 }
                 i = j;
             }
@@ -505,8 +507,8 @@ impl KeySet {
 
     fn rehash(&mut self, cap: usize) {
         let old = std::mem::replace(&mut self.slots, vec![0; cap]);
-        let tracked = self.tracked;
-        let old_rows = std::mem::replace(&mut self.rows, vec![0; if tracked { cap } else { 0 }]);
+        let old_rows = self.rows.take();
+        let mut rows = old_rows.as_ref().map(|_| vec![0; cap]);
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
         for (s, key) in old.into_iter().enumerate().filter(|&(_, k)| k != 0) {
@@ -515,22 +517,28 @@ impl KeySet {
                 i = (i + 1) & mask;
             }
             self.slots[i] = key;
-            if tracked {
-                self.rows[i] = old_rows[s];
+            if let (Some(rows), Some(old_rows)) = (rows.as_mut(), old_rows.as_ref()) {
+                rows[i] = old_rows[s];
             }
+        }
+        if let Some(rows) = rows {
+            self.rows = OnceLock::from(rows);
         }
     }
 
     /// Follows a renumbering of the rows (`new_row[old]`) that keeps every
     /// row the set holds.
     fn renumber(&mut self, new_row: &[u32]) {
-        for (key, row) in self.slots.iter().zip(self.rows.iter_mut()) {
+        if let Some(row) = self.zero.as_mut() {
+            *row = new_row[*row as usize];
+        }
+        let Some(rows) = self.rows.get_mut() else {
+            return;
+        };
+        for (key, row) in self.slots.iter().zip(rows.iter_mut()) {
             if *key != 0 {
                 *row = new_row[*row as usize];
             }
-        }
-        if let Some(row) = self.zero.as_mut() {
-            *row = new_row[*row as usize];
         }
     }
 }
@@ -1032,38 +1040,28 @@ impl Relation {
     }
 
     /// The row holding `tuple`, if present. A relation of at most two
-    /// columns finds it in one probe once [`Relation::track_rows`] was
-    /// called, and otherwise by a scan.
+    /// columns records the row of every key on its first lookup (about 20 ns
+    /// a fact) and answers in one probe from then on.
     pub(crate) fn row_of(&self, tuple: &[Id]) -> Option<u32> {
-        if let Keys::Small(set) = &self.keys {
-            if set.tracks_rows() && self.arity == Some(tuple.len()) {
+        match &self.keys {
+            Keys::Small(set) => {
+                if self.arity != Some(tuple.len()) {
+                    return None;
+                }
                 // Keys of at most two columns are exact: the key finds the row.
-                return set.row(key_of(tuple.len(), |i| tuple[i]));
+                let arity = tuple.len();
+                set.row(key_of(arity, |i| tuple[i]), || {
+                    (0..self.len).filter(|&r| self.is_live(r)).map(move |r| {
+                        let row = self.row(r);
+                        (key_of(arity, |i| row[i]), r)
+                    })
+                })
             }
+            Keys::Wide { .. } => match self.find(tuple) {
+                Found::Present(r) => r,
+                Found::Absent => None,
+            },
         }
-        match self.find(tuple) {
-            Found::Absent => None,
-            Found::Present(Some(r)) => Some(r),
-            Found::Present(None) => {
-                (0..self.len).find(|&r| self.is_live(r) && self.row(r) == tuple)
-            }
-        }
-    }
-
-    /// Makes [`Relation::row_of`] one probe from now on (for a relation
-    /// whose rows are about to be looked up one by one: a deletion, an
-    /// explanation).
-    pub(crate) fn track_rows(&mut self) {
-        let Keys::Small(set) = &mut self.keys else {
-            return;
-        };
-        let arity = self.arity.unwrap_or(0);
-        let rows = &self.rows;
-        let dead = &self.dead;
-        set.track_rows((0..self.len).filter(|&r| !dead.contains(r)).map(|r| {
-            let row = &rows[r as usize * arity..(r as usize + 1) * arity];
-            (key_of(arity, |i| row[i]), r)
-        }));
     }
 
     /// Keeps only the base facts (a stratum about to be recomputed).
@@ -1124,7 +1122,7 @@ impl Relation {
             self.keys = Keys::for_arity(arity);
             if let Keys::Small(set) = &mut self.keys {
                 if tracked {
-                    set.track_rows(std::iter::empty());
+                    set.track_rows_from_empty();
                 }
                 set.reserve(staying as usize);
             }
@@ -1446,7 +1444,6 @@ impl FactStore {
         let row = if added {
             Some(rel.len() - 1)
         } else {
-            rel.track_rows();
             rel.row_of(&ids)
         };
         if let Some(r) = row {
@@ -1561,7 +1558,6 @@ impl FactStore {
                 added += 1;
                 Some(rel.len() - 1)
             } else {
-                rel.track_rows();
                 rel.row_of(&ids)
             };
             if let Some(r) = row {
@@ -1834,7 +1830,7 @@ mod tests {
     #[test]
     fn removing_keys_keeps_the_others_findable_with_their_rows() {
         let mut set = KeySet::default();
-        set.track_rows(std::iter::empty());
+        set.track_rows_from_empty();
         let keys: Vec<u64> = (0..2000u64)
             .map(|k| key_of(2, |i| (k as u32) ^ (i as u32 * 7)))
             .collect();
@@ -1848,10 +1844,14 @@ mod tests {
         // Backward shifts moved keys into the holes: their rows came along.
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
-            assert_eq!(set.row(k), (i % 3 != 0).then_some(i as u32), "key {i}");
+            assert_eq!(
+                set.row(k, std::iter::empty),
+                (i % 3 != 0).then_some(i as u32),
+                "key {i}"
+            );
         }
-        assert!(set.insert(0, 5) && set.row(0) == Some(5));
-        assert!(set.remove(0) && !set.contains(0) && set.row(0).is_none());
+        assert!(set.insert(0, 5) && set.row(0, std::iter::empty) == Some(5));
+        assert!(set.remove(0) && !set.contains(0) && set.row(0, std::iter::empty).is_none());
     }
 
     #[test]
@@ -2082,7 +2082,7 @@ mod tests {
     #[test]
     fn key_set_grows_and_keeps_zero() {
         let mut set = KeySet::default();
-        set.track_rows(std::iter::empty());
+        set.track_rows_from_empty();
         assert!(!set.contains(0));
         assert!(set.insert(0, 0));
         assert!(!set.insert(0, 1));
@@ -2094,14 +2094,14 @@ mod tests {
         for k in 1..10_000u64 {
             assert!(!set.insert(mix(k), 0));
             assert!(set.contains(mix(k)));
-            assert_eq!(set.row(mix(k)), Some(k as u32));
+            assert_eq!(set.row(mix(k), std::iter::empty), Some(k as u32));
         }
         assert!(!set.contains(mix(10_001)));
-        assert!(set.contains(0) && set.row(0) == Some(0));
+        assert!(set.contains(0) && set.row(0, std::iter::empty) == Some(0));
     }
 
     #[test]
-    fn rows_are_tracked_from_when_asked_on() {
+    fn rows_are_recorded_from_the_first_lookup_on() {
         let mut r = Relation::new();
         for a in 0..5000u32 {
             r.insert(&[a % 13, a]);
@@ -2110,10 +2110,13 @@ mod tests {
             panic!("two columns have exact keys")
         };
         assert!(!set.tracks_rows(), "evaluation does not pay for rows");
-        // Untracked, a lookup scans; tracked, it probes: same answers.
-        assert_eq!(r.row_of(&[4000 % 13, 4000]), Some(4000));
         r.remove_rows(&[10].into_iter().collect());
-        r.track_rows();
+        // The first lookup records every row.
+        assert_eq!(r.row_of(&[4000 % 13, 4000]), Some(4000));
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns have exact keys")
+        };
+        assert!(set.tracks_rows());
         for a in 0..5000u32 {
             let expected = (a != 10).then_some(a);
             assert_eq!(r.row_of(&[a % 13, a]), expected, "{a}");

@@ -83,19 +83,32 @@ pub(crate) fn exact_key(n: usize) -> bool {
 /// Integers (most of the values of large fact sets: keys, counters) are
 /// looked up by the raw `i64`, without hashing or comparing a [`Value`];
 /// every other value by its structure.
+///
+/// Values come in two layers: a frozen one, shared by every copy of the
+/// dictionary, and the values interned since. Copying a store (an update
+/// that keeps the previous fixpoint) then copies only the recent values,
+/// not every string ever seen. The recent layer is folded into the frozen
+/// one once it holds a quarter as many values (copying the frozen layer
+/// first if another dictionary shares it), so lookups see at most two
+/// layers and the copies cost, over time, a constant per value.
 #[derive(Clone, Default)]
 pub(crate) struct Dict {
+    /// Ids `0..frozen.values.len()`.
+    frozen: Arc<DictLayer>,
+    /// The ids after those.
+    recent: DictLayer,
+}
+
+/// One layer of a [`Dict`]: its values in id order, and their ids.
+#[derive(Clone, Default)]
+struct DictLayer {
     values: Vec<Value>,
     ints: FxHashMap<i64, Id>,
     others: FxHashMap<Value, Id>,
 }
 
-impl Dict {
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    pub(crate) fn get(&self, value: &Value) -> Option<Id> {
+impl DictLayer {
+    fn get(&self, value: &Value) -> Option<Id> {
         match value {
             Value::Int(k) => self.ints.get(k),
             other => self.others.get(other),
@@ -103,37 +116,60 @@ impl Dict {
         .copied()
     }
 
+    fn push(&mut self, value: Value, id: Id) {
+        match &value {
+            Value::Int(k) => {
+                self.ints.insert(*k, id);
+            }
+            other => {
+                self.others.insert(other.clone(), id);
+            }
+        }
+        self.values.push(value);
+    }
+}
+
+/// A dictionary folds its recent values into the frozen layer only past
+/// this many (and a quarter of the frozen ones).
+const DICT_FOLD_MIN: usize = 1024;
+
+impl Dict {
+    pub(crate) fn len(&self) -> usize {
+        self.frozen.values.len() + self.recent.values.len()
+    }
+
+    pub(crate) fn get(&self, value: &Value) -> Option<Id> {
+        self.frozen.get(value).or_else(|| self.recent.get(value))
+    }
+
     pub(crate) fn value(&self, id: Id) -> &Value {
-        &self.values[id as usize]
+        let frozen = self.frozen.values.len();
+        match (id as usize).checked_sub(frozen) {
+            None => &self.frozen.values[id as usize],
+            Some(recent) => &self.recent.values[recent],
+        }
     }
 
     fn next_id(&self) -> Id {
-        Id::try_from(self.values.len()).expect("more than 2^32 distinct values")
+        Id::try_from(self.len()).expect("more than 2^32 distinct values")
     }
 
     /// The id of `value`, adding it when new; the flag says whether it was new.
     pub(crate) fn intern(&mut self, value: Value) -> (Id, bool) {
-        use std::collections::hash_map::Entry;
-        let next = self.next_id();
-        let fresh = match value {
-            Value::Int(k) => match self.ints.entry(k) {
-                Entry::Occupied(e) => return (*e.get(), false),
-                Entry::Vacant(e) => {
-                    e.insert(next);
-                    value
-                }
-            },
-            other => match self.others.entry(other) {
-                Entry::Occupied(e) => return (*e.get(), false),
-                Entry::Vacant(e) => {
-                    let value = e.key().clone();
-                    e.insert(next);
-                    value
-                }
-            },
-        };
-        self.values.push(fresh);
-        (next, true)
+        if let Some(id) = self.get(&value) {
+            return (id, false);
+        }
+        let id = self.next_id();
+        self.recent.push(value, id);
+        let recent = self.recent.values.len();
+        if recent >= DICT_FOLD_MIN && recent * 4 >= self.frozen.values.len() {
+            let recent = std::mem::take(&mut self.recent);
+            let frozen = Arc::make_mut(&mut self.frozen);
+            frozen.values.extend(recent.values);
+            frozen.ints.extend(recent.ints);
+            frozen.others.extend(recent.others);
+        }
+        (id, true)
     }
 
     /// Appends the values an [`Interner`] created, keeping their ids.
@@ -149,8 +185,8 @@ impl Dict {
 
     /// For every id, its rank in the order of [`Value`]'s `Ord`.
     fn ranks(&self) -> Vec<u32> {
-        let mut order: Vec<Id> = (0..self.values.len() as Id).collect();
-        order.sort_unstable_by(|a, b| self.values[*a as usize].cmp(&self.values[*b as usize]));
+        let mut order: Vec<Id> = (0..self.len() as Id).collect();
+        order.sort_unstable_by(|a, b| self.value(*a).cmp(self.value(*b)));
         let mut ranks = vec![0u32; order.len()];
         for (rank, id) in order.into_iter().enumerate() {
             ranks[id as usize] = rank as u32;
@@ -179,9 +215,8 @@ impl<'a> Interner<'a> {
 
     #[inline]
     pub(crate) fn value(&self, id: Id) -> &Value {
-        let base_len = self.base.values.len();
-        match (id as usize).checked_sub(base_len) {
-            None => &self.base.values[id as usize],
+        match (id as usize).checked_sub(self.base.len()) {
+            None => self.base.value(id),
             Some(local) => &self.values[local],
         }
     }
@@ -193,7 +228,7 @@ impl<'a> Interner<'a> {
         if let Some(id) = self.ids.get(&value) {
             return *id;
         }
-        let id = Id::try_from(self.base.values.len() + self.values.len())
+        let id = Id::try_from(self.base.len() + self.values.len())
             .expect("more than 2^32 distinct values");
         self.values.push(value.clone());
         self.ids.insert(value, id);
@@ -2098,6 +2133,39 @@ mod tests {
         }
         assert!(!set.contains(mix(10_001)));
         assert!(set.contains(0) && set.row(0, std::iter::empty) == Some(0));
+    }
+
+    #[test]
+    fn dictionary_copies_share_old_values_and_keep_new_ones_apart() {
+        let text = |i: usize| Value::String(format!("value {i}"));
+        let mut dict = Dict::default();
+        for i in 0..5000 {
+            assert_eq!(dict.intern(text(i)), ((2 * i) as Id, true));
+            assert!(dict.intern(Value::Int(i as i64)).1);
+        }
+        let mut copy = dict.clone();
+        assert!(
+            Arc::ptr_eq(&dict.frozen, &copy.frozen),
+            "folded values are shared"
+        );
+        let (in_copy, fresh) = copy.intern(text(9999));
+        assert!(fresh);
+        assert_eq!(dict.get(&text(9999)), None, "the original does not see it");
+        let (in_original, _) = dict.intern(Value::Bool(true));
+        assert_eq!(in_copy, in_original, "both continue the same numbering");
+        assert_eq!(copy.value(in_copy), &text(9999));
+        assert_eq!(dict.value(in_original), &Value::Bool(true));
+        // Enough new values fold the copy's recent layer into a frozen one
+        // of its own; every id still finds its value and back.
+        for i in 10_000..13_000 {
+            copy.intern(text(i));
+        }
+        assert!(!Arc::ptr_eq(&dict.frozen, &copy.frozen));
+        for id in 0..copy.len() as Id {
+            assert_eq!(copy.get(copy.value(id)), Some(id));
+        }
+        assert_eq!(dict.len(), 10_001);
+        assert_eq!(dict.get(&text(4999)), Some(4999 * 2));
     }
 
     #[test]

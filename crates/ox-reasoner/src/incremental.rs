@@ -408,6 +408,7 @@ impl Program {
             self.eval_wfs(&mut store, &mut run)?;
         }
         store.dict_changed();
+        store.settle();
         Ok(store)
     }
 

@@ -628,6 +628,7 @@ impl Program {
             }
         }
         self.eval_wfs(&mut store, &mut state)?;
+        store.settle();
         Ok(store)
     }
 

@@ -163,13 +163,27 @@ impl Dict {
         self.recent.push(value, id);
         let recent = self.recent.values.len();
         if recent >= DICT_FOLD_MIN && recent * 4 >= self.frozen.values.len() {
-            let recent = std::mem::take(&mut self.recent);
-            let frozen = Arc::make_mut(&mut self.frozen);
-            frozen.values.extend(recent.values);
-            frozen.ints.extend(recent.ints);
-            frozen.others.extend(recent.others);
+            self.fold();
         }
         (id, true)
+    }
+
+    /// Folds the recent values into the frozen layer if no other dictionary
+    /// shares it (a move, no copy). Called on a store about to be handed
+    /// out, so that its copies share all it holds.
+    pub(crate) fn settle(&mut self) {
+        if !self.recent.values.is_empty() && Arc::get_mut(&mut self.frozen).is_some() {
+            self.fold();
+        }
+    }
+
+    /// Moves the recent values into the frozen layer (copied first if shared).
+    fn fold(&mut self) {
+        let recent = std::mem::take(&mut self.recent);
+        let frozen = Arc::make_mut(&mut self.frozen);
+        frozen.values.extend(recent.values);
+        frozen.ints.extend(recent.ints);
+        frozen.others.extend(recent.others);
     }
 
     /// Appends the values an [`Interner`] created, keeping their ids.
@@ -1761,6 +1775,11 @@ impl FactStore {
     pub(crate) fn dict_changed(&mut self) {
         self.ranks.take();
     }
+
+    /// Readies a store to be handed out: see [`Dict::settle`].
+    pub(crate) fn settle(&mut self) {
+        self.dict.settle();
+    }
 }
 
 #[cfg(test)]
@@ -2166,6 +2185,26 @@ mod tests {
         }
         assert_eq!(dict.len(), 10_001);
         assert_eq!(dict.get(&text(4999)), Some(4999 * 2));
+    }
+
+    #[test]
+    fn settling_a_dictionary_folds_only_what_it_alone_holds() {
+        let mut dict = Dict::default();
+        dict.intern(Value::Int(1));
+        dict.settle();
+        assert_eq!((dict.frozen.values.len(), dict.recent.values.len()), (1, 0));
+        let mut copy = dict.clone();
+        copy.intern(Value::Int(2));
+        copy.settle();
+        assert_eq!(
+            (copy.frozen.values.len(), copy.recent.values.len()),
+            (1, 1),
+            "the frozen layer is shared: folding would copy it"
+        );
+        drop(dict);
+        copy.settle();
+        assert_eq!((copy.frozen.values.len(), copy.recent.values.len()), (2, 0));
+        assert_eq!(copy.get(&Value::Int(2)), Some(1));
     }
 
     #[test]

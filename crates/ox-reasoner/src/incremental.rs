@@ -312,7 +312,8 @@ impl Program {
                         &mut marked,
                         &mut work,
                     );
-                    break;
+                    // The rules of other strata seeded by this fact still
+                    // run: the wipe queues only rows not marked already.
                 }
             }
         }

@@ -195,13 +195,13 @@ impl Program {
             .collect();
         // Over-deletion reads the previous fixpoint, unchanged until the
         // marked rows are removed.
-        let mut cache = PlanIndexes::default();
+        let mut joins = Joins::default();
         // Head tuples of one rule run, reused from run to run.
         let mut heads: Vec<Id> = Vec::new();
         let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         self.recompute_wide_deletions(
             &store,
-            &mut cache,
+            &mut joins,
             seeds,
             &seeded_by_pred,
             &mut recompute,
@@ -230,7 +230,7 @@ impl Program {
                 };
                 if self.supported(
                     &store,
-                    &mut cache,
+                    &mut joins,
                     p,
                     row,
                     support,
@@ -243,7 +243,7 @@ impl Program {
                 }
                 marked[p].insert(row);
             }
-            let tuple: Vec<Id> = store.rels[p].row(row).to_vec();
+            let tuple = store.rels[p].row(row);
             for &(r, k) in &seeded_by_pred[p] {
                 let rule = &self.rules[r];
                 let Some(head_stratum) = self.strata.stratum_of[rule.head_pred] else {
@@ -253,15 +253,20 @@ impl Program {
                     continue;
                 }
                 let seeded = &rule.seeded[k];
-                let Some(env) = bindings(&seeded.args, &tuple, rule.var_count, &const_ids) else {
+                if !bindings(
+                    &seeded.args,
+                    tuple,
+                    rule.var_count,
+                    &const_ids,
+                    &mut joins.env,
+                ) {
                     continue;
-                };
+                }
                 let plan = &seeded.plan;
                 let count = self.run_heads(
                     &store,
                     plan,
-                    &mut cache,
-                    env,
+                    &mut joins,
                     (&rule.head, &mut heads),
                     &const_ids,
                     &mut budget,
@@ -320,7 +325,7 @@ impl Program {
 
         // A compaction below renumbers the indexes in place only if
         // nothing else holds them: hold none.
-        drop(cache);
+        drop(joins);
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
         let mut candidates: Vec<Vec<Vec<Id>>> = vec![Vec::new(); n];
@@ -426,7 +431,7 @@ impl Program {
     fn recompute_wide_deletions(
         &self,
         store: &FactStore,
-        cache: &mut PlanIndexes,
+        joins: &mut Joins,
         seeds: Vec<(usize, Vec<Id>)>,
         seeded_by_pred: &[Vec<(usize, usize)>],
         recompute: &mut [bool],
@@ -465,15 +470,20 @@ impl Program {
                     continue;
                 }
                 let seeded = &rule.seeded[k];
-                let Some(env) = bindings(&seeded.args, &tuple, rule.var_count, const_ids) else {
+                if !bindings(
+                    &seeded.args,
+                    &tuple,
+                    rule.var_count,
+                    const_ids,
+                    &mut joins.env,
+                ) {
                     continue;
-                };
+                }
                 let plan = &seeded.plan;
                 let count = self.run_heads(
                     store,
                     plan,
-                    cache,
-                    env,
+                    joins,
                     (&rule.head, &mut heads),
                     const_ids,
                     budget,
@@ -539,7 +549,7 @@ impl Program {
     ) -> Result<(), EvalError> {
         let stratum = &self.strata.strata[s];
         // The relations do not change until the facts found are put back.
-        let mut cache = PlanIndexes::default();
+        let mut joins = Joins::default();
         let mut back: Vec<(usize, Vec<Id>, u32, Vec<Id>)> = Vec::new();
         for p in &stratum.preds {
             for tuple in &candidates[p.index()] {
@@ -549,14 +559,13 @@ impl Program {
                     if rule.head_pred != p.index() {
                         continue;
                     }
-                    let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
+                    if !bindings(&rule.head, tuple, rule.var_count, const_ids, &mut joins.env) {
                         continue;
-                    };
+                    }
                     let (first, new_values) = self.run_first(
                         store,
                         &rule.by_head,
-                        &mut cache,
-                        env,
+                        &mut joins,
                         const_ids,
                         (&[], None),
                         budget,
@@ -596,7 +605,7 @@ impl Program {
     fn supported(
         &self,
         store: &FactStore,
-        cache: &mut PlanIndexes,
+        joins: &mut Joins,
         pred: usize,
         row: u32,
         check: SupportCheck<'_>,
@@ -612,21 +621,12 @@ impl Program {
         let mut found = || {
             for &r in &self.strata.strata[s].rules {
                 let rule = &self.rules[r];
-                let Some(env) = bindings(&rule.head, tuple, rule.var_count, const_ids) else {
+                if !bindings(&rule.head, tuple, rule.var_count, const_ids, &mut joins.env) {
                     continue;
-                };
+                }
                 let view = (&*check.row_bounds, Some(check.marked));
-                let (first, _) = self.run_first(
-                    store,
-                    &rule.support,
-                    cache,
-                    env,
-                    const_ids,
-                    view,
-                    budget,
-                    ctx,
-                    r,
-                )?;
+                let (first, _) =
+                    self.run_first(store, &rule.support, joins, const_ids, view, budget, ctx, r)?;
                 if first.is_some() {
                     return Ok(true);
                 }
@@ -638,7 +638,7 @@ impl Program {
         found
     }
 
-    /// The head tuples `head.0` makes of every completion of `env` by
+    /// The head tuples `head.0` makes of every completion of `joins.env` by
     /// `plan` against `store` (all relations in full), written back to back
     /// into `head.1` (cleared first); returns how many there are. Values
     /// the plan's bindings create are not in the store, so no fact holds them.
@@ -647,8 +647,7 @@ impl Program {
         &self,
         store: &FactStore,
         plan: &Plan,
-        cache: &mut PlanIndexes,
-        env: Vec<Id>,
+        joins: &mut Joins,
         head: (&[Src], &mut Vec<Id>),
         const_ids: &[Id],
         budget: &mut Budget,
@@ -661,8 +660,7 @@ impl Program {
         self.run_join(
             store,
             plan,
-            cache,
-            env,
+            joins,
             const_ids,
             (&[], None),
             budget,
@@ -677,7 +675,7 @@ impl Program {
         Ok(count)
     }
 
-    /// The first completion of `env` by `plan` against `store` (all
+    /// The first completion of `joins.env` by `plan` against `store` (all
     /// relations in full, or `Old` atoms up to `view.0`, never reading the
     /// rows `view.1` lists), and the values the plan's bindings created.
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -685,8 +683,7 @@ impl Program {
         &self,
         store: &FactStore,
         plan: &Plan,
-        cache: &mut PlanIndexes,
-        env: Vec<Id>,
+        joins: &mut Joins,
         const_ids: &[Id],
         view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
@@ -697,8 +694,7 @@ impl Program {
         let new_values = self.run_join(
             store,
             plan,
-            cache,
-            env,
+            joins,
             const_ids,
             view,
             budget,
@@ -709,14 +705,15 @@ impl Program {
         Ok((first, new_values))
     }
 
-    /// Runs `plan` from `env` into `sink`; returns the values its bindings created.
+    /// Runs `plan` from `joins.env` into `sink`; returns the values its
+    /// bindings created. The join borrows the buffers of `joins` and gives
+    /// them back (garbage: the next [`bindings`] refills `env`).
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn run_join(
         &self,
         store: &FactStore,
         plan: &Plan,
-        cache: &mut PlanIndexes,
-        env: Vec<Id>,
+        joins: &mut Joins,
         const_ids: &[Id],
         view: (&[u32], Option<&[RowSet]>),
         budget: &mut Budget,
@@ -728,7 +725,7 @@ impl Program {
         if !crate::exec::may_fire(plan, &store.rels, delta_start) {
             return Ok(Vec::new());
         }
-        let indexes = cache.of(store, plan);
+        let indexes = joins.indexes.of(store, plan);
         let mut interner = Interner::new(&store.dict);
         let mut exec = Exec {
             steps: &plan.steps,
@@ -740,20 +737,34 @@ impl Program {
             keys: &mut [],
             staged: &mut [],
             slot_of: &[],
-            env,
+            env: std::mem::take(&mut joins.env),
             budget,
             ctx,
             label: &self.labels[rule],
             sink,
-            scratch: Vec::new(),
+            scratch: std::mem::take(&mut joins.probe),
             pending: Pending::default(),
             witness: None,
             skip,
         };
         exec.run(0)?;
-        drop(exec);
+        let Exec { env, scratch, .. } = exec;
+        joins.env = env;
+        joins.probe = scratch;
         Ok(interner.into_new_values())
     }
+}
+
+/// What joins of one phase of an update share: the indexes each plan
+/// reads, and buffers each join borrows in turn (allocating them per join
+/// cost more than a join that starts from one fact).
+#[derive(Default)]
+struct Joins {
+    indexes: PlanIndexes,
+    /// The bindings a join starts from (see [`bindings`]).
+    env: Vec<Id>,
+    /// The tuple a full-key probe looks up.
+    probe: Vec<Id>,
 }
 
 /// The indexes each plan reads, looked up once for a phase of an update in
@@ -784,33 +795,42 @@ struct SupportCheck<'a> {
     row_bounds: &'a mut [u32],
 }
 
-/// Bindings of a rule's variables (`var_count` of them) from matching an
-/// atom's `args` against `tuple`; `None` when a constant or a repeated
-/// variable disagrees.
-fn bindings(args: &[Src], tuple: &[Id], var_count: usize, const_ids: &[Id]) -> Option<Vec<Id>> {
+/// Fills `env` with the bindings of a rule's variables (`var_count` of
+/// them) from matching an atom's `args` against `tuple`; false when a
+/// constant or a repeated variable disagrees.
+fn bindings(
+    args: &[Src],
+    tuple: &[Id],
+    var_count: usize,
+    const_ids: &[Id],
+    env: &mut Vec<Id>,
+) -> bool {
     // Most atoms a fact is matched against differ in a constant (a rule
-    // about another property): reject those before allocating.
+    // about another property): reject those before touching `env`.
     let constants_agree = args.iter().zip(tuple).all(|(&arg, &id)| match arg {
         Src::Const(c) => const_ids[c as usize] == id,
         Src::Var(_) => true,
     });
     if !constants_agree {
-        return None;
+        return false;
     }
-    let mut env = vec![crate::exec::UNBOUND; var_count];
+    env.clear();
+    env.resize(var_count, crate::exec::UNBOUND);
     for (&arg, &id) in args.iter().zip(tuple) {
         match arg {
             Src::Const(_) => {}
             Src::Var(v) => {
-                let slot = env.get_mut(v as usize)?;
+                let Some(slot) = env.get_mut(v as usize) else {
+                    return false;
+                };
                 if *slot != crate::exec::UNBOUND && *slot != id {
-                    return None;
+                    return false;
                 }
                 *slot = id;
             }
         }
     }
-    Some(env)
+    true
 }
 
 /// The `count` tuples of `arity` ids laid back to back in `data` (empty

@@ -132,6 +132,36 @@ fn expression_aggregates_run_end_to_end() {
     assert_tests_pass(AGGREGATES);
 }
 
+const EMPTY_SUMS: &str = r#"
+pub type Stay { id: String, nights: Duration, cost: Money, rate: Decimal }
+pub fn waited(ds: [Duration]) -> Duration = sum(d for d in ds);
+pub fn paid(ms: [Money]) -> Money = sum(m for m in ms);
+pub fn spent() -> Money = sum(s.cost for s in Stay);
+pub derive Booked(n: Nat) :- n = count { s: Stay };
+pub derive Billed(t: Money) :- Booked(n), t = sum { s: Stay, s.cost };
+// Nothing billed compares as zero money of any currency.
+pub fn no_euros() -> Money = 0.EUR;
+pub derive Unbilled(n: Nat) :- Booked(n), Billed(t), t <= no_euros();
+
+test "sum over nothing is the zero of what it sums" {
+    assert waited([]) + 2.days == 2.days;
+    assert waited([1.days, 2.days]) == 3.days;
+    assert paid([]) == 0.EUR;
+    assert paid([]) + 5.EUR == 5.EUR;
+    assert spent() == 0.USD;
+    assert Unbilled(0);
+    insert Stay { id: "a", nights: 2.days, cost: 80.EUR, rate: 1.5 };
+    assert spent() == 80.EUR;
+    assert Billed(80.EUR);
+    assert !Unbilled(1);
+}
+"#;
+
+#[test]
+fn sum_over_nothing_is_a_typed_zero() {
+    assert_tests_pass(EMPTY_SUMS);
+}
+
 const CALLS: &str = r#"
 pub type Account { id: String, mut balance: Int }
 pub query accounts() -> [Account];

@@ -164,13 +164,17 @@ pub enum Expr {
     Try(Box<Expr>),
     /// `kind(element for var in source where filter)` outside rule bodies: one
     /// value per element of `source` (absent values skipped), folded like rule
-    /// aggregates (`count`/`sum` of nothing is 0, `min`/`max`/`avg` of nothing is `Null`).
+    /// aggregates (`count` of nothing is 0, `sum` of nothing is `zero`,
+    /// `min`/`max`/`avg` of nothing is `Null`).
     Aggregate {
         kind: crate::logic::AggKind,
         var: VarId,
         source: Box<Expr>,
         filter: Option<Box<Expr>>,
         element: Box<Expr>,
+        /// As [`crate::logic::Literal::Aggregate`]'s `zero`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zero: Option<Value>,
     },
 }
 

@@ -75,8 +75,8 @@ pub enum Literal {
     /// variables are local to it, and its solutions are their distinct
     /// bindings. It reads strictly lower strata, like negation, and may
     /// not nest another aggregate. `count` of no solution is 0; `sum` of
-    /// none is 0; `min`, `max` and `avg` of none bind nothing (the rule
-    /// does not fire).
+    /// none is `zero`; `min`, `max` and `avg` of none bind nothing (the
+    /// rule does not fire).
     Aggregate {
         result: VarId,
         kind: AggKind,
@@ -84,6 +84,11 @@ pub enum Literal {
         body: Vec<Literal>,
         /// The aggregated value per solution; `None` for `count`.
         value: Option<Expr>,
+        /// For `sum`: its value over no solution, the zero of the summed
+        /// type (see [`crate::types::Type::sum_zero`]). Modules built
+        /// without it sum nothing to the integer 0.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zero: Option<Value>,
     },
 }
 

@@ -342,6 +342,9 @@ pub struct QueryAggregate {
     pub value: Expr,
     pub over: Vec<VarId>,
     pub result: VarId,
+    /// As [`crate::logic::Literal::Aggregate`]'s `zero`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero: Option<crate::value::Value>,
 }
 
 /// The shape of each query row.

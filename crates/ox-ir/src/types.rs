@@ -73,6 +73,25 @@ impl Type {
         matches!(self, Type::Nat | Type::Int)
     }
 
+    /// The zero that `sum` over nothing gives for values of this type (an
+    /// option type's zero is its inner type's): `None` for a type that is
+    /// not summed.
+    pub fn sum_zero(&self) -> Option<crate::value::Value> {
+        use crate::value::{Duration, Money, Value};
+        match self.without_option() {
+            Type::Nat => Some(Value::Nat(0)),
+            Type::Int => Some(Value::Int(0)),
+            Type::Real | Type::Decimal => Some(Value::Decimal(rust_decimal::Decimal::ZERO)),
+            // No currency: a zero amount adds to and compares with any.
+            Type::Money => Some(Value::Money(Money {
+                amount: rust_decimal::Decimal::ZERO,
+                currency: None,
+            })),
+            Type::Duration => Some(Value::Duration(Duration::default())),
+            _ => None,
+        }
+    }
+
     /// Whether values of this type support `+ - * /`.
     pub fn is_numeric(&self) -> bool {
         self.is_integer() || self.is_decimal() || matches!(self, Type::Money)

@@ -239,6 +239,46 @@ fn module_with_fn_body(body: Expr) -> Module {
     module
 }
 
+/// `kind(x for x in [1, 2])` with `zero` as its value over nothing.
+fn fold_over_a_list(kind: AggKind, zero: Option<Value>) -> Expr {
+    Expr::Aggregate {
+        kind,
+        var: VarId(0),
+        source: Box::new(Expr::List(vec![
+            Expr::Const(Value::Int(1)),
+            Expr::Const(Value::Int(2)),
+        ])),
+        filter: None,
+        element: Box::new(Expr::Var(VarId(0))),
+        zero,
+    }
+}
+
+#[test]
+fn a_sum_zero_round_trips_and_anything_else_there_is_refused() {
+    let with_local = |body| {
+        let mut module = module_with_fn_body(body);
+        module.functions[0].result = Type::Money;
+        module.functions[0].local_count = 1;
+        module
+    };
+    let money_zero = Value::Money(Money {
+        amount: 0.into(),
+        currency: None,
+    });
+    let module = with_local(fold_over_a_list(AggKind::Sum, Some(money_zero.clone())));
+    let artifact = decode(&encode(&module).unwrap()).unwrap();
+    assert_eq!(artifact.module, module);
+    // A zero on another aggregate, or a zero that is not one, is refused.
+    let on_count = with_local(fold_over_a_list(AggKind::Count, Some(money_zero)));
+    assert_eq!(code(encode(&on_count)), "OE1213");
+    let not_zero = with_local(fold_over_a_list(AggKind::Sum, Some(Value::Int(1))));
+    assert_eq!(code(encode(&not_zero)), "OE1213");
+    // Modules written before the field existed decode without it.
+    let without = with_local(fold_over_a_list(AggKind::Sum, None));
+    assert_eq!(decode(&encode(&without).unwrap()).unwrap().module, without);
+}
+
 #[test]
 fn expressions_nested_near_the_limit_round_trip_and_deeper_ones_are_refused() {
     // Each expression level is two CBOR levels ({"Unary": {"expr": …}}).

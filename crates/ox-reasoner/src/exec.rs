@@ -308,7 +308,7 @@ impl<'a, 's> Exec<'a, 's> {
             });
         }
         Ok(match (agg.kind, acc) {
-            (AggKind::Sum, None) => Some(Value::Int(0)),
+            (AggKind::Sum, None) => Some(agg.zero.clone().unwrap_or(Value::Int(0))),
             (AggKind::Avg, Some(sum)) => {
                 let n = Value::Decimal(rust_decimal::Decimal::from(solutions.len() as u64));
                 Some(sum.div(&n).map_err(|e| self.value_error(e))?)

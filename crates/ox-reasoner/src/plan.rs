@@ -90,6 +90,8 @@ pub(crate) struct AggregateStep {
     pub locals: Vec<u32>,
     /// The aggregated value of one solution (`None` for `count`).
     pub value: Option<Expr>,
+    /// What `sum` gives over no solution (`None`: the integer 0).
+    pub zero: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -221,15 +223,17 @@ fn place_ready(
                     group_by,
                     body: inner,
                     value,
+                    zero,
                 } => {
                     if !group_by.iter().all(|v| bound[v.0 as usize]) {
                         continue;
                     }
-                    let Some(step) =
+                    let Some(mut step) =
                         aggregate_step(*result, *kind, group_by, inner, value, bound, consts, out)
                     else {
                         continue;
                     };
+                    step.zero = zero.clone();
                     bound[result.0 as usize] = true;
                     Step::Aggregate(Box::new(step))
                 }
@@ -330,6 +334,7 @@ fn aggregate_step(
         steps,
         locals,
         value: value.clone(),
+        zero: None,
     })
 }
 

@@ -23,6 +23,7 @@ fn aggregate(
         group_by: group_by.iter().map(|&v| VarId(v)).collect(),
         body,
         value: value.map(ev),
+        zero: None,
     }
 }
 
@@ -101,6 +102,34 @@ fn each_kind_per_group() {
             row(2, Value::Decimal(5.into())),
         ],
     );
+}
+
+#[test]
+fn sum_of_nothing_is_the_zero_the_module_gives() {
+    let (mut module, preds) = program(AggKind::Sum);
+    let zero = Value::Money(ox_ir::Money {
+        amount: 0.into(),
+        currency: None,
+    });
+    for rule in &mut module.rules {
+        for literal in &mut rule.body {
+            if let Literal::Aggregate { zero: z, .. } = literal {
+                *z = Some(zero.clone());
+            }
+        }
+    }
+    let program = Program::new(&module).expect("valid");
+    let out = program
+        .evaluate(base(preds, &module), &ctx())
+        .expect("evaluates");
+    let group = |p: i64| {
+        out.tuples(preds[3])
+            .into_iter()
+            .find(|row| row[0] == Value::Int(p))
+    };
+    // Only the empty group takes the zero; the others are the plain sum.
+    assert_eq!(group(3), Some(vec![Value::Int(3), zero]));
+    assert_eq!(group(1), Some(vec![Value::Int(1), Value::Int(12)]));
 }
 
 #[test]

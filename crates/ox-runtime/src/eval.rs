@@ -295,6 +295,7 @@ impl<'a> Evaluator<'a> {
                 source,
                 filter,
                 element,
+                zero,
             } => {
                 let values = self
                     .comprehension(*var, source, filter.as_deref(), element, locals)?
@@ -307,7 +308,7 @@ impl<'a> Evaluator<'a> {
                             v
                         }
                     });
-                crate::grouping::fold(*kind, values).map_err(value_error)
+                crate::grouping::fold(*kind, zero.as_ref(), values).map_err(value_error)
             }
         }
     }
@@ -600,7 +601,7 @@ mod tests {
     #[test]
     fn avg_of_integers_keeps_the_fraction() {
         let values = [Value::Int(1), Value::Int(2)].map(as_decimal);
-        let avg = crate::grouping::fold(AggKind::Avg, values.into_iter()).unwrap();
+        let avg = crate::grouping::fold(AggKind::Avg, None, values.into_iter()).unwrap();
         assert_eq!(avg, Value::Decimal(rust_decimal::Decimal::new(15, 1)));
     }
 }

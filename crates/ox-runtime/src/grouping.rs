@@ -74,13 +74,15 @@ fn aggregate(
             values.insert(binding, value);
         }
     }
-    fold(agg.kind, values.into_values()).map_err(value_error)
+    fold(agg.kind, agg.zero.as_ref(), values.into_values()).map_err(value_error)
 }
 
-/// Folds aggregated values: `count` counts, `sum` of nothing is 0, `avg`,
+/// Folds aggregated values: `count` counts, `sum` of nothing is `zero` (the
+/// zero of the summed type; `Nat` 0 for modules built without one), `avg`,
 /// `min` and `max` of nothing are `Null`. Overflow and mixed currencies are errors.
 pub(crate) fn fold(
     kind: AggKind,
+    zero: Option<&Value>,
     values: impl Iterator<Item = Value>,
 ) -> Result<Value, ValueError> {
     let mut count: u64 = 0;
@@ -97,7 +99,7 @@ pub(crate) fn fold(
     }
     Ok(match (kind, acc) {
         (AggKind::Count, _) => Value::Nat(count),
-        (AggKind::Sum, None) => Value::Nat(0),
+        (AggKind::Sum, None) => zero.cloned().unwrap_or(Value::Nat(0)),
         (AggKind::Avg, Some(total)) => total.div(&Value::Nat(count))?,
         (_, acc) => acc.unwrap_or(Value::Null),
     })
@@ -122,19 +124,40 @@ mod tests {
 
     #[test]
     fn folds_each_kind() {
-        assert_eq!(fold(AggKind::Count, ints(&[4, 5])), Ok(Value::Nat(2)));
-        assert_eq!(fold(AggKind::Sum, ints(&[4, 5])), Ok(Value::Int(9)));
-        assert_eq!(fold(AggKind::Min, ints(&[4, 2, 5])), Ok(Value::Int(2)));
-        assert_eq!(fold(AggKind::Max, ints(&[4, 2, 5])), Ok(Value::Int(5)));
-        assert_eq!(fold(AggKind::Count, ints(&[])), Ok(Value::Nat(0)));
-        assert_eq!(fold(AggKind::Sum, ints(&[])), Ok(Value::Nat(0)));
-        assert_eq!(fold(AggKind::Max, ints(&[])), Ok(Value::Null));
+        let zero = Some(&Value::Int(0));
+        assert_eq!(fold(AggKind::Count, None, ints(&[4, 5])), Ok(Value::Nat(2)));
+        assert_eq!(fold(AggKind::Sum, zero, ints(&[4, 5])), Ok(Value::Int(9)));
+        assert_eq!(
+            fold(AggKind::Min, None, ints(&[4, 2, 5])),
+            Ok(Value::Int(2))
+        );
+        assert_eq!(
+            fold(AggKind::Max, None, ints(&[4, 2, 5])),
+            Ok(Value::Int(5))
+        );
+        assert_eq!(fold(AggKind::Count, None, ints(&[])), Ok(Value::Nat(0)));
+        assert_eq!(fold(AggKind::Sum, zero, ints(&[])), Ok(Value::Int(0)));
+        assert_eq!(fold(AggKind::Max, None, ints(&[])), Ok(Value::Null));
+    }
+
+    #[test]
+    fn sum_of_nothing_is_the_zero_it_is_given() {
+        let money = Value::Money(ox_ir::Money {
+            amount: rust_decimal::Decimal::ZERO,
+            currency: None,
+        });
+        assert_eq!(fold(AggKind::Sum, Some(&money), ints(&[])), Ok(money));
+        assert_eq!(
+            fold(AggKind::Sum, None, ints(&[])),
+            Ok(Value::Nat(0)),
+            "older modules"
+        );
     }
 
     #[test]
     fn sum_overflow_is_an_error() {
         assert!(matches!(
-            fold(AggKind::Sum, ints(&[i64::MAX, 1])),
+            fold(AggKind::Sum, None, ints(&[i64::MAX, 1])),
             Err(ValueError::Overflow(_))
         ));
     }

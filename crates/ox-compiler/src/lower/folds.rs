@@ -70,6 +70,10 @@ impl ProcCx<'_> {
             }))),
             (AggKind::Min | AggKind::Max, Some(t)) => Some(Type::Option(Box::new(t))),
         };
+        let zero = match kind {
+            AggKind::Sum => ty.as_ref().and_then(Type::sum_zero),
+            _ => None,
+        };
         (
             Expr::Aggregate {
                 kind,
@@ -77,6 +81,7 @@ impl ProcCx<'_> {
                 source: Box::new(source),
                 filter,
                 element: Box::new(element),
+                zero,
             },
             ty,
         )

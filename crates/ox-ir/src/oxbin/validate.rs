@@ -12,7 +12,7 @@ use super::error::{
     OxbinError, SIGNATURE_MISMATCH, STANDPOINT_LATTICE_CYCLE, SYMBOL_RESOLUTION_FAILED, UNENCODABLE,
 };
 use crate::expr::{Builtin, Expr, FieldRef, Pattern, Stmt};
-use crate::logic::{Atom, Literal, Rule, RuleOrigin, Term, VarId};
+use crate::logic::{AggKind, Atom, Literal, Rule, RuleOrigin, Term, VarId};
 use crate::module::{
     Check, CheckId, Concept, ConceptId, EnumDecl, EnumId, FnId, Function, Module, Mutation,
     MutationId, PredId, PredKind, Predicate, Query, QueryBody, QueryId, Refinement, Relation,
@@ -56,6 +56,30 @@ fn unresolved(message: String) -> OxbinError {
 
 fn mismatch(message: String) -> OxbinError {
     OxbinError::new(SIGNATURE_MISMATCH, message)
+}
+
+/// Refuses an aggregate's `zero` unless it belongs to a `sum` and is the
+/// zero of a summable type.
+fn sum_zero(kind: AggKind, zero: Option<&Value>, at: &str) -> Result<(), OxbinError> {
+    let Some(zero) = zero else {
+        return Ok(());
+    };
+    let is_zero = match zero {
+        Value::Nat(n) => *n == 0,
+        Value::Int(n) => *n == 0,
+        Value::Decimal(d) => d.is_zero(),
+        Value::Money(m) => m.amount.is_zero() && m.currency.is_none(),
+        Value::Duration(d) => *d == Default::default(),
+        _ => false,
+    };
+    if kind == AggKind::Sum && is_zero {
+        Ok(())
+    } else {
+        Err(mismatch(format!(
+            "{at}: a `{}` aggregate with the sum zero {zero:?}",
+            kind.name()
+        )))
+    }
 }
 
 /// Where an expression lives, how many locals it may use (`None`:
@@ -422,6 +446,7 @@ impl<'m> Validator<'m> {
                             self.var(agg.result, scope)?;
                             agg.over.iter().try_for_each(|v| self.var(*v, scope))?;
                             self.expr(&agg.value, inner)?;
+                            sum_zero(agg.kind, agg.zero.as_ref(), scope.at)?;
                         }
                         if let Some(having) = &group.having {
                             self.expr(having, inner)?;
@@ -706,11 +731,13 @@ impl<'m> Validator<'m> {
             }
             Literal::Aggregate {
                 result,
+                kind,
                 group_by,
                 body,
                 value,
-                ..
+                zero,
             } => {
+                sum_zero(*kind, zero.as_ref(), scope.at)?;
                 self.var(*result, scope)?;
                 group_by.iter().try_for_each(|v| self.var(*v, scope))?;
                 // `{"Aggregate": {"body": [<literal>]}}`: three levels in.
@@ -835,6 +862,9 @@ impl<'m> Validator<'m> {
                 element,
                 ..
             } => {
+                if let Expr::Aggregate { kind, zero, .. } = expr {
+                    sum_zero(*kind, zero.as_ref(), scope.at)?;
+                }
                 self.var(*var, scope)?;
                 let inner = scope.nested(2)?;
                 self.expr(source, inner)?;

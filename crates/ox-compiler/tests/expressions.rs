@@ -137,6 +137,7 @@ pub type Stay { id: String, nights: Duration, cost: Money, rate: Decimal }
 pub fn waited(ds: [Duration]) -> Duration = sum(d for d in ds);
 pub fn paid(ms: [Money]) -> Money = sum(m for m in ms);
 pub fn spent() -> Money = sum(s.cost for s in Stay);
+pub query total_cost() -> Money { select sum(s.cost) from s: Stay }
 pub derive Booked(n: Nat) :- n = count { s: Stay };
 pub derive Billed(t: Money) :- Booked(n), t = sum { s: Stay, s.cost };
 // Nothing billed compares as zero money of any currency.
@@ -149,9 +150,12 @@ test "sum over nothing is the zero of what it sums" {
     assert paid([]) == 0.EUR;
     assert paid([]) + 5.EUR == 5.EUR;
     assert spent() == 0.USD;
+    assert total_cost() == 0.EUR;
+    assert total_cost() + 1.EUR == 1.EUR;
     assert Unbilled(0);
     insert Stay { id: "a", nights: 2.days, cost: 80.EUR, rate: 1.5 };
     assert spent() == 80.EUR;
+    assert total_cost() == 80.EUR;
     assert Billed(80.EUR);
     assert !Unbilled(1);
 }

@@ -115,6 +115,25 @@ pub(crate) fn arithmetic(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
     }
 }
 
+/// `100.EUR`, `12.50.USD`: the money a number literal followed by an
+/// ISO-4217 currency code (three capital letters) stands for. `None` when
+/// `lit.code` is not that; otherwise the amount, or why the literal is invalid.
+pub(crate) fn money_literal(lit: &LitKind, code: &str) -> Option<Result<Value, String>> {
+    let is_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+    if !is_code || !matches!(lit, LitKind::Int(_) | LitKind::Decimal(_)) {
+        return None;
+    }
+    Some(
+        literal(lit, Some(&Type::Money), false).map(|(value, _)| match value {
+            Value::Money(m) => Value::Money(Money {
+                currency: Some(code.to_owned()),
+                ..m
+            }),
+            other => other,
+        }),
+    )
+}
+
 /// The value and type of a literal, typed by the expected type when there is one.
 /// `negative` negates a numeric literal (a `-` written before it).
 pub(crate) fn literal(

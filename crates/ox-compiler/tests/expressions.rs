@@ -141,8 +141,8 @@ pub query total_cost() -> Money { select sum(s.cost) from s: Stay }
 pub derive Booked(n: Nat) :- n = count { s: Stay };
 pub derive Billed(t: Money) :- Booked(n), t = sum { s: Stay, s.cost };
 // Nothing billed compares as zero money of any currency.
-pub fn no_euros() -> Money = 0.EUR;
-pub derive Unbilled(n: Nat) :- Booked(n), Billed(t), t <= no_euros();
+pub derive Unbilled(n: Nat) :- Booked(n), Billed(t), t <= 0.EUR;
+pub derive Pricey(s: Stay) :- s: Stay, s.cost > 12.50.EUR;
 
 test "sum over nothing is the zero of what it sums" {
     assert waited([]) + 2.days == 2.days;
@@ -153,11 +153,12 @@ test "sum over nothing is the zero of what it sums" {
     assert total_cost() == 0.EUR;
     assert total_cost() + 1.EUR == 1.EUR;
     assert Unbilled(0);
-    insert Stay { id: "a", nights: 2.days, cost: 80.EUR, rate: 1.5 };
+    let a = insert Stay { id: "a", nights: 2.days, cost: 80.EUR, rate: 1.5 };
     assert spent() == 80.EUR;
     assert total_cost() == 80.EUR;
     assert Billed(80.EUR);
     assert !Unbilled(1);
+    assert Pricey(a);
 }
 "#;
 

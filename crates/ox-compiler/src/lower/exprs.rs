@@ -525,26 +525,22 @@ impl<'e> ProcCx<'e> {
         }
     }
 
-    /// `100.EUR`, `12.50.USD`: a number literal with an ISO-4217 currency code
-    /// (three capital letters) is money in that currency.
+    /// `100.EUR`, `12.50.USD`: money in that currency (see [`types::money_literal`]).
     fn money_literal(
         &mut self,
         base: &ast::Expr,
         code: &ast::Ident,
     ) -> Option<(Expr, Option<Type>)> {
-        let is_code = code.name.len() == 3 && code.name.bytes().all(|b| b.is_ascii_uppercase());
         let ExprKind::Lit(lit) = &base.kind else {
             return None;
         };
-        if !is_code || !matches!(lit.kind, ast::LitKind::Int(_) | ast::LitKind::Decimal(_)) {
-            return None;
-        }
-        let (x, _) = self.lit(&lit.kind, Some(&Type::Money), false, base.span);
-        let Expr::Const(Value::Money(mut m)) = x else {
-            return Some((null(), None));
-        };
-        m.currency = Some(code.name.clone());
-        Some((Expr::Const(Value::Money(m)), Some(Type::Money)))
+        Some(match types::money_literal(&lit.kind, &code.name)? {
+            Ok(money) => (Expr::Const(money), Some(Type::Money)),
+            Err(msg) => {
+                self.error(codes::INVALID_LITERAL, base.span, msg);
+                (null(), None)
+            }
+        })
     }
 
     pub(crate) fn unknown_field(&mut self, c: ConceptId, name: &ast::Ident) {

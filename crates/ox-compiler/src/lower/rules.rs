@@ -898,6 +898,16 @@ impl<'e, 's> RuleCx<'e, 's> {
                 };
             }
         }
+        if let ExprKind::Lit(lit) = &base.kind {
+            match types::money_literal(&lit.kind, &name.name) {
+                Some(Ok(money)) => return (Expr::Const(money), Some(Type::Money)),
+                Some(Err(msg)) => {
+                    self.error(codes::INVALID_LITERAL, base.span, msg);
+                    return (Expr::Const(Value::Null), None);
+                }
+                None => {}
+            }
+        }
         let (b, bt) = self.value(base, None);
         match bt.as_ref().map(Type::without_option) {
             Some(Type::Concept(c)) => {

@@ -42,8 +42,9 @@ impl fmt::Display for Version {
 
 /// Version of the container layout (magic, preamble, directory, trailer).
 pub const FORMAT_VERSION: Version = Version::new(1, 0);
-/// Version of the IR types serialized in the declarations.
-pub const CORE_IR_VERSION: Version = Version::new(1, 0);
+/// Version of the IR types serialized in the declarations. 1.1: aggregates
+/// carry the zero of a `sum` (an optional field readers of 1.0 skip).
+pub const CORE_IR_VERSION: Version = Version::new(1, 1);
 /// Version of the tier ladder (see [`super::tiers`]).
 pub const TIER_LADDER_VERSION: Version = Version::new(1, 0);
 /// Version of the contract between artifact and runtime (evaluation semantics).

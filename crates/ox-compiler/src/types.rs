@@ -2,7 +2,9 @@
 //! typing, assignability, comparison and arithmetic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ox_ir::{BinaryOp, ConceptId, Money, Type, Value};
+use ox_ir::{BinaryOp, ConceptId, Duration, Money, Type, Value};
+
+use crate::codes;
 use ox_syntax::ast::LitKind;
 use rust_decimal::Decimal;
 
@@ -115,23 +117,44 @@ pub(crate) fn arithmetic(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
     }
 }
 
-/// `100.EUR`, `12.50.USD`: the money a number literal followed by an
-/// ISO-4217 currency code (three capital letters) stands for. `None` when
-/// `lit.code` is not that; otherwise the amount, or why the literal is invalid.
-pub(crate) fn money_literal(lit: &LitKind, code: &str) -> Option<Result<Value, String>> {
-    let is_code = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+/// Why a literal is invalid: its diagnostic code and message.
+pub(crate) type Invalid = (&'static str, String);
+
+/// `3.days`, `100.EUR`, `12.50.USD`: the value a number literal followed
+/// by a duration unit (an integer only) or an ISO-4217 currency code (three
+/// capital letters) stands for. `None` when `lit.unit` is neither; otherwise
+/// the value and its type, or the code and message of why it is invalid.
+pub(crate) fn unit_literal(lit: &LitKind, unit: &str) -> Option<Result<(Value, Type), Invalid>> {
+    if DURATION_UNITS.contains(&unit) {
+        let LitKind::Int(n) = lit else {
+            return None;
+        };
+        let duration = i64::try_from(*n)
+            .ok()
+            .and_then(|n| Duration::from_unit(n, unit).ok());
+        return Some(match duration {
+            Some(d) => Ok((Value::Duration(d), Type::Duration)),
+            None => Err((
+                codes::INTEGER_OVERFLOW,
+                "duration literal out of range".to_owned(),
+            )),
+        });
+    }
+    let is_code = unit.len() == 3 && unit.bytes().all(|b| b.is_ascii_uppercase());
     if !is_code || !matches!(lit, LitKind::Int(_) | LitKind::Decimal(_)) {
         return None;
     }
-    Some(
-        literal(lit, Some(&Type::Money), false).map(|(value, _)| match value {
-            Value::Money(m) => Value::Money(Money {
-                currency: Some(code.to_owned()),
+    Some(match literal(lit, Some(&Type::Money), false) {
+        Ok((Value::Money(m), t)) => Ok((
+            Value::Money(Money {
+                currency: Some(unit.to_owned()),
                 ..m
             }),
-            other => other,
-        }),
-    )
+            t,
+        )),
+        Ok(other) => Ok(other),
+        Err(msg) => Err((codes::INVALID_LITERAL, msg)),
+    })
 }
 
 /// The value and type of a literal, typed by the expected type when there is one.

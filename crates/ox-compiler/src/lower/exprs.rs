@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use ox_ir::{Builtin, ConceptId, Duration, Expr, FnId, MutationId, Type, Value, VarId};
+use ox_ir::{Builtin, ConceptId, Expr, FnId, MutationId, Type, Value, VarId};
 use ox_syntax::ast::{self, BinaryOp, ExprKind, QuantifierKind, StmtKind, UnaryOp};
 use ox_syntax::{Diagnostic, Span};
 
@@ -433,30 +433,15 @@ impl<'e> ProcCx<'e> {
     }
 
     fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> (Expr, Option<Type>) {
-        if let ExprKind::Lit(ast::Lit {
-            kind: ast::LitKind::Int(n),
-            ..
-        }) = &base.kind
-        {
-            if DURATION_UNITS.contains(&name.name.as_str()) {
-                return match i64::try_from(*n)
-                    .ok()
-                    .and_then(|n| Duration::from_unit(n, &name.name).ok())
-                {
-                    Some(d) => (Expr::Const(Value::Duration(d)), Some(Type::Duration)),
-                    None => {
-                        self.error(
-                            codes::INTEGER_OVERFLOW,
-                            span,
-                            "duration literal out of range",
-                        );
-                        (null(), None)
-                    }
-                };
+        if let ExprKind::Lit(lit) = &base.kind {
+            match types::unit_literal(&lit.kind, &name.name) {
+                Some(Ok((value, ty))) => return (Expr::Const(value), Some(ty)),
+                Some(Err((code, msg))) => {
+                    self.error(code, span, msg);
+                    return (null(), None);
+                }
+                None => {}
             }
-        }
-        if let Some(money) = self.money_literal(base, name) {
-            return money;
         }
         let (b, bt) = self.expr(base, None);
         let Some(bt) = bt else { return (null(), None) };
@@ -523,24 +508,6 @@ impl<'e> ProcCx<'e> {
                 (null(), None)
             }
         }
-    }
-
-    /// `100.EUR`, `12.50.USD`: money in that currency (see [`types::money_literal`]).
-    fn money_literal(
-        &mut self,
-        base: &ast::Expr,
-        code: &ast::Ident,
-    ) -> Option<(Expr, Option<Type>)> {
-        let ExprKind::Lit(lit) = &base.kind else {
-            return None;
-        };
-        Some(match types::money_literal(&lit.kind, &code.name)? {
-            Ok(money) => (Expr::Const(money), Some(Type::Money)),
-            Err(msg) => {
-                self.error(codes::INVALID_LITERAL, base.span, msg);
-                (null(), None)
-            }
-        })
     }
 
     pub(crate) fn unknown_field(&mut self, c: ConceptId, name: &ast::Ident) {

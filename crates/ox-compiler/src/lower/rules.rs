@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ox_ir::expr::FieldRef;
 use ox_ir::{
-    AggKind, Atom, Builtin, CmpOp, ConceptId, Duration, Expr, Literal, Param, PredId, PredKind,
-    Predicate, Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
+    AggKind, Atom, Builtin, CmpOp, ConceptId, Expr, Literal, Param, PredId, PredKind, Predicate,
+    Rule, RuleOrigin, Term, Type, Value, VarId, Visibility,
 };
 use ox_syntax::ast::{self, AtomKind, BinaryOp, ExprKind, UnaryOp};
 use ox_syntax::{Diagnostic, Span};
@@ -876,33 +876,11 @@ impl<'e, 's> RuleCx<'e, 's> {
 
     /// `base.name`: a field step on an individual, a duration, a date part.
     fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> (Expr, Option<Type>) {
-        if let ExprKind::Lit(ast::Lit {
-            kind: ast::LitKind::Int(n),
-            ..
-        }) = &base.kind
-        {
-            if DURATION_UNITS.contains(&name.name.as_str()) {
-                return match i64::try_from(*n)
-                    .ok()
-                    .and_then(|n| Duration::from_unit(n, &name.name).ok())
-                {
-                    Some(d) => (Expr::Const(Value::Duration(d)), Some(Type::Duration)),
-                    None => {
-                        self.error(
-                            codes::INTEGER_OVERFLOW,
-                            span,
-                            "duration literal out of range",
-                        );
-                        (Expr::Const(Value::Null), None)
-                    }
-                };
-            }
-        }
         if let ExprKind::Lit(lit) = &base.kind {
-            match types::money_literal(&lit.kind, &name.name) {
-                Some(Ok(money)) => return (Expr::Const(money), Some(Type::Money)),
-                Some(Err(msg)) => {
-                    self.error(codes::INVALID_LITERAL, base.span, msg);
+            match types::unit_literal(&lit.kind, &name.name) {
+                Some(Ok((value, ty))) => return (Expr::Const(value), Some(ty)),
+                Some(Err((code, msg))) => {
+                    self.error(code, span, msg);
                     return (Expr::Const(Value::Null), None);
                 }
                 None => {}

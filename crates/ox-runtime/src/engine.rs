@@ -1,7 +1,7 @@
 //! The engine: runs a module's declared queries, mutations and fns over a
 //! tenant's event log.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use ox_ir::{Module, Param, QueryParam, Type, Value};
@@ -28,7 +28,8 @@ use crate::wire::{self, CoerceError};
 
 /// How many fixpoints the engine keeps (all tenants together).
 const CACHE_CAPACITY: usize = 48;
-/// How often a mutation is re-run after a write conflict.
+/// How often a mutation is re-run after a write conflict (with a writer in
+/// another process: this engine's own writers to a tenant take turns).
 const MAX_ATTEMPTS: usize = 5;
 
 /// The result of a query.
@@ -155,6 +156,10 @@ pub struct Engine {
     accept_schema_change: bool,
     /// Tenants whose schema scope was found to match this module's.
     checked_scopes: Mutex<HashSet<TenantId>>,
+    /// Per tenant, the turn its writers take: two mutations of one tenant
+    /// through this engine never run at once, so they never conflict with
+    /// each other (retrying on conflicts could starve one of them).
+    writer_turns: Mutex<HashMap<TenantId, Arc<Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -208,6 +213,7 @@ impl Engine {
             incremental: true,
             accept_schema_change: false,
             checked_scopes: Mutex::new(HashSet::new()),
+            writer_turns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -486,6 +492,11 @@ impl Engine {
             }
             _ => None,
         };
+        // A dry run writes nothing, so it needs no turn.
+        let turn = (!options.dry_run).then(|| self.writer_turn(&ctx.tenant));
+        let _turn = turn
+            .as_ref()
+            .map(|t| t.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         for _ in 0..MAX_ATTEMPTS {
             let (start, generation) = self.current(ctx, &clock)?;
             let mut interp = Interp::new(
@@ -836,6 +847,15 @@ impl Engine {
             clock,
             None,
         )?))
+    }
+
+    /// The lock whose holder may write to `tenant` through this engine.
+    fn writer_turn(&self, tenant: &TenantId) -> Arc<Mutex<()>> {
+        let mut turns = self
+            .writer_turns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(turns.entry(tenant.clone()).or_default())
     }
 
     /// Validates and appends a transaction (used by tests before each `assert`).

@@ -2,11 +2,11 @@
 //! typing, assignability, comparison and arithmetic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ox_ir::{BinaryOp, ConceptId, Duration, Money, Type, Value};
-
-use crate::codes;
+use ox_ir::{AggKind, BinaryOp, ConceptId, Duration, Money, Type, Value};
 use ox_syntax::ast::LitKind;
 use rust_decimal::Decimal;
+
+use crate::codes;
 
 /// The primitive type names, always in scope.
 pub(crate) const PRIMITIVES: &[&str] = &[
@@ -113,6 +113,15 @@ pub(crate) fn arithmetic(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
                 numeric(a, b)
             }
         }
+        _ => None,
+    }
+}
+
+/// What an aggregate of `kind` over values of type `ty` gives over nothing,
+/// when the IR records it: the zero of a `sum` (see [`Type::sum_zero`]).
+pub(crate) fn sum_zero(kind: AggKind, ty: Option<&Type>) -> Option<Value> {
+    match kind {
+        AggKind::Sum => ty.and_then(Type::sum_zero),
         _ => None,
     }
 }

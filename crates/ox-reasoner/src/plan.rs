@@ -228,12 +228,11 @@ fn place_ready(
                     if !group_by.iter().all(|v| bound[v.0 as usize]) {
                         continue;
                     }
-                    let Some(mut step) =
-                        aggregate_step(*result, *kind, group_by, inner, value, bound, consts, out)
-                    else {
+                    let Some(step) = aggregate_step(
+                        *result, *kind, group_by, inner, value, zero, bound, consts, out,
+                    ) else {
                         continue;
                     };
-                    step.zero = zero.clone();
                     bound[result.0 as usize] = true;
                     Step::Aggregate(Box::new(step))
                 }
@@ -307,6 +306,7 @@ fn aggregate_step(
     group_by: &[VarId],
     body: &[Literal],
     value: &Option<Expr>,
+    zero: &Option<Value>,
     bound: &[bool],
     consts: &mut Vec<Value>,
     out: &mut Plan,
@@ -334,7 +334,7 @@ fn aggregate_step(
         steps,
         locals,
         value: value.clone(),
-        zero: None,
+        zero: zero.clone(),
     })
 }
 

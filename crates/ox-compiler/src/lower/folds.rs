@@ -70,10 +70,6 @@ impl ProcCx<'_> {
             }))),
             (AggKind::Min | AggKind::Max, Some(t)) => Some(Type::Option(Box::new(t))),
         };
-        let zero = match kind {
-            AggKind::Sum => ty.as_ref().and_then(Type::sum_zero),
-            _ => None,
-        };
         (
             Expr::Aggregate {
                 kind,
@@ -81,7 +77,7 @@ impl ProcCx<'_> {
                 source: Box::new(source),
                 filter,
                 element: Box::new(element),
-                zero,
+                zero: crate::types::sum_zero(kind, ty.as_ref()),
             },
             ty,
         )

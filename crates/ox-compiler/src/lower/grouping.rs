@@ -63,16 +63,12 @@ impl ProcCx<'_> {
         read_vars(&value, &mut over);
         let result = self.vars.fresh(kind.name(), ty.clone());
         if let Some(aggs) = &mut self.aggregates {
-            let zero = match kind {
-                AggKind::Sum => ty.as_ref().and_then(Type::sum_zero),
-                _ => None,
-            };
             aggs.push(QueryAggregate {
                 kind,
                 value,
                 over: over.into_iter().collect(),
                 result,
-                zero,
+                zero: crate::types::sum_zero(kind, ty.as_ref()),
             });
         }
         (Expr::Var(result), ty)

@@ -311,17 +311,13 @@ impl<'e, 's> RuleCx<'e, 's> {
             (_, None) => None,
         };
         let result = self.vars.fresh(kind.name(), ty.clone());
-        let zero = match kind {
-            AggKind::Sum => ty.as_ref().and_then(Type::sum_zero),
-            _ => None,
-        };
         self.lits.push(Literal::Aggregate {
             result,
             kind,
             group_by,
             body,
             value: value.map(|(e, _)| e),
-            zero,
+            zero: types::sum_zero(kind, ty.as_ref()),
         });
         (Expr::Var(result), ty)
     }

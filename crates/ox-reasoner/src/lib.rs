@@ -68,6 +68,7 @@
 mod defeasible;
 mod exec;
 mod incremental;
+mod narrow;
 mod plan;
 mod provenance;
 mod store;
@@ -709,12 +710,13 @@ impl Program {
                 .flat_map(|&r| self.rules[r].incremental.iter().map(move |p| (r, p)))
                 .collect(),
         };
-        let round = Round {
+        let mut round = Round {
             preds: &stratum.preds,
             slot_of: run.slot_of,
             const_ids: run.const_ids,
             ctx: run.ctx,
             record,
+            narrow: first_round == FirstRound::Incremental,
         };
         self.run_round(
             store,
@@ -725,6 +727,8 @@ impl Program {
             run.budget,
         )?;
         let mut changed = commit(store, &stratum.preds, &mut staged, run.delta_start);
+        // Later rounds may probe the same columns again: full indexes.
+        round.narrow = false;
         if stratum.recursive {
             let variants: Vec<(usize, &Plan)> = stratum
                 .rules
@@ -769,12 +773,25 @@ impl Program {
         if live.is_empty() {
             return Ok(());
         }
+        let narrowed = if round.narrow {
+            let plans: Vec<&Plan> = live.iter().map(|&(_, plan)| plan).collect();
+            narrow::narrowed_indexes(&plans, &store.rels, delta_start, round.const_ids)
+        } else {
+            Vec::new()
+        };
         let indexes: Vec<Vec<Arc<Index>>> = live
             .iter()
-            .map(|(_, plan)| {
+            .enumerate()
+            .map(|(i, (_, plan))| {
                 plan.needs
                     .iter()
-                    .map(|&(pred, mask)| store.rels[pred].index_mut(mask))
+                    .enumerate()
+                    .map(|(slot, &(pred, mask))| {
+                        match narrowed.get(i).and_then(|slots| slots[slot].clone()) {
+                            Some(index) => index,
+                            None => store.rels[pred].index_mut(mask),
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -991,6 +1008,9 @@ struct Round<'r> {
     ctx: &'r EvalContext,
     /// Whether witnesses are recorded.
     record: bool,
+    /// Whether plans that start from a small delta may probe narrowed
+    /// indexes (the first round of an update: see [`narrow`]).
+    narrow: bool,
 }
 
 /// How the first round of a stratum reads its inputs.

@@ -8,7 +8,7 @@
 //! brought up to date by indexing the rows it has not seen yet.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -41,6 +41,56 @@ impl Hasher for KeyHasher {
 }
 
 type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// A few keys made by [`key_of`], tested against every row of a large
+/// relation (see [`Relation::narrowed_indexes`]). A bitmap on their top bits
+/// turns almost every other key away before the set is consulted.
+#[derive(Clone)]
+pub(crate) struct ProbeKeys {
+    keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    top_bits: [u64; PROBE_TOP_WORDS],
+}
+
+/// 4,096 bits: a few dozen keys let about one other key in a hundred through.
+const PROBE_TOP_WORDS: usize = 64;
+
+impl Default for ProbeKeys {
+    fn default() -> ProbeKeys {
+        ProbeKeys {
+            keys: HashSet::default(),
+            top_bits: [0; PROBE_TOP_WORDS],
+        }
+    }
+}
+
+impl ProbeKeys {
+    /// The bit of `key` in `top_bits` (keys are well mixed): word, mask.
+    #[inline]
+    fn bit(key: u64) -> (usize, u64) {
+        let b = (key >> 52) as usize;
+        (b / 64, 1u64 << (b % 64))
+    }
+
+    pub(crate) fn insert(&mut self, key: u64) {
+        let (word, bit) = Self::bit(key);
+        self.top_bits[word] |= bit;
+        self.keys.insert(key);
+    }
+
+    /// Adds every key of `other`.
+    pub(crate) fn merge(&mut self, other: &ProbeKeys) {
+        for (mine, theirs) in self.top_bits.iter_mut().zip(&other.top_bits) {
+            *mine |= theirs;
+        }
+        self.keys.extend(other.keys.iter().copied());
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        let (word, bit) = Self::bit(key);
+        self.top_bits[word] & bit != 0 && self.keys.contains(&key)
+    }
+}
 
 /// The murmur3 finaliser: a bijection on `u64` with good avalanche.
 #[inline]
@@ -1360,6 +1410,46 @@ impl Relation {
             self.len,
             &self.dead,
         )
+    }
+
+    /// Whether the relation keeps an index on `mask` (however many of its
+    /// rows that index covers yet).
+    pub(crate) fn has_index(&self, mask: u64) -> bool {
+        read(&self.indexes).iter().any(|ix| ix.mask == mask)
+    }
+
+    /// Indexes on the given masks of only the rows whose key on each is
+    /// among its probe keys, built in one scan and not kept: for a join
+    /// that probes no other key (see `crate::narrow`). Each answers its
+    /// keys as the full index would.
+    pub(crate) fn narrowed_indexes(&self, wanted: &[(u64, &ProbeKeys)]) -> Vec<Index> {
+        let mut indexes: Vec<Index> = wanted.iter().map(|&(mask, _)| Index::new(mask)).collect();
+        let arity = self.arity.unwrap_or(0);
+        if arity == 0 {
+            for index in &mut indexes {
+                index.extend(&self.rows, arity, self.len, &self.dead);
+            }
+            return indexes;
+        }
+        for (r, row) in (0..self.len).zip(self.rows.chunks_exact(arity)) {
+            if !self.is_live(r) {
+                continue;
+            }
+            for (index, &(_, keys)) in indexes.iter_mut().zip(wanted) {
+                let cols = &index.cols;
+                let key = match cols.len() {
+                    1 => key_of(1, |_| row[cols[0]]),
+                    n => key_of(n, |i| row[cols[i]]),
+                };
+                if keys.contains(key) {
+                    index.map.entry(key).or_default().push(r);
+                }
+            }
+        }
+        for index in &mut indexes {
+            index.covered = self.len;
+        }
+        indexes
     }
 
     /// The index on `mask`, built or brought up to date under a lock when needed.

@@ -1,0 +1,315 @@
+//! Narrowed indexes for the first round of an update.
+//!
+//! A rule seeded by a few new facts often probes a large relation on
+//! columns that evaluation never indexed: a new `par(c, p)` probes
+//! `sg(p, _)`, a new `edge(a, b)` probes `path(_, a)`. Building the whole
+//! index would cost a good part of an evaluation, to answer a few dozen
+//! keys once. When the probe's values all come from the delta atom that
+//! starts the plan, the keys are known before the round runs: one scan
+//! of the relation collects the rows holding them, and that narrowed
+//! index serves the round and is dropped. Later rounds, and later updates,
+//! build the full index if they need it as before.
+
+use std::sync::Arc;
+
+use crate::plan::{Access, AtomStep, Lookup, Plan, Src, Step};
+use crate::store::{key_of, Id, Index, ProbeKeys, Relation};
+
+/// A relation smaller than this is indexed in full: a scan saves nothing.
+const MIN_ROWS: u32 = 4096;
+
+/// The delta may hold at most one row per so many rows of the probed
+/// relation: past that, the full index costs little more than the scan.
+const ROWS_PER_DELTA_ROW: u32 = 64;
+
+/// Per plan of a round (in order), per index slot: the narrowed index the
+/// plan reads in place of the relation's own, if any. Plans probing the
+/// same columns of a relation share one index of all their keys, and each
+/// relation is scanned once for all of them.
+pub(crate) fn narrowed_indexes(
+    plans: &[&Plan],
+    rels: &[Relation],
+    delta_start: &[u32],
+    const_ids: &[Id],
+) -> Vec<Vec<Option<Arc<Index>>>> {
+    // The (relation, columns) narrowed, with the keys probed on them.
+    let mut wanted: Vec<((usize, u64), ProbeKeys)> = Vec::new();
+    let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let mut slots = vec![None; plan.needs.len()];
+        for (slot, at) in slots.iter_mut().enumerate() {
+            let Some(keys) = probe_keys(plan, slot, rels, delta_start, const_ids) else {
+                continue;
+            };
+            let need = plan.needs[slot];
+            *at = Some(match wanted.iter().position(|(n, _)| *n == need) {
+                Some(w) => {
+                    wanted[w].1.merge(&keys);
+                    w
+                }
+                None => {
+                    wanted.push((need, keys));
+                    wanted.len() - 1
+                }
+            });
+        }
+        wanted_at.push(slots);
+    }
+    let mut built: Vec<Option<Arc<Index>>> = vec![None; wanted.len()];
+    let mut preds: Vec<usize> = wanted.iter().map(|((pred, _), _)| *pred).collect();
+    preds.sort_unstable();
+    preds.dedup();
+    for pred in preds {
+        let of_pred: Vec<usize> = (0..wanted.len())
+            .filter(|&w| wanted[w].0 .0 == pred)
+            .collect();
+        let masks: Vec<(u64, &ProbeKeys)> = of_pred
+            .iter()
+            .map(|&w| (wanted[w].0 .1, &wanted[w].1))
+            .collect();
+        for (&w, index) in of_pred.iter().zip(rels[pred].narrowed_indexes(&masks)) {
+            built[w] = Some(Arc::new(index));
+        }
+    }
+    wanted_at
+        .into_iter()
+        .map(|slots| {
+            slots
+                .into_iter()
+                .map(|w| w.and_then(|w| built[w].clone()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The keys `plan` will probe index slot `slot` with, when the plan starts
+/// from a small delta, only one atom reads the slot, every value it probes
+/// with comes from the delta atom (or a constant), and the relation is
+/// large and has no index on those columns yet.
+fn probe_keys(
+    plan: &Plan,
+    slot: usize,
+    rels: &[Relation],
+    delta_start: &[u32],
+    const_ids: &[Id],
+) -> Option<ProbeKeys> {
+    let Some(Step::Atom(seed)) = plan.steps.first() else {
+        return None;
+    };
+    if seed.access != Access::Delta {
+        return None;
+    }
+    let probe = only_reader(&plan.steps, slot)?;
+    let (pred, mask) = plan.needs[slot];
+    let rel = &rels[pred];
+    let seed_rel = &rels[seed.pred];
+    let delta = seed_rel.len().saturating_sub(delta_start[seed.pred]);
+    if rel.len() < MIN_ROWS
+        || delta.saturating_mul(ROWS_PER_DELTA_ROW) > rel.len()
+        || rel.has_index(mask)
+    {
+        return None;
+    }
+    // Where each probed value comes from: a column of the delta row, or a constant.
+    let sources: Vec<Result<usize, Id>> = probe
+        .bound
+        .iter()
+        .map(|&(_, src)| match src {
+            Src::Const(c) => Some(Err(const_ids[c as usize])),
+            Src::Var(v) => seed
+                .binds
+                .iter()
+                .find(|&&(_, bound)| bound == v)
+                .map(|&(col, _)| Ok(col)),
+        })
+        .collect::<Option<_>>()?;
+    let mut keys = ProbeKeys::default();
+    for r in delta_start[seed.pred]..seed_rel.len() {
+        if seed_rel.is_live(r) {
+            let row = seed_rel.row(r);
+            keys.insert(key_of(sources.len(), |k| match sources[k] {
+                Ok(col) => row[col],
+                Err(id) => id,
+            }));
+        }
+    }
+    Some(keys)
+}
+
+/// The one atom of `steps` that reads index slot `slot`, when no other step
+/// (nested aggregate bodies included) reads it.
+fn only_reader(steps: &[Step], slot: usize) -> Option<&AtomStep> {
+    let mut found = None;
+    let mut readers = 0;
+    count_readers(steps, slot, &mut readers, &mut found, true);
+    (readers == 1).then_some(found).flatten()
+}
+
+fn count_readers<'p>(
+    steps: &'p [Step],
+    slot: usize,
+    readers: &mut usize,
+    found: &mut Option<&'p AtomStep>,
+    top_level: bool,
+) {
+    for step in steps {
+        match step {
+            Step::Atom(atom) if atom.lookup == Lookup::Index(slot) => {
+                *readers += 1;
+                if top_level {
+                    *found = Some(atom);
+                }
+            }
+            Step::Aggregate(agg) => count_readers(&agg.steps, slot, readers, found, false),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ox_ir::{Atom, Literal, PredId, Term, Value, VarId};
+
+    use super::*;
+    use crate::plan::plan as plan_body;
+
+    const EDGE: usize = 0;
+    const PATH: usize = 1;
+
+    fn var(i: u32) -> Term {
+        Term::Var(VarId(i))
+    }
+
+    fn pos(pred: usize, args: Vec<Term>) -> Literal {
+        Literal::Pos(Atom {
+            pred: PredId(pred as u32),
+            args,
+        })
+    }
+
+    /// `path(x, y), edge(y, z)` planned from a delta of `edge`, plus the
+    /// constants the plan uses.
+    fn edge_first_plan(body: Vec<Literal>) -> (Plan, Vec<Id>) {
+        let mut consts: Vec<Value> = Vec::new();
+        let at = |i| if i == 1 { Access::Delta } else { Access::Full };
+        let plan = plan_body(&body, &mut [false; 3], Some(1), at, &mut consts).expect("plans");
+        // The tests' ids are small integers; a constant names its own id.
+        let ids = consts
+            .iter()
+            .map(|c| match c {
+                Value::Int(n) => *n as Id,
+                _ => unreachable!("integer constants only"),
+            })
+            .collect();
+        (plan, ids)
+    }
+
+    /// `edge` with `edges` rows, the last `new` of them the delta, and
+    /// `path` with every pair over `nodes` nodes.
+    fn relations(edges: u32, new: u32, nodes: u32) -> (Vec<Relation>, Vec<u32>) {
+        let mut edge = Relation::new();
+        for i in 0..edges {
+            assert!(edge.insert(&[i % nodes, (i / nodes + i * 7) % nodes]));
+        }
+        let mut path = Relation::new();
+        for x in 0..nodes {
+            for y in 0..nodes {
+                path.insert(&[x, y]);
+            }
+        }
+        let delta_start = vec![edge.len() - new, path.len()];
+        (vec![edge, path], delta_start)
+    }
+
+    #[test]
+    fn a_small_delta_probes_a_narrowed_index_that_answers_as_the_full_one() {
+        let body = vec![
+            pos(PATH, vec![var(0), var(1)]),
+            pos(EDGE, vec![var(1), var(2)]),
+        ];
+        let (plan, consts) = edge_first_plan(body);
+        let (mut rels, delta_start) = relations(40, 3, 80);
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let slot = plan
+            .needs
+            .iter()
+            .position(|&need| need == (PATH, 0b10))
+            .expect("path is probed on its second column");
+        let index = narrowed[0][slot].clone().expect("narrowed");
+        let full = rels[PATH].index_mut(0b10);
+        let mut answered = 0;
+        for y in 0..80 {
+            let key = key_of(1, |_| y);
+            let probed = (37..40).any(|r| rels[EDGE].row(r)[0] == y);
+            if probed {
+                assert_eq!(index.rows(key), full.rows(key), "value {y}");
+                answered += 1;
+            } else {
+                assert!(index.rows(key).is_empty(), "value {y} is not probed");
+            }
+        }
+        assert!(answered > 0);
+        // Nothing was kept with the relation but the full index built here.
+        let again = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        assert!(
+            again[0][slot].is_none(),
+            "an existing index is used as it is"
+        );
+    }
+
+    #[test]
+    fn small_relations_large_deltas_and_unknown_probes_use_full_indexes() {
+        let body = vec![
+            pos(PATH, vec![var(0), var(1)]),
+            pos(EDGE, vec![var(1), var(2)]),
+        ];
+        let (plan, consts) = edge_first_plan(body);
+        // `path` below the size worth a scan.
+        let (rels, delta_start) = relations(40, 3, 60);
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        assert!(narrowed[0].iter().all(Option::is_none));
+        // A delta of more than one row per 64 of `path`.
+        let (rels, delta_start) = relations(400, 150, 80);
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        assert!(narrowed[0].iter().all(Option::is_none));
+        // `path(z, x)` is probed with `z` from the delta; `path(w, x)` then
+        // with `x` from `path(z, x)`, not known before the round.
+        let body = vec![
+            pos(PATH, vec![var(3), var(0)]),
+            pos(EDGE, vec![var(1), var(2)]),
+            pos(PATH, vec![var(2), var(0)]),
+        ];
+        let mut consts_v: Vec<Value> = Vec::new();
+        let at = |i| if i == 1 { Access::Delta } else { Access::Full };
+        let joined = plan_body(&body, &mut [false; 4], Some(1), at, &mut consts_v).expect("plans");
+        let (rels, delta_start) = relations(40, 3, 80);
+        let narrowed = narrowed_indexes(&[&joined], &rels, &delta_start, &[]);
+        let first_column = joined.needs.iter().position(|&n| n == (PATH, 0b01));
+        let second_column = joined.needs.iter().position(|&n| n == (PATH, 0b10));
+        assert!(first_column.is_some_and(|s| narrowed[0][s].is_some()));
+        assert!(second_column.is_some_and(|s| narrowed[0][s].is_none()));
+    }
+
+    #[test]
+    fn a_constant_probe_is_narrowed_to_its_value() {
+        // `path(w, 5), edge(y, z)`: the probe's only value is the constant.
+        let body = vec![
+            pos(PATH, vec![var(0), Term::Const(Value::Int(5))]),
+            pos(EDGE, vec![var(1), var(2)]),
+        ];
+        let (plan, consts) = edge_first_plan(body);
+        let (mut rels, delta_start) = relations(40, 3, 80);
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let slot = plan
+            .needs
+            .iter()
+            .position(|&need| need == (PATH, 0b10))
+            .expect("path is probed on its second column");
+        let index = narrowed[0][slot].clone().expect("narrowed");
+        let full = rels[PATH].index_mut(0b10);
+        let five = key_of(1, |_| 5);
+        assert_eq!(index.rows(five).len(), 80);
+        assert_eq!(index.rows(five), full.rows(five));
+        assert!(index.rows(key_of(1, |_| 6)).is_empty());
+    }
+}

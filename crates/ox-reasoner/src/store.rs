@@ -42,11 +42,15 @@ impl Hasher for KeyHasher {
 
 type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
-/// A few keys made by [`key_of`], tested against every row of a large
-/// relation (see [`Relation::narrowed_indexes`]). A bitmap on their top bits
-/// turns almost every other key away before the set is consulted.
+/// The few keys a join will probe a relation with, tested against every row
+/// of it (see [`Relation::narrowed_indexes`]) and so made cheap to test: a
+/// bitmap over the ids for keys of one column; for wider keys, a set with a
+/// bitmap on their top bits that turns almost every other key away first.
 #[derive(Clone)]
 pub(crate) struct ProbeKeys {
+    /// Keys of one column: bit `id` set for each.
+    ids: Vec<u64>,
+    /// Wider keys, made by [`key_of`].
     keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
     top_bits: [u64; PROBE_TOP_WORDS],
 }
@@ -57,6 +61,7 @@ const PROBE_TOP_WORDS: usize = 64;
 impl Default for ProbeKeys {
     fn default() -> ProbeKeys {
         ProbeKeys {
+            ids: Vec::new(),
             keys: HashSet::default(),
             top_bits: [0; PROBE_TOP_WORDS],
         }
@@ -64,30 +69,55 @@ impl Default for ProbeKeys {
 }
 
 impl ProbeKeys {
-    /// The bit of `key` in `top_bits` (keys are well mixed): word, mask.
+    /// The bit of a wider key in `top_bits` (keys are well mixed): word, mask.
     #[inline]
-    fn bit(key: u64) -> (usize, u64) {
+    fn top_bit(key: u64) -> (usize, u64) {
         let b = (key >> 52) as usize;
         (b / 64, 1u64 << (b % 64))
     }
 
-    pub(crate) fn insert(&mut self, key: u64) {
-        let (word, bit) = Self::bit(key);
-        self.top_bits[word] |= bit;
-        self.keys.insert(key);
+    /// Adds the key of `values` (the probed columns, ascending).
+    pub(crate) fn insert(&mut self, values: &[Id]) {
+        if let [id] = values {
+            let word = *id as usize / 64;
+            if word >= self.ids.len() {
+                self.ids.resize(word + 1, 0);
+            }
+            self.ids[word] |= 1u64 << (id % 64);
+        } else {
+            let key = key_of(values.len(), |i| values[i]);
+            let (word, bit) = Self::top_bit(key);
+            self.top_bits[word] |= bit;
+            self.keys.insert(key);
+        }
     }
 
     /// Adds every key of `other`.
     pub(crate) fn merge(&mut self, other: &ProbeKeys) {
+        if self.ids.len() < other.ids.len() {
+            self.ids.resize(other.ids.len(), 0);
+        }
+        for (mine, theirs) in self.ids.iter_mut().zip(&other.ids) {
+            *mine |= theirs;
+        }
         for (mine, theirs) in self.top_bits.iter_mut().zip(&other.top_bits) {
             *mine |= theirs;
         }
         self.keys.extend(other.keys.iter().copied());
     }
 
+    /// Whether the one-column key `id` is probed.
     #[inline]
-    pub(crate) fn contains(&self, key: u64) -> bool {
-        let (word, bit) = Self::bit(key);
+    fn has_id(&self, id: Id) -> bool {
+        self.ids
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+    }
+
+    /// Whether the wider key `key` is probed.
+    #[inline]
+    fn has_key(&self, key: u64) -> bool {
+        let (word, bit) = Self::top_bit(key);
         self.top_bits[word] & bit != 0 && self.keys.contains(&key)
     }
 }
@@ -1419,34 +1449,51 @@ impl Relation {
     }
 
     /// Indexes on the given masks of only the rows whose key on each is
-    /// among its probe keys, built in one scan and not kept: for a join
-    /// that probes no other key (see `crate::narrow`). Each answers its
-    /// keys as the full index would.
+    /// among its probe keys, each built in one pass over the rows and not
+    /// kept: for a join that probes no other key (see `crate::narrow`).
+    /// Each answers its keys as the full index would.
     pub(crate) fn narrowed_indexes(&self, wanted: &[(u64, &ProbeKeys)]) -> Vec<Index> {
         let mut indexes: Vec<Index> = wanted.iter().map(|&(mask, _)| Index::new(mask)).collect();
         let arity = self.arity.unwrap_or(0);
-        if arity == 0 {
-            for index in &mut indexes {
-                index.extend(&self.rows, arity, self.len, &self.dead);
+        // Per index, the rows whose key it probes, with that key (row order).
+        let mut hits: Vec<Vec<(u64, u32)>> = vec![Vec::new(); wanted.len()];
+        let one_column: Vec<(usize, &ProbeKeys)> = indexes
+            .iter()
+            .zip(wanted)
+            .filter_map(|(index, &(_, keys))| match *index.cols {
+                [col] => Some((col, keys)),
+                _ => None,
+            })
+            .collect();
+        let rows = (0u32..).zip(self.rows.chunks_exact(arity.max(1)).take(self.len as usize));
+        if arity > 0 && one_column.len() == wanted.len() {
+            // Keys of one column, the common case: one pass tests each
+            // index's column by id (faster than a pass per index).
+            for (r, row) in rows {
+                for (hits, &(col, keys)) in hits.iter_mut().zip(&one_column) {
+                    let id = row[col];
+                    if keys.has_id(id) {
+                        hits.push((key_of(1, |_| id), r));
+                    }
+                }
             }
-            return indexes;
-        }
-        for (r, row) in (0..self.len).zip(self.rows.chunks_exact(arity)) {
-            if !self.is_live(r) {
-                continue;
-            }
-            for (index, &(_, keys)) in indexes.iter_mut().zip(wanted) {
+        } else {
+            for ((index, &(_, keys)), hits) in indexes.iter().zip(wanted).zip(&mut hits) {
                 let cols = &index.cols;
-                let key = match cols.len() {
-                    1 => key_of(1, |_| row[cols[0]]),
-                    n => key_of(n, |i| row[cols[i]]),
-                };
-                if keys.contains(key) {
-                    index.map.entry(key).or_default().push(r);
+                for (r, row) in rows.clone() {
+                    let key = key_of(cols.len(), |i| row[cols[i]]);
+                    if keys.has_key(key) {
+                        hits.push((key, r));
+                    }
                 }
             }
         }
-        for index in &mut indexes {
+        for (index, hits) in indexes.iter_mut().zip(hits) {
+            for (key, r) in hits {
+                if self.is_live(r) {
+                    index.map.entry(key).or_default().push(r);
+                }
+            }
             index.covered = self.len;
         }
         indexes

@@ -55,6 +55,13 @@ pub(crate) struct ProbeKeys {
     top_bits: [u64; PROBE_TOP_WORDS],
 }
 
+/// Whether bit `id` of the bitmap `bits` is set.
+#[inline]
+fn bit_is_set(bits: &[u64], id: Id) -> bool {
+    bits.get(id as usize / 64)
+        .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+}
+
 /// 4,096 bits: a few dozen keys let about one other key in a hundred through.
 const PROBE_TOP_WORDS: usize = 64;
 
@@ -104,14 +111,6 @@ impl ProbeKeys {
             *mine |= theirs;
         }
         self.keys.extend(other.keys.iter().copied());
-    }
-
-    /// Whether the one-column key `id` is probed.
-    #[inline]
-    fn has_id(&self, id: Id) -> bool {
-        self.ids
-            .get(id as usize / 64)
-            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
     }
 
     /// Whether the wider key `key` is probed.
@@ -1457,11 +1456,11 @@ impl Relation {
         let arity = self.arity.unwrap_or(0);
         // Per index, the rows whose key it probes, with that key (row order).
         let mut hits: Vec<Vec<(u64, u32)>> = vec![Vec::new(); wanted.len()];
-        let one_column: Vec<(usize, &ProbeKeys)> = indexes
+        let one_column: Vec<(usize, &[u64])> = indexes
             .iter()
             .zip(wanted)
             .filter_map(|(index, &(_, keys))| match *index.cols {
-                [col] => Some((col, keys)),
+                [col] => Some((col, keys.ids.as_slice())),
                 _ => None,
             })
             .collect();
@@ -1470,9 +1469,9 @@ impl Relation {
             // Keys of one column, the common case: one pass tests each
             // index's column by id (faster than a pass per index).
             for (r, row) in rows {
-                for (hits, &(col, keys)) in hits.iter_mut().zip(&one_column) {
+                for (hits, &(col, ids)) in hits.iter_mut().zip(&one_column) {
                     let id = row[col];
-                    if keys.has_id(id) {
+                    if bit_is_set(ids, id) {
                         hits.push((key_of(1, |_| id), r));
                     }
                 }

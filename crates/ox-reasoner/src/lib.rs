@@ -775,7 +775,12 @@ impl Program {
         }
         let narrowed = if round.narrow {
             let plans: Vec<&Plan> = live.iter().map(|&(_, plan)| plan).collect();
-            narrow::narrowed_indexes(&plans, &store.rels, delta_start, round.const_ids)
+            let narrowed =
+                narrow::narrowed_indexes(&plans, &store.rels, delta_start, round.const_ids);
+            for &(pred, mask) in &narrowed.scanned {
+                store.rels[pred].count_narrowed_scan(mask);
+            }
+            narrowed.indexes
         } else {
             Vec::new()
         };

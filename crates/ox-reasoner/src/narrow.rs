@@ -23,15 +23,30 @@ const MIN_ROWS: u32 = 4096;
 /// relation: past that, the full index costs little more than the scan.
 const ROWS_PER_DELTA_ROW: u32 = 64;
 
-/// Per plan of a round (in order), per index slot: the narrowed index the
-/// plan reads in place of the relation's own, if any. Plans probing the
-/// same columns of a relation share one index of all their keys.
+/// Once narrowed indexes on some columns of a relation have scanned it this
+/// many times over, the next update builds the full index: building one
+/// costs about four scans, and it serves every later update (a server
+/// applying a stream of small changes pays for it once, not per change).
+const SCANS_BEFORE_INDEXING: u64 = 4;
+
+/// What narrowing gives one round.
+pub(crate) struct Narrowed {
+    /// Per plan (in order), per index slot: the narrowed index the plan
+    /// reads in place of the relation's own, if any.
+    pub(crate) indexes: Vec<Vec<Option<Arc<Index>>>>,
+    /// The (relation, columns) scanned, to count with the relation
+    /// ([`Relation::count_narrowed_scan`]).
+    pub(crate) scanned: Vec<(usize, u64)>,
+}
+
+/// The narrowed indexes of a round's plans (see [`Narrowed`]). Plans
+/// probing the same columns of a relation share one index of all their keys.
 pub(crate) fn narrowed_indexes(
     plans: &[&Plan],
     rels: &[Relation],
     delta_start: &[u32],
     const_ids: &[Id],
-) -> Vec<Vec<Option<Arc<Index>>>> {
+) -> Narrowed {
     // The (relation, columns) narrowed, with the keys probed on them.
     let mut wanted: Vec<((usize, u64), ProbeKeys)> = Vec::new();
     let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(plans.len());
@@ -71,7 +86,7 @@ pub(crate) fn narrowed_indexes(
             built[w] = Some(Arc::new(index));
         }
     }
-    wanted_at
+    let indexes = wanted_at
         .into_iter()
         .map(|slots| {
             slots
@@ -79,13 +94,18 @@ pub(crate) fn narrowed_indexes(
                 .map(|w| w.and_then(|w| built[w].clone()))
                 .collect()
         })
-        .collect()
+        .collect();
+    Narrowed {
+        indexes,
+        scanned: wanted.into_iter().map(|(need, _)| need).collect(),
+    }
 }
 
 /// The keys `plan` will probe index slot `slot` with, when the plan starts
 /// from a small delta, only one atom reads the slot, every value it probes
 /// with comes from the delta atom (or a constant), and the relation is
-/// large and has no index on those columns yet.
+/// large, has no index on those columns yet, and has not been scanned for
+/// them so often that the index would have been cheaper.
 fn probe_keys(
     plan: &Plan,
     slot: usize,
@@ -107,6 +127,7 @@ fn probe_keys(
     if rel.len() < MIN_ROWS
         || delta.saturating_mul(ROWS_PER_DELTA_ROW) > rel.len()
         || rel.has_index(mask)
+        || rel.narrowed_rows(mask) >= SCANS_BEFORE_INDEXING * u64::from(rel.len())
     {
         return None;
     }
@@ -239,7 +260,7 @@ mod tests {
             .iter()
             .position(|&need| need == (PATH, 0b10))
             .expect("path is probed on its second column");
-        let index = narrowed[0][slot].clone().expect("narrowed");
+        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
         let full = rels[PATH].index_mut(0b10);
         let mut answered = 0;
         for y in 0..80 {
@@ -256,7 +277,7 @@ mod tests {
         // Nothing was kept with the relation but the full index built here.
         let again = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
         assert!(
-            again[0][slot].is_none(),
+            again.indexes[0][slot].is_none(),
             "an existing index is used as it is"
         );
     }
@@ -271,11 +292,11 @@ mod tests {
         // `path` below the size worth a scan.
         let (rels, delta_start) = relations(40, 3, 60);
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
-        assert!(narrowed[0].iter().all(Option::is_none));
+        assert!(narrowed.indexes[0].iter().all(Option::is_none));
         // A delta of more than one row per 64 of `path`.
         let (rels, delta_start) = relations(400, 150, 80);
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
-        assert!(narrowed[0].iter().all(Option::is_none));
+        assert!(narrowed.indexes[0].iter().all(Option::is_none));
         // `path(z, x)` is probed with `z` from the delta; `path(w, x)` then
         // with `x` from `path(z, x)`, not known before the round.
         let body = vec![
@@ -290,8 +311,8 @@ mod tests {
         let narrowed = narrowed_indexes(&[&joined], &rels, &delta_start, &[]);
         let first_column = joined.needs.iter().position(|&n| n == (PATH, 0b01));
         let second_column = joined.needs.iter().position(|&n| n == (PATH, 0b10));
-        assert!(first_column.is_some_and(|s| narrowed[0][s].is_some()));
-        assert!(second_column.is_some_and(|s| narrowed[0][s].is_none()));
+        assert!(first_column.is_some_and(|s| narrowed.indexes[0][s].is_some()));
+        assert!(second_column.is_some_and(|s| narrowed.indexes[0][s].is_none()));
     }
 
     #[test]
@@ -309,7 +330,7 @@ mod tests {
             .iter()
             .position(|&need| need == (PATH, 0b10))
             .expect("path is probed on its second column");
-        let index = narrowed[0][slot].clone().expect("narrowed");
+        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
         let full = rels[PATH].index_mut(0b10);
         let five = key_of(1, |_| 5);
         assert_eq!(index.rows(five).len(), 80);
@@ -338,7 +359,7 @@ mod tests {
             .iter()
             .position(|&need| need == (TRIPLE, 0b11))
             .expect("triple is probed on two columns");
-        let index = narrowed[0][slot].clone().expect("narrowed");
+        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
         let full = rels[TRIPLE].index_mut(0b11);
         let mut found = 0;
         for r in 0..40 {
@@ -352,5 +373,29 @@ mod tests {
             }
         }
         assert!(found > 0, "the new edges match some triples");
+    }
+
+    #[test]
+    fn a_relation_scanned_four_times_over_for_some_columns_gets_their_index() {
+        let body = vec![
+            pos(PATH, vec![var(0), var(1)]),
+            pos(EDGE, vec![var(1), var(2)]),
+        ];
+        let (plan, consts) = edge_first_plan(body);
+        let (mut rels, delta_start) = relations(40, 3, 80);
+        let slot = plan
+            .needs
+            .iter()
+            .position(|&need| need == (PATH, 0b10))
+            .expect("path is probed on its second column");
+        for update in 0..SCANS_BEFORE_INDEXING {
+            let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+            assert!(narrowed.indexes[0][slot].is_some(), "update {update}");
+            assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
+            rels[PATH].count_narrowed_scan(0b10);
+        }
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        assert!(narrowed.indexes[0][slot].is_none());
+        assert!(narrowed.scanned.is_empty());
     }
 }

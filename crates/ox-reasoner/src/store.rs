@@ -984,6 +984,9 @@ pub(crate) struct Relation {
     /// their numbers until the next compaction; the key set no longer holds
     /// them, and readers of indexes and scans skip them.
     dead: RowSet,
+    /// Per column mask without an index: how many rows narrowed indexes
+    /// on it have scanned so far (see `crate::narrow`).
+    narrowed_scans: Vec<(u64, u64)>,
 }
 
 /// A set of row numbers as a bitmap; empty (no allocation) when it holds none.
@@ -1074,6 +1077,7 @@ impl Clone for Relation {
             base_prefix: self.base_prefix,
             base_extra: self.base_extra.clone(),
             dead: self.dead.clone(),
+            narrowed_scans: self.narrowed_scans.clone(),
         }
     }
 }
@@ -1095,6 +1099,7 @@ impl Relation {
             base_prefix: 0,
             base_extra: Vec::new(),
             dead: RowSet::default(),
+            narrowed_scans: Vec::new(),
         }
     }
 
@@ -1445,6 +1450,23 @@ impl Relation {
     /// rows that index covers yet).
     pub(crate) fn has_index(&self, mask: u64) -> bool {
         read(&self.indexes).iter().any(|ix| ix.mask == mask)
+    }
+
+    /// How many rows narrowed indexes on `mask` have scanned so far.
+    pub(crate) fn narrowed_rows(&self, mask: u64) -> u64 {
+        self.narrowed_scans
+            .iter()
+            .find(|&&(m, _)| m == mask)
+            .map_or(0, |&(_, rows)| rows)
+    }
+
+    /// Counts a narrowed index on `mask` built by scanning every row.
+    pub(crate) fn count_narrowed_scan(&mut self, mask: u64) {
+        let rows = u64::from(self.len);
+        match self.narrowed_scans.iter_mut().find(|(m, _)| *m == mask) {
+            Some((_, scanned)) => *scanned += rows,
+            None => self.narrowed_scans.push((mask, rows)),
+        }
     }
 
     /// Indexes on the given masks of only the rows whose key on each is

@@ -858,14 +858,15 @@ proptest! {
 
     /// Closures large enough (thousands of tuples) that the first round of
     /// an update probes them through indexes narrowed to the keys a few new
-    /// edges bring, instead of building the index evaluation never needed.
+    /// edges bring, instead of building the index evaluation never needed,
+    /// until enough updates have scanned them that the index gets built.
     #[test]
     fn updates_of_large_closures_agree_with_evaluation_from_scratch(
         shape in 0u8..4,
         edges in prop::collection::btree_set((0..100i64, 0..100i64), 150..300),
         steps in prop::collection::vec(
             prop::collection::vec((any::<bool>(), 0..100i64, 0..100i64), 1..5),
-            1..4,
+            1..8,
         ),
     ) {
         let (module, edge) = large_closure_module(shape);

@@ -984,9 +984,9 @@ pub(crate) struct Relation {
     /// their numbers until the next compaction; the key set no longer holds
     /// them, and readers of indexes and scans skip them.
     dead: RowSet,
-    /// Per column mask without an index: how many rows narrowed indexes
-    /// on it have scanned so far (see `crate::narrow`).
-    narrowed_scans: Vec<(u64, u64)>,
+    /// Per column mask without an index: how many times narrowed indexes
+    /// on it have scanned the relation so far (see `crate::narrow`).
+    narrowed_scans: Vec<(u64, u32)>,
 }
 
 /// A set of row numbers as a bitmap; empty (no allocation) when it holds none.
@@ -1452,20 +1452,19 @@ impl Relation {
         read(&self.indexes).iter().any(|ix| ix.mask == mask)
     }
 
-    /// How many rows narrowed indexes on `mask` have scanned so far.
-    pub(crate) fn narrowed_rows(&self, mask: u64) -> u64 {
+    /// How many times narrowed indexes on `mask` have scanned the relation.
+    pub(crate) fn narrowed_scans(&self, mask: u64) -> u32 {
         self.narrowed_scans
             .iter()
             .find(|&&(m, _)| m == mask)
-            .map_or(0, |&(_, rows)| rows)
+            .map_or(0, |&(_, scans)| scans)
     }
 
-    /// Counts a narrowed index on `mask` built by scanning every row.
+    /// Counts a scan for a narrowed index on `mask`.
     pub(crate) fn count_narrowed_scan(&mut self, mask: u64) {
-        let rows = u64::from(self.len);
         match self.narrowed_scans.iter_mut().find(|(m, _)| *m == mask) {
-            Some((_, scanned)) => *scanned += rows,
-            None => self.narrowed_scans.push((mask, rows)),
+            Some((_, scans)) => *scans += 1,
+            None => self.narrowed_scans.push((mask, 1)),
         }
     }
 

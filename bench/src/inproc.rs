@@ -295,6 +295,82 @@ fn second_change(
     Ok((full, update))
 }
 
+/// A stream of 1% insertions applied one after another in place, as a
+/// server applying small writes does: each update's time, as a share of one
+/// full evaluation of the original base facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRow {
+    pub workload: Workload,
+    /// Median of `reps` full evaluations of the original base facts.
+    pub full: Duration,
+    /// Per update, in order: the median over `reps` runs of the stream.
+    pub updates: Vec<Duration>,
+}
+
+/// Applies `count` successive 1% insertions (each drawn like
+/// [`one_percent_change`], from its own seed) to a fixpoint of the base
+/// facts, in place, `reps` times; the state after the last one must equal a
+/// full evaluation of the base facts with every insertion applied.
+pub fn stream(
+    workload: &Workload,
+    seed: u64,
+    count: usize,
+    reps: usize,
+) -> Result<StreamRow, InProcError> {
+    let program = workload.program();
+    let facts = workload.facts(seed);
+    let compiled = oxrun::compile(&program)?;
+    let initial = oxrun::store_of(&program, &facts)?;
+    let (full, _) = timed(reps, || Ok(oxrun::evaluate(&compiled, initial.clone())?))?;
+    let changes: Vec<Change> = (0..count as u64)
+        .map(|k| one_percent_change(&program, &facts, seed ^ (0x57ea_0000 + k)).0)
+        .collect();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); count];
+    let mut last = None;
+    for _ in 0..reps.max(1) {
+        let mut state = oxrun::evaluate(&compiled, initial.clone())?;
+        for (change, times) in changes.iter().zip(&mut times) {
+            let started = Instant::now();
+            state = compiled.update_owned(state, change, &[], &ctx())?;
+            times.push(started.elapsed());
+        }
+        last = Some(state);
+    }
+    let all: Change = changes.concat();
+    let expected = compiled.evaluate(changed_store(&program, &facts, &all, &Vec::new()), &ctx())?;
+    let last = last.ok_or_else(|| InProcError::Mismatch("no run".into()))?;
+    check_same(&program, &expected, &last)?;
+    Ok(StreamRow {
+        workload: *workload,
+        full,
+        updates: times
+            .iter_mut()
+            .map(|t| median(t).unwrap_or_default())
+            .collect(),
+    })
+}
+
+/// The stream table in markdown: one column per update, then their sum.
+pub fn stream_markdown(rows: &[StreamRow]) -> String {
+    let count = rows.iter().map(|r| r.updates.len()).max().unwrap_or(0);
+    let mut out = String::from("| workload | full evaluation |");
+    for k in 1..=count {
+        let _ = write!(out, " insert {k} |");
+    }
+    out.push_str(" all inserts |\n|---|---:|");
+    out.push_str(&"---:|".repeat(count + 1));
+    out.push('\n');
+    for r in rows {
+        let _ = write!(out, "| {} | {} |", r.workload, ms(r.full));
+        for &u in &r.updates {
+            let _ = write!(out, " {} |", share(u, r.full));
+        }
+        let total: Duration = r.updates.iter().sum();
+        let _ = writeln!(out, " {} |", share(total, r.full));
+    }
+    out
+}
+
 /// The two fixpoints have the same derived tuples.
 fn check_same(
     program: &datalog::Program,
@@ -469,6 +545,18 @@ mod tests {
             let row = incremental(&w, 3, 1).expect("update equals evaluation");
             assert_eq!(row.changed, (w.facts(3)[0].1.len() / 100).max(1));
         }
+    }
+
+    #[test]
+    fn a_stream_of_insertions_ends_where_evaluation_does() {
+        let w = Workload::Tc {
+            nodes: 60,
+            edges: 150,
+        };
+        let row = stream(&w, 3, 3, 1).expect("the stream equals evaluation");
+        assert_eq!(row.updates.len(), 3);
+        let table = stream_markdown(&[row]);
+        assert!(table.contains("| insert 3 | all inserts |"), "{table}");
     }
 
     #[test]

@@ -76,6 +76,19 @@ enum Cmd {
         /// Workloads (default: tc-1000-3000).
         workloads: Vec<Workload>,
     },
+    /// Times a stream of successive 1% insertions, each applied in place
+    /// to the state the previous one left (in process).
+    Stream {
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        /// Insertions in the stream.
+        #[arg(long, default_value_t = 8)]
+        updates: usize,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Workloads (default: tc-1000-3000).
+        workloads: Vec<Workload>,
+    },
     /// Times the real `ox` binary (`ox query --format csv`) on workloads
     /// written as an Argon package with ground facts.
     Cli {
@@ -123,6 +136,26 @@ fn main() -> ExitCode {
                 workloads,
                 |w| inproc::incremental(w, seed, reps),
                 inproc::incremental_markdown,
+            )
+        }
+        Cmd::Stream {
+            seed,
+            updates,
+            reps,
+            workloads,
+        } => {
+            let workloads = if workloads.is_empty() {
+                vec![Workload::Tc {
+                    nodes: 1_000,
+                    edges: 3_000,
+                }]
+            } else {
+                workloads
+            };
+            in_process(
+                workloads,
+                |w| inproc::stream(w, seed, updates, reps),
+                inproc::stream_markdown,
             )
         }
         Cmd::Cli {

@@ -41,7 +41,7 @@ use rustc_hash::FxHashSet;
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
 use crate::store::{key_of, Found, Id, Index, Interner, RowSet};
-use crate::{EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
+use crate::{narrow, EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
 
 impl Program {
     /// The fixpoint of this program over `previous`'s base facts plus
@@ -199,6 +199,13 @@ impl Program {
         // Head tuples of one rule run, reused from run to run.
         let mut heads: Vec<Id> = Vec::new();
         let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
+        let narrowed_scans = self.narrow_seeded_plans(
+            &store,
+            &seeds,
+            &seeded_by_pred,
+            &const_ids,
+            &mut joins.indexes,
+        );
         self.recompute_wide_deletions(
             &store,
             &mut joins,
@@ -326,6 +333,9 @@ impl Program {
         // A compaction below renumbers the indexes in place only if
         // nothing else holds them: hold none.
         drop(joins);
+        for (pred, mask) in narrowed_scans {
+            store.rels[pred].count_narrowed_scan(mask);
+        }
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
         let mut candidates: Vec<Vec<Vec<Id>>> = vec![Vec::new(); n];
@@ -506,6 +516,62 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// Gives the rules seeded by the deleted facts of predicates without
+    /// rules (all known before over-deletion starts, and the only facts of
+    /// theirs it follows) narrowed indexes where they would otherwise build
+    /// one on a large relation (see `crate::narrow`): a deleted `edge(a, b)`
+    /// probes `path(_, a)`, which evaluation never indexed. Returns the
+    /// (relation, columns) scanned, to count once the relations can change.
+    fn narrow_seeded_plans(
+        &self,
+        store: &FactStore,
+        seeds: &[(usize, Vec<Id>)],
+        seeded_by_pred: &[Vec<(usize, usize)>],
+        const_ids: &[Id],
+        plan_indexes: &mut PlanIndexes,
+    ) -> Vec<(usize, u64)> {
+        let mut by_pred: Vec<(usize, Vec<&[Id]>)> = Vec::new();
+        for (p, tuple) in seeds {
+            if self.strata.stratum_of[*p].is_some() {
+                continue;
+            }
+            match by_pred.iter_mut().find(|(q, _)| q == p) {
+                Some((_, tuples)) => tuples.push(tuple),
+                None => by_pred.push((*p, vec![tuple])),
+            }
+        }
+        let runs: Vec<narrow::SeededRun<'_>> = by_pred
+            .iter()
+            .flat_map(|(p, tuples)| {
+                seeded_by_pred[*p].iter().map(move |&(r, k)| {
+                    let seeded = &self.rules[r].seeded[k];
+                    narrow::SeededRun {
+                        plan: &seeded.plan,
+                        args: &seeded.args,
+                        tuples,
+                    }
+                })
+            })
+            .collect();
+        let narrowed = narrow::narrowed_for_seeds(&runs, &store.rels, const_ids);
+        for (run, slots) in runs.iter().zip(narrowed.indexes) {
+            if slots.iter().all(Option::is_none) {
+                continue;
+            }
+            let indexes = run
+                .plan
+                .needs
+                .iter()
+                .zip(slots)
+                .map(|(&(pred, mask), narrowed)| {
+                    narrowed.unwrap_or_else(|| store.rels[pred].index_shared(mask))
+                })
+                .collect();
+            plan_indexes.set(run.plan, indexes);
+        }
+        narrowed.scanned
     }
 
     /// Marks the derived facts of stratum `s` (about to be recomputed) as
@@ -777,6 +843,11 @@ struct PlanIndexes {
 }
 
 impl PlanIndexes {
+    /// Makes `plan` read `indexes` (one per slot) in this phase.
+    fn set(&mut self, plan: &Plan, indexes: Vec<Arc<Index>>) {
+        self.by_plan.insert(plan as *const Plan, indexes);
+    }
+
     fn of(&mut self, store: &FactStore, plan: &Plan) -> &[Arc<Index>] {
         self.by_plan.entry(plan as *const Plan).or_insert_with(|| {
             plan.needs

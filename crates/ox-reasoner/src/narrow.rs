@@ -1,15 +1,18 @@
-//! Narrowed indexes for the first round of an update.
+//! Narrowed indexes for the first round of an update, and for the rules
+//! seeded by the base facts a deletion removes.
 //!
 //! A rule seeded by a few new facts often probes a large relation on
 //! columns that evaluation never indexed: a new `par(c, p)` probes
 //! `sg(p, _)`, a new `edge(a, b)` probes `path(_, a)`. Building the whole
 //! index would cost a good part of an evaluation, to answer a few dozen
 //! keys once. When the probe's values all come from the delta atom that
-//! starts the plan, the keys are known before the round runs: one pass
-//! over the relation collects the rows holding them (2–3 ms for a million
-//! rows, against about 10 ms for the full index), and that narrowed index
-//! serves the round and is dropped. Later rounds build the full index if
-//! they probe the same columns; the next update narrows again.
+//! starts the plan (or from the deleted fact that seeds the rule), the keys
+//! are known before the joins run: one pass over the relation collects the
+//! rows holding them (2–3 ms for a million rows, against about 10 ms for
+//! the full index), and that narrowed index serves the round (or the
+//! deletion) and is dropped. Later rounds build the full index if they
+//! probe the same columns; after two narrowing passes on the same columns,
+//! the next update builds it too.
 
 use std::sync::Arc;
 
@@ -49,28 +52,78 @@ pub(crate) fn narrowed_indexes(
     delta_start: &[u32],
     const_ids: &[Id],
 ) -> Narrowed {
+    let requests = plans
+        .iter()
+        .map(|plan| {
+            (0..plan.needs.len())
+                .map(|slot| delta_probe_keys(plan, slot, rels, delta_start, const_ids))
+                .collect()
+        })
+        .collect();
+    build(requests, rels)
+}
+
+/// A rule body run once for each of a few tuples, each matched against
+/// its seeded atom's arguments (the facts a deletion starts from).
+pub(crate) struct SeededRun<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) args: &'a [Src],
+    pub(crate) tuples: &'a [&'a [Id]],
+}
+
+/// The narrowed indexes of seeded runs (see [`Narrowed`]; its plans are
+/// the runs, in order).
+pub(crate) fn narrowed_for_seeds(
+    runs: &[SeededRun<'_>],
+    rels: &[Relation],
+    const_ids: &[Id],
+) -> Narrowed {
+    let requests = runs
+        .iter()
+        .map(|run| {
+            let column_of = |v: u32| run.args.iter().position(|&a| a == Src::Var(v));
+            (0..run.plan.needs.len())
+                .map(|slot| {
+                    let probe = only_reader(&run.plan.steps, slot)?;
+                    let (pred, mask) = run.plan.needs[slot];
+                    if !worth_narrowing(&rels[pred], mask, run.tuples.len()) {
+                        return None;
+                    }
+                    let tuples = run.tuples.iter().copied();
+                    let keys = keys_of(probe, column_of, tuples, const_ids)?;
+                    Some(((pred, mask), keys))
+                })
+                .collect()
+        })
+        .collect();
+    build(requests, rels)
+}
+
+/// Builds the narrowed indexes `requests` asks for: per plan, per index
+/// slot, the relation and columns with the keys to narrow to, or nothing.
+/// Requests for the same columns of a relation share one index.
+#[allow(clippy::type_complexity)]
+fn build(requests: Vec<Vec<Option<((usize, u64), ProbeKeys)>>>, rels: &[Relation]) -> Narrowed {
     // The (relation, columns) narrowed, with the keys probed on them.
     let mut wanted: Vec<((usize, u64), ProbeKeys)> = Vec::new();
-    let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(plans.len());
-    for plan in plans {
-        let mut slots = vec![None; plan.needs.len()];
-        for (slot, at) in slots.iter_mut().enumerate() {
-            let Some(keys) = probe_keys(plan, slot, rels, delta_start, const_ids) else {
-                continue;
-            };
-            let need = plan.needs[slot];
-            *at = Some(match wanted.iter().position(|(n, _)| *n == need) {
-                Some(w) => {
-                    wanted[w].1.merge(&keys);
-                    w
+    let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(requests.len());
+    for slots in requests {
+        let mut at_slots = Vec::with_capacity(slots.len());
+        for request in slots {
+            at_slots.push(request.map(|(need, keys)| {
+                match wanted.iter().position(|(n, _)| *n == need) {
+                    Some(w) => {
+                        wanted[w].1.merge(&keys);
+                        w
+                    }
+                    None => {
+                        wanted.push((need, keys));
+                        wanted.len() - 1
+                    }
                 }
-                None => {
-                    wanted.push((need, keys));
-                    wanted.len() - 1
-                }
-            });
+            }));
         }
-        wanted_at.push(slots);
+        wanted_at.push(at_slots);
     }
     let mut built: Vec<Option<Arc<Index>>> = vec![None; wanted.len()];
     let mut preds: Vec<usize> = wanted.iter().map(|((pred, _), _)| *pred).collect();
@@ -103,18 +156,28 @@ pub(crate) fn narrowed_indexes(
     }
 }
 
+/// Whether probing `rel` on `mask` with the keys of `probes` tuples is
+/// better served by a narrowed index: the relation is large against them,
+/// has no index on those columns yet, and has not been scanned for them
+/// so often that the index would have been cheaper.
+fn worth_narrowing(rel: &Relation, mask: u64, probes: usize) -> bool {
+    rel.len() >= MIN_ROWS
+        && probes.saturating_mul(ROWS_PER_DELTA_ROW as usize) <= rel.len() as usize
+        && !rel.has_index(mask)
+        && rel.narrowed_scans(mask) < SCANS_BEFORE_INDEXING
+}
+
 /// The keys `plan` will probe index slot `slot` with, when the plan starts
-/// from a small delta, only one atom reads the slot, every value it probes
+/// from a delta atom, only one atom reads the slot, every value it probes
 /// with comes from the delta atom (or a constant), and the relation is
-/// large, has no index on those columns yet, and has not been scanned for
-/// them so often that the index would have been cheaper.
-fn probe_keys(
+/// worth narrowing (see [`worth_narrowing`]).
+fn delta_probe_keys(
     plan: &Plan,
     slot: usize,
     rels: &[Relation],
     delta_start: &[u32],
     const_ids: &[Id],
-) -> Option<ProbeKeys> {
+) -> Option<((usize, u64), ProbeKeys)> {
     let Some(Step::Atom(seed)) = plan.steps.first() else {
         return None;
     };
@@ -123,41 +186,51 @@ fn probe_keys(
     }
     let probe = only_reader(&plan.steps, slot)?;
     let (pred, mask) = plan.needs[slot];
-    let rel = &rels[pred];
     let seed_rel = &rels[seed.pred];
     let delta = seed_rel.len().saturating_sub(delta_start[seed.pred]);
-    if rel.len() < MIN_ROWS
-        || delta.saturating_mul(ROWS_PER_DELTA_ROW) > rel.len()
-        || rel.has_index(mask)
-        || rel.narrowed_scans(mask) >= SCANS_BEFORE_INDEXING
-    {
+    if !worth_narrowing(&rels[pred], mask, delta as usize) {
         return None;
     }
-    // Where each probed value comes from: a column of the delta row, or a constant.
+    let column_of = |v: u32| {
+        seed.binds
+            .iter()
+            .find(|&&(_, bound)| bound == v)
+            .map(|&(col, _)| col)
+    };
+    let rows = (delta_start[seed.pred]..seed_rel.len())
+        .filter(|&r| seed_rel.is_live(r))
+        .map(|r| seed_rel.row(r));
+    let keys = keys_of(probe, column_of, rows, const_ids)?;
+    Some(((pred, mask), keys))
+}
+
+/// The keys `probe` is looked up with when each of `tuples` has bound the
+/// variables `column_of` finds a column for; `None` when a probed value
+/// comes from anywhere else (a variable an earlier step binds).
+fn keys_of<'t>(
+    probe: &AtomStep,
+    column_of: impl Fn(u32) -> Option<usize>,
+    tuples: impl Iterator<Item = &'t [Id]>,
+    const_ids: &[Id],
+) -> Option<ProbeKeys> {
+    // Where each probed value comes from: a column of the tuple, or a constant.
     let sources: Vec<Result<usize, Id>> = probe
         .bound
         .iter()
         .map(|&(_, src)| match src {
             Src::Const(c) => Some(Err(const_ids[c as usize])),
-            Src::Var(v) => seed
-                .binds
-                .iter()
-                .find(|&&(_, bound)| bound == v)
-                .map(|&(col, _)| Ok(col)),
+            Src::Var(v) => column_of(v).map(Ok),
         })
         .collect::<Option<_>>()?;
     let mut keys = ProbeKeys::default();
     let mut values: Vec<Id> = Vec::with_capacity(sources.len());
-    for r in delta_start[seed.pred]..seed_rel.len() {
-        if seed_rel.is_live(r) {
-            let row = seed_rel.row(r);
-            values.clear();
-            values.extend(sources.iter().map(|source| match *source {
-                Ok(col) => row[col],
-                Err(id) => id,
-            }));
-            keys.insert(&values);
-        }
+    for tuple in tuples {
+        values.clear();
+        values.extend(sources.iter().map(|source| match *source {
+            Ok(col) => tuple[col],
+            Err(id) => id,
+        }));
+        keys.insert(&values);
     }
     Some(keys)
 }
@@ -399,5 +472,37 @@ mod tests {
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
         assert!(narrowed.indexes[0][slot].is_none());
         assert!(narrowed.scanned.is_empty());
+    }
+
+    #[test]
+    fn a_rule_seeded_by_deleted_facts_probes_only_their_keys() {
+        // `path(x, y)` with `edge(y, z)` bound: each deleted edge probes
+        // `path(_, y)`.
+        let body = vec![pos(PATH, vec![var(0), var(1)])];
+        let mut bound = [false, true, true];
+        let mut consts: Vec<Value> = Vec::new();
+        let plan =
+            plan_body(&body, &mut bound, None, |_| Access::Full, &mut consts).expect("plans");
+        let (mut rels, _) = relations(40, 3, 80);
+        let deleted: Vec<&[Id]> = vec![&[3, 9], &[7, 1]];
+        let args = [Src::Var(1), Src::Var(2)];
+        let run = SeededRun {
+            plan: &plan,
+            args: &args,
+            tuples: &deleted,
+        };
+        let narrowed = narrowed_for_seeds(&[run], &rels, &[]);
+        assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
+        let index = narrowed.indexes[0][0].clone().expect("narrowed");
+        let full = rels[PATH].index_mut(0b10);
+        for y in 0..80 {
+            let key = key_of(1, |_| y);
+            if y == 3 || y == 7 {
+                assert_eq!(index.rows(key), full.rows(key));
+                assert_eq!(index.rows(key).len(), 80);
+            } else {
+                assert!(index.rows(key).is_empty());
+            }
+        }
     }
 }

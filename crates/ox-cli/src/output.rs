@@ -1,5 +1,7 @@
 //! Printing diagnostics and results.
 
+use std::io::{self, Write};
+
 use ox_syntax::diagnostic::Diagnostic;
 use ox_syntax::span::SourceMap;
 
@@ -12,21 +14,35 @@ pub fn print_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Writes to standard output through one buffer (a line at a time, large
+/// results cost a system call per row). A reader that went away (`| head`)
+/// ends the output quietly; any other failure is reported on stderr.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("error: could not write the output: {e}");
+        }
+    }
+}
+
 /// Prints a JSON value, pretty.
 pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-    );
+    to_stdout(|out| write_json(out, value));
+}
+
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
 }
 
 /// Prints query rows as a table, JSON or CSV.
 pub fn print_rows(rows: &[serde_json::Value], format: OutputFormat) {
-    match format {
-        OutputFormat::Json => print_json(&serde_json::Value::Array(rows.to_vec())),
-        OutputFormat::Table => print_table(rows, "  "),
-        OutputFormat::Csv => print_csv(rows),
-    }
+    to_stdout(|out| match format {
+        OutputFormat::Json => write_json(out, &rows),
+        OutputFormat::Table => write_table(out, rows, "  "),
+        OutputFormat::Csv => write_csv(out, rows),
+    });
 }
 
 /// The columns of a result: the keys of object rows, or one `value` column.
@@ -70,7 +86,7 @@ fn row_cells(row: &serde_json::Value, columns: &[String]) -> Vec<String> {
     }
 }
 
-fn print_table(rows: &[serde_json::Value], gap: &str) {
+fn write_table(out: &mut dyn Write, rows: &[serde_json::Value], gap: &str) -> io::Result<()> {
     let columns = columns(rows);
     let cells: Vec<Vec<String>> = rows.iter().map(|r| row_cells(r, &columns)).collect();
     let widths: Vec<usize> = columns
@@ -95,15 +111,16 @@ fn print_table(rows: &[serde_json::Value], gap: &str) {
             .trim_end()
             .to_string()
     };
-    println!("{}", line(&columns));
+    writeln!(out, "{}", line(&columns))?;
     for row in &cells {
-        println!("{}", line(row));
+        writeln!(out, "{}", line(row))?;
     }
-    println!(
+    writeln!(
+        out,
         "({} row{})",
         rows.len(),
         if rows.len() == 1 { "" } else { "s" }
-    );
+    )
 }
 
 fn csv_field(text: &str) -> String {
@@ -114,26 +131,20 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn print_csv(rows: &[serde_json::Value]) {
+fn write_csv(out: &mut dyn Write, rows: &[serde_json::Value]) -> io::Result<()> {
     let columns = columns(rows);
-    println!(
-        "{}",
-        columns
+    let line = |cells: &[String]| {
+        cells
             .iter()
             .map(|c| csv_field(c))
             .collect::<Vec<_>>()
             .join(",")
-    );
+    };
+    writeln!(out, "{}", line(&columns))?;
     for row in rows {
-        println!(
-            "{}",
-            row_cells(row, &columns)
-                .iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        writeln!(out, "{}", line(&row_cells(row, &columns)))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -148,6 +159,24 @@ mod tests {
             vec!["a", "b"]
         );
         assert_eq!(columns(&[json!(1), json!(2)]), vec!["value"]);
+    }
+
+    #[test]
+    fn csv_and_tables_are_written_whole() {
+        let rows = [json!({"a": 1, "b": "x,y"}), json!({"a": 2, "b": "z"})];
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &rows).expect("writes");
+        assert_eq!(String::from_utf8(csv).unwrap(), "a,b\n1,\"x,y\"\n2,z\n");
+        let mut table = Vec::new();
+        write_table(&mut table, &rows, "  ").expect("writes");
+        assert_eq!(
+            String::from_utf8(table).unwrap(),
+            "a  b\n1  x,y\n2  z\n(2 rows)\n"
+        );
+        let mut json_out = Vec::new();
+        write_json(&mut json_out, &&rows[..]).expect("writes");
+        let back: serde_json::Value = serde_json::from_slice(&json_out).expect("JSON");
+        assert_eq!(back, json!([{"a": 1, "b": "x,y"}, {"a": 2, "b": "z"}]));
     }
 
     #[test]

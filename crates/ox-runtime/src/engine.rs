@@ -377,9 +377,10 @@ impl Engine {
         } = run;
         let types = |id: &str| state.type_of(&self.catalog, id);
         let result = match query::shape(q) {
+            // Each row is dropped once encoded: a large result is not held twice.
             Shape::Rows(ty) => QueryResult::Rows(
-                rows.iter()
-                    .map(|r| wire::encode(self.module(), r, &ty, &types))
+                rows.into_iter()
+                    .map(|r| wire::encode(self.module(), &r, &ty, &types))
                     .collect(),
             ),
             Shape::Single(ty) => {

@@ -168,8 +168,7 @@ impl QueryExec<'_> {
             keyed.push((keys, row));
         }
         order_keyed(&q.body, &mut keyed);
-        let mut seen = HashSet::new();
-        keyed.retain(|(_, r)| seen.insert(r.clone()));
+        keep_first_of_equal_rows(&mut keyed, sel.order_by.is_empty());
         let offset = usize::try_from(sel.offset.unwrap_or(0)).unwrap_or(usize::MAX);
         let limit = sel
             .limit
@@ -197,6 +196,24 @@ impl QueryExec<'_> {
             None => self.rows(q, seeds),
         }
     }
+}
+
+/// Keeps the first of each set of equal rows in `keyed` (sorted by
+/// [`order_keyed`]). Sorted by value alone (`by_value`), equal rows are
+/// neighbours; otherwise `order by` keys may separate them, and a set of
+/// the rows seen finds them (by reference: copying every row to remember
+/// it doubled a large result's memory).
+fn keep_first_of_equal_rows(keyed: &mut Vec<(Vec<Value>, Value)>, by_value: bool) {
+    if by_value {
+        keyed.dedup_by(|later, earlier| later.1 == earlier.1);
+        return;
+    }
+    let first: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(keyed.len());
+        keyed.iter().map(|(_, row)| seen.insert(row)).collect()
+    };
+    let mut first = first.into_iter();
+    keyed.retain(|_| first.next().unwrap_or(false));
 }
 
 /// Semantic order where defined (numbers by value, dates …), else the total order.
@@ -240,5 +257,41 @@ impl QueryRunner for QueryExec<'_> {
             Shape::Rows(_) => Ok(Value::List(rows)),
             Shape::Single(_) => single(q, rows),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(keys: &[i64], value: i64) -> (Vec<Value>, Value) {
+        (
+            keys.iter().map(|&k| Value::Int(k)).collect(),
+            Value::Int(value),
+        )
+    }
+
+    #[test]
+    fn equal_rows_keep_their_first_place() {
+        // Sorted by value: equal rows are neighbours.
+        let mut sorted = vec![
+            row(&[], 1),
+            row(&[], 1),
+            row(&[], 2),
+            row(&[], 3),
+            row(&[], 3),
+        ];
+        keep_first_of_equal_rows(&mut sorted, true);
+        assert_eq!(sorted, vec![row(&[], 1), row(&[], 2), row(&[], 3)]);
+        // Sorted by `order by` keys first: equal rows may be apart.
+        let mut keyed = vec![
+            row(&[1], 7),
+            row(&[2], 5),
+            row(&[3], 7),
+            row(&[4], 5),
+            row(&[5], 6),
+        ];
+        keep_first_of_equal_rows(&mut keyed, false);
+        assert_eq!(keyed, vec![row(&[1], 7), row(&[2], 5), row(&[5], 6)]);
     }
 }

@@ -164,7 +164,7 @@ fn individual_json(module: &Module, id: &str, concept: ConceptId) -> Json {
 }
 
 fn object_of(module: &Module, params: &[Param], values: &[Value], types: TypeLookup<'_>) -> Json {
-    let mut obj = Map::new();
+    let mut obj = Map::with_capacity(params.len());
     for (p, v) in params.iter().zip(values) {
         obj.insert(p.name.clone(), encode(module, v, &p.ty, types));
     }

@@ -123,41 +123,21 @@ fn main() -> ExitCode {
             seed,
             reps,
             workloads,
-        } => {
-            let workloads = if workloads.is_empty() {
-                vec![Workload::Tc {
-                    nodes: 1_000,
-                    edges: 3_000,
-                }]
-            } else {
-                workloads
-            };
-            in_process(
-                workloads,
-                |w| inproc::incremental(w, seed, reps),
-                inproc::incremental_markdown,
-            )
-        }
+        } => in_process(
+            or_tc(workloads),
+            |w| inproc::incremental(w, seed, reps),
+            inproc::incremental_markdown,
+        ),
         Cmd::Stream {
             seed,
             updates,
             reps,
             workloads,
-        } => {
-            let workloads = if workloads.is_empty() {
-                vec![Workload::Tc {
-                    nodes: 1_000,
-                    edges: 3_000,
-                }]
-            } else {
-                workloads
-            };
-            in_process(
-                workloads,
-                |w| inproc::stream(w, seed, updates, reps),
-                inproc::stream_markdown,
-            )
-        }
+        } => in_process(
+            or_tc(workloads),
+            |w| inproc::stream(w, seed, updates, reps),
+            inproc::stream_markdown,
+        ),
         Cmd::Cli {
             ox,
             data,
@@ -165,14 +145,7 @@ fn main() -> ExitCode {
             reps,
             workloads,
         } => {
-            let workloads = if workloads.is_empty() {
-                vec![Workload::Tc {
-                    nodes: 1_000,
-                    edges: 3_000,
-                }]
-            } else {
-                workloads
-            };
+            let workloads = or_tc(workloads);
             println!(
                 "| workload | `ox query` (whole process) | peak RSS | rows |\n|---|---:|---:|---:|"
             );
@@ -320,6 +293,18 @@ fn cli_row(ox: &Path, dir: &Path, w: &Workload, seed: u64, reps: usize) -> Resul
         wall.as_secs_f64(),
         rss as f64 / 1024.0
     ))
+}
+
+/// `workloads`, or TC on 1,000 nodes and 3,000 edges when none is named.
+fn or_tc(workloads: Vec<Workload>) -> Vec<Workload> {
+    if workloads.is_empty() {
+        vec![Workload::Tc {
+            nodes: 1_000,
+            edges: 3_000,
+        }]
+    } else {
+        workloads
+    }
 }
 
 fn or_standard(workloads: Vec<Workload>) -> Vec<Workload> {

@@ -321,22 +321,38 @@ mod tests {
         (vec![edge, path], delta_start)
     }
 
-    #[test]
-    fn a_small_delta_probes_a_narrowed_index_that_answers_as_the_full_one() {
-        let body = vec![
+    /// `path(x, y), edge(y, z)`.
+    fn path_then_edge() -> Vec<Literal> {
+        vec![
             pos(PATH, vec![var(0), var(1)]),
             pos(EDGE, vec![var(1), var(2)]),
-        ];
-        let (plan, consts) = edge_first_plan(body);
-        let (mut rels, delta_start) = relations(40, 3, 80);
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        ]
+    }
+
+    /// The narrowed index plan `at` of `narrowed` reads for `need` (its
+    /// plan is `plan`), and the relation's full index on those columns.
+    fn narrowed_and_full(
+        narrowed: &Narrowed,
+        at: usize,
+        plan: &Plan,
+        rels: &mut [Relation],
+        need: (usize, u64),
+    ) -> (usize, Arc<Index>, Arc<Index>) {
         let slot = plan
             .needs
             .iter()
-            .position(|&need| need == (PATH, 0b10))
-            .expect("path is probed on its second column");
-        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
-        let full = rels[PATH].index_mut(0b10);
+            .position(|&n| n == need)
+            .expect("the plan probes those columns");
+        let index = narrowed.indexes[at][slot].clone().expect("narrowed");
+        (slot, index, rels[need.0].index_mut(need.1))
+    }
+
+    #[test]
+    fn a_small_delta_probes_a_narrowed_index_that_answers_as_the_full_one() {
+        let (plan, consts) = edge_first_plan(path_then_edge());
+        let (mut rels, delta_start) = relations(40, 3, 80);
+        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let (slot, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         let mut answered = 0;
         for y in 0..80 {
             let key = key_of(1, |_| y);
@@ -359,11 +375,7 @@ mod tests {
 
     #[test]
     fn small_relations_large_deltas_and_unknown_probes_use_full_indexes() {
-        let body = vec![
-            pos(PATH, vec![var(0), var(1)]),
-            pos(EDGE, vec![var(1), var(2)]),
-        ];
-        let (plan, consts) = edge_first_plan(body);
+        let (plan, consts) = edge_first_plan(path_then_edge());
         // `path` below the size worth a scan.
         let (rels, delta_start) = relations(40, 3, 60);
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
@@ -400,13 +412,7 @@ mod tests {
         let (plan, consts) = edge_first_plan(body);
         let (mut rels, delta_start) = relations(40, 3, 80);
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
-        let slot = plan
-            .needs
-            .iter()
-            .position(|&need| need == (PATH, 0b10))
-            .expect("path is probed on its second column");
-        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
-        let full = rels[PATH].index_mut(0b10);
+        let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         let five = key_of(1, |_| 5);
         assert_eq!(index.rows(five).len(), 80);
         assert_eq!(index.rows(five), full.rows(five));
@@ -429,13 +435,7 @@ mod tests {
         }
         rels.push(triple);
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
-        let slot = plan
-            .needs
-            .iter()
-            .position(|&need| need == (TRIPLE, 0b11))
-            .expect("triple is probed on two columns");
-        let index = narrowed.indexes[0][slot].clone().expect("narrowed");
-        let full = rels[TRIPLE].index_mut(0b11);
+        let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (TRIPLE, 0b11));
         let mut found = 0;
         for r in 0..40 {
             let edge = rels[EDGE].row(r);
@@ -452,11 +452,7 @@ mod tests {
 
     #[test]
     fn a_relation_scanned_twice_for_some_columns_gets_their_index() {
-        let body = vec![
-            pos(PATH, vec![var(0), var(1)]),
-            pos(EDGE, vec![var(1), var(2)]),
-        ];
-        let (plan, consts) = edge_first_plan(body);
+        let (plan, consts) = edge_first_plan(path_then_edge());
         let (mut rels, delta_start) = relations(40, 3, 80);
         let slot = plan
             .needs
@@ -493,8 +489,7 @@ mod tests {
         };
         let narrowed = narrowed_for_seeds(&[run], &rels, &[]);
         assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
-        let index = narrowed.indexes[0][0].clone().expect("narrowed");
-        let full = rels[PATH].index_mut(0b10);
+        let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         for y in 0..80 {
             let key = key_of(1, |_| y);
             if y == 3 || y == 7 {

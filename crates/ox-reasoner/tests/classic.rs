@@ -82,20 +82,7 @@ fn closure_contents_are_sorted_and_exact() {
 fn same_generation_on_a_binary_tree() {
     // sg(x,y) :- par(x,p), par(y,p).  sg(x,y) :- par(x,a), sg(a,b), par(y,b).
     let mut m = ModuleBuilder::new();
-    let par = m.pred("par", 2);
-    let sg = m.pred("sg", 2);
-    m.rule(
-        atom(sg, vec![v(0), v(1)]),
-        vec![pos(par, vec![v(0), v(2)]), pos(par, vec![v(1), v(2)])],
-    );
-    m.rule(
-        atom(sg, vec![v(0), v(1)]),
-        vec![
-            pos(par, vec![v(0), v(2)]),
-            pos(sg, vec![v(2), v(3)]),
-            pos(par, vec![v(1), v(3)]),
-        ],
-    );
+    let (par, sg) = m.same_generation();
     let module = m.build();
     let program = Program::new(&module).unwrap();
     let mut base = FactStore::new(module.predicates.len());

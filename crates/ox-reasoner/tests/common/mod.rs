@@ -108,6 +108,27 @@ impl ModuleBuilder {
         PredId(self.module.predicates.len() as u32 - 1)
     }
 
+    /// Same generation over `par` (child, parent): `sg(x, y)` when `x` and
+    /// `y` share a parent, or their parents are of the same generation.
+    /// Returns (`par`, `sg`).
+    pub fn same_generation(&mut self) -> (PredId, PredId) {
+        let par = self.pred("par", 2);
+        let sg = self.pred("sg", 2);
+        self.rule(
+            atom(sg, vec![v(0), v(1)]),
+            vec![pos(par, vec![v(0), v(2)]), pos(par, vec![v(1), v(2)])],
+        );
+        self.rule(
+            atom(sg, vec![v(0), v(1)]),
+            vec![
+                pos(par, vec![v(0), v(2)]),
+                pos(sg, vec![v(2), v(3)]),
+                pos(par, vec![v(1), v(3)]),
+            ],
+        );
+        (par, sg)
+    }
+
     pub fn build(self) -> Module {
         self.module
     }

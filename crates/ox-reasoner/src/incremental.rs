@@ -308,7 +308,8 @@ impl Program {
                     // than a few facts per deleted one) has been looked at,
                     // recomputing its stratum is cheaper.
                     let seen = visited[rule.head_pred];
-                    if seen * 32 > head_rel.fact_count() as usize + 256 && seen > fan_out_allowance
+                    if seen * GIVE_UP_SHARE > head_rel.fact_count() as usize + 256
+                        && seen > fan_out_allowance
                     {
                         overflow = true;
                         break;
@@ -435,8 +436,11 @@ impl Program {
     /// facts are followed through the rules by their tuples alone (no
     /// support checks, no row lookups), so the estimate errs high and
     /// costs a fraction of an over-deletion that would give up anyway.
-    /// Relations whose share is below the allowance are not followed:
-    /// over-deletion stops at the same count.
+    /// Relations whose share is below the allowance are followed up to the
+    /// allowance only when over-deletion would look at more before giving
+    /// up (a [`GIVE_UP_SHARE`]th of the relation): a deletion that cuts a
+    /// deep taxonomy reaches nearly all of it, and over-deletion would first
+    /// record the rows of the whole relation and check thousands of facts.
     #[allow(clippy::too_many_arguments)]
     fn recompute_wide_deletions(
         &self,
@@ -473,12 +477,17 @@ impl Program {
                     continue;
                 }
                 let head_rel = &store.rels[h];
-                let share = (head_rel.fact_count() as usize + 256) / SPREAD_LIMIT;
-                if share <= fan_out_allowance {
-                    // The limit is the allowance, which over-deletion
-                    // enforces as well: estimating first would only repeat it.
+                let size = head_rel.fact_count() as usize + 256;
+                let share = size / SPREAD_LIMIT;
+                if share <= fan_out_allowance && size / GIVE_UP_SHARE <= fan_out_allowance {
+                    // Over-deletion gives up at the allowance too, having
+                    // looked at few facts: estimating first would repeat it.
                     continue;
                 }
+                // Above the allowance, over-deletion would look at up to a
+                // `GIVE_UP_SHARE`th of the relation (recording its rows
+                // first) before giving up.
+                let limit = share.max(fan_out_allowance);
                 let seeded = &rule.seeded[k];
                 if !bindings(
                     &seeded.args,
@@ -507,7 +516,7 @@ impl Program {
                     {
                         continue;
                     }
-                    if reached[h].len() > share {
+                    if reached[h].len() > limit {
                         recompute[head_stratum] = true;
                         break;
                     }
@@ -915,6 +924,12 @@ fn tuples(data: &[Id], arity: usize, count: usize) -> impl Iterator<Item = &[Id]
 /// over-deletion looks at fewer facts than that estimate (support checks stop
 /// it), but each costs tens of times more.
 const SPREAD_LIMIT: usize = 256;
+
+/// Over-deletion gives up on a stratum (and recomputes it) once it has
+/// looked at this fraction (one in so many) of one of its relations and
+/// more than [`FAN_OUT`] facts per deleted one: looking at a fact costs tens
+/// of times what deriving it does.
+const GIVE_UP_SHARE: usize = 32;
 
 /// How many facts of one relation per deleted base fact a deletion may
 /// reach before [`SPREAD_LIMIT`] applies: a deletion that touches a few

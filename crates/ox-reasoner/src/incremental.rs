@@ -403,9 +403,12 @@ impl Program {
             self.eval_stratum(&mut store, s, first_round, &mut run)?;
             if first_round == FirstRound::Naive {
                 // Recomputed from its base rows: every row is new to the
-                // strata above (the old row numbers mean nothing now).
+                // strata above (the old row numbers mean nothing now). Room
+                // was reserved for as many rows as before; a deletion that
+                // took most of them away gives it back.
                 for p in preds {
                     mark[p.index()] = 0;
+                    store.rels[p.index()].shrink_if_sparse();
                 }
             }
         }

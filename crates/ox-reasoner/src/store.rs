@@ -55,6 +55,10 @@ pub(crate) struct ProbeKeys {
     top_bits: [u64; PROBE_TOP_WORDS],
 }
 
+/// A relation with more than this many times the room its facts need
+/// gives the rest back after a recomputation ([`Relation::shrink_if_sparse`]).
+const SPARSE: usize = 4;
+
 /// Rows per block of a narrowing pass (see [`Relation::narrowed_indexes`]):
 /// 16 KB of a two-column relation.
 const NARROW_BLOCK_ROWS: usize = 2048;
@@ -628,6 +632,18 @@ impl KeySet {
 
     fn grow(&mut self) {
         self.rehash((self.slots.len() * 2).max(16));
+    }
+
+    /// Gives back most of the slots when the set holds far fewer keys than
+    /// it has room for (a relation recomputed to a fraction of its facts):
+    /// whatever walks the slots (recording rows, rehashing) pays for them.
+    fn shrink_if_sparse(&mut self) {
+        let needed = (self.len.saturating_mul(8) / 5 + 1)
+            .next_power_of_two()
+            .max(16);
+        if self.slots.len() > needed * SPARSE {
+            self.rehash(needed);
+        }
     }
 
     fn rehash(&mut self, cap: usize) {
@@ -1207,6 +1223,23 @@ impl Relation {
         match &mut self.keys {
             Keys::Small(set) => set.reserve(more),
             Keys::Wide { map, .. } => map.reserve(more),
+        }
+    }
+
+    /// Gives back the room of a relation that holds far fewer facts than
+    /// it has room for: one recomputed to a fraction of what it had, after
+    /// room for all of it was reserved (see [`Relation::reserve`]).
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        if self.rows.capacity() > self.rows.len().max(16) * SPARSE {
+            self.rows.shrink_to_fit();
+        }
+        match &mut self.keys {
+            Keys::Small(set) => set.shrink_if_sparse(),
+            Keys::Wide { map, .. } => {
+                if map.capacity() > map.len().max(16) * SPARSE {
+                    map.shrink_to_fit();
+                }
+            }
         }
     }
 
@@ -2019,6 +2052,33 @@ mod tests {
             assert!(!r.insert(&[t, t ^ 5, 9]));
         }
         assert_eq!(r.find(&[1, 1, 9]), Found::Absent);
+    }
+
+    #[test]
+    fn a_relation_with_far_more_room_than_facts_gives_it_back() {
+        let mut r = Relation::new();
+        r.insert(&[0, 1]);
+        r.reserve(100_000);
+        for k in 1..10u32 {
+            r.insert(&[k, k + 1]);
+        }
+        assert_eq!(r.row_of(&[3, 4]), Some(3), "rows recorded before shrinking");
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns make exact keys");
+        };
+        assert!(set.slots.len() >= 100_000);
+        r.shrink_if_sparse();
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns make exact keys");
+        };
+        assert!(set.slots.len() <= 64, "{} slots", set.slots.len());
+        assert!(r.rows.capacity() < 1_000);
+        for k in 0..10u32 {
+            assert_eq!(r.row_of(&[k, k + 1]), Some(k));
+        }
+        assert_eq!(r.row_of(&[3, 3]), None);
+        assert!(r.insert(&[20, 21]));
+        assert!(!r.insert(&[5, 6]));
     }
 
     #[test]

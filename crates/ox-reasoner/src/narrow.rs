@@ -34,7 +34,7 @@ const ROWS_PER_DELTA_ROW: u32 = 64;
 /// building it at once would have.
 const SCANS_BEFORE_INDEXING: u32 = 2;
 
-/// What narrowing gives one round.
+/// What narrowing gives a round of an update, or a deletion.
 pub(crate) struct Narrowed {
     /// Per plan (in order), per index slot: the narrowed index the plan
     /// reads in place of the relation's own, if any.

@@ -8,7 +8,7 @@ use ox_syntax::ast::{self, BinaryOp, ExprKind, QuantifierKind, StmtKind, UnaryOp
 use ox_syntax::{Diagnostic, Span};
 
 use super::env::{path_text, Env};
-use super::rules::{binary_type, date_part, ir_binop, is_literal, literal_hint};
+use super::rules::{binary_type, date_part, ir_binop, is_literal, literal_const, literal_hint};
 use super::vars::Vars;
 use crate::codes;
 use crate::scope::{closest, Symbol};
@@ -94,14 +94,9 @@ impl<'e> ProcCx<'e> {
         negative: bool,
         span: Span,
     ) -> (Expr, Option<Type>) {
-        match types::literal(lit, expected, negative) {
-            Ok((v, t)) => (Expr::Const(v), Some(t)),
-            Err(msg) => {
-                let code = if matches!(lit, ast::LitKind::Int(_)) {
-                    codes::INTEGER_OVERFLOW
-                } else {
-                    codes::INVALID_LITERAL
-                };
+        match literal_const(lit, expected, negative) {
+            Ok((e, t)) => (e, Some(t)),
+            Err((code, msg)) => {
                 self.error(code, span, msg);
                 (null(), None)
             }

@@ -203,6 +203,25 @@ fn invert(op: BinaryOp) -> BinaryOp {
 }
 
 /// The literal-typing hint for the other operand of `op`.
+/// A literal as a constant of its type (`expected` guides integers and
+/// units), or the diagnostic code and message of one that does not fit.
+pub(crate) fn literal_const(
+    lit: &ast::LitKind,
+    expected: Option<&Type>,
+    negative: bool,
+) -> Result<(Expr, Type), (&'static str, String)> {
+    types::literal(lit, expected, negative)
+        .map(|(v, t)| (Expr::Const(v), t))
+        .map_err(|msg| {
+            let code = if matches!(lit, ast::LitKind::Int(_)) {
+                codes::INTEGER_OVERFLOW
+            } else {
+                codes::INVALID_LITERAL
+            };
+            (code, msg)
+        })
+}
+
 pub(crate) fn literal_hint(op: BinaryOp, other: Option<&Type>) -> Option<Type> {
     match (op, other) {
         (BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem, Some(Type::Money)) => None,
@@ -845,14 +864,9 @@ impl<'e, 's> RuleCx<'e, 's> {
         negative: bool,
         span: Span,
     ) -> (Expr, Option<Type>) {
-        match types::literal(lit, expected, negative) {
-            Ok((v, t)) => (Expr::Const(v), Some(t)),
-            Err(msg) => {
-                let code = if matches!(lit, ast::LitKind::Int(_)) {
-                    codes::INTEGER_OVERFLOW
-                } else {
-                    codes::INVALID_LITERAL
-                };
+        match literal_const(lit, expected, negative) {
+            Ok((e, t)) => (e, Some(t)),
+            Err((code, msg)) => {
                 self.error(code, span, msg);
                 (Expr::Const(Value::Null), None)
             }

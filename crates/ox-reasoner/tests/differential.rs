@@ -646,8 +646,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// Random programs over relations of thousands of tuples, changed a few
-    /// facts at a time: deletions are followed fact by fact or recomputed
-    /// as they spread past the limits that only large relations reach.
+    /// facts at a time: deletions are followed fact by fact, or recomputed
+    /// once they reach past a thirty-second of a relation.
     /// (Their programs have no recursion, so the first round of an update
     /// finds the indexes evaluation built: the closure tests cover
     /// narrowed indexes.)

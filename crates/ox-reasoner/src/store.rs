@@ -44,32 +44,30 @@ type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 /// The few keys a join will probe a relation with, tested against every row
 /// of it (see [`Relation::narrowed_indexes`]) and so made cheap to test: a
-/// flag per id for keys of one column; for wider keys, a set with a bitmap
-/// on their top bits that turns almost every other key away first.
+/// flag per id for keys of one column; for wider keys (or ids too large for
+/// a table), a set with a bitmap on their top bits that turns almost every
+/// other key away first.
 #[derive(Clone)]
 pub(crate) struct ProbeKeys {
-    /// Keys of one column: `ids[id]` is true for each.
-    ids: Vec<bool>,
+    /// Keys of one column: `ids[id]` is true for each; `None` once an id
+    /// past [`ID_TABLE_LIMIT`] came, and every key is in `keys`.
+    ids: Option<Vec<bool>>,
     /// Wider keys, made by [`key_of`].
     keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
     top_bits: [u64; PROBE_TOP_WORDS],
 }
 
-/// A relation with more than this many times the room its facts need
-/// gives the rest back after a recomputation ([`Relation::shrink_if_sparse`]).
-const SPARSE: usize = 4;
-
-/// Rows per block of a narrowing pass (see [`Relation::narrowed_indexes`]):
-/// 16 KB of a two-column relation.
-const NARROW_BLOCK_ROWS: usize = 2048;
-
 /// 4,096 bits: a few dozen keys let about one other key in a hundred through.
 const PROBE_TOP_WORDS: usize = 64;
+
+/// The largest id a table of flags holds (4 MB of them); a larger one sends
+/// every key of its set to the hash set.
+const ID_TABLE_LIMIT: u32 = 1 << 22;
 
 impl Default for ProbeKeys {
     fn default() -> ProbeKeys {
         ProbeKeys {
-            ids: Vec::new(),
+            ids: Some(Vec::new()),
             keys: HashSet::default(),
             top_bits: [0; PROBE_TOP_WORDS],
         }
@@ -86,27 +84,54 @@ impl ProbeKeys {
 
     /// Adds the key of `values` (the probed columns, ascending).
     pub(crate) fn insert(&mut self, values: &[Id]) {
-        if let [id] = values {
-            let at = *id as usize;
-            if at >= self.ids.len() {
-                self.ids.resize(at + 1, false);
+        match (values, &mut self.ids) {
+            ([id], Some(ids)) if *id < ID_TABLE_LIMIT => {
+                let at = *id as usize;
+                if at >= ids.len() {
+                    ids.resize(at + 1, false);
+                }
+                ids[at] = true;
             }
-            self.ids[at] = true;
-        } else {
-            let key = key_of(values.len(), |i| values[i]);
-            let (word, bit) = Self::top_bit(key);
-            self.top_bits[word] |= bit;
-            self.keys.insert(key);
+            ([_], Some(_)) => {
+                self.ids_to_keys();
+                self.insert_key(key_of(1, |_| values[0]));
+            }
+            _ => self.insert_key(key_of(values.len(), |i| values[i])),
+        }
+    }
+
+    fn insert_key(&mut self, key: u64) {
+        let (word, bit) = Self::top_bit(key);
+        self.top_bits[word] |= bit;
+        self.keys.insert(key);
+    }
+
+    /// Moves the one-column keys of the table to the set.
+    fn ids_to_keys(&mut self) {
+        if let Some(ids) = self.ids.take() {
+            for (id, _) in ids.iter().enumerate().filter(|(_, &flagged)| flagged) {
+                self.insert_key(key_of(1, |_| id as Id));
+            }
         }
     }
 
     /// Adds every key of `other`.
     pub(crate) fn merge(&mut self, other: &ProbeKeys) {
-        if self.ids.len() < other.ids.len() {
-            self.ids.resize(other.ids.len(), false);
-        }
-        for (mine, theirs) in self.ids.iter_mut().zip(&other.ids) {
-            *mine |= theirs;
+        match (&mut self.ids, &other.ids) {
+            (Some(mine), Some(theirs)) => {
+                if mine.len() < theirs.len() {
+                    mine.resize(theirs.len(), false);
+                }
+                for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                    *mine |= theirs;
+                }
+            }
+            (_, theirs) => {
+                self.ids_to_keys();
+                for (id, _) in theirs.iter().flatten().enumerate().filter(|(_, &f)| f) {
+                    self.insert_key(key_of(1, |_| id as Id));
+                }
+            }
         }
         for (mine, theirs) in self.top_bits.iter_mut().zip(&other.top_bits) {
             *mine |= theirs;
@@ -114,13 +139,22 @@ impl ProbeKeys {
         self.keys.extend(other.keys.iter().copied());
     }
 
-    /// Whether the wider key `key` is probed.
+    /// Whether the key `key` (of any width) is probed, when the one-column
+    /// keys are not in a table.
     #[inline]
     fn has_key(&self, key: u64) -> bool {
         let (word, bit) = Self::top_bit(key);
         self.top_bits[word] & bit != 0 && self.keys.contains(&key)
     }
 }
+
+/// A relation with more than this many times the room its facts need
+/// gives the rest back after a recomputation ([`Relation::shrink_if_sparse`]).
+const SPARSE: usize = 4;
+
+/// Rows per block of a narrowing pass (see [`Relation::narrowed_indexes`]):
+/// 16 KB of a two-column relation.
+const NARROW_BLOCK_ROWS: usize = 2048;
 
 /// The murmur3 finaliser: a bijection on `u64` with good avalanche.
 #[inline]
@@ -1510,12 +1544,11 @@ impl Relation {
         let one_column: Vec<(usize, &[bool])> = indexes
             .iter()
             .zip(wanted)
-            .filter_map(|(index, &(_, keys))| match *index.cols {
-                [col] => Some((col, keys.ids.as_slice())),
+            .filter_map(|(index, &(_, keys))| match (&*index.cols, &keys.ids) {
+                ([col], Some(ids)) => Some((*col, ids.as_slice())),
                 _ => None,
             })
             .collect();
-        let rows = (0u32..).zip(self.rows.chunks_exact(arity.max(1)).take(self.len as usize));
         if arity > 0 && one_column.len() == wanted.len() {
             // Keys of one column, the common case: each index's column is
             // tested by id in a tight loop over a block of rows small
@@ -1534,8 +1567,12 @@ impl Relation {
                 }
             }
         } else {
+            let rows = (0u32..).zip(self.rows.chunks_exact(arity.max(1)).take(self.len as usize));
             for ((index, &(_, keys)), hits) in indexes.iter().zip(wanted).zip(&mut hits) {
                 let cols = &index.cols;
+                // One-column keys kept in a table go to the set first.
+                let mut keys = keys.clone();
+                keys.ids_to_keys();
                 for (r, row) in rows.clone() {
                     let key = key_of(cols.len(), |i| row[cols[i]]);
                     if keys.has_key(key) {
@@ -2052,6 +2089,44 @@ mod tests {
             assert!(!r.insert(&[t, t ^ 5, 9]));
         }
         assert_eq!(r.find(&[1, 1, 9]), Found::Absent);
+    }
+
+    #[test]
+    fn narrowed_indexes_answer_as_full_ones_for_small_and_large_ids() {
+        const BIG: u32 = ID_TABLE_LIMIT + 5;
+        let mut r = Relation::new();
+        for k in 0..5000u32 {
+            r.insert(&[k, BIG + k % 50]);
+        }
+        let mut small = ProbeKeys::default();
+        small.insert(&[7]);
+        small.insert(&[299]);
+        let mut large = ProbeKeys::default();
+        large.insert(&[3]);
+        large.insert(&[BIG + 3]);
+        assert!(
+            large.ids.is_none(),
+            "an id past the table moves its keys to the set"
+        );
+        let mut merged = ProbeKeys::default();
+        merged.insert(&[11]);
+        merged.merge(&large);
+        let narrowed = r.narrowed_indexes(&[(0b01, &small), (0b10, &large), (0b01, &merged)]);
+        let by_first = r.index_mut(0b01);
+        let by_second = r.index_mut(0b10);
+        let key = |id: u32| key_of(1, |_| id);
+        for id in [7, 299] {
+            assert_eq!(narrowed[0].rows(key(id)), by_first.rows(key(id)));
+            assert!(!narrowed[0].rows(key(id)).is_empty());
+        }
+        assert!(narrowed[0].rows(key(8)).is_empty());
+        assert_eq!(narrowed[1].rows(key(BIG + 3)), by_second.rows(key(BIG + 3)));
+        assert_eq!(narrowed[1].rows(key(BIG + 3)).len(), 100);
+        assert!(narrowed[1].rows(key(BIG + 4)).is_empty());
+        for id in [3, 11] {
+            assert_eq!(narrowed[2].rows(key(id)), by_first.rows(key(id)));
+        }
+        assert!(narrowed[2].rows(key(12)).is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Printing diagnostics and results.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use ox_syntax::diagnostic::Diagnostic;
@@ -123,26 +124,30 @@ fn write_table(out: &mut dyn Write, rows: &[serde_json::Value], gap: &str) -> io
     )
 }
 
-fn csv_field(text: &str) -> String {
+fn csv_field(text: &str) -> Cow<'_, str> {
     if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     }
+}
+
+/// One CSV line of `cells`, written field by field.
+fn write_csv_line(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(csv_field(cell).as_bytes())?;
+    }
+    out.write_all(b"\n")
 }
 
 fn write_csv(out: &mut dyn Write, rows: &[serde_json::Value]) -> io::Result<()> {
     let columns = columns(rows);
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    writeln!(out, "{}", line(&columns))?;
+    write_csv_line(out, &columns)?;
     for row in rows {
-        writeln!(out, "{}", line(&row_cells(row, &columns)))?;
+        write_csv_line(out, &row_cells(row, &columns))?;
     }
     Ok(())
 }

@@ -107,6 +107,24 @@ fn standpoints_over_http() {
         json!({"name": "flying", "across": ["Zoology"]}),
     );
     assert_eq!(truths(&body), pairs(&[("pingu", "Not")]));
+    // Called as a value (inside a fn), the declared across query gives its
+    // `Is` rows, whatever standpoint the request reads.
+    for headers in [&[][..], &[("X-Standpoint", "Zoology")][..]] {
+        let (status, body) = query(
+            &server,
+            "/v1/dispatch/compute",
+            headers,
+            json!({"name": "undisputed_flyers"}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let ids: Vec<&str> = body["value"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|b| b["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["tweety"], "{body}");
+    }
     // Strict: body field or query parameter.
     let (_, body) = query(&server, q, &[], json!({"name": "verdicts", "strict": true}));
     assert_eq!(truths(&body), pairs(&[("tweety", "Is")]));

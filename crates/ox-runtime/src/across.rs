@@ -110,7 +110,74 @@ impl Engine {
         };
         // `limit`/`offset` apply to the merged rows, not under each standpoint.
         let (window, q) = without_window(q);
-        let q = &q;
+        let merged = self.merge_across(ctx, &clock, &q, &paths, &|state| {
+            self.query_args(&q.name, &q.params, args, state)
+        })?;
+        let module = self.module();
+        let rows = match &merged.last_state {
+            None => Vec::new(),
+            Some(state) => {
+                let types = |id: &str| state.type_of(&self.catalog, id);
+                merged
+                    .rows
+                    .into_iter()
+                    .filter(|(_, truth)| !strict || *truth == Truth::Is)
+                    .skip(window.offset)
+                    .take(window.limit)
+                    .map(|(row, truth)| {
+                        json!({
+                            "value": wire::encode(module, &row, &ty, &types),
+                            "truth": truth.as_str(),
+                        })
+                    })
+                    .collect()
+            }
+        };
+        Ok(QueryOutcome {
+            tx: merged.tx,
+            result: QueryResult::Rows(rows),
+        })
+    }
+
+    /// The rows a declared `across` query gives where a value is expected
+    /// (a query called inside a `fn` or a query): those that are `Is`, holding
+    /// under some listed standpoint and refuted under none, whatever
+    /// standpoint the request reads, with the query's `limit`/`offset`
+    /// applied to them. A value has the query's row type, which has no room
+    /// for a truth value.
+    pub(crate) fn across_values(
+        &self,
+        ctx: &RequestContext,
+        clock: &Clock,
+        q: &Query,
+        seeds: &[Option<Value>],
+    ) -> Result<Vec<Value>, RuntimeError> {
+        let paths = self.across_paths(q, &[])?;
+        let (window, q) = without_window(q);
+        let merged = self.merge_across(ctx, clock, &q, &paths, &|_| Ok(seeds.to_vec()))?;
+        Ok(merged
+            .rows
+            .into_iter()
+            .filter(|(_, truth)| *truth == Truth::Is)
+            .skip(window.offset)
+            .take(window.limit)
+            .map(|(row, _)| row)
+            .collect())
+    }
+
+    /// `q` (its window already taken off) evaluated under each of `paths`,
+    /// from `ctx` with its standpoint replaced, its rows merged with their
+    /// truth in the query's order: by its `order by` keys (as computed
+    /// where a row first appears, standpoints in the listed order), then
+    /// by value. `seeds` gives the query's arguments under each state.
+    fn merge_across(
+        &self,
+        ctx: &RequestContext,
+        clock: &Clock,
+        q: &Query,
+        paths: &[String],
+        seeds: &SeedsUnder<'_>,
+    ) -> Result<Merged, RuntimeError> {
         let refuting = refuting_query(self.module(), q);
         // Each row with its `order by` keys where it first appeared.
         let mut merged: Vec<(Vec<Value>, Value)> = Vec::new();
@@ -126,16 +193,16 @@ impl Engine {
         };
         let mut tx = 0;
         let mut last_state: Option<Arc<State>> = None;
-        for path in &paths {
+        for path in paths {
             let mut under = ctx.clone();
             under.standpoint = Some(path.clone());
-            let state = self.read_state(&under, &clock, tx_point(&under, q.as_of))?;
+            let state = self.read_state(&under, clock, tx_point(&under, q.as_of))?;
             tx = tx.max(state.tx);
-            let seeds = self.query_args(&q.name, &q.params, args, &state)?;
+            let seeds = seeds(&state)?;
             let exec = QueryExec {
                 engine: self,
                 ctx: &under,
-                clock: &clock,
+                clock,
                 state: &state,
             };
             for row in exec.keyed_rows(q, &seeds)? {
@@ -156,32 +223,17 @@ impl Engine {
             last_state = Some(state);
         }
         order_keyed(&q.body, &mut merged);
-        let module = self.module();
-        let rows = match &last_state {
-            None => Vec::new(),
-            Some(state) => {
-                let types = |id: &str| state.type_of(&self.catalog, id);
-                merged
-                    .into_iter()
-                    .map(|(_, row)| {
-                        let truth = verdicts[index[&row]].truth();
-                        (row, truth)
-                    })
-                    .filter(|(_, truth)| !strict || *truth == Truth::Is)
-                    .skip(window.offset)
-                    .take(window.limit)
-                    .map(|(row, truth)| {
-                        json!({
-                            "value": wire::encode(module, &row, &ty, &types),
-                            "truth": truth.as_str(),
-                        })
-                    })
-                    .collect()
-            }
-        };
-        Ok(QueryOutcome {
+        let rows = merged
+            .into_iter()
+            .map(|(_, row)| {
+                let truth = verdicts[index[&row]].truth();
+                (row, truth)
+            })
+            .collect();
+        Ok(Merged {
+            rows,
             tx,
-            result: QueryResult::Rows(rows),
+            last_state,
         })
     }
 
@@ -222,6 +274,21 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// A query's arguments under one standpoint's state (where a reference
+/// argument is resolved).
+type SeedsUnder<'a> = dyn Fn(&State) -> Result<Vec<Option<Value>>, RuntimeError> + 'a;
+
+/// An `across` query's rows under all its standpoints (see
+/// [`Engine::merge_across`]).
+struct Merged {
+    /// Each row with its truth, in the query's order.
+    rows: Vec<(Value, Truth)>,
+    /// The newest transaction any standpoint's state reads.
+    tx: u64,
+    /// The state of the last standpoint (for the types of individuals).
+    last_state: Option<Arc<State>>,
 }
 
 /// A `select`'s `limit` and `offset` (none: every row).

@@ -252,7 +252,12 @@ impl QueryRunner for QueryExec<'_> {
             .queries
             .get(query.index())
             .ok_or_else(|| RuntimeError::internal(format!("no query #{}", query.0)))?;
-        let rows = self.rows_at_declared_point(q, &args)?;
+        // A declared `across` query gives its `Is` rows as a value.
+        let rows = if q.across.is_empty() {
+            self.rows_at_declared_point(q, &args)?
+        } else {
+            self.engine.across_values(self.ctx, self.clock, q, &args)?
+        };
         match shape(q) {
             Shape::Rows(_) => Ok(Value::List(rows)),
             Shape::Single(_) => single(q, rows),

@@ -113,14 +113,7 @@ fn stratified_negation_unreachable_pairs() {
             neg(reach, vec![v(0), v(1)]),
         ],
     );
-    m.rule(
-        atom(reach, vec![v(0), v(1)]),
-        vec![pos(edge, vec![v(0), v(1)])],
-    );
-    m.rule(
-        atom(reach, vec![v(0), v(2)]),
-        vec![pos(reach, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
-    );
+    m.linear_closure(edge, edge, reach);
     let module = m.build();
     let program = Program::new(&module).unwrap();
     assert_eq!(program.strata().strata.len(), 2);
@@ -844,14 +837,7 @@ fn deletion_does_not_keep_facts_that_only_support_each_other() {
     let mut m = ModuleBuilder::new();
     let edge = m.pred("edge", 2);
     let path = m.pred("path", 2);
-    m.rule(
-        atom(path, vec![v(0), v(1)]),
-        vec![pos(edge, vec![v(0), v(1)])],
-    );
-    m.rule(
-        atom(path, vec![v(0), v(2)]),
-        vec![pos(path, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
-    );
+    m.linear_closure(edge, edge, path);
     let module = m.build();
     let program = Program::new(&module).unwrap();
     let mut base = FactStore::new(module.predicates.len());

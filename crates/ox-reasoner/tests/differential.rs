@@ -692,14 +692,7 @@ fn dense_closure_module() -> (Module, PredId, PredId) {
     let edge = m.pred("edge", 2);
     let tc = m.pred("tc", 2);
     let reach_back = m.pred("reach_back", 2);
-    m.rule(
-        atom(tc, vec![v(0), v(1)]),
-        vec![pos(edge, vec![v(0), v(1)])],
-    );
-    m.rule(
-        atom(tc, vec![v(0), v(2)]),
-        vec![pos(tc, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
-    );
+    m.linear_closure(edge, edge, tc);
     m.rule(
         atom(reach_back, vec![v(0), v(1)]),
         vec![pos(tc, vec![v(0), v(1)]), pos(tc, vec![v(1), v(0)])],
@@ -955,14 +948,7 @@ fn cutting_a_deep_taxonomy_in_many_places_agrees_with_evaluation_from_scratch() 
     let inst = m.pred("inst", 2);
     let sub = m.pred("sub", 2);
     let typ = m.pred("typ", 2);
-    m.rule(
-        atom(typ, vec![v(0), v(1)]),
-        vec![pos(inst, vec![v(0), v(1)])],
-    );
-    m.rule(
-        atom(typ, vec![v(0), v(2)]),
-        vec![pos(typ, vec![v(0), v(1)]), pos(sub, vec![v(1), v(2)])],
-    );
+    m.linear_closure(inst, sub, typ);
     let program = Program::new(&m.build()).expect("compiles");
     let pair = |a: i64, b: i64| vec![Value::Int(a), Value::Int(b)];
     let base = |cut: &[i64]| {

@@ -16,14 +16,7 @@ fn program() -> (ox_ir::Module, [ox_ir::PredId; 4]) {
     let path = m.pred("path", 2);
     let node = m.pred("node", 1);
     let unreached = m.pred("unreached", 1);
-    m.rule(
-        atom(path, vec![v(0), v(1)]),
-        vec![pos(edge, vec![v(0), v(1)])],
-    );
-    m.rule(
-        atom(path, vec![v(0), v(2)]),
-        vec![pos(path, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
-    );
+    m.linear_closure(edge, edge, path);
     m.rule(
         atom(unreached, vec![v(0)]),
         vec![pos(node, vec![v(0)]), neg(path, vec![int(0), v(0)])],

@@ -108,6 +108,20 @@ impl ModuleBuilder {
         PredId(self.module.predicates.len() as u32 - 1)
     }
 
+    /// `out(x, y) :- start(x, y).  out(x, z) :- out(x, y), step(y, z).`: a
+    /// transitive closure when `start` and `step` are one relation, a
+    /// taxonomy's types when they are instances and subclass links.
+    pub fn linear_closure(&mut self, start: PredId, step: PredId, out: PredId) {
+        self.rule(
+            atom(out, vec![v(0), v(1)]),
+            vec![pos(start, vec![v(0), v(1)])],
+        );
+        self.rule(
+            atom(out, vec![v(0), v(2)]),
+            vec![pos(out, vec![v(0), v(1)]), pos(step, vec![v(1), v(2)])],
+        );
+    }
+
     /// Same generation over `par` (child, parent): `sg(x, y)` when `x` and
     /// `y` share a parent, or their parents are of the same generation.
     /// Returns (`par`, `sg`).

@@ -77,6 +77,30 @@ pub enum InProcError {
     Mismatch(String),
 }
 
+/// A workload ready to measure: its rules, its base facts (drawn from a
+/// seed), the rules compiled, and the facts as a store.
+struct Setup {
+    program: datalog::Program,
+    facts: Facts,
+    compiled: ox_reasoner::Program,
+    initial: FactStore,
+}
+
+impl Setup {
+    fn of(workload: &Workload, seed: u64) -> Result<Setup, InProcError> {
+        let program = workload.program();
+        let facts = workload.facts(seed);
+        let compiled = oxrun::compile(&program)?;
+        let initial = oxrun::store_of(&program, &facts)?;
+        Ok(Setup {
+            program,
+            facts,
+            compiled,
+            initial,
+        })
+    }
+}
+
 fn ctx() -> EvalContext {
     EvalContext::at(Utc::now())
 }
@@ -200,10 +224,12 @@ pub fn incremental(
     seed: u64,
     reps: usize,
 ) -> Result<IncrementalRow, InProcError> {
-    let program = workload.program();
-    let facts = workload.facts(seed);
-    let compiled = oxrun::compile(&program)?;
-    let initial = oxrun::store_of(&program, &facts)?;
+    let Setup {
+        program,
+        facts,
+        compiled,
+        initial,
+    } = Setup::of(workload, seed)?;
     let fixpoint = oxrun::evaluate(&compiled, initial.clone())?;
     let (inserted, deleted) = one_percent_change(&program, &facts, seed ^ 0x5eed);
     let mut row = IncrementalRow {
@@ -317,10 +343,12 @@ pub fn stream(
     count: usize,
     reps: usize,
 ) -> Result<StreamRow, InProcError> {
-    let program = workload.program();
-    let facts = workload.facts(seed);
-    let compiled = oxrun::compile(&program)?;
-    let initial = oxrun::store_of(&program, &facts)?;
+    let Setup {
+        program,
+        facts,
+        compiled,
+        initial,
+    } = Setup::of(workload, seed)?;
     let (full, _) = timed(reps, || Ok(oxrun::evaluate(&compiled, initial.clone())?))?;
     let changes: Vec<Change> = (0..count as u64)
         .map(|k| one_percent_change(&program, &facts, seed ^ (0x57ea_0000 + k)).0)
@@ -399,10 +427,12 @@ pub fn provenance(
     seed: u64,
     reps: usize,
 ) -> Result<ProvenanceRow, InProcError> {
-    let program = workload.program();
-    let facts = workload.facts(seed);
-    let compiled = oxrun::compile(&program)?;
-    let base = oxrun::store_of(&program, &facts)?;
+    let Setup {
+        program,
+        compiled,
+        initial: base,
+        ..
+    } = Setup::of(workload, seed)?;
     let (plain, _) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
     let options = EvalOptions { provenance: true };
     let (recording, fixpoint) = timed(reps, || {

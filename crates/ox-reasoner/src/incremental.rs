@@ -64,7 +64,7 @@ impl Program {
         ctx: &EvalContext,
     ) -> Result<FactStore, EvalError> {
         Budget::new(ctx.deadline).check()?;
-        self.update_owned(previous.clone(), inserted, deleted, ctx)
+        self.update_owned(previous.copy_to_update(), inserted, deleted, ctx)
     }
 
     /// [`Program::update`] taking the previous fixpoint by value: its rows,

@@ -936,6 +936,19 @@ pub(crate) struct Witnesses {
 }
 
 impl Witnesses {
+    /// A copy with room for a [`COPY_ROOM`]th more rows (see
+    /// [`Relation::copy_with_room`]).
+    fn copy_with_room(&self) -> Witnesses {
+        let mut kept = Vec::with_capacity(self.kept.len() + self.kept.len() / COPY_ROOM);
+        kept.extend_from_slice(&self.kept);
+        Witnesses {
+            len: self.len,
+            runs: self.runs.clone(),
+            stride: self.stride,
+            kept,
+        }
+    }
+
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
         if len > self.len {
@@ -1114,13 +1127,37 @@ impl FromIterator<u32> for RowSet {
 impl Clone for Relation {
     fn clone(&self) -> Relation {
         Relation {
+            rows: self.rows.clone(),
+            witnesses: self.witnesses.clone(),
+            ..self.clone_without_rows()
+        }
+    }
+}
+
+impl Relation {
+    /// A copy whose rows (and witnesses) have room for an eighth more
+    /// before growing: a copy made to be updated would otherwise reallocate,
+    /// and copy again, its whole row vector on the update's first new row.
+    fn copy_with_room(&self) -> Relation {
+        let mut rows = Vec::with_capacity(self.rows.len() + self.rows.len() / COPY_ROOM);
+        rows.extend_from_slice(&self.rows);
+        Relation {
+            rows,
+            witnesses: self.witnesses.as_ref().map(Witnesses::copy_with_room),
+            ..self.clone_without_rows()
+        }
+    }
+
+    /// A copy of everything but the rows and witnesses, which are left empty.
+    fn clone_without_rows(&self) -> Relation {
+        Relation {
             arity: self.arity,
             len: self.len,
-            rows: self.rows.clone(),
+            rows: Vec::new(),
             keys: self.keys.clone(),
             // Indexes are shared copy-on-write.
             indexes: RwLock::new(read(&self.indexes).clone()),
-            witnesses: self.witnesses.clone(),
+            witnesses: None,
             base_prefix: self.base_prefix,
             base_extra: self.base_extra.clone(),
             dead: self.dead.clone(),
@@ -1128,6 +1165,9 @@ impl Clone for Relation {
         }
     }
 }
+
+/// A copy made for an update has room for a `COPY_ROOM`th more rows.
+const COPY_ROOM: usize = 8;
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     // Indexes are derived data: a panic elsewhere cannot leave them wrong.
@@ -1649,6 +1689,21 @@ pub struct FactStore {
     ranks: OnceLock<Vec<u32>>,
 }
 
+impl FactStore {
+    /// A copy to update, leaving this store as it is: like a clone, but
+    /// each relation's rows have room to grow by an eighth without being
+    /// reallocated, and without the value ranks, which an update discards
+    /// (see `Program::update`).
+    pub(crate) fn copy_to_update(&self) -> FactStore {
+        FactStore {
+            dict: self.dict.clone(),
+            rels: self.rels.iter().map(Relation::copy_with_room).collect(),
+            undefined: self.undefined.clone(),
+            ranks: OnceLock::new(),
+        }
+    }
+}
+
 impl fmt::Debug for FactStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
@@ -2154,6 +2209,31 @@ mod tests {
         assert_eq!(r.row_of(&[3, 3]), None);
         assert!(r.insert(&[20, 21]));
         assert!(!r.insert(&[5, 6]));
+    }
+
+    #[test]
+    fn a_copy_to_update_has_the_same_facts_and_room_to_grow() {
+        let mut s = FactStore::new(1);
+        for k in 0..8000i64 {
+            s.insert(PredId(0), vec![Value::Int(k), Value::Int(k % 97)]);
+        }
+        let mut witnesses = Witnesses::default();
+        for r in 0..8000 {
+            witnesses.push(0, &[r]);
+        }
+        s.rels[0].witnesses = Some(witnesses);
+        let copy = s.copy_to_update();
+        assert_eq!(copy.tuples(PredId(0)), s.tuples(PredId(0)));
+        let (rows, witnesses) = (&copy.rels[0].rows, copy.rels[0].witnesses.as_ref());
+        assert!(rows.capacity() >= rows.len() + 8000 * 2 / COPY_ROOM);
+        let kept = &witnesses.expect("witnesses are copied").kept;
+        assert_eq!(kept.len(), 8000);
+        assert!(kept.capacity() >= kept.len() + kept.len() / COPY_ROOM);
+        // The copy grows on its own.
+        let mut copy = copy;
+        assert!(copy.insert(PredId(0), vec![Value::Int(-1), Value::Int(0)]));
+        assert_eq!(copy.len(PredId(0)), 8001);
+        assert_eq!(s.len(PredId(0)), 8000);
     }
 
     #[test]

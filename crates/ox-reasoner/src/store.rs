@@ -387,14 +387,30 @@ type KeyRows = SmallVec<[u32; 4]>;
 
 /// A hash index of one relation on a set of bound columns: key of those
 /// columns → ascending row ids.
+///
+/// Copies of a relation share their indexes; a copy made to be updated
+/// (see `Program::update`) extends an index it shares by a few rows. The
+/// map stays shared with the other copies, and each key the copy extends
+/// gets its whole list of rows in a small map of the copy's own, which a
+/// lookup reads first: the copy does not copy the whole index. That map is
+/// folded into the shared one (copied then) once it holds a
+/// [`RECENT_SHARE`]th as many keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
     mask: u64,
     cols: Box<[usize]>,
-    map: KeyMap<KeyRows>,
+    /// Key → rows, possibly shared with other copies of the index.
+    shared: Arc<KeyMap<KeyRows>>,
+    /// Keys extended while `shared` was shared with another copy: all
+    /// their rows (replacing the shared list).
+    own: KeyMap<KeyRows>,
     /// Rows `0..covered` are indexed.
     covered: u32,
 }
+
+/// An index's own map is folded into its shared one once it holds more
+/// than this fraction (one in so many) of the shared map's keys.
+const RECENT_SHARE: usize = 4;
 
 impl Index {
     fn new(mask: u64) -> Index {
@@ -402,12 +418,17 @@ impl Index {
         Index {
             mask,
             cols,
-            map: KeyMap::default(),
+            shared: Arc::default(),
+            own: KeyMap::default(),
             covered: 0,
         }
     }
 
     fn extend(&mut self, rows: &[Id], arity: usize, len: u32, dead: &RowSet) {
+        if Arc::get_mut(&mut self.shared).is_some() {
+            // Nothing else reads the shared map (any more): one map, for free.
+            self.fold();
+        }
         let cols = &self.cols;
         for r in self.covered..len {
             if dead.contains(r) {
@@ -415,9 +436,39 @@ impl Index {
             }
             let row = &rows[r as usize * arity..(r as usize + 1) * arity];
             let key = key_of(cols.len(), |i| row[cols[i]]);
-            self.map.entry(key).or_default().push(r);
+            match Arc::get_mut(&mut self.shared) {
+                Some(map) => map.entry(key).or_default().push(r),
+                None => {
+                    let shared = &self.shared;
+                    self.own
+                        .entry(key)
+                        .or_insert_with(|| shared.get(&key).cloned().unwrap_or_default())
+                        .push(r);
+                }
+            }
         }
         self.covered = len;
+        if self.own.len() * RECENT_SHARE > self.shared.len() {
+            self.fold();
+        }
+    }
+
+    /// The map holding every row, made one (and this index's own) first.
+    fn map_mut(&mut self) -> &mut KeyMap<KeyRows> {
+        self.fold();
+        Arc::make_mut(&mut self.shared)
+    }
+
+    /// Moves the keys of the own map into the shared one (copied first if
+    /// something else reads it).
+    fn fold(&mut self) {
+        if self.own.is_empty() {
+            return;
+        }
+        let shared = Arc::make_mut(&mut self.shared);
+        for (key, rows) in self.own.drain() {
+            shared.insert(key, rows);
+        }
     }
 
     /// Follows a renumbering of the relation's rows (`new_row[old]`, or
@@ -425,7 +476,7 @@ impl Index {
     /// without rows. Kept rows keep their order, so each key's rows stay
     /// ascending.
     fn renumber(&mut self, new_row: &[u32]) {
-        self.map.retain(|_, rows| {
+        self.map_mut().retain(|_, rows| {
             rows.retain(|r| new_row[*r as usize] != GONE);
             for r in rows.iter_mut() {
                 *r = new_row[*r as usize];
@@ -446,7 +497,13 @@ impl Index {
     /// since the last compaction: see [`Relation::is_live`]).
     #[inline]
     pub(crate) fn rows(&self, key: u64) -> &[u32] {
-        self.map.get(&key).map_or(&[], |rows| rows.as_slice())
+        let own = if self.own.is_empty() {
+            None
+        } else {
+            self.own.get(&key)
+        };
+        own.or_else(|| self.shared.get(&key))
+            .map_or(&[], |rows| rows.as_slice())
     }
 }
 
@@ -1622,9 +1679,10 @@ impl Relation {
             }
         }
         for (index, hits) in indexes.iter_mut().zip(hits) {
+            let map = index.map_mut();
             for (key, r) in hits {
                 if self.is_live(r) {
-                    index.map.entry(key).or_default().push(r);
+                    map.entry(key).or_default().push(r);
                 }
             }
             index.covered = self.len;
@@ -2234,6 +2292,67 @@ mod tests {
         assert!(copy.insert(PredId(0), vec![Value::Int(-1), Value::Int(0)]));
         assert_eq!(copy.len(PredId(0)), 8001);
         assert_eq!(s.len(PredId(0)), 8000);
+    }
+
+    #[test]
+    fn a_copy_extends_a_shared_index_without_copying_it() {
+        // 1,000 keys of 8 rows each.
+        let mut original = Relation::new();
+        for k in 0..8000u32 {
+            original.insert(&[k % 1000, k]);
+        }
+        drop(original.index_mut(0b01));
+        let rows_of_key = |key: u32, rows: std::ops::Range<u32>| -> Vec<u32> {
+            rows.filter(|r| r % 1000 == key).collect()
+        };
+        let mut copy = original.clone();
+        for k in 8000..8050u32 {
+            copy.insert(&[k % 1000, k]);
+        }
+        let (old, new) = (original.index_mut(0b01), copy.index_mut(0b01));
+        assert!(
+            Arc::ptr_eq(&old.shared, &new.shared),
+            "the big map is shared"
+        );
+        assert_eq!(new.own.len(), 50, "the keys extended");
+        for k in 0..1000u32 {
+            let key = key_of(1, |_| k);
+            assert_eq!(new.rows(key), rows_of_key(k, 0..8050).as_slice());
+            assert_eq!(old.rows(key), rows_of_key(k, 0..8000).as_slice());
+        }
+        drop((old, new));
+        // Extending a quarter of the keys folds the own map into a copy of
+        // the shared one.
+        for k in 8050..8300u32 {
+            copy.insert(&[k % 1000, k]);
+        }
+        let (old, new) = (original.index_mut(0b01), copy.index_mut(0b01));
+        assert!(!Arc::ptr_eq(&old.shared, &new.shared));
+        assert!(new.own.is_empty());
+        assert_eq!(
+            new.rows(key_of(1, |_| 7)),
+            rows_of_key(7, 0..8300).as_slice()
+        );
+        assert_eq!(
+            old.rows(key_of(1, |_| 7)),
+            rows_of_key(7, 0..8000).as_slice()
+        );
+        drop((old, new));
+        // Removing rows from a copy leaves the original's index alone.
+        let mut copy = original.clone();
+        copy.insert(&[7, 9000]);
+        drop(copy.index_mut(0b01));
+        copy.retain(|r| r >= 4000);
+        let renumbered: Vec<u32> = rows_of_key(7, 0..4000).into_iter().chain([4000]).collect();
+        assert_eq!(
+            copy.index_mut(0b01).rows(key_of(1, |_| 7)),
+            renumbered.as_slice()
+        );
+        let original_rows = rows_of_key(7, 0..8000);
+        assert_eq!(
+            original.index_mut(0b01).rows(key_of(1, |_| 7)),
+            original_rows.as_slice()
+        );
     }
 
     #[test]

@@ -82,6 +82,7 @@ impl Program {
         let mut budget = Budget::new(ctx.deadline);
         budget.check()?;
         let mut store = previous;
+        store.reclaim_keys();
         let record = store.rels.iter().any(|r| r.witnesses.is_some());
         let const_ids = self.prepare(&mut store, record)?;
         for (pred, tuple) in inserted.iter().chain(deleted) {

@@ -512,12 +512,12 @@ impl Index {
 /// control bytes and its buckets). Keys are well mixed, so the slot is the
 /// key's top bits. Slot value 0 means empty; the key 0 itself is kept aside.
 ///
-/// From its first row lookup on ([`KeySet::row`]) the set also records the
-/// row holding each key, in an array parallel to the slots that only a row
-/// lookup reads: deletions and explanations look rows up, evaluation does
-/// not, so a set costs the extra memory only once something asked.
+/// From its first row lookup on ([`KeyTable::row`]) the table also records
+/// the row holding each key, in an array parallel to the slots that only a
+/// row lookup reads: deletions and explanations look rows up, evaluation
+/// does not, so a table costs the extra memory only once something asked.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct KeySet {
+pub(crate) struct KeyTable {
     slots: Vec<u64>,
     /// Per slot: the row holding its key, once the first lookup built it.
     rows: OnceLock<Vec<u32>>,
@@ -528,7 +528,7 @@ pub(crate) struct KeySet {
     zero: Option<u32>,
 }
 
-impl KeySet {
+impl KeyTable {
     #[inline]
     fn slot(&self, key: u64) -> usize {
         (key >> self.shift) as usize
@@ -548,7 +548,8 @@ impl KeySet {
     }
 
     /// The row holding `key`, if present. The first lookup records the row
-    /// of every key: `keyed_rows` gives each key present with its row.
+    /// of every key: `keyed_rows` gives each key present with its row (and
+    /// may give others, which are skipped).
     #[inline]
     pub(crate) fn row<I: Iterator<Item = (u64, u32)>>(
         &self,
@@ -758,6 +759,25 @@ impl KeySet {
         }
     }
 
+    /// Adds the keys of `other` (none of which this table holds) with their
+    /// rows; rows stay recorded only if both tables recorded them.
+    fn absorb(&mut self, other: KeyTable) {
+        if other.len == 0 && other.zero.is_none() {
+            return;
+        }
+        let other_rows = other.rows.get();
+        if other_rows.is_none() {
+            self.rows.take();
+        }
+        self.reserve(other.len + usize::from(other.zero.is_some()));
+        if let Some(row) = other.zero {
+            self.insert(0, row);
+        }
+        for (i, &key) in other.slots.iter().enumerate().filter(|&(_, &k)| k != 0) {
+            self.insert(key, other_rows.map_or(0, |rows| rows[i]));
+        }
+    }
+
     /// Follows a renumbering of the rows (`new_row[old]`) that keeps every
     /// row the set holds.
     fn renumber(&mut self, new_row: &[u32]) {
@@ -775,7 +795,146 @@ impl KeySet {
     }
 }
 
-/// How many keys ahead [`KeySet::track_rows`] prefetches.
+/// The key set of a relation of at most two columns: a [`KeyTable`] of
+/// its own, over one shared with other copies of the relation.
+///
+/// A settled store (see [`FactStore::settle`]) keeps each large set's table
+/// behind an `Arc`, so a copy made to be updated (see `Program::update`)
+/// shares it instead of copying it, and keys the copy adds go to a table of
+/// its own (the two never hold the same key). A set whose shared table
+/// nothing else holds is made one table again for free; a copy's own table
+/// is folded into a copy of the shared one once it holds a
+/// [`OWN_KEYS_SHARE`]th as many keys. Removing keys makes the set one table
+/// first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeySet {
+    own: KeyTable,
+    shared: Option<Arc<KeyTable>>,
+}
+
+/// A set's own table is folded into its shared one once it holds more
+/// than this fraction (one in so many) of the shared table's keys.
+const OWN_KEYS_SHARE: usize = 4;
+
+/// Sets with fewer keys are not shared: copying them costs little.
+const SHARED_KEYS_MIN: usize = 4096;
+
+impl KeySet {
+    #[inline]
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        self.own.contains(key) || self.shared.as_ref().is_some_and(|t| t.contains(key))
+    }
+
+    /// Whether the set records rows already.
+    pub(crate) fn tracks_rows(&self) -> bool {
+        self.own.tracks_rows() && self.shared.as_ref().is_none_or(|t| t.tracks_rows())
+    }
+
+    /// The row holding `key`, if present (see [`KeyTable::row`]).
+    #[inline]
+    pub(crate) fn row<I: Iterator<Item = (u64, u32)>>(
+        &self,
+        key: u64,
+        keyed_rows: impl Fn() -> I,
+    ) -> Option<u32> {
+        match &self.shared {
+            Some(shared) if shared.contains(key) => shared.row(key, &keyed_rows),
+            // Recording the own table's rows walks the whole relation.
+            Some(_) if !self.own.contains(key) => None,
+            _ => self.own.row(key, keyed_rows),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn prefetch(&self, key: u64) {
+        if let Some(shared) = &self.shared {
+            shared.prefetch(key);
+        }
+        self.own.prefetch(key);
+    }
+
+    /// Adds `key`, held by `row`; false when present.
+    #[inline]
+    pub(crate) fn insert(&mut self, key: u64, row: u32) -> bool {
+        if self.shared.as_ref().is_some_and(|t| t.contains(key)) {
+            return false;
+        }
+        self.own.insert(key, row)
+    }
+
+    /// Gives the own table of a set that shares a table room for a
+    /// [`COPY_ROOM`]th as many keys, so that an update adding keys does not
+    /// rehash it over and over as it grows from nothing.
+    fn make_room_over_shared(&mut self) {
+        if let Some(shared) = &self.shared {
+            self.own.reserve(shared.len / COPY_ROOM);
+        }
+    }
+
+    /// Removes `key`; false when absent.
+    pub(crate) fn remove(&mut self, key: u64) -> bool {
+        self.unshare().remove(key)
+    }
+
+    /// Room for `additional` more keys without growing.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.unshare().reserve(additional);
+    }
+
+    fn shrink_if_sparse(&mut self) {
+        self.unshare().shrink_if_sparse();
+    }
+
+    fn renumber(&mut self, new_row: &[u32]) {
+        self.unshare().renumber(new_row);
+    }
+
+    fn track_rows_from_empty(&mut self) {
+        self.unshare().track_rows_from_empty();
+    }
+
+    /// The set as one table of its own (the shared one copied if something
+    /// else holds it).
+    fn unshare(&mut self) -> &mut KeyTable {
+        if let Some(shared) = self.shared.take() {
+            let own = std::mem::take(&mut self.own);
+            self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+            self.own.absorb(own);
+        }
+        &mut self.own
+    }
+
+    /// Makes the set one table again if nothing else holds its shared one
+    /// (which costs nothing then): an update in place probes one table.
+    fn reclaim(&mut self) {
+        if self
+            .shared
+            .as_mut()
+            .is_some_and(|t| Arc::get_mut(t).is_some())
+        {
+            self.unshare();
+        }
+    }
+
+    /// Readies the set to be shared by copies of its relation: a large table
+    /// goes behind an `Arc`; a set already shared is made one table again
+    /// when nothing else holds the shared one, or when its own table has
+    /// grown past a [`OWN_KEYS_SHARE`]th of it.
+    fn settle(&mut self) {
+        let fold = match &mut self.shared {
+            None => self.own.len >= SHARED_KEYS_MIN,
+            Some(shared) => {
+                Arc::get_mut(shared).is_some() || self.own.len * OWN_KEYS_SHARE > shared.len
+            }
+        };
+        if fold {
+            let table = std::mem::take(self.unshare());
+            self.shared = Some(Arc::new(table));
+        }
+    }
+}
+
+/// How many keys ahead [`KeyTable::rows_of`] prefetches.
 const TRACK_AHEAD: usize = 16;
 
 /// Whether (and where) a tuple was found in a [`Keys`].
@@ -1198,11 +1357,15 @@ impl Relation {
     fn copy_with_room(&self) -> Relation {
         let mut rows = Vec::with_capacity(self.rows.len() + self.rows.len() / COPY_ROOM);
         rows.extend_from_slice(&self.rows);
-        Relation {
+        let mut copy = Relation {
             rows,
             witnesses: self.witnesses.as_ref().map(Witnesses::copy_with_room),
             ..self.clone_without_rows()
+        };
+        if let Keys::Small(set) = &mut copy.keys {
+            set.make_room_over_shared();
         }
+        copy
     }
 
     /// A copy of everything but the rows and witnesses, which are left empty.
@@ -2119,9 +2282,25 @@ impl FactStore {
         self.ranks.take();
     }
 
-    /// Readies a store to be handed out: see [`Dict::settle`].
+    /// Takes back, for an update in place, the key sets that no copy of
+    /// the store shares any more (see [`KeySet`]).
+    pub(crate) fn reclaim_keys(&mut self) {
+        for rel in &mut self.rels {
+            if let Keys::Small(set) = &mut rel.keys {
+                set.reclaim();
+            }
+        }
+    }
+
+    /// Readies a store to be handed out: see [`Dict::settle`]; large key
+    /// sets go behind an `Arc`, to be shared by copies (see [`KeySet`]).
     pub(crate) fn settle(&mut self) {
         self.dict.settle();
+        for rel in &mut self.rels {
+            if let Keys::Small(set) = &mut rel.keys {
+                set.settle();
+            }
+        }
     }
 }
 
@@ -2254,12 +2433,12 @@ mod tests {
         let Keys::Small(set) = &r.keys else {
             panic!("two columns make exact keys");
         };
-        assert!(set.slots.len() >= 100_000);
+        assert!(set.own.slots.len() >= 100_000);
         r.shrink_if_sparse();
         let Keys::Small(set) = &r.keys else {
             panic!("two columns make exact keys");
         };
-        assert!(set.slots.len() <= 64, "{} slots", set.slots.len());
+        assert!(set.own.slots.len() <= 64, "{} slots", set.own.slots.len());
         assert!(r.rows.capacity() < 1_000);
         for k in 0..10u32 {
             assert_eq!(r.row_of(&[k, k + 1]), Some(k));
@@ -2353,6 +2532,68 @@ mod tests {
             original.index_mut(0b01).rows(key_of(1, |_| 7)),
             original_rows.as_slice()
         );
+    }
+
+    #[test]
+    fn copies_share_a_settled_key_set_and_add_keys_of_their_own() {
+        let pair = |k: i64| vec![Value::Int(k), Value::Int(k % 7)];
+        let mut original = FactStore::new(1);
+        for k in 0..10_000 {
+            original.insert(PredId(0), pair(k));
+        }
+        original.settle();
+        let shared_of = |store: &FactStore| match &store.rels[0].keys {
+            Keys::Small(set) => set.shared.clone(),
+            Keys::Wide { .. } => None,
+        };
+        let shared = shared_of(&original).expect("a large set is shared once settled");
+        let mut copy = original.copy_to_update();
+        assert!(Arc::ptr_eq(&shared, &shared_of(&copy).expect("shared")));
+        drop(shared);
+        // Keys of the shared table are present in the copy; new ones go to its own table.
+        assert!(!copy.insert(PredId(0), pair(5)));
+        for k in 10_000..10_100 {
+            assert!(copy.insert(PredId(0), pair(k)));
+        }
+        assert!(!copy.insert(PredId(0), pair(10_050)));
+        assert_eq!(copy.len(PredId(0)), 10_100);
+        assert!(copy.contains(PredId(0), &pair(10_050)));
+        assert!(!original.contains(PredId(0), &pair(10_050)));
+        assert_eq!(original.len(PredId(0)), 10_000);
+        // Rows are found in either table.
+        let ids = |store: &FactStore, k: i64| -> Vec<Id> {
+            pair(k)
+                .iter()
+                .map(|v| store.dict.get(v).expect("interned"))
+                .collect()
+        };
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 42)), Some(42));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 10_042)), Some(10_042));
+        // Settling keeps a small own table apart, and folds a large one.
+        copy.settle();
+        assert!(shared_of(&copy).is_some_and(|t| Arc::ptr_eq(&t, &shared_of(&original).unwrap())));
+        for k in 10_100..13_000 {
+            copy.insert(PredId(0), pair(k));
+        }
+        copy.settle();
+        let folded = shared_of(&copy).expect("shared again");
+        assert!(!Arc::ptr_eq(&folded, &shared_of(&original).unwrap()));
+        // (The key of the tuple of ids 0 and 0 is kept aside.)
+        assert_eq!(folded.len + usize::from(folded.zero.is_some()), 13_000);
+        // Removing a key from a copy leaves the original's set alone.
+        let mut copy = original.copy_to_update();
+        let gone: RowSet = [3u32].into_iter().collect();
+        copy.rels[0].remove_rows(&gone);
+        assert!(!copy.contains(PredId(0), &pair(3)));
+        assert!(original.contains(PredId(0), &pair(3)));
+        // A set nothing else shares is taken back whole, for free.
+        drop(copy);
+        original.reclaim_keys();
+        let Keys::Small(set) = &original.rels[0].keys else {
+            panic!("two columns make exact keys");
+        };
+        assert!(set.shared.is_none());
+        assert_eq!(set.own.len + usize::from(set.own.zero.is_some()), 10_000);
     }
 
     #[test]

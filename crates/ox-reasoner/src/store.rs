@@ -568,7 +568,7 @@ impl KeyTable {
     /// probed, so the probes overlap instead of missing the cache one by one.
     fn rows_of(&self, keyed_rows: impl Iterator<Item = (u64, u32)>) -> Vec<u32> {
         let mut rows = vec![0; self.slots.len()];
-        let mut record = |(key, row): (u64, u32)| {
+        let record = |rows: &mut [u32], (key, row): (u64, u32)| {
             if let Some(i) = self.position(key) {
                 rows[i] = row;
             }
@@ -578,14 +578,15 @@ impl KeyTable {
         for (key, row) in keyed_rows.filter(|&(key, _)| key != 0) {
             let at = count % TRACK_AHEAD;
             if count >= TRACK_AHEAD {
-                record(ahead[at]);
+                record(&mut rows, ahead[at]);
             }
-            self.prefetch(key);
+            // The row written is as far from the cache as the slot read.
+            self.prefetch_with_rows(key, Some(&rows));
             ahead[at] = (key, row);
             count += 1;
         }
         for k in count.saturating_sub(TRACK_AHEAD)..count {
-            record(ahead[k % TRACK_AHEAD]);
+            record(&mut rows, ahead[k % TRACK_AHEAD]);
         }
         rows
     }
@@ -618,6 +619,12 @@ impl KeyTable {
     /// probe a few steps later.
     #[inline]
     pub(crate) fn prefetch(&self, key: u64) {
+        self.prefetch_with_rows(key, self.rows.get().map(Vec::as_slice));
+    }
+
+    /// [`KeyTable::prefetch`], with `rows` (per slot) as the rows.
+    #[inline]
+    fn prefetch_with_rows(&self, key: u64, rows: Option<&[u32]>) {
         #[cfg(target_arch = "x86_64")]
         if !self.slots.is_empty() {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
@@ -626,14 +633,14 @@ impl KeyTable {
             // SAFETY: prefetching has no observable effect and never faults;
             // the addresses are inside `slots` and `rows` anyway.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(slot.cast()) };
-            if let Some(rows) = self.rows.get() {
+            if let Some(rows) = rows {
                 let row = rows.as_ptr().wrapping_add(i);
                 // SAFETY: as above.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(row.cast()) };
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
+        let _ = (key, rows);
     }
 
     /// Adds `key`, held by `row` (recorded when rows are tracked); false

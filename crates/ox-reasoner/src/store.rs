@@ -408,6 +408,63 @@ pub(crate) struct Index {
     covered: u32,
 }
 
+/// Fills the empty map of a one-column index on `col` with rows `0..len`
+/// (but the `dead` ones) by counting them per id first, so that each key's
+/// list is allocated once (at its size and an eighth) and the map gets one
+/// entry per id:
+/// several times faster than pushing row by row, where a key with thousands
+/// of rows reallocates its list again and again. Returns false, leaving the
+/// map empty, for relations below [`COUNTING_MIN_ROWS`] or whose ids are
+/// spread far wider than their rows.
+fn fill_by_counting(
+    map: &mut KeyMap<KeyRows>,
+    col: usize,
+    rows: &[Id],
+    arity: usize,
+    len: u32,
+    dead: &RowSet,
+) -> bool {
+    if (len as usize) < COUNTING_MIN_ROWS || col >= arity {
+        return false;
+    }
+    let ids = || {
+        rows[..len as usize * arity]
+            .chunks_exact(arity)
+            .map(move |row| row[col])
+            .zip(0..len)
+            .filter(|&(_, r)| !dead.contains(r))
+    };
+    let Some(top) = ids().map(|(id, _)| id).max() else {
+        return false;
+    };
+    if top as usize > len as usize * 4 {
+        return false;
+    }
+    let mut counts = vec![0u32; top as usize + 1];
+    for (id, _) in ids() {
+        counts[id as usize] += 1;
+    }
+    // An eighth more room, so the next update's rows do not reallocate
+    // every list they extend.
+    let mut lists: Vec<KeyRows> = counts
+        .iter()
+        .map(|&n| KeyRows::with_capacity(n as usize + n as usize / 8))
+        .collect();
+    for (id, r) in ids() {
+        lists[id as usize].push(r);
+    }
+    map.reserve(counts.iter().filter(|&&n| n > 0).count());
+    for (id, list) in (0..).zip(lists) {
+        if !list.is_empty() {
+            map.insert(key_of(1, |_| id), list);
+        }
+    }
+    true
+}
+
+/// Indexes of fewer rows are built row by row (see [`fill_by_counting`]).
+const COUNTING_MIN_ROWS: usize = 4096;
+
 /// An index's own map is folded into its shared one once it holds more
 /// than this fraction (one in so many) of the shared map's keys.
 const RECENT_SHARE: usize = 4;
@@ -429,17 +486,26 @@ impl Index {
             // Nothing else reads the shared map (any more): one map, for free.
             self.fold();
         }
-        let cols = &self.cols;
-        for r in self.covered..len {
-            if dead.contains(r) {
-                continue;
+        if let ([col], Some(map)) = (&*self.cols, Arc::get_mut(&mut self.shared)) {
+            if map.is_empty() && fill_by_counting(map, *col, rows, arity, len, dead) {
+                self.covered = len;
+                return;
             }
+        }
+        let cols = &self.cols;
+        let keyed = (self.covered..len).filter(|&r| !dead.contains(r)).map(|r| {
             let row = &rows[r as usize * arity..(r as usize + 1) * arity];
-            let key = key_of(cols.len(), |i| row[cols[i]]);
-            match Arc::get_mut(&mut self.shared) {
-                Some(map) => map.entry(key).or_default().push(r),
-                None => {
-                    let shared = &self.shared;
+            (key_of(cols.len(), |i| row[cols[i]]), r)
+        });
+        match Arc::get_mut(&mut self.shared) {
+            Some(map) => {
+                for (key, r) in keyed {
+                    map.entry(key).or_default().push(r);
+                }
+            }
+            None => {
+                let shared = &self.shared;
+                for (key, r) in keyed {
                     self.own
                         .entry(key)
                         .or_insert_with(|| shared.get(&key).cloned().unwrap_or_default())
@@ -2601,6 +2667,33 @@ mod tests {
         };
         assert!(set.shared.is_none());
         assert_eq!(set.own.len + usize::from(set.own.zero.is_some()), 10_000);
+    }
+
+    #[test]
+    fn one_column_indexes_built_by_counting_list_every_live_row_in_order() {
+        // Dense ids (counted), and ids spread far wider than the rows (row by row).
+        for spread in [1u32, 1000] {
+            let mut r = Relation::new();
+            for k in 0..10_000u32 {
+                r.insert(&[(k % 300) * spread, k]);
+            }
+            let gone: RowSet = (0..10_000u32).filter(|k| k % 97 == 0).collect();
+            r.remove_rows(&gone);
+            let by_first = r.index_mut(0b01);
+            for id in 0..300u32 {
+                let expected: Vec<u32> = (0..10_000u32)
+                    .filter(|k| k % 300 == id && k % 97 != 0)
+                    .collect();
+                let listed: Vec<u32> = by_first
+                    .rows(key_of(1, |_| id * spread))
+                    .iter()
+                    .copied()
+                    .filter(|&row| r.is_live(row))
+                    .collect();
+                assert_eq!(listed, expected, "id {id}, spread {spread}");
+            }
+            assert!(by_first.rows(key_of(1, |_| 300 * spread)).is_empty());
+        }
     }
 
     #[test]

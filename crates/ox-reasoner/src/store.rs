@@ -434,15 +434,17 @@ fn fill_by_counting(
             .zip(0..len)
             .filter(|&(_, r)| !dead.contains(r))
     };
-    let Some(top) = ids().map(|(id, _)| id).max() else {
-        return false;
-    };
-    if top as usize > len as usize * 4 {
-        return false;
-    }
-    let mut counts = vec![0u32; top as usize + 1];
+    let widest = len as usize * 4;
+    let mut counts: Vec<u32> = Vec::new();
     for (id, _) in ids() {
-        counts[id as usize] += 1;
+        let id = id as usize;
+        if id >= counts.len() {
+            if id > widest {
+                return false;
+            }
+            counts.resize(id + 1, 0);
+        }
+        counts[id] += 1;
     }
     // An eighth more room, so the next update's rows do not reallocate
     // every list they extend.

@@ -5,10 +5,12 @@
 //!   derivation through a deleted fact is removed (over-deletion, against
 //!   the previous fixpoint), then each removed fact that still has a
 //!   derivation from the remaining facts is put back. In a stratum of one
-//!   predicate (without provenance), over-deletion stops at facts that
-//!   still have a derivation from earlier rows not being deleted (why row
-//!   order makes this sound is argued at the over-deletion loop); checks
-//!   for a derivation stop at the first one found.
+//!   predicate, over-deletion stops at facts that still have a derivation
+//!   from earlier rows not being deleted (why row order makes this sound is
+//!   argued at the over-deletion loop); checks for a derivation stop at the
+//!   first one found, which becomes the fact's witness when provenance is
+//!   recorded (a derivation that computes a new value is not taken: the
+//!   fact is over-deleted and re-derived instead).
 //! - Insertions, and the facts put back, continue semi-naive evaluation:
 //!   the first round of an affected stratum reads the rows added since the
 //!   previous fixpoint as the delta.
@@ -41,7 +43,10 @@ use rustc_hash::FxHashSet;
 use crate::exec::{Budget, Exec, Pending, Sink};
 use crate::plan::{Plan, Src};
 use crate::store::{key_of, Found, Id, Index, Interner, RowSet};
-use crate::{narrow, EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun, NO_SLOT};
+use crate::{
+    narrow, CompiledRule, EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun,
+    NO_SLOT,
+};
 
 impl Program {
     /// The fixpoint of this program over `previous`'s base facts plus
@@ -178,9 +183,9 @@ impl Program {
         // Over-deletion against the previous fixpoint. The derived facts of
         // recomputed strata go entirely; they are followed further only
         // where rules of other strata read them. In a stratum of one
-        // predicate (without witnesses to keep), a fact reached from a
-        // deleted one is first checked for support: a derivation from facts
-        // not being deleted whose own-predicate premises come before it.
+        // predicate, a fact reached from a deleted one is first checked for
+        // support: a derivation from facts not being deleted whose
+        // own-predicate premises come before it.
         // Facts are taken in (stratum, row) order, so every fact that loses
         // all its derivations is marked before a later row relies on it
         // (a fact's rows follow the premises of one of its derivations);
@@ -190,10 +195,12 @@ impl Program {
         // Per predicate: derived facts queued for over-deletion so far.
         let mut visited: Vec<usize> = vec![0; n];
         let fan_out_allowance = FAN_OUT * seeds.len();
-        let checked_stratum: Vec<bool> = strata
-            .iter()
-            .map(|st| st.preds.len() == 1 && !record)
-            .collect();
+        let checked_stratum: Vec<bool> = strata.iter().map(|st| st.preds.len() == 1).collect();
+        // With provenance, a fact kept by a support check gets the
+        // derivation found as its witness (its first one may have gone with
+        // a deleted fact), once the relations can change: (pred, row, rule,
+        // bindings).
+        let mut new_witnesses: Vec<(usize, u32, usize, Vec<Id>)> = Vec::new();
         // Over-deletion reads the previous fixpoint, unchanged until the
         // marked rows are removed.
         let mut joins = Joins::default();
@@ -236,7 +243,7 @@ impl Program {
                     marked: &marked,
                     row_bounds: &mut row_bounds,
                 };
-                if self.supported(
+                let found = self.supported(
                     &store,
                     &mut joins,
                     p,
@@ -245,7 +252,22 @@ impl Program {
                     &const_ids,
                     &mut budget,
                     ctx,
-                )? {
+                )?;
+                // A witness must name values the store holds: a derivation
+                // that computes a new one is left to re-derivation.
+                let keep = match found {
+                    None => false,
+                    Some(_) if !record => true,
+                    Some(Derivation {
+                        creates_values: true,
+                        ..
+                    }) => false,
+                    Some(Derivation { rule, env, .. }) => {
+                        new_witnesses.push((p, row, rule, env));
+                        true
+                    }
+                };
+                if keep {
                     kept[p].insert(row);
                     continue;
                 }
@@ -335,6 +357,12 @@ impl Program {
         // A compaction below renumbers the indexes in place only if
         // nothing else holds them: hold none.
         drop(joins);
+        for (p, row, rule, env) in new_witnesses {
+            let kept = witness_bindings(&self.rules[rule], &env);
+            if let Some(witnesses) = store.rels[p].witnesses.as_mut() {
+                witnesses.replace(row, rule as u32, &kept);
+            }
+        }
         for (pred, mask) in narrowed_scans {
             store.rels[pred].count_narrowed_scan(mask);
         }
@@ -665,11 +693,7 @@ impl Program {
             let rel = &mut store.rels[p];
             let len = rel.len();
             if let Some(witnesses) = rel.witnesses.as_mut() {
-                let kept: Vec<Id> = self.rules[rule as usize]
-                    .extras
-                    .iter()
-                    .map(|&v| env[v as usize])
-                    .collect();
+                let kept = witness_bindings(&self.rules[rule as usize], &env);
                 witnesses.pad(len);
                 witnesses.push(rule, &kept);
             }
@@ -678,8 +702,9 @@ impl Program {
         Ok(())
     }
 
-    /// Whether the derived fact at `row` of `pred` has a derivation from
-    /// facts not `marked` whose premises of `pred` itself come before `row`.
+    /// A derivation of the derived fact at `row` of `pred` from facts not
+    /// `marked` whose premises of `pred` itself come before `row`, if it has
+    /// one: its rule and the bindings of the rule's variables.
     #[allow(clippy::too_many_arguments)]
     fn supported(
         &self,
@@ -691,9 +716,9 @@ impl Program {
         const_ids: &[Id],
         budget: &mut Budget,
         ctx: &EvalContext,
-    ) -> Result<bool, EvalError> {
+    ) -> Result<Option<Derivation>, EvalError> {
         let Some(s) = self.strata.stratum_of[pred] else {
-            return Ok(false);
+            return Ok(None);
         };
         let tuple = store.rels[pred].row(row);
         let all_rows = std::mem::replace(&mut check.row_bounds[pred], row);
@@ -704,13 +729,17 @@ impl Program {
                     continue;
                 }
                 let view = (&*check.row_bounds, Some(check.marked));
-                let (first, _) =
+                let (first, new_values) =
                     self.run_first(store, &rule.support, joins, const_ids, view, budget, ctx, r)?;
-                if first.is_some() {
-                    return Ok(true);
+                if let Some(env) = first {
+                    return Ok(Some(Derivation {
+                        rule: r,
+                        env,
+                        creates_values: !new_values.is_empty(),
+                    }));
                 }
             }
-            Ok(false)
+            Ok(None)
         };
         let found = found();
         check.row_bounds[pred] = all_rows;
@@ -871,6 +900,15 @@ impl PlanIndexes {
     }
 }
 
+/// A derivation a support check found: its rule, the bindings of the
+/// rule's variables, and whether the rule computed a value the store does
+/// not hold yet.
+struct Derivation {
+    rule: usize,
+    env: Vec<Id>,
+    creates_values: bool,
+}
+
 /// What a support check reads: the facts being deleted, and per relation
 /// the rows that may serve as premises (all of them, but for the checked
 /// fact's own relation only those before it).
@@ -915,6 +953,19 @@ fn bindings(
         }
     }
     true
+}
+
+/// The bindings a witness of `rule` keeps (see `Witnesses`), read from the
+/// `env` of a join that derived the fact. A variable no atom of the body
+/// binds keeps id 0, as in evaluation.
+fn witness_bindings(rule: &CompiledRule, env: &[Id]) -> Vec<Id> {
+    rule.extras
+        .iter()
+        .map(|&v| match env[v as usize] {
+            crate::exec::UNBOUND => 0,
+            id => id,
+        })
+        .collect()
 }
 
 /// The `count` tuples of `arity` ids laid back to back in `data` (empty

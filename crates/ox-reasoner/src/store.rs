@@ -1240,6 +1240,28 @@ impl Witnesses {
         }
     }
 
+    /// Makes `rule`, with the bindings `kept`, the witness of row `r`: a
+    /// derived fact that an update keeps through another derivation than
+    /// the one first recorded.
+    pub(crate) fn replace(&mut self, r: u32, rule: u32, kept: &[Id]) {
+        self.pad(r + 1);
+        self.widen(kept.len());
+        let run = self.runs.partition_point(|&(first, _)| first <= r) - 1;
+        let (first, old) = self.runs[run];
+        if old != rule {
+            // The run becomes up to three: before `r`, `r` itself, after it.
+            let end = self.runs.get(run + 1).map_or(self.len, |&(next, _)| next);
+            let before = (first < r).then_some((first, old));
+            let after = (r + 1 < end).then_some((r + 1, old));
+            let pieces = before.into_iter().chain([(r, rule)]).chain(after);
+            self.runs.splice(run..=run, pieces);
+        }
+        let start = r as usize * self.stride;
+        let ids = &mut self.kept[start..start + self.stride];
+        ids.fill(0);
+        ids[..kept.len()].copy_from_slice(kept);
+    }
+
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
         if len > self.len {
@@ -2696,6 +2718,32 @@ mod tests {
             }
             assert!(by_first.rows(key_of(1, |_| 300 * spread)).is_empty());
         }
+    }
+
+    #[test]
+    fn replacing_a_witness_splits_its_run() {
+        let mut w = Witnesses::default();
+        w.pad(2);
+        for k in 0..6u32 {
+            w.push(7, &[k]);
+        }
+        // Rows 0-1 base, 2-7 rule 7; row 4 gets rule 9 with wider bindings.
+        w.replace(4, 9, &[40, 41]);
+        assert_eq!(w.get(1), None);
+        assert_eq!(w.get(3), Some((7, &[1, 0][..])));
+        assert_eq!(w.get(4), Some((9, &[40, 41][..])));
+        assert_eq!(w.get(5), Some((7, &[3, 0][..])));
+        assert_eq!(w.get(7), Some((7, &[5, 0][..])));
+        // The first and last rows of a run, and a row past the covered ones.
+        w.replace(2, 9, &[20]);
+        w.replace(7, 9, &[70]);
+        w.replace(9, 9, &[90]);
+        assert_eq!(w.get(2), Some((9, &[20, 0][..])));
+        assert_eq!(w.get(3), Some((7, &[1, 0][..])));
+        assert_eq!(w.get(6), Some((7, &[4, 0][..])));
+        assert_eq!(w.get(7), Some((9, &[70, 0][..])));
+        assert_eq!(w.get(8), None, "padded as a base fact");
+        assert_eq!(w.get(9), Some((9, &[90, 0][..])));
     }
 
     #[test]

@@ -512,36 +512,7 @@ proptest! {
         for pred in DERIVED {
             prop_assert_eq!(out.tuples(PredId(pred)), plain.tuples(PredId(pred)));
             for tuple in out.tuples(PredId(pred)) {
-                let dag = program
-                    .explain(&out, &ox_reasoner::FactRef::Tuple(PredId(pred), tuple.clone()),
-                        ox_reasoner::ExplainOptions::default(), &ctx())
-                    .expect("explains");
-                let root = &dag.nodes[dag.root];
-                prop_assert_eq!(&root.status, &ox_reasoner::FactStatus::Derived);
-                prop_assert_eq!(root.derivations.len(), 1);
-                let d = &root.derivations[0];
-                let rule = &module.rules[d.rule_index];
-                // Re-firing the rule with the witness's bindings gives the fact.
-                let mut env = vec![0i64; rule.var_count as usize];
-                for (name, value) in &d.bindings {
-                    let i: usize = name[1..].parse().expect("variables are named v<i>");
-                    let Value::Int(x) = value else { panic!("ints only") };
-                    env[i] = *x;
-                }
-                let facts: Facts = (0..6u32)
-                    .map(|p| (p, out.tuples(PredId(p)).iter().map(|t| t.iter().map(|v| match v { Value::Int(i) => *i, _ => 0 }).collect()).collect()))
-                    .collect();
-                prop_assert!(holds(&rule.body, &env, &facts));
-                let head: Vec<Value> = rule.head.args.iter().map(|a| Value::Int(resolve(a, &env))).collect();
-                prop_assert_eq!(&head, &tuple);
-                // Premises hold (positive) or are absent (negated).
-                for &p in &d.premises {
-                    let node = &dag.nodes[p];
-                    match node.status {
-                        ox_reasoner::FactStatus::Absent { .. } => prop_assert!(!out.contains(node.pred, &node.tuple)),
-                        _ => prop_assert!(out.contains(node.pred, &node.tuple)),
-                    }
-                }
+                let dag = witness_holds(&program, &module, &out, pred, &tuple)?;
                 // The witness has the minimal stratum-local height.
                 let s = strata.stratum_of[pred as usize];
                 let local = witness_height(&dag, dag.root, s, strata);
@@ -550,6 +521,112 @@ proptest! {
             }
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Updates keep every derived fact's witness valid: a fact that a
+    /// deletion leaves standing through another derivation gets that one.
+    #[test]
+    fn witnesses_stay_valid_across_updates(
+        specs in prop::collection::vec(rule_spec(), 1..=6),
+        e in pairs(),
+        f in pairs(),
+        nodes in prop::collection::vec(0..N, 0..=N as usize),
+        steps in changes(),
+    ) {
+        let module = build(&specs);
+        let program = Program::new(&module).expect("generated programs are stratified and safe");
+        let (store, _) = base_facts(&e, &f, &nodes);
+        let options = ox_reasoner::EvalOptions { provenance: true };
+        let mut current = program.evaluate_with(store, &ctx(), options).expect("no errors");
+        for step in steps {
+            let (mut inserted, mut deleted) = (Vec::new(), Vec::new());
+            for (insert, pred, a, b) in step {
+                let fact = (PredId(pred), base_tuple(pred, a, b));
+                if insert { inserted.push(fact) } else { deleted.push(fact) }
+            }
+            let copied = program.update(&current, &inserted, &deleted, &ctx()).expect("no errors");
+            current = program
+                .update_owned(current, &inserted, &deleted, &ctx())
+                .expect("no errors");
+            for out in [&copied, &current] {
+                for pred in DERIVED {
+                    for tuple in out.tuples(PredId(pred)) {
+                        witness_holds(&program, &module, out, pred, &tuple)?;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Explains the derived fact `tuple` of `pred` in `out` and checks its
+/// witness: re-firing its rule with the recorded bindings gives the fact,
+/// from premises that hold in `out` (or, negated, do not). Returns the
+/// explanation.
+fn witness_holds(
+    program: &Program,
+    module: &ox_ir::Module,
+    out: &FactStore,
+    pred: u32,
+    tuple: &[Value],
+) -> Result<ox_reasoner::ProofDag, TestCaseError> {
+    let dag = program
+        .explain(
+            out,
+            &ox_reasoner::FactRef::Tuple(PredId(pred), tuple.to_vec()),
+            ox_reasoner::ExplainOptions::default(),
+            &ctx(),
+        )
+        .expect("explains");
+    let root = &dag.nodes[dag.root];
+    prop_assert_eq!(&root.status, &ox_reasoner::FactStatus::Derived);
+    prop_assert_eq!(root.derivations.len(), 1);
+    let d = &root.derivations[0];
+    let rule = &module.rules[d.rule_index];
+    // Re-firing the rule with the witness's bindings gives the fact.
+    let mut env = vec![0i64; rule.var_count as usize];
+    for (name, value) in &d.bindings {
+        let i: usize = name[1..].parse().expect("variables are named v<i>");
+        let Value::Int(x) = value else {
+            panic!("ints only")
+        };
+        env[i] = *x;
+    }
+    let int = |v: &Value| match v {
+        Value::Int(i) => *i,
+        _ => 0,
+    };
+    let facts: Facts = (0..6u32)
+        .map(|p| {
+            let tuples = out.tuples(PredId(p));
+            (
+                p,
+                tuples.iter().map(|t| t.iter().map(int).collect()).collect(),
+            )
+        })
+        .collect();
+    prop_assert!(holds(&rule.body, &env, &facts));
+    let head: Vec<Value> = rule
+        .head
+        .args
+        .iter()
+        .map(|a| Value::Int(resolve(a, &env)))
+        .collect();
+    prop_assert_eq!(head.as_slice(), tuple);
+    // Premises hold (positive) or are absent (negated).
+    for &p in &d.premises {
+        let node = &dag.nodes[p];
+        match node.status {
+            ox_reasoner::FactStatus::Absent { .. } => {
+                prop_assert!(!out.contains(node.pred, &node.tuple))
+            }
+            _ => prop_assert!(out.contains(node.pred, &node.tuple)),
+        }
+    }
+    Ok(dag)
 }
 
 /// Applies `steps` of base-fact changes to the fixpoint of the program

@@ -10,6 +10,7 @@
 # sqlite3 CLI from Debian), builds in release, then runs, from the repo root:
 #   ox-bench compare      every engine as a whole process (wall time, peak RSS)
 #   ox-bench incremental  Program::update on 1% of the base facts, in process
+#                         (again with --provenance, as the runtime records witnesses)
 #   ox-bench provenance   witness recording and one explanation, in process
 # PostgreSQL is reached at $OX_BENCH_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test).
@@ -45,6 +46,7 @@ echo
 echo "Incremental maintenance (in process, median of $REPS):"
 echo
 target/release/ox-bench incremental --reps "$REPS" tc-1000-3000 sg-3000 lubm-1 || status=$?
+target/release/ox-bench incremental --provenance --reps "$REPS" tc-1000-3000 sg-3000 lubm-1 || status=$?
 if [ -x target/release/ox ]; then
     echo
     echo "The real \`ox\` binary on the same rules as an Argon package (ground facts, one query listing the tuples as CSV):"

@@ -25,6 +25,9 @@ pub type Change = Vec<(PredId, Vec<Value>)>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncrementalRow {
     pub workload: Workload,
+    /// Whether every evaluation and update recorded witnesses (provenance),
+    /// as the runtime's do.
+    pub provenance: bool,
     /// Facts inserted, and deleted (1% of the largest base predicate).
     pub changed: usize,
     /// Full evaluation of the base facts with the insertion applied.
@@ -103,6 +106,15 @@ impl Setup {
 
 fn ctx() -> EvalContext {
     EvalContext::at(Utc::now())
+}
+
+/// The fixpoint of `store`, recording witnesses when `provenance` is set.
+fn evaluate(
+    compiled: &ox_reasoner::Program,
+    store: FactStore,
+    provenance: bool,
+) -> Result<FactStore, InProcError> {
+    Ok(compiled.evaluate_with(store, &ctx(), EvalOptions { provenance })?)
 }
 
 /// Times `f` `reps` times and keeps the median.
@@ -223,6 +235,7 @@ pub fn incremental(
     workload: &Workload,
     seed: u64,
     reps: usize,
+    provenance: bool,
 ) -> Result<IncrementalRow, InProcError> {
     let Setup {
         program,
@@ -230,10 +243,11 @@ pub fn incremental(
         compiled,
         initial,
     } = Setup::of(workload, seed)?;
-    let fixpoint = oxrun::evaluate(&compiled, initial.clone())?;
+    let fixpoint = evaluate(&compiled, initial.clone(), provenance)?;
     let (inserted, deleted) = one_percent_change(&program, &facts, seed ^ 0x5eed);
     let mut row = IncrementalRow {
         workload: *workload,
+        provenance,
         changed: deleted.len(),
         full_after_insert: Duration::ZERO,
         insert: Duration::ZERO,
@@ -248,7 +262,7 @@ pub fn incremental(
     };
     for (ins, del) in [(&inserted, &vec![]), (&vec![], &deleted)] {
         let base = changed_store(&program, &facts, ins, del);
-        let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
+        let (full, scratch) = timed(reps, || evaluate(&compiled, base.clone(), provenance))?;
         let (copying, updated) =
             timed(reps, || Ok(compiled.update(&fixpoint, ins, del, &ctx())?))?;
         check_same(&program, &scratch, &updated)?;
@@ -256,19 +270,20 @@ pub fn incremental(
         // nothing: the state a caller that replaces it hands over.
         let (in_place, updated) = timed_with_input(
             reps,
-            || Ok(oxrun::evaluate(&compiled, initial.clone())?),
+            || evaluate(&compiled, initial.clone(), provenance),
             |own| Ok(compiled.update_owned(own, ins, del, &ctx())?),
         )?;
         check_same(&program, &scratch, &updated)?;
         if ins.is_empty() {
-            (row.full_after_next_delete, row.delete_next) =
-                second_change(&compiled, &program, &facts, &initial, del, true, seed, reps)?;
+            (row.full_after_next_delete, row.delete_next) = second_change(
+                &compiled, &program, &facts, &initial, del, true, seed, reps, provenance,
+            )?;
             row.full_after_delete = full;
             row.delete = in_place;
             row.delete_copying = copying;
         } else {
             (row.full_after_next, row.insert_next) = second_change(
-                &compiled, &program, &facts, &initial, ins, false, seed, reps,
+                &compiled, &program, &facts, &initial, ins, false, seed, reps, provenance,
             )?;
             row.full_after_insert = full;
             row.insert = in_place;
@@ -292,6 +307,7 @@ fn second_change(
     deleting: bool,
     seed: u64,
     reps: usize,
+    provenance: bool,
 ) -> Result<(Duration, Duration), InProcError> {
     let (inserted, deleted) = one_percent_change(program, facts, seed ^ 0x0ce5);
     let next: Change = if deleting { deleted } else { inserted };
@@ -308,11 +324,11 @@ fn second_change(
     let (first_ins, first_del) = split(first);
     let (next_ins, next_del) = split(&next);
     let base = changed_store(program, facts, &both_ins, &both_del);
-    let (full, scratch) = timed(reps, || Ok(compiled.evaluate(base.clone(), &ctx())?))?;
+    let (full, scratch) = timed(reps, || evaluate(compiled, base.clone(), provenance))?;
     let (update, updated) = timed_with_input(
         reps,
         || {
-            let own = oxrun::evaluate(compiled, initial.clone())?;
+            let own = evaluate(compiled, initial.clone(), provenance)?;
             Ok(compiled.update_owned(own, &first_ins, &first_del, &ctx())?)
         },
         |own| Ok(compiled.update_owned(own, &next_ins, &next_del, &ctx())?),
@@ -486,8 +502,9 @@ pub fn incremental_markdown(rows: &[IncrementalRow]) -> String {
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.workload,
+            if r.provenance { " (provenance)" } else { "" },
             r.changed,
             ms(r.full_after_insert),
             ms(r.insert),
@@ -572,8 +589,11 @@ mod tests {
             },
             Workload::Sg { nodes: 120 },
         ] {
-            let row = incremental(&w, 3, 1).expect("update equals evaluation");
-            assert_eq!(row.changed, (w.facts(3)[0].1.len() / 100).max(1));
+            for provenance in [false, true] {
+                let row = incremental(&w, 3, 1, provenance).expect("update equals evaluation");
+                assert_eq!(row.changed, (w.facts(3)[0].1.len() / 100).max(1));
+                assert_eq!(row.provenance, provenance);
+            }
         }
     }
 

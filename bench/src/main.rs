@@ -73,6 +73,9 @@ enum Cmd {
         seed: u64,
         #[arg(long, default_value_t = 3)]
         reps: usize,
+        /// Record witnesses in every evaluation and update, as the runtime does.
+        #[arg(long)]
+        provenance: bool,
         /// Workloads (default: tc-1000-3000).
         workloads: Vec<Workload>,
     },
@@ -122,10 +125,11 @@ fn main() -> ExitCode {
         Cmd::Incremental {
             seed,
             reps,
+            provenance,
             workloads,
         } => in_process(
             or_tc(workloads),
-            |w| inproc::incremental(w, seed, reps),
+            |w| inproc::incremental(w, seed, reps, provenance),
             inproc::incremental_markdown,
         ),
         Cmd::Stream {

@@ -834,6 +834,14 @@ impl KeyTable {
         }
     }
 
+    /// The keys the table holds.
+    fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.zero
+            .map(|_| 0)
+            .into_iter()
+            .chain(self.slots.iter().copied().filter(|&k| k != 0))
+    }
+
     /// Adds the keys of `other` (none of which this table holds) with their
     /// rows; rows stay recorded only if both tables recorded them.
     fn absorb(&mut self, other: KeyTable) {
@@ -875,16 +883,26 @@ impl KeyTable {
 ///
 /// A settled store (see [`FactStore::settle`]) keeps each large set's table
 /// behind an `Arc`, so a copy made to be updated (see `Program::update`)
-/// shares it instead of copying it, and keys the copy adds go to a table of
-/// its own (the two never hold the same key). A set whose shared table
-/// nothing else holds is made one table again for free; a copy's own table
-/// is folded into a copy of the shared one once it holds a
-/// [`OWN_KEYS_SHARE`]th as many keys. Removing keys makes the set one table
-/// first.
+/// shares it instead of copying it. Keys the copy adds go to a table of its
+/// own, and keys it removes from the shared table to a table of removed
+/// keys; a key is present when its own table holds it, or the shared table
+/// does and the removed ones do not. A set whose shared table nothing else
+/// holds is made one table again for free; a copy's own and removed keys
+/// are folded into a copy of the shared table once they come to a
+/// [`OWN_KEYS_SHARE`]th of it.
+///
+/// Row numbers are shared too: copies renumber rows only after making
+/// their sets one table, so a key of the shared table has the same row in
+/// every copy that still holds it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySet {
     own: KeyTable,
     shared: Option<Arc<KeyTable>>,
+    /// The relation's rows when `shared` was shared: its keys' rows are
+    /// all below this, and every later row is a copy's own.
+    shared_rows: u32,
+    /// Keys of `shared` this copy removed (their rows are not used).
+    removed: KeyTable,
 }
 
 /// A set's own table is folded into its shared one once it holds more
@@ -897,7 +915,14 @@ const SHARED_KEYS_MIN: usize = 4096;
 impl KeySet {
     #[inline]
     pub(crate) fn contains(&self, key: u64) -> bool {
-        self.own.contains(key) || self.shared.as_ref().is_some_and(|t| t.contains(key))
+        self.own.contains(key) || self.in_shared(key)
+    }
+
+    /// Whether the shared table holds `key` and this copy did not remove it.
+    #[inline]
+    fn in_shared(&self, key: u64) -> bool {
+        self.shared.as_ref().is_some_and(|t| t.contains(key))
+            && (self.removed.len == 0 && self.removed.zero.is_none() || !self.removed.contains(key))
     }
 
     /// Whether the set records rows already.
@@ -913,9 +938,16 @@ impl KeySet {
         keyed_rows: impl Fn() -> I,
     ) -> Option<u32> {
         match &self.shared {
-            Some(shared) if shared.contains(key) => shared.row(key, &keyed_rows),
-            // Recording the own table's rows walks the whole relation.
-            Some(_) if !self.own.contains(key) => None,
+            // Recording a table's rows walks the whole relation: only for a
+            // key it holds.
+            Some(shared) if !self.own.contains(key) => {
+                if self.in_shared(key) {
+                    let shared_rows = self.shared_rows;
+                    shared.row(key, || keyed_rows().filter(move |&(_, r)| r < shared_rows))
+                } else {
+                    None
+                }
+            }
             _ => self.own.row(key, keyed_rows),
         }
     }
@@ -931,7 +963,7 @@ impl KeySet {
     /// Adds `key`, held by `row`; false when present.
     #[inline]
     pub(crate) fn insert(&mut self, key: u64, row: u32) -> bool {
-        if self.shared.as_ref().is_some_and(|t| t.contains(key)) {
+        if self.in_shared(key) {
             return false;
         }
         self.own.insert(key, row)
@@ -946,9 +978,16 @@ impl KeySet {
         }
     }
 
-    /// Removes `key`; false when absent.
+    /// Removes `key`; false when absent. A key of the shared table is
+    /// only marked removed: the table stays shared.
     pub(crate) fn remove(&mut self, key: u64) -> bool {
-        self.unshare().remove(key)
+        if self.own.remove(key) {
+            return true;
+        }
+        if self.in_shared(key) {
+            return self.removed.insert(key, 0);
+        }
+        false
     }
 
     /// Room for `additional` more keys without growing.
@@ -973,7 +1012,11 @@ impl KeySet {
     fn unshare(&mut self) -> &mut KeyTable {
         if let Some(shared) = self.shared.take() {
             let own = std::mem::take(&mut self.own);
+            let removed = std::mem::take(&mut self.removed);
             self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+            for key in removed.keys() {
+                self.own.remove(key);
+            }
             self.own.absorb(own);
         }
         &mut self.own
@@ -995,16 +1038,16 @@ impl KeySet {
     /// goes behind an `Arc`; a set already shared is made one table again
     /// when nothing else holds the shared one, or when its own table has
     /// grown past a [`OWN_KEYS_SHARE`]th of it.
-    fn settle(&mut self) {
+    fn settle(&mut self, rows: u32) {
+        let changed = self.own.len + self.removed.len;
         let fold = match &mut self.shared {
             None => self.own.len >= SHARED_KEYS_MIN,
-            Some(shared) => {
-                Arc::get_mut(shared).is_some() || self.own.len * OWN_KEYS_SHARE > shared.len
-            }
+            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_KEYS_SHARE > shared.len,
         };
         if fold {
             let table = std::mem::take(self.unshare());
             self.shared = Some(Arc::new(table));
+            self.shared_rows = rows;
         }
     }
 }
@@ -1587,8 +1630,11 @@ impl Relation {
                 }
                 // Keys of at most two columns are exact: the key finds the row.
                 let arity = tuple.len();
+                // Every row, removed ones too, in order: a key's last row
+                // is its live one, in this copy and in every copy that
+                // shares the table (see `KeySet`).
                 set.row(key_of(arity, |i| tuple[i]), || {
-                    (0..self.len).filter(|&r| self.is_live(r)).map(move |r| {
+                    (0..self.len).map(move |r| {
                         let row = self.row(r);
                         (key_of(arity, |i| row[i]), r)
                     })
@@ -2395,7 +2441,7 @@ impl FactStore {
         self.dict.settle();
         for rel in &mut self.rels {
             if let Keys::Small(set) = &mut rel.keys {
-                set.settle();
+                set.settle(rel.len);
             }
         }
     }
@@ -2677,12 +2723,35 @@ mod tests {
         assert!(!Arc::ptr_eq(&folded, &shared_of(&original).unwrap()));
         // (The key of the tuple of ids 0 and 0 is kept aside.)
         assert_eq!(folded.len + usize::from(folded.zero.is_some()), 13_000);
-        // Removing a key from a copy leaves the original's set alone.
+        // Removing a key from a copy marks it removed there, keeping the
+        // table shared and the original's set as it was.
         let mut copy = original.copy_to_update();
-        let gone: RowSet = [3u32].into_iter().collect();
+        let gone: RowSet = [3u32, 4].into_iter().collect();
         copy.rels[0].remove_rows(&gone);
+        assert!(Arc::ptr_eq(
+            &shared_of(&copy).unwrap(),
+            &shared_of(&original).unwrap()
+        ));
         assert!(!copy.contains(PredId(0), &pair(3)));
         assert!(original.contains(PredId(0), &pair(3)));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 3)), None);
+        // A removed key comes back as a new row of the copy's own. The
+        // shared table's rows, recorded now through the copy, are still
+        // the original's.
+        assert!(copy.insert(PredId(0), pair(3)));
+        assert!(!copy.insert(PredId(0), pair(3)));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 3)), Some(10_000));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 5)), Some(5));
+        assert_eq!(original.rels[0].row_of(&ids(&original, 3)), Some(3));
+        // Made one table, the copy keeps exactly its keys.
+        let Keys::Small(set) = &mut copy.rels[0].keys else {
+            panic!("two columns make exact keys");
+        };
+        set.unshare();
+        assert!(set.shared.is_none());
+        assert!(copy.contains(PredId(0), &pair(3)));
+        assert!(!copy.contains(PredId(0), &pair(4)));
+        assert_eq!(copy.len(PredId(0)), 9_999);
         // A set nothing else shares is taken back whole, for free.
         drop(copy);
         original.reclaim_keys();

@@ -921,8 +921,7 @@ impl KeySet {
     /// Whether the shared table holds `key` and this copy did not remove it.
     #[inline]
     fn in_shared(&self, key: u64) -> bool {
-        self.shared.as_ref().is_some_and(|t| t.contains(key))
-            && (self.removed.len == 0 && self.removed.zero.is_none() || !self.removed.contains(key))
+        self.shared.as_ref().is_some_and(|t| t.contains(key)) && !self.removed.contains(key)
     }
 
     /// Whether the set records rows already.

@@ -542,11 +542,7 @@ proptest! {
         let options = ox_reasoner::EvalOptions { provenance: true };
         let mut current = program.evaluate_with(store, &ctx(), options).expect("no errors");
         for step in steps {
-            let (mut inserted, mut deleted) = (Vec::new(), Vec::new());
-            for (insert, pred, a, b) in step {
-                let fact = (PredId(pred), base_tuple(pred, a, b));
-                if insert { inserted.push(fact) } else { deleted.push(fact) }
-            }
+            let (inserted, deleted) = change_of(step);
             let copied = program.update(&current, &inserted, &deleted, &ctx()).expect("no errors");
             current = program
                 .update_owned(current, &inserted, &deleted, &ctx())
@@ -560,6 +556,20 @@ proptest! {
             }
         }
     }
+}
+
+/// The base facts one step of `changes()` inserts and deletes.
+type BaseChange = Vec<(PredId, Vec<Value>)>;
+
+fn change_of(step: Vec<(bool, u32, i64, i64)>) -> (BaseChange, BaseChange) {
+    let (inserted, deleted): (Vec<_>, Vec<_>) = step.into_iter().partition(|c| c.0);
+    let facts = |changes: Vec<(bool, u32, i64, i64)>| {
+        changes
+            .into_iter()
+            .map(|(_, pred, a, b)| (PredId(pred), base_tuple(pred, a, b)))
+            .collect()
+    };
+    (facts(inserted), facts(deleted))
 }
 
 /// Explains the derived fact `tuple` of `pred` in `out` and checks its
@@ -646,16 +656,7 @@ fn update_steps_agree(
     let mut base = store.clone();
     let mut current = program.evaluate(store, &ctx()).expect("no errors");
     for step in steps {
-        let mut inserted = Vec::new();
-        let mut deleted = Vec::new();
-        for (insert, pred, a, b) in step {
-            let fact = (PredId(pred), base_tuple(pred, a, b));
-            if insert {
-                inserted.push(fact)
-            } else {
-                deleted.push(fact)
-            }
-        }
+        let (inserted, deleted) = change_of(step);
         // The reference: base facts minus deletions plus insertions.
         let mut next_base = FactStore::new(6);
         for p in 0..3u32 {

@@ -1255,6 +1255,12 @@ pub(crate) type RuleRun = (u32, u32);
 /// bindings are found without a per-row offset; rules with fewer such
 /// variables leave the rest zero. Rows at or beyond `len` and rows of a
 /// [`BASE`] run are base facts.
+///
+/// The bindings of a settled store's rows (see [`FactStore::settle`]) sit
+/// behind an `Arc`, shared by the copies made to update it; each copy
+/// appends the bindings of its new rows to a vector of its own, folded in
+/// at its next settling (copying the shared ones only if another copy
+/// still holds them and the new ones come to a [`OWN_KEYS_SHARE`]th of them).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Witnesses {
     /// Rows covered.
@@ -1264,22 +1270,56 @@ pub(crate) struct Witnesses {
     runs: Vec<(u32, u32)>,
     /// Ids kept per row.
     stride: usize,
-    /// Per row, `stride` ids: the bindings kept for it, back to back.
+    /// Per row, `stride` ids: the bindings kept for it, back to back; the
+    /// first rows' ids, possibly shared with other copies.
+    frozen: Arc<Vec<Id>>,
+    /// The ids of the rows after those of `frozen`.
     kept: Vec<Id>,
 }
 
 impl Witnesses {
     /// A copy with room for a [`COPY_ROOM`]th more rows (see
-    /// [`Relation::copy_with_room`]).
+    /// [`Relation::copy_with_room`]); the settled rows' ids are shared.
     fn copy_with_room(&self) -> Witnesses {
-        let mut kept = Vec::with_capacity(self.kept.len() + self.kept.len() / COPY_ROOM);
+        let all = self.frozen.len() + self.kept.len();
+        let mut kept = Vec::with_capacity(self.kept.len() + all / COPY_ROOM);
         kept.extend_from_slice(&self.kept);
         Witnesses {
             len: self.len,
             runs: self.runs.clone(),
             stride: self.stride,
+            frozen: Arc::clone(&self.frozen),
             kept,
         }
+    }
+
+    /// Folds the ids of the rows added since into the shared ones: free
+    /// when nothing else shares them (or nothing was shared), otherwise
+    /// only once they come to a [`OWN_KEYS_SHARE`]th of them.
+    fn settle(&mut self) {
+        if self.kept.is_empty() {
+            return;
+        }
+        if self.frozen.is_empty() {
+            self.frozen = Arc::new(std::mem::take(&mut self.kept));
+            return;
+        }
+        let unique = Arc::get_mut(&mut self.frozen).is_some();
+        if unique || self.kept.len() * OWN_KEYS_SHARE > self.frozen.len() {
+            Arc::make_mut(&mut self.frozen).append(&mut self.kept);
+        }
+    }
+
+    /// Every row's ids as one vector of this copy's own (the shared ones
+    /// copied if another copy holds them).
+    fn unfreeze(&mut self) -> &mut Vec<Id> {
+        if !self.frozen.is_empty() {
+            let frozen = std::mem::take(&mut self.frozen);
+            let mut all = Arc::try_unwrap(frozen).unwrap_or_else(|frozen| (*frozen).clone());
+            all.append(&mut self.kept);
+            self.kept = all;
+        }
+        &mut self.kept
     }
 
     /// Makes `rule`, with the bindings `kept`, the witness of row `r`: a
@@ -1299,16 +1339,27 @@ impl Witnesses {
             self.runs.splice(run..=run, pieces);
         }
         let start = r as usize * self.stride;
-        let ids = &mut self.kept[start..start + self.stride];
+        let frozen = self.frozen.len();
+        let ids = if start < frozen {
+            &mut Arc::make_mut(&mut self.frozen)[start..start + self.stride]
+        } else {
+            &mut self.kept[start - frozen..start - frozen + self.stride]
+        };
         ids.fill(0);
         ids[..kept.len()].copy_from_slice(kept);
+    }
+
+    /// Sizes `kept` for the rows covered.
+    fn fill_kept(&mut self) {
+        let own = self.len as usize * self.stride - self.frozen.len();
+        self.kept.resize(own, 0);
     }
 
     /// Marks rows up to `len` that have no witness yet as base facts.
     pub(crate) fn pad(&mut self, len: u32) {
         if len > self.len {
             self.add_run(BASE, len - self.len);
-            self.kept.resize(len as usize * self.stride, 0);
+            self.fill_kept();
         }
     }
 
@@ -1317,7 +1368,7 @@ impl Witnesses {
         self.widen(kept.len());
         self.add_run(rule, 1);
         self.kept.extend_from_slice(kept);
-        self.kept.resize(self.len as usize * self.stride, 0);
+        self.fill_kept();
     }
 
     /// Appends the witnesses of the next rows: their rules by runs, and
@@ -1355,7 +1406,7 @@ impl Witnesses {
         if stride <= self.stride {
             return;
         }
-        let old = std::mem::take(&mut self.kept);
+        let old = std::mem::take(self.unfreeze());
         self.kept = Vec::with_capacity(self.len as usize * stride);
         for row in old.chunks_exact(self.stride.max(1)) {
             self.kept.extend_from_slice(row);
@@ -1377,7 +1428,13 @@ impl Witnesses {
             return None;
         }
         let start = r as usize * self.stride;
-        Some((rule, &self.kept[start..start + self.stride]))
+        let frozen = self.frozen.len();
+        let ids = if start < frozen {
+            &self.frozen[start..start + self.stride]
+        } else {
+            &self.kept[start - frozen..start - frozen + self.stride]
+        };
+        Some((rule, ids))
     }
 }
 
@@ -2442,6 +2499,9 @@ impl FactStore {
             if let Keys::Small(set) = &mut rel.keys {
                 set.settle(rel.len);
             }
+            if let Some(witnesses) = rel.witnesses.as_mut() {
+                witnesses.settle();
+            }
         }
     }
 }
@@ -2812,6 +2872,44 @@ mod tests {
         assert_eq!(w.get(7), Some((9, &[70, 0][..])));
         assert_eq!(w.get(8), None, "padded as a base fact");
         assert_eq!(w.get(9), Some((9, &[90, 0][..])));
+    }
+
+    #[test]
+    fn copies_share_settled_witnesses() {
+        let mut original = Witnesses::default();
+        original.pad(1);
+        for k in 1..100u32 {
+            original.push(7, &[k]);
+        }
+        original.settle();
+        let mut copy = original.copy_with_room();
+        assert!(Arc::ptr_eq(&copy.frozen, &original.frozen));
+        copy.push(8, &[500]);
+        assert_eq!(copy.get(100), Some((8, &[500][..])));
+        assert_eq!(copy.get(42), Some((7, &[42][..])));
+        assert_eq!(original.get(100), None);
+        // Settling a copy whose shared ids another copy holds keeps them shared.
+        copy.settle();
+        assert!(Arc::ptr_eq(&copy.frozen, &original.frozen));
+        // Replacing a shared row's witness copies the shared ids first.
+        copy.replace(41, 9, &[77]);
+        assert!(!Arc::ptr_eq(&copy.frozen, &original.frozen));
+        assert_eq!(copy.get(41), Some((9, &[77][..])));
+        assert_eq!(original.get(41), Some((7, &[41][..])));
+        // Wider bindings restride every row.
+        copy.replace(42, 9, &[4, 2]);
+        assert_eq!(copy.get(41), Some((9, &[77, 0][..])));
+        assert_eq!(copy.get(42), Some((9, &[4, 2][..])));
+        assert_eq!(copy.get(43), Some((7, &[43, 0][..])));
+        assert_eq!(copy.get(100), Some((8, &[500, 0][..])));
+        assert_eq!(original.get(42), Some((7, &[42][..])));
+        assert_eq!(original.get(0), None);
+        // With nothing else holding them, settling folds new rows in.
+        drop(copy);
+        original.push(7, &[100]);
+        original.settle();
+        assert!(original.kept.is_empty());
+        assert_eq!(original.get(100), Some((7, &[100][..])));
     }
 
     #[test]

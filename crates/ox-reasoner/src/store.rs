@@ -394,7 +394,7 @@ type KeyRows = SmallVec<[u32; 4]>;
 /// gets its whole list of rows in a small map of the copy's own, which a
 /// lookup reads first: the copy does not copy the whole index. That map is
 /// folded into the shared one (copied then) once it holds a
-/// [`RECENT_SHARE`]th as many keys.
+/// [`OWN_SHARE`]th as many keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Index {
     mask: u64,
@@ -467,10 +467,6 @@ fn fill_by_counting(
 /// Indexes of fewer rows are built row by row (see [`fill_by_counting`]).
 const COUNTING_MIN_ROWS: usize = 4096;
 
-/// An index's own map is folded into its shared one once it holds more
-/// than this fraction (one in so many) of the shared map's keys.
-const RECENT_SHARE: usize = 4;
-
 impl Index {
     fn new(mask: u64) -> Index {
         let cols: Box<[usize]> = (0..64).filter(|c| mask & (1u64 << c) != 0).collect();
@@ -516,7 +512,7 @@ impl Index {
             }
         }
         self.covered = len;
-        if self.own.len() * RECENT_SHARE > self.shared.len() {
+        if self.own.len() * OWN_SHARE > self.shared.len() {
             self.fold();
         }
     }
@@ -889,7 +885,7 @@ impl KeyTable {
 /// does and the removed ones do not. A set whose shared table nothing else
 /// holds is made one table again for free; a copy's own and removed keys
 /// are folded into a copy of the shared table once they come to a
-/// [`OWN_KEYS_SHARE`]th of it.
+/// [`OWN_SHARE`]th of it.
 ///
 /// Row numbers are shared too: copies renumber rows only after making
 /// their sets one table, so a key of the shared table has the same row in
@@ -904,10 +900,6 @@ pub(crate) struct KeySet {
     /// Keys of `shared` this copy removed (their rows are not used).
     removed: KeyTable,
 }
-
-/// A set's own table is folded into its shared one once it holds more
-/// than this fraction (one in so many) of the shared table's keys.
-const OWN_KEYS_SHARE: usize = 4;
 
 /// Sets with fewer keys are not shared: copying them costs little.
 const SHARED_KEYS_MIN: usize = 4096;
@@ -1035,13 +1027,13 @@ impl KeySet {
 
     /// Readies the set to be shared by copies of its relation: a large table
     /// goes behind an `Arc`; a set already shared is made one table again
-    /// when nothing else holds the shared one, or when its own table has
-    /// grown past a [`OWN_KEYS_SHARE`]th of it.
+    /// when nothing else holds the shared one, or when its own and removed
+    /// keys come to more than a [`OWN_SHARE`]th of it.
     fn settle(&mut self, rows: u32) {
         let changed = self.own.len + self.removed.len;
         let fold = match &mut self.shared {
             None => self.own.len >= SHARED_KEYS_MIN,
-            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_KEYS_SHARE > shared.len,
+            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_SHARE > shared.len,
         };
         if fold {
             let table = std::mem::take(self.unshare());
@@ -1260,7 +1252,7 @@ pub(crate) type RuleRun = (u32, u32);
 /// behind an `Arc`, shared by the copies made to update it; each copy
 /// appends the bindings of its new rows to a vector of its own, folded in
 /// at its next settling (copying the shared ones only if another copy
-/// still holds them and the new ones come to a [`OWN_KEYS_SHARE`]th of them).
+/// still holds them and the new ones come to a [`OWN_SHARE`]th of them).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Witnesses {
     /// Rows covered.
@@ -1295,7 +1287,7 @@ impl Witnesses {
 
     /// Folds the ids of the rows added since into the shared ones: free
     /// when nothing else shares them (or nothing was shared), otherwise
-    /// only once they come to a [`OWN_KEYS_SHARE`]th of them.
+    /// only once they come to a [`OWN_SHARE`]th of them.
     fn settle(&mut self) {
         if self.kept.is_empty() {
             return;
@@ -1305,7 +1297,7 @@ impl Witnesses {
             return;
         }
         let unique = Arc::get_mut(&mut self.frozen).is_some();
-        if unique || self.kept.len() * OWN_KEYS_SHARE > self.frozen.len() {
+        if unique || self.kept.len() * OWN_SHARE > self.frozen.len() {
             Arc::make_mut(&mut self.frozen).append(&mut self.kept);
         }
     }
@@ -1584,6 +1576,12 @@ impl Relation {
 
 /// A copy made for an update has room for a `COPY_ROOM`th more rows.
 const COPY_ROOM: usize = 8;
+
+/// What a copy made for an update adds of its own (an index's lists, a key
+/// set's keys, witness bindings) is folded into the part it shares with
+/// other copies once it comes to more than this fraction (one in so many)
+/// of that part.
+const OWN_SHARE: usize = 4;
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     // Indexes are derived data: a panic elsewhere cannot leave them wrong.

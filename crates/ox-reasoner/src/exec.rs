@@ -93,7 +93,7 @@ pub(crate) const UNBOUND: Id = Id::MAX;
 
 pub(crate) struct Exec<'a, 's> {
     pub steps: &'a [Step],
-    pub rels: &'a [Relation],
+    pub rels: &'a [Arc<Relation>],
     /// The plan's index slots, resolved.
     pub indexes: &'a [Arc<Index>],
     /// Dictionary ids of the constant table.
@@ -138,7 +138,7 @@ pub(crate) struct Pending {
 const BATCH: usize = 1024;
 
 /// Whether a plan can produce anything: no positive atom reads an empty range.
-pub(crate) fn may_fire(plan: &Plan, rels: &[Relation], delta_start: &[u32]) -> bool {
+pub(crate) fn may_fire(plan: &Plan, rels: &[Arc<Relation>], delta_start: &[u32]) -> bool {
     plan.inputs.iter().all(|&(pred, access)| {
         let (lo, hi) = range(access, &rels[pred], delta_start, pred);
         lo < hi
@@ -328,7 +328,7 @@ impl<'a, 's> Exec<'a, 's> {
     }
 
     fn atom(&mut self, atom: &'a AtomStep, i: usize) -> Result<(), EvalError> {
-        let rels: &'a [Relation] = self.rels;
+        let rels: &'a [Arc<Relation>] = self.rels;
         let rel = &rels[atom.pred];
         let (lo, hi) = range(atom.access, rel, self.delta_start, atom.pred);
         if lo >= hi {

@@ -32,8 +32,8 @@
 //!   update, find the indexes built, and a small deletion costs in
 //!   proportion to its size.
 //! - Strata that read nothing that changed are not touched: the store is
-//!   the previous one (or a copy of it), and their relations stay as they
-//!   were.
+//!   the previous one (or a copy of it, which shares their relations with
+//!   it), and their relations stay as they were.
 
 use std::sync::Arc;
 
@@ -359,12 +359,12 @@ impl Program {
         drop(joins);
         for (p, row, rule, env) in new_witnesses {
             let kept = witness_bindings(&self.rules[rule], &env);
-            if let Some(witnesses) = store.rels[p].witnesses.as_mut() {
+            if let Some(witnesses) = store.rel_mut(p).witnesses.as_mut() {
                 witnesses.replace(row, rule as u32, &kept);
             }
         }
         for (pred, mask) in narrowed_scans {
-            store.rels[pred].count_narrowed_scan(mask);
+            store.rel_mut(pred).count_narrowed_scan(mask);
         }
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
@@ -375,7 +375,7 @@ impl Program {
                 // Only base rows survive (in the stratum loop); deleted base rows go now.
                 if !removed_base[p].is_empty() {
                     let gone = &removed_base[p];
-                    store.rels[p].retain(|r| !gone.contains(r));
+                    store.rel_mut(p).retain(|r| !gone.contains(r));
                 }
                 continue;
             }
@@ -387,7 +387,7 @@ impl Program {
                 let rel = &store.rels[p];
                 candidates[p] = marked[p].iter().map(|r| rel.row(r).to_vec()).collect();
             }
-            store.rels[p].remove_rows(&marked[p]);
+            store.rel_mut(p).remove_rows(&marked[p]);
         }
         let mut mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         for (pred, tuple) in inserted {
@@ -411,7 +411,7 @@ impl Program {
             let first_round = if recompute[s] || lost > 0 && lost * 4 > lost + kept {
                 for p in preds {
                     // The recomputation derives about as many rows again.
-                    let rel = &mut store.rels[p.index()];
+                    let rel = store.rel_mut(p.index());
                     let before = rel.fact_count() as usize;
                     rel.retain_base();
                     rel.reserve(before - rel.len() as usize);
@@ -437,14 +437,14 @@ impl Program {
                 // took most of them away gives it back.
                 for p in preds {
                     mark[p.index()] = 0;
-                    store.rels[p.index()].shrink_if_sparse();
+                    store.rel_mut(p.index()).shrink_if_sparse();
                 }
             }
         }
         if wfs_touched {
             for s in (0..strata.len()).filter(|&s| self.in_wfs_group(s)) {
                 for p in &strata[s].preds {
-                    store.rels[p.index()].retain_base();
+                    store.rel_mut(p.index()).retain_base();
                 }
             }
             let mut run = StratumRun {
@@ -690,7 +690,7 @@ impl Program {
             }
         }
         for (p, tuple, rule, env) in back {
-            let rel = &mut store.rels[p];
+            let rel = store.rel_mut(p);
             let len = rel.len();
             if let Some(witnesses) = rel.witnesses.as_mut() {
                 let kept = witness_bindings(&self.rules[rule as usize], &env);

@@ -48,7 +48,7 @@ pub(crate) struct Narrowed {
 /// probing the same columns of a relation share one index of all their keys.
 pub(crate) fn narrowed_indexes(
     plans: &[&Plan],
-    rels: &[Relation],
+    rels: &[Arc<Relation>],
     delta_start: &[u32],
     const_ids: &[Id],
 ) -> Narrowed {
@@ -75,7 +75,7 @@ pub(crate) struct SeededRun<'a> {
 /// the runs, in order).
 pub(crate) fn narrowed_for_seeds(
     runs: &[SeededRun<'_>],
-    rels: &[Relation],
+    rels: &[Arc<Relation>],
     const_ids: &[Id],
 ) -> Narrowed {
     let requests = runs
@@ -103,7 +103,10 @@ pub(crate) fn narrowed_for_seeds(
 /// slot, the relation and columns with the keys to narrow to, or nothing.
 /// Requests for the same columns of a relation share one index.
 #[allow(clippy::type_complexity)]
-fn build(requests: Vec<Vec<Option<((usize, u64), ProbeKeys)>>>, rels: &[Relation]) -> Narrowed {
+fn build(
+    requests: Vec<Vec<Option<((usize, u64), ProbeKeys)>>>,
+    rels: &[Arc<Relation>],
+) -> Narrowed {
     // The (relation, columns) narrowed, with the keys probed on them.
     let mut wanted: Vec<((usize, u64), ProbeKeys)> = Vec::new();
     let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(requests.len());
@@ -174,7 +177,7 @@ fn worth_narrowing(rel: &Relation, mask: u64, probes: usize) -> bool {
 fn delta_probe_keys(
     plan: &Plan,
     slot: usize,
-    rels: &[Relation],
+    rels: &[Arc<Relation>],
     delta_start: &[u32],
     const_ids: &[Id],
 ) -> Option<((usize, u64), ProbeKeys)> {
@@ -306,7 +309,7 @@ mod tests {
 
     /// `edge` with `edges` rows, the last `new` of them the delta, and
     /// `path` with every pair over `nodes` nodes.
-    fn relations(edges: u32, new: u32, nodes: u32) -> (Vec<Relation>, Vec<u32>) {
+    fn relations(edges: u32, new: u32, nodes: u32) -> (Vec<Arc<Relation>>, Vec<u32>) {
         let mut edge = Relation::new();
         for i in 0..edges {
             assert!(edge.insert(&[i % nodes, (i / nodes + i * 7) % nodes]));
@@ -318,7 +321,7 @@ mod tests {
             }
         }
         let delta_start = vec![edge.len() - new, path.len()];
-        (vec![edge, path], delta_start)
+        (vec![Arc::new(edge), Arc::new(path)], delta_start)
     }
 
     /// `path(x, y), edge(y, z)`.
@@ -335,7 +338,7 @@ mod tests {
         narrowed: &Narrowed,
         at: usize,
         plan: &Plan,
-        rels: &mut [Relation],
+        rels: &mut [Arc<Relation>],
         need: (usize, u64),
     ) -> (usize, Arc<Index>, Arc<Index>) {
         let slot = plan
@@ -344,7 +347,11 @@ mod tests {
             .position(|&n| n == need)
             .expect("the plan probes those columns");
         let index = narrowed.indexes[at][slot].clone().expect("narrowed");
-        (slot, index, rels[need.0].index_mut(need.1))
+        (
+            slot,
+            index,
+            Arc::make_mut(&mut rels[need.0]).index_mut(need.1),
+        )
     }
 
     #[test]
@@ -433,7 +440,7 @@ mod tests {
         for i in 0..6000u32 {
             triple.insert(&[i % 80, (i / 80 + i * 7) % 80, i]);
         }
-        rels.push(triple);
+        rels.push(Arc::new(triple));
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
         let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (TRIPLE, 0b11));
         let mut found = 0;
@@ -463,7 +470,7 @@ mod tests {
             let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
             assert!(narrowed.indexes[0][slot].is_some(), "update {update}");
             assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
-            rels[PATH].count_narrowed_scan(0b10);
+            Arc::make_mut(&mut rels[PATH]).count_narrowed_scan(0b10);
         }
         let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
         assert!(narrowed.indexes[0][slot].is_none());

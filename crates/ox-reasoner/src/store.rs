@@ -198,18 +198,25 @@ pub(crate) fn exact_key(n: usize) -> bool {
 /// looked up by the raw `i64`, without hashing or comparing a [`Value`];
 /// every other value by its structure.
 ///
-/// Values come in two layers: a frozen one, shared by every copy of the
-/// dictionary, and the values interned since. Copying a store (an update
-/// that keeps the previous fixpoint) then copies only the recent values,
-/// not every string ever seen. The recent layer is folded into the frozen
-/// one once it holds a quarter as many values (copying the frozen layer
-/// first if another dictionary shares it), so lookups see at most two
-/// layers and the copies cost, over time, a constant per value.
+/// Values come in layers of consecutive ids: shared layers behind `Arc`s,
+/// oldest (and largest) first, which every copy of the dictionary shares,
+/// and the values interned since the dictionary was last settled. Copying
+/// a store (an update that keeps the previous fixpoint) then copies only
+/// the values of the update at hand, not every string ever seen.
+///
+/// Settling makes the recent values a shared layer of their own, then
+/// merges the newest layer into the one before it while it holds at least
+/// a [`LAYER_RATIO`]th as many values (copying the older one if another
+/// dictionary shares it). Layer sizes thus shrink geometrically: a lookup
+/// reads a handful of layers, and each value is copied a few times per
+/// ratio step over its life, however often the store is copied.
 #[derive(Clone, Default)]
 pub(crate) struct Dict {
-    /// Ids `0..frozen.values.len()`.
-    frozen: Arc<DictLayer>,
-    /// The ids after those.
+    /// Shared layers, oldest first.
+    layers: Vec<Arc<DictLayer>>,
+    /// The first id of each layer.
+    starts: Vec<usize>,
+    /// The ids after those of the layers.
     recent: DictLayer,
 }
 
@@ -241,27 +248,56 @@ impl DictLayer {
         }
         self.values.push(value);
     }
+
+    /// Appends `newer`, whose ids follow this layer's (moved when nothing
+    /// else shares it, copied otherwise).
+    fn append(&mut self, newer: Arc<DictLayer>) {
+        match Arc::try_unwrap(newer) {
+            Ok(newer) => {
+                self.values.extend(newer.values);
+                self.ints.extend(newer.ints);
+                self.others.extend(newer.others);
+            }
+            Err(shared) => {
+                self.values.extend(shared.values.iter().cloned());
+                self.ints.extend(&shared.ints);
+                self.others
+                    .extend(shared.others.iter().map(|(v, &id)| (v.clone(), id)));
+            }
+        }
+    }
 }
 
-/// A dictionary folds its recent values into the frozen layer only past
-/// this many (and a quarter of the frozen ones).
-const DICT_FOLD_MIN: usize = 1024;
+/// Settling a [`Dict`] merges its newest layer into the one before while
+/// the newer holds at least one in this many of the older's values.
+const LAYER_RATIO: usize = 4;
 
 impl Dict {
     pub(crate) fn len(&self) -> usize {
-        self.frozen.values.len() + self.recent.values.len()
+        self.recent_start() + self.recent.values.len()
+    }
+
+    /// The first id of the recent values.
+    fn recent_start(&self) -> usize {
+        self.starts.last().map_or(0, |&start| start)
+            + self.layers.last().map_or(0, |layer| layer.values.len())
     }
 
     pub(crate) fn get(&self, value: &Value) -> Option<Id> {
-        self.frozen.get(value).or_else(|| self.recent.get(value))
+        self.layers
+            .iter()
+            .find_map(|layer| layer.get(value))
+            .or_else(|| self.recent.get(value))
     }
 
     pub(crate) fn value(&self, id: Id) -> &Value {
-        let frozen = self.frozen.values.len();
-        match (id as usize).checked_sub(frozen) {
-            None => &self.frozen.values[id as usize],
-            Some(recent) => &self.recent.values[recent],
+        let id = id as usize;
+        let recent_start = self.recent_start();
+        if id >= recent_start {
+            return &self.recent.values[id - recent_start];
         }
+        let layer = self.starts.partition_point(|&start| start <= id) - 1;
+        &self.layers[layer].values[id - self.starts[layer]]
     }
 
     fn next_id(&self) -> Id {
@@ -275,29 +311,28 @@ impl Dict {
         }
         let id = self.next_id();
         self.recent.push(value, id);
-        let recent = self.recent.values.len();
-        if recent >= DICT_FOLD_MIN && recent * 4 >= self.frozen.values.len() {
-            self.fold();
-        }
         (id, true)
     }
 
-    /// Folds the recent values into the frozen layer if no other dictionary
-    /// shares it (a move, no copy). Called on a store about to be handed
-    /// out, so that its copies share all it holds.
+    /// Makes the recent values a shared layer and merges the small newest
+    /// layers (see [`Dict`]). Called on a store about to be handed out, so
+    /// that its copies share all it holds.
     pub(crate) fn settle(&mut self) {
-        if !self.recent.values.is_empty() && Arc::get_mut(&mut self.frozen).is_some() {
-            self.fold();
+        if self.recent.values.is_empty() {
+            return;
         }
-    }
-
-    /// Moves the recent values into the frozen layer (copied first if shared).
-    fn fold(&mut self) {
-        let recent = std::mem::take(&mut self.recent);
-        let frozen = Arc::make_mut(&mut self.frozen);
-        frozen.values.extend(recent.values);
-        frozen.ints.extend(recent.ints);
-        frozen.others.extend(recent.others);
+        let start = self.recent_start();
+        self.layers.push(Arc::new(std::mem::take(&mut self.recent)));
+        self.starts.push(start);
+        while let [.., older, newer] = self.layers.as_mut_slice() {
+            if newer.values.len() * LAYER_RATIO < older.values.len() {
+                break;
+            }
+            let newer = std::mem::take(newer);
+            Arc::make_mut(older).append(newer);
+            self.layers.pop();
+            self.starts.pop();
+        }
     }
 
     /// Appends the values an [`Interner`] created, keeping their ids.
@@ -2095,11 +2130,14 @@ fn ensure_index(
 ///
 /// Values are dictionary-encoded internally; every method that returns tuples
 /// returns them sorted by [`Value`]'s order, so results are deterministic.
-/// Cloning is cheap relative to evaluation (indexes are shared copy-on-write).
+/// Cloning is cheap: relations are shared copy-on-write (see
+/// [`FactStore::rel_mut`]).
 #[derive(Clone)]
 pub struct FactStore {
     pub(crate) dict: Dict,
-    pub(crate) rels: Vec<Relation>,
+    /// Per predicate; shared with the copies of the store until one of
+    /// them changes it.
+    pub(crate) rels: Vec<Arc<Relation>>,
     /// Facts the well-founded semantics leaves undefined (neither true nor
     /// false), per predicate that has some; they are not in `rels`.
     pub(crate) undefined: Vec<(usize, Relation)>,
@@ -2109,16 +2147,27 @@ pub struct FactStore {
 
 impl FactStore {
     /// A copy to update, leaving this store as it is: like a clone, but
-    /// each relation's rows have room to grow by an eighth without being
-    /// reallocated, and without the value ranks, which an update discards
-    /// (see `Program::update`).
+    /// without the value ranks, which an update discards (see
+    /// `Program::update`). It shares every relation until it changes it.
     pub(crate) fn copy_to_update(&self) -> FactStore {
         FactStore {
             dict: self.dict.clone(),
-            rels: self.rels.iter().map(Relation::copy_with_room).collect(),
+            rels: self.rels.clone(),
             undefined: self.undefined.clone(),
             ranks: OnceLock::new(),
         }
+    }
+
+    /// The relation of predicate `p`, to change: copied first if another
+    /// store shares it, with room for its rows to grow by an eighth (a copy
+    /// is made to be updated: see [`Relation::copy_with_room`]). A write
+    /// to a large store copies only the relations it touches.
+    pub(crate) fn rel_mut(&mut self, p: usize) -> &mut Relation {
+        let rel = &mut self.rels[p];
+        if Arc::get_mut(rel).is_none() {
+            *rel = Arc::new(rel.copy_with_room());
+        }
+        Arc::make_mut(rel)
     }
 }
 
@@ -2146,7 +2195,7 @@ impl FactStore {
     pub fn new(pred_count: usize) -> FactStore {
         FactStore {
             dict: Dict::default(),
-            rels: (0..pred_count).map(|_| Relation::new()).collect(),
+            rels: (0..pred_count).map(|_| Arc::new(Relation::new())).collect(),
             undefined: Vec::new(),
             ranks: OnceLock::new(),
         }
@@ -2160,7 +2209,7 @@ impl FactStore {
     /// Grows the store to hold `pred_count` predicates (never shrinks).
     pub(crate) fn grow(&mut self, pred_count: usize) {
         while self.rels.len() < pred_count {
-            self.rels.push(Relation::new());
+            self.rels.push(Arc::new(Relation::new()));
         }
     }
 
@@ -2191,7 +2240,7 @@ impl FactStore {
         if new_value {
             self.ranks.take();
         }
-        let rel = &mut self.rels[pred.index()];
+        let rel = self.rel_mut(pred.index());
         let added = rel.insert(&ids);
         let row = if added {
             Some(rel.len() - 1)
@@ -2264,7 +2313,7 @@ impl FactStore {
         if new_value {
             self.ranks.take();
         }
-        let rel = &mut self.rels[p];
+        let rel = self.rel_mut(p);
         let added = match arity {
             Some(a) => {
                 if let Err(actual) = rel.set_arity(a) {
@@ -2301,7 +2350,7 @@ impl FactStore {
                 new_value |= fresh;
                 ids.push(id);
             }
-            let rel = &mut self.rels[p];
+            let rel = self.rel_mut(p);
             if let Err(arity) = rel.set_arity(ids.len()) {
                 result = Err(arity_error(pred, ids.len(), arity));
                 break;
@@ -2407,10 +2456,11 @@ impl FactStore {
     pub fn with_undefined_as_facts(&self, pred: PredId) -> FactStore {
         let mut out = self.clone();
         if let Some(slot) = out.rels.get_mut(pred.index()) {
-            *slot = self
-                .undefined_rel(pred.index())
-                .cloned()
-                .unwrap_or_else(Relation::new);
+            *slot = Arc::new(
+                self.undefined_rel(pred.index())
+                    .cloned()
+                    .unwrap_or_else(Relation::new),
+            );
         }
         out
     }
@@ -2482,7 +2532,8 @@ impl FactStore {
     /// Takes back, for an update in place, the key sets that no copy of
     /// the store shares any more (see [`KeySet`]).
     pub(crate) fn reclaim_keys(&mut self) {
-        for rel in &mut self.rels {
+        // A relation another store still holds keeps its sets as they are.
+        for rel in self.rels.iter_mut().filter_map(Arc::get_mut) {
             if let Keys::Small(set) = &mut rel.keys {
                 set.reclaim();
             }
@@ -2493,7 +2544,8 @@ impl FactStore {
     /// sets go behind an `Arc`, to be shared by copies (see [`KeySet`]).
     pub(crate) fn settle(&mut self) {
         self.dict.settle();
-        for rel in &mut self.rels {
+        // A relation shared with another store was settled before it was shared.
+        for rel in self.rels.iter_mut().filter_map(Arc::get_mut) {
             if let Keys::Small(set) = &mut rel.keys {
                 set.settle(rel.len);
             }
@@ -2649,7 +2701,7 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_to_update_has_the_same_facts_and_room_to_grow() {
+    fn a_copy_to_update_shares_relations_until_it_changes_one() {
         let mut s = FactStore::new(1);
         for k in 0..8000i64 {
             s.insert(PredId(0), vec![Value::Int(k), Value::Int(k % 97)]);
@@ -2658,16 +2710,21 @@ mod tests {
         for r in 0..8000 {
             witnesses.push(0, &[r]);
         }
-        s.rels[0].witnesses = Some(witnesses);
-        let copy = s.copy_to_update();
+        s.rel_mut(0).witnesses = Some(witnesses);
+        let mut copy = s.copy_to_update();
         assert_eq!(copy.tuples(PredId(0)), s.tuples(PredId(0)));
-        let (rows, witnesses) = (&copy.rels[0].rows, copy.rels[0].witnesses.as_ref());
+        assert!(
+            Arc::ptr_eq(&copy.rels[0], &s.rels[0]),
+            "shared until changed"
+        );
+        let rel = copy.rel_mut(0);
+        let (rows, witnesses) = (&rel.rows, rel.witnesses.as_ref());
         assert!(rows.capacity() >= rows.len() + 8000 * 2 / COPY_ROOM);
         let kept = &witnesses.expect("witnesses are copied").kept;
         assert_eq!(kept.len(), 8000);
         assert!(kept.capacity() >= kept.len() + kept.len() / COPY_ROOM);
+        assert!(!Arc::ptr_eq(&copy.rels[0], &s.rels[0]));
         // The copy grows on its own.
-        let mut copy = copy;
         assert!(copy.insert(PredId(0), vec![Value::Int(-1), Value::Int(0)]));
         assert_eq!(copy.len(PredId(0)), 8001);
         assert_eq!(s.len(PredId(0)), 8000);
@@ -2784,7 +2841,7 @@ mod tests {
         // table shared and the original's set as it was.
         let mut copy = original.copy_to_update();
         let gone: RowSet = [3u32, 4].into_iter().collect();
-        copy.rels[0].remove_rows(&gone);
+        copy.rel_mut(0).remove_rows(&gone);
         assert!(Arc::ptr_eq(
             &shared_of(&copy).unwrap(),
             &shared_of(&original).unwrap()
@@ -2801,7 +2858,7 @@ mod tests {
         assert_eq!(copy.rels[0].row_of(&ids(&copy, 5)), Some(5));
         assert_eq!(original.rels[0].row_of(&ids(&original, 3)), Some(3));
         // Made one table, the copy keeps exactly its keys.
-        let Keys::Small(set) = &mut copy.rels[0].keys else {
+        let Keys::Small(set) = &mut copy.rel_mut(0).keys else {
             panic!("two columns make exact keys");
         };
         set.unshare();
@@ -3211,10 +3268,11 @@ mod tests {
             assert_eq!(dict.intern(text(i)), ((2 * i) as Id, true));
             assert!(dict.intern(Value::Int(i as i64)).1);
         }
+        dict.settle();
         let mut copy = dict.clone();
         assert!(
-            Arc::ptr_eq(&dict.frozen, &copy.frozen),
-            "folded values are shared"
+            Arc::ptr_eq(&dict.layers[0], &copy.layers[0]),
+            "settled values are shared"
         );
         let (in_copy, fresh) = copy.intern(text(9999));
         assert!(fresh);
@@ -3223,37 +3281,56 @@ mod tests {
         assert_eq!(in_copy, in_original, "both continue the same numbering");
         assert_eq!(copy.value(in_copy), &text(9999));
         assert_eq!(dict.value(in_original), &Value::Bool(true));
-        // Enough new values fold the copy's recent layer into a frozen one
-        // of its own; every id still finds its value and back.
+        // Settling the copy merges its values into a layer of its own; the
+        // original's layers stay as they were, and every id of either
+        // dictionary still finds its value and back.
         for i in 10_000..13_000 {
             copy.intern(text(i));
         }
-        assert!(!Arc::ptr_eq(&dict.frozen, &copy.frozen));
+        copy.settle();
+        assert!(!Arc::ptr_eq(&dict.layers[0], &copy.layers[0]));
         for id in 0..copy.len() as Id {
             assert_eq!(copy.get(copy.value(id)), Some(id));
         }
         assert_eq!(dict.len(), 10_001);
         assert_eq!(dict.get(&text(4999)), Some(4999 * 2));
+        assert_eq!(dict.get(&text(10_000)), None);
     }
 
     #[test]
-    fn settling_a_dictionary_folds_only_what_it_alone_holds() {
+    fn settled_dictionary_layers_stay_few_and_shared_ones_unchanged() {
         let mut dict = Dict::default();
-        dict.intern(Value::Int(1));
+        for i in 0..10_000 {
+            dict.intern(Value::Int(i));
+        }
         dict.settle();
-        assert_eq!((dict.frozen.values.len(), dict.recent.values.len()), (1, 0));
-        let mut copy = dict.clone();
-        copy.intern(Value::Int(2));
-        copy.settle();
-        assert_eq!(
-            (copy.frozen.values.len(), copy.recent.values.len()),
-            (1, 1),
-            "the frozen layer is shared: folding would copy it"
-        );
-        drop(dict);
-        copy.settle();
-        assert_eq!((copy.frozen.values.len(), copy.recent.values.len()), (2, 0));
-        assert_eq!(copy.get(&Value::Int(2)), Some(1));
+        // A stream of small updates, each settled while the previous
+        // generation still holds its layers.
+        let mut generations = vec![dict];
+        for step in 0..500i64 {
+            let mut next = generations.last().expect("a generation").clone();
+            for k in 0..3 {
+                next.intern(Value::String(format!("new {step} {k}")));
+            }
+            next.settle();
+            assert!(next.layers.len() <= 8, "{} layers", next.layers.len());
+            for pair in next.layers.windows(2) {
+                assert!(pair[1].values.len() * LAYER_RATIO < pair[0].values.len());
+            }
+            generations.push(next);
+        }
+        // Every generation still reads exactly its own values.
+        for (g, dict) in generations.iter().enumerate() {
+            assert_eq!(dict.len(), 10_000 + 3 * g);
+            for id in (0..dict.len() as Id).step_by(7) {
+                assert_eq!(dict.get(dict.value(id)), Some(id));
+            }
+            let after = Value::String(format!("new {g} 0"));
+            assert_eq!(dict.get(&after), None, "a later generation's value");
+        }
+        // The first layer, shared by all, was never copied.
+        let first = &generations[0].layers[0];
+        assert!(generations.iter().all(|d| Arc::ptr_eq(&d.layers[0], first)));
     }
 
     #[test]

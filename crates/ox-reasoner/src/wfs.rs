@@ -16,6 +16,8 @@
 //! rules are stratifiable, and the group's strata come after every other
 //! stratum (nothing outside the group depends on it).
 
+use std::sync::Arc;
+
 use ox_ir::analysis;
 use ox_ir::{Literal, PredId, Rule};
 
@@ -135,7 +137,7 @@ impl Program {
             .iter()
             .flat_map(|&s| self.strata.strata[s].preds.iter().map(|p| p.index()))
             .collect();
-        let init: Vec<Relation> = preds.iter().map(|&p| store.rels[p].clone()).collect();
+        let init: Vec<Arc<Relation>> = preds.iter().map(|&p| store.rels[p].clone()).collect();
         let sizes = |store: &FactStore| -> Vec<u32> {
             preds.iter().map(|&p| store.rels[p].len()).collect()
         };
@@ -145,7 +147,7 @@ impl Program {
         loop {
             run.budget.check()?;
             self.gamma(store, &group, &preds, &init, run)?;
-            let over: Vec<Relation> = preds.iter().map(|&p| store.rels[p].clone()).collect();
+            let over: Vec<Arc<Relation>> = preds.iter().map(|&p| store.rels[p].clone()).collect();
             self.copy_to_shadows(store);
             self.gamma(store, &group, &preds, &init, run)?;
             let now = sizes(store);
@@ -166,7 +168,7 @@ impl Program {
         store: &mut FactStore,
         group: &[usize],
         preds: &[usize],
-        init: &[Relation],
+        init: &[Arc<Relation>],
         run: &mut StratumRun<'_>,
     ) -> Result<(), EvalError> {
         for (&p, rel) in preds.iter().zip(init) {
@@ -184,14 +186,14 @@ impl Program {
     /// Sets every shadow to the current relation of its predicate.
     fn copy_to_shadows(&self, store: &mut FactStore) {
         for &(pred, shadow) in &self.shadows {
-            let mut copy = store.rels[pred.index()].clone();
+            let mut copy = Relation::clone(&store.rels[pred.index()]);
             copy.witnesses = None;
-            store.rels[shadow.index()] = copy;
+            store.rels[shadow.index()] = Arc::new(copy);
         }
     }
 
     /// The facts of the over-estimate that are not true are undefined.
-    fn record_undefined(&self, store: &mut FactStore, preds: &[usize], over: &[Relation]) {
+    fn record_undefined(&self, store: &mut FactStore, preds: &[usize], over: &[Arc<Relation>]) {
         let mut undefined = Vec::new();
         for (&p, over) in preds.iter().zip(over) {
             let truth = &store.rels[p];

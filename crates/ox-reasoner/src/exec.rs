@@ -334,6 +334,7 @@ impl<'a, 's> Exec<'a, 's> {
         if lo >= hi {
             return Ok(());
         }
+        let rel_rows = rel.rows();
         match atom.lookup {
             Lookup::Scan => {
                 for r in lo..hi {
@@ -341,7 +342,7 @@ impl<'a, 's> Exec<'a, 's> {
                     if !rel.is_live(r) || self.skipped(atom.pred, r) {
                         continue;
                     }
-                    let row = rel.row(r);
+                    let row = rel_rows.row(r);
                     if atom.bound.iter().all(|&(c, s)| row[c] == self.val(s))
                         && self.bind_row(atom, row)
                     {
@@ -371,7 +372,7 @@ impl<'a, 's> Exec<'a, 's> {
                     if !rel.is_live(r) || self.skipped(atom.pred, r) {
                         continue;
                     }
-                    let row = rel.row(r);
+                    let row = rel_rows.row(r);
                     if !exact && !atom.bound.iter().all(|&(c, s)| row[c] == self.val(s)) {
                         continue;
                     }

@@ -454,7 +454,7 @@ pub(crate) struct Index {
 fn fill_by_counting(
     map: &mut KeyMap<KeyRows>,
     col: usize,
-    rows: &[Id],
+    rows: &Rows,
     arity: usize,
     len: u32,
     dead: &RowSet,
@@ -462,12 +462,11 @@ fn fill_by_counting(
     if (len as usize) < COUNTING_MIN_ROWS || col >= arity {
         return false;
     }
+    let rows = rows.view(arity);
     let ids = || {
-        rows[..len as usize * arity]
-            .chunks_exact(arity)
-            .map(move |row| row[col])
-            .zip(0..len)
-            .filter(|&(_, r)| !dead.contains(r))
+        (0..len)
+            .filter(|&r| !dead.contains(r))
+            .map(move |r| (rows.row(r)[col], r))
     };
     let widest = len as usize * 4;
     let mut counts: Vec<u32> = Vec::new();
@@ -514,7 +513,7 @@ impl Index {
         }
     }
 
-    fn extend(&mut self, rows: &[Id], arity: usize, len: u32, dead: &RowSet) {
+    fn extend(&mut self, rows: &Rows, arity: usize, len: u32, dead: &RowSet) {
         if Arc::get_mut(&mut self.shared).is_some() {
             // Nothing else reads the shared map (any more): one map, for free.
             self.fold();
@@ -526,8 +525,9 @@ impl Index {
             }
         }
         let cols = &self.cols;
+        let rows = rows.view(arity);
         let keyed = (self.covered..len).filter(|&r| !dead.contains(r)).map(|r| {
-            let row = &rows[r as usize * arity..(r as usize + 1) * arity];
+            let row = rows.row(r);
             (key_of(cols.len(), |i| row[cols[i]]), r)
         });
         match Arc::get_mut(&mut self.shared) {
@@ -1465,11 +1465,128 @@ impl Witnesses {
     }
 }
 
+/// The rows of a relation, their ids back to back: those of the relation
+/// when it was last settled behind an `Arc`, shared by the copies made to
+/// update it, and the ids of the rows added since. A copy thus costs
+/// nothing per row it shares; settling folds the new rows in (a move when
+/// nothing else shares the others, else a copy once the new ones come to
+/// a [`OWN_SHARE`]th of them), as [`Witnesses`] does.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Rows {
+    frozen: Arc<Vec<Id>>,
+    /// The ids of the rows after those of `frozen`.
+    tail: Vec<Id>,
+}
+
+impl Rows {
+    /// Row `r` of a relation of `arity` columns.
+    #[inline]
+    fn row(&self, r: u32, arity: usize) -> &[Id] {
+        let start = r as usize * arity;
+        let frozen = self.frozen.as_slice();
+        match start.checked_sub(frozen.len()) {
+            None => &frozen[start..start + arity],
+            Some(at) => &self.tail[at..at + arity],
+        }
+    }
+
+    /// The rows as two slices, for loops that read many of them.
+    #[inline]
+    fn view(&self, arity: usize) -> RowsView<'_> {
+        RowsView {
+            frozen: &self.frozen,
+            tail: &self.tail,
+            arity,
+        }
+    }
+
+    /// The ids of the first `len` rows (of `arity` columns) in two parts,
+    /// each with the number of its first row: for loops over every row.
+    fn parts(&self, arity: usize, len: u32) -> [(u32, &[Id]); 2] {
+        let all = len as usize * arity;
+        let frozen = &self.frozen[..all.min(self.frozen.len())];
+        let tail = &self.tail[..all - frozen.len()];
+        let frozen_rows = frozen.len().checked_div(arity).unwrap_or(0);
+        [(0, frozen), (frozen_rows as u32, tail)]
+    }
+
+    /// The ids of every row, in one vector of this relation's own (the
+    /// shared ones copied if something else holds them).
+    fn into_vec(self) -> Vec<Id> {
+        let mut all = Arc::try_unwrap(self.frozen).unwrap_or_else(|frozen| (*frozen).clone());
+        all.extend_from_slice(&self.tail);
+        all
+    }
+
+    fn push(&mut self, tuple: &[Id]) {
+        self.tail.extend_from_slice(tuple);
+    }
+
+    fn reserve(&mut self, ids: usize) {
+        self.tail.reserve(ids);
+    }
+
+    /// Gives back the room of far fewer rows than it has room for.
+    fn shrink_if_sparse(&mut self) {
+        if self.tail.capacity() > self.tail.len().max(16) * SPARSE {
+            self.tail.shrink_to_fit();
+        }
+    }
+
+    /// A copy sharing the settled rows, with room for an eighth more rows
+    /// than there are before growing.
+    fn copy_with_room(&self) -> Rows {
+        let room = (self.frozen.len() + self.tail.len()) / COPY_ROOM;
+        let mut tail = Vec::with_capacity(self.tail.len() + room);
+        tail.extend_from_slice(&self.tail);
+        Rows {
+            frozen: Arc::clone(&self.frozen),
+            tail,
+        }
+    }
+
+    /// Readies the rows to be shared by copies (see [`Rows`]).
+    fn settle(&mut self) {
+        if self.tail.is_empty() {
+            return;
+        }
+        if self.frozen.is_empty() {
+            self.frozen = Arc::new(std::mem::take(&mut self.tail));
+            return;
+        }
+        let unique = Arc::get_mut(&mut self.frozen).is_some();
+        if unique || self.tail.len() * OWN_SHARE > self.frozen.len() {
+            Arc::make_mut(&mut self.frozen).append(&mut self.tail);
+        }
+    }
+}
+
+/// The rows of a relation, borrowed as plain slices: a loop that reads
+/// many rows keeps them at hand instead of reaching through the relation
+/// for each.
+#[derive(Clone, Copy)]
+pub(crate) struct RowsView<'a> {
+    frozen: &'a [Id],
+    tail: &'a [Id],
+    arity: usize,
+}
+
+impl<'a> RowsView<'a> {
+    #[inline]
+    pub(crate) fn row(&self, r: u32) -> &'a [Id] {
+        let start = r as usize * self.arity;
+        match start.checked_sub(self.frozen.len()) {
+            None => &self.frozen[start..start + self.arity],
+            Some(at) => &self.tail[at..at + self.arity],
+        }
+    }
+}
+
 /// One predicate's tuples.
 pub(crate) struct Relation {
     arity: Option<usize>,
     len: u32,
-    rows: Vec<Id>,
+    rows: Rows,
     pub(crate) keys: Keys,
     indexes: RwLock<Vec<Arc<Index>>>,
     /// Witnesses of the derived rows, when provenance is recorded.
@@ -1578,10 +1695,8 @@ impl Relation {
     /// before growing: a copy made to be updated would otherwise reallocate,
     /// and copy again, its whole row vector on the update's first new row.
     fn copy_with_room(&self) -> Relation {
-        let mut rows = Vec::with_capacity(self.rows.len() + self.rows.len() / COPY_ROOM);
-        rows.extend_from_slice(&self.rows);
         let mut copy = Relation {
-            rows,
+            rows: self.rows.copy_with_room(),
             witnesses: self.witnesses.as_ref().map(Witnesses::copy_with_room),
             ..self.clone_without_rows()
         };
@@ -1596,7 +1711,7 @@ impl Relation {
         Relation {
             arity: self.arity,
             len: self.len,
-            rows: Vec::new(),
+            rows: Rows::default(),
             keys: self.keys.clone(),
             // Indexes are shared copy-on-write.
             indexes: RwLock::new(read(&self.indexes).clone()),
@@ -1628,7 +1743,7 @@ impl Relation {
         Relation {
             arity: None,
             len: 0,
-            rows: Vec::new(),
+            rows: Rows::default(),
             keys: Keys::default(),
             indexes: RwLock::new(Vec::new()),
             witnesses: None,
@@ -1695,8 +1810,13 @@ impl Relation {
 
     #[inline]
     pub(crate) fn row(&self, r: u32) -> &[Id] {
-        let a = self.arity.unwrap_or(0);
-        &self.rows[r as usize * a..(r as usize + 1) * a]
+        self.rows.row(r, self.arity.unwrap_or(0))
+    }
+
+    /// Every row, borrowed for a loop that reads many (see [`RowsView`]).
+    #[inline]
+    pub(crate) fn rows(&self) -> RowsView<'_> {
+        self.rows.view(self.arity.unwrap_or(0))
     }
 
     /// Looks `tuple` up in this relation's own key set.
@@ -1756,9 +1876,7 @@ impl Relation {
     /// it has room for: one recomputed to a fraction of what it had, after
     /// room for all of it was reserved (see [`Relation::reserve`]).
     pub(crate) fn shrink_if_sparse(&mut self) {
-        if self.rows.capacity() > self.rows.len().max(16) * SPARSE {
-            self.rows.shrink_to_fit();
-        }
+        self.rows.shrink_if_sparse();
         match &mut self.keys {
             Keys::Small(set) => set.shrink_if_sparse(),
             Keys::Wide { map, .. } => {
@@ -1792,7 +1910,7 @@ impl Relation {
             return;
         }
         let most_stay = staying as usize * 2 >= old_len as usize;
-        let old_rows = std::mem::take(&mut self.rows);
+        let old_rows = std::mem::take(&mut self.rows).into_vec();
         let old_witnesses = self.witnesses.take();
         let indexes = std::mem::take(self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()));
         let mut witnesses = old_witnesses.as_ref().map(|_| Witnesses::default());
@@ -1871,7 +1989,7 @@ impl Relation {
         }
         let arity = self.arity.unwrap_or(0);
         for r in rows {
-            let tuple = &self.rows[r as usize * arity..(r as usize + 1) * arity];
+            let tuple = self.rows.row(r, arity);
             self.keys.remove(tuple, r);
             self.dead.insert(r);
         }
@@ -1887,9 +2005,7 @@ impl Relation {
             panic!("a tuple of {n} values inserted into a predicate of arity {a}");
         }
         let rows = &self.rows;
-        if !self.keys.insert(tuple, self.len, |r| {
-            &rows[r as usize * n..(r as usize + 1) * n]
-        }) {
+        if !self.keys.insert(tuple, self.len, |r| rows.row(r, n)) {
             return false;
         }
         self.push_row(tuple);
@@ -1943,7 +2059,7 @@ impl Relation {
         for i in 0..count as u32 {
             if kept[i as usize] {
                 row_of[i as usize] = self.len;
-                self.rows.extend_from_slice(tuple(i));
+                self.rows.push(tuple(i));
                 self.len += 1;
             }
         }
@@ -1982,7 +2098,7 @@ impl Relation {
 
     /// Appends a row already recorded in `keys`.
     pub(crate) fn push_row(&mut self, tuple: &[Id]) {
-        self.rows.extend_from_slice(tuple);
+        self.rows.push(tuple);
         self.len = self
             .len
             .checked_add(1)
@@ -2046,29 +2162,32 @@ impl Relation {
             // tested by id in a tight loop over a block of rows small
             // enough to stay in cache for the next index's loop, so memory
             // is read once however many indexes there are.
-            let data = &self.rows[..self.len as usize * arity];
-            for (b, block) in data.chunks(NARROW_BLOCK_ROWS * arity).enumerate() {
-                let first = (b * NARROW_BLOCK_ROWS) as u32;
-                for (hits, &(col, ids)) in hits.iter_mut().zip(&one_column) {
-                    for (r, row) in (first..).zip(block.chunks_exact(arity)) {
-                        let id = row[col];
-                        if ids.get(id as usize).copied().unwrap_or(false) {
-                            hits.push((key_of(1, |_| id), r));
+            for (first, data) in self.rows.parts(arity, self.len) {
+                for (b, block) in data.chunks(NARROW_BLOCK_ROWS * arity).enumerate() {
+                    let block_first = first + (b * NARROW_BLOCK_ROWS) as u32;
+                    for (hits, &(col, ids)) in hits.iter_mut().zip(&one_column) {
+                        for (r, row) in (block_first..).zip(block.chunks_exact(arity)) {
+                            let id = row[col];
+                            if ids.get(id as usize).copied().unwrap_or(false) {
+                                hits.push((key_of(1, |_| id), r));
+                            }
                         }
                     }
                 }
             }
         } else {
-            let rows = (0u32..).zip(self.rows.chunks_exact(arity.max(1)).take(self.len as usize));
+            let parts = self.rows.parts(arity, self.len);
             for ((index, &(_, keys)), hits) in indexes.iter().zip(wanted).zip(&mut hits) {
                 let cols = &index.cols;
                 // One-column keys kept in a table go to the set first.
                 let mut keys = keys.clone();
                 keys.ids_to_keys();
-                for (r, row) in rows.clone() {
-                    let key = key_of(cols.len(), |i| row[cols[i]]);
-                    if keys.has_key(key) {
-                        hits.push((key, r));
+                for (first, data) in parts {
+                    for (r, row) in (first..).zip(data.chunks_exact(arity.max(1))) {
+                        let key = key_of(cols.len(), |i| row[cols[i]]);
+                        if keys.has_key(key) {
+                            hits.push((key, r));
+                        }
                     }
                 }
             }
@@ -2107,7 +2226,7 @@ impl Relation {
 fn ensure_index(
     list: &mut Vec<Arc<Index>>,
     mask: u64,
-    rows: &[Id],
+    rows: &Rows,
     arity: usize,
     len: u32,
     dead: &RowSet,
@@ -2540,8 +2659,9 @@ impl FactStore {
         }
     }
 
-    /// Readies a store to be handed out: see [`Dict::settle`]; large key
-    /// sets go behind an `Arc`, to be shared by copies (see [`KeySet`]).
+    /// Readies a store to be handed out: see [`Dict::settle`]; rows,
+    /// witnesses and large key sets go behind `Arc`s, to be shared by
+    /// copies (see [`Rows`], [`Witnesses`] and [`KeySet`]).
     pub(crate) fn settle(&mut self) {
         self.dict.settle();
         // A relation shared with another store was settled before it was shared.
@@ -2549,6 +2669,7 @@ impl FactStore {
             if let Keys::Small(set) = &mut rel.keys {
                 set.settle(rel.len);
             }
+            rel.rows.settle();
             if let Some(witnesses) = rel.witnesses.as_mut() {
                 witnesses.settle();
             }
@@ -2691,7 +2812,7 @@ mod tests {
             panic!("two columns make exact keys");
         };
         assert!(set.own.slots.len() <= 64, "{} slots", set.own.slots.len());
-        assert!(r.rows.capacity() < 1_000);
+        assert!(r.rows.tail.capacity() < 1_000);
         for k in 0..10u32 {
             assert_eq!(r.row_of(&[k, k + 1]), Some(k));
         }
@@ -2711,23 +2832,74 @@ mod tests {
             witnesses.push(0, &[r]);
         }
         s.rel_mut(0).witnesses = Some(witnesses);
+        s.settle();
         let mut copy = s.copy_to_update();
         assert_eq!(copy.tuples(PredId(0)), s.tuples(PredId(0)));
         assert!(
             Arc::ptr_eq(&copy.rels[0], &s.rels[0]),
             "shared until changed"
         );
+        // Changing it copies the relation, which still shares the settled
+        // rows and witnesses, with room for an eighth more of its own.
         let rel = copy.rel_mut(0);
-        let (rows, witnesses) = (&rel.rows, rel.witnesses.as_ref());
-        assert!(rows.capacity() >= rows.len() + 8000 * 2 / COPY_ROOM);
-        let kept = &witnesses.expect("witnesses are copied").kept;
-        assert_eq!(kept.len(), 8000);
-        assert!(kept.capacity() >= kept.len() + kept.len() / COPY_ROOM);
+        let original = &s.rels[0];
+        assert!(Arc::ptr_eq(&rel.rows.frozen, &original.rows.frozen));
+        assert_eq!(rel.rows.frozen.len(), 8000 * 2);
+        assert!(rel.rows.tail.is_empty() && rel.rows.tail.capacity() >= 8000 * 2 / COPY_ROOM);
+        let witnesses = rel.witnesses.as_ref().expect("witnesses are copied");
+        let shared = original.witnesses.as_ref().expect("witnesses");
+        assert!(Arc::ptr_eq(&witnesses.frozen, &shared.frozen));
+        assert!(witnesses.kept.is_empty() && witnesses.kept.capacity() >= 8000 / COPY_ROOM);
         assert!(!Arc::ptr_eq(&copy.rels[0], &s.rels[0]));
         // The copy grows on its own.
         assert!(copy.insert(PredId(0), vec![Value::Int(-1), Value::Int(0)]));
         assert_eq!(copy.len(PredId(0)), 8001);
         assert_eq!(s.len(PredId(0)), 8000);
+    }
+
+    #[test]
+    fn rows_read_alike_across_the_shared_part_and_the_new_one() {
+        let mut rows = Rows::default();
+        let tuple = |r: u32| [r, r * 10, r * 100];
+        for r in 0..100 {
+            rows.push(&tuple(r));
+        }
+        rows.settle();
+        assert_eq!((rows.frozen.len(), rows.tail.len()), (300, 0), "a move");
+        let mut copy = rows.copy_with_room();
+        for r in 100..104 {
+            copy.push(&tuple(r));
+        }
+        for r in 0..104 {
+            assert_eq!(copy.row(r, 3), tuple(r));
+        }
+        let view = copy.view(3);
+        for r in 0..104 {
+            assert_eq!(view.row(r), tuple(r));
+        }
+        let in_parts = |len: u32| -> Vec<(u32, Vec<Id>)> {
+            copy.parts(3, len)
+                .into_iter()
+                .flat_map(|(first, ids)| (first..).zip(ids.chunks_exact(3)))
+                .map(|(r, row)| (r, row.to_vec()))
+                .collect()
+        };
+        for len in [0, 3, 100, 101, 104] {
+            let expected: Vec<(u32, Vec<Id>)> = (0..len).map(|r| (r, tuple(r).to_vec())).collect();
+            assert_eq!(in_parts(len), expected, "{len} rows");
+        }
+        // A few new rows stay apart while the original shares the others ...
+        copy.settle();
+        assert!(Arc::ptr_eq(&copy.frozen, &rows.frozen));
+        assert_eq!(copy.tail.len(), 12);
+        // ... and are folded in once nothing else does.
+        drop(rows);
+        copy.settle();
+        assert_eq!((copy.frozen.len(), copy.tail.len()), (312, 0));
+        assert_eq!(
+            copy.into_vec(),
+            (0..104).flat_map(tuple).collect::<Vec<_>>()
+        );
     }
 
     #[test]

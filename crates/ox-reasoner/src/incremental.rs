@@ -10,7 +10,11 @@
 //!   argued at the over-deletion loop); checks for a derivation stop at the
 //!   first one found, which becomes the fact's witness when provenance is
 //!   recorded (a derivation that computes a new value is not taken: the
-//!   fact is over-deleted and re-derived instead).
+//!   fact is over-deleted and re-derived instead). Where the stratum's
+//!   rules read only lower strata, a fact whose check found nothing is not
+//!   checked again for re-derivation: the check saw every derivation but
+//!   those through lower facts put back or inserted, which the semi-naive
+//!   continuation finds.
 //! - Insertions, and the facts put back, continue semi-naive evaluation:
 //!   the first round of an affected stratum reads the rows added since the
 //!   previous fixpoint as the delta.
@@ -196,6 +200,12 @@ impl Program {
         let mut visited: Vec<usize> = vec![0; n];
         let fan_out_allowance = FAN_OUT * seeds.len();
         let checked_stratum: Vec<bool> = strata.iter().map(|st| st.preds.len() == 1).collect();
+        // Facts whose support check found no derivation at all, in a stratum
+        // whose rules read only lower strata: the check saw every
+        // derivation re-derivation could find, except those through lower
+        // facts put back or inserted, which the semi-naive continuation
+        // derives anyway. They are removed without being re-derived.
+        let mut refuted: Vec<RowSet> = vec![RowSet::default(); n];
         // With provenance, a fact kept by a support check gets the
         // derivation found as its witness (its first one may have gone with
         // a deleted fact), once the relations can change: (pred, row, rule,
@@ -256,7 +266,13 @@ impl Program {
                 // A witness must name values the store holds: a derivation
                 // that computes a new one is left to re-derivation.
                 let keep = match found {
-                    None => false,
+                    None => {
+                        let stratum = self.strata.stratum_of[p].map(|s| &strata[s]);
+                        if stratum.is_some_and(|st| st.preds.len() == 1 && !st.recursive) {
+                            refuted[p].insert(row);
+                        }
+                        false
+                    }
                     Some(_) if !record => true,
                     Some(Derivation {
                         creates_values: true,
@@ -385,7 +401,11 @@ impl Program {
             let has_rules = self.strata.stratum_of[p].is_some();
             if has_rules {
                 let rel = &store.rels[p];
-                candidates[p] = marked[p].iter().map(|r| rel.row(r).to_vec()).collect();
+                candidates[p] = marked[p]
+                    .iter()
+                    .filter(|&r| !refuted[p].contains(r))
+                    .map(|r| rel.row(r).to_vec())
+                    .collect();
             }
             store.rel_mut(p).remove_rows(&marked[p]);
         }

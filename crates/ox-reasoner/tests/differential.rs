@@ -885,6 +885,46 @@ fn deleting_from_the_short_chain_over_deletes_and_rederives() {
     chain_update_agrees(&[(201, 202)], &[(200, 202)]);
 }
 
+/// A fact of a stratum that only reads lower ones is not re-derived when
+/// its support check finds nothing: here `reach(1, 3)` loses its only
+/// premise, `tc(1, 3)`, to over-deletion (its remaining derivation goes
+/// through `tc(1, 2)`, a later row), and must come back with it.
+#[test]
+fn a_fact_refuted_while_its_premise_is_over_deleted_comes_back_with_it() {
+    let mut m = ModuleBuilder::new();
+    let edge = m.pred("edge", 2);
+    let tc = m.pred("tc", 2);
+    let reach = m.pred("reach", 2);
+    m.rule(
+        atom(tc, vec![v(0), v(1)]),
+        vec![pos(edge, vec![v(0), v(1)])],
+    );
+    m.rule(
+        atom(tc, vec![v(0), v(2)]),
+        vec![pos(tc, vec![v(0), v(1)]), pos(edge, vec![v(1), v(2)])],
+    );
+    m.rule(
+        atom(reach, vec![v(0), v(1)]),
+        vec![pos(tc, vec![v(0), v(1)])],
+    );
+    let module = m.build();
+    let program = Program::new(&module).expect("compiles");
+    let mut base = FactStore::new(3);
+    // `edge(1, 3)` first, so `tc(1, 3)` comes before `tc(1, 2)`.
+    insert_pairs(&mut base, edge, &[(1, 3), (1, 2), (2, 3)]);
+    let before = program.evaluate(base, &ctx()).expect("evaluates");
+    let deleted = [(edge, ints(&[1, 3]))];
+    for after in [
+        program.update(&before, &[], &deleted, &ctx()),
+        program.update_owned(before.clone(), &[], &deleted, &ctx()),
+    ] {
+        let after = after.expect("updates");
+        assert!(after.contains(tc, &ints(&[1, 3])));
+        assert!(after.contains(reach, &ints(&[1, 3])));
+        assert_eq!(after.len(reach), 3);
+    }
+}
+
 /// The three usual ways of writing a closure (`shape` 0: the edge last,
 /// 1: the edge first, 2: two closure premises), and a higher stratum
 /// reading it.

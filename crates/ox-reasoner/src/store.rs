@@ -1078,6 +1078,229 @@ impl KeySet {
     }
 }
 
+/// Keys of tuples of three or more columns: a hash of each tuple → its
+/// row, plus further rows whose hash collides; rows tell tuples apart.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WideTable {
+    map: KeyMap<u32>,
+    collisions: KeyMap<Vec<u32>>,
+}
+
+impl WideTable {
+    /// The row holding `tuple` (hashed to `key`); `row(r)` reads row `r`.
+    #[inline]
+    fn find<'r>(&self, key: u64, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Option<u32> {
+        let &first = self.map.get(&key)?;
+        if row(first) == tuple {
+            return Some(first);
+        }
+        self.collisions
+            .get(&key)
+            .and_then(|rows| rows.iter().copied().find(|&r| row(r) == tuple))
+    }
+
+    /// Adds `tuple` as row `next` unless present; true when added.
+    #[inline]
+    fn insert<'r>(
+        &mut self,
+        key: u64,
+        tuple: &[Id],
+        next: u32,
+        row: impl Fn(u32) -> &'r [Id],
+    ) -> bool {
+        let first = *self.map.entry(key).or_insert(next);
+        if first == next {
+            return true;
+        }
+        if row(first) == tuple {
+            return false;
+        }
+        let others = self.collisions.entry(key).or_default();
+        if others.iter().any(|&o| row(o) == tuple) {
+            return false;
+        }
+        others.push(next);
+        true
+    }
+
+    /// Forgets row `r`, whose tuple hashes to `key`.
+    fn remove(&mut self, key: u64, r: u32) {
+        if self.map.get(&key) == Some(&r) {
+            match self.collisions.get_mut(&key) {
+                Some(others) => {
+                    self.map.insert(key, others.remove(0));
+                    if others.is_empty() {
+                        self.collisions.remove(&key);
+                    }
+                }
+                None => {
+                    self.map.remove(&key);
+                }
+            }
+        } else if let Some(others) = self.collisions.get_mut(&key) {
+            others.retain(|&o| o != r);
+            if others.is_empty() {
+                self.collisions.remove(&key);
+            }
+        }
+    }
+
+    /// Follows a renumbering of the rows (`new_row[old]`, or [`GONE`]).
+    fn renumber(&mut self, new_row: &[u32]) {
+        let collisions = &mut self.collisions;
+        collisions.retain(|_, rows| {
+            rows.retain(|r| new_row[*r as usize] != GONE);
+            for r in rows.iter_mut() {
+                *r = new_row[*r as usize];
+            }
+            !rows.is_empty()
+        });
+        self.map.retain(|key, r| {
+            let renumbered = new_row[*r as usize];
+            if renumbered != GONE {
+                *r = renumbered;
+                return true;
+            }
+            // The first row of the key went: another one takes its place.
+            let Some(others) = collisions.get_mut(key) else {
+                return false;
+            };
+            *r = others.remove(0);
+            if others.is_empty() {
+                collisions.remove(key);
+            }
+            true
+        });
+    }
+
+    /// Adds the rows of `other`, which holds none of this table's tuples.
+    fn absorb(&mut self, other: WideTable) {
+        self.map.reserve(other.map.len());
+        for (key, first) in other.map {
+            match self.map.entry(key) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(first);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    self.collisions.entry(key).or_default().push(first);
+                }
+            }
+        }
+        for (key, rows) in other.collisions {
+            self.collisions.entry(key).or_default().extend(rows);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.map.len() + self.collisions.values().map(Vec::len).sum::<usize>()
+    }
+}
+
+/// The key set of a relation of three or more columns: a [`WideTable`] of
+/// its own over one shared with the other copies of the relation, as
+/// [`KeySet`] does for narrower ones. Rows of the shared table this copy
+/// removed are listed apart (with their keys), so removing facts does not
+/// copy the table either; rows the shared table holds are the same in
+/// every copy, since copies renumber rows only after making their sets one
+/// table.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WideKeys {
+    own: WideTable,
+    shared: Option<Arc<WideTable>>,
+    /// The relation's rows when `shared` was shared: its rows are below.
+    shared_rows: u32,
+    /// Rows of `shared` this copy removed, with their keys.
+    removed: FxHashMap<u32, u64>,
+}
+
+impl WideKeys {
+    #[inline]
+    fn find<'r>(&self, key: u64, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Option<u32> {
+        if let Some(r) = self.own.find(key, tuple, &row) {
+            return Some(r);
+        }
+        let r = self.shared.as_ref()?.find(key, tuple, row)?;
+        (!self.removed.contains_key(&r)).then_some(r)
+    }
+
+    #[inline]
+    fn insert<'r>(
+        &mut self,
+        key: u64,
+        tuple: &[Id],
+        next: u32,
+        row: impl Fn(u32) -> &'r [Id],
+    ) -> bool {
+        if let Some(shared) = &self.shared {
+            if shared
+                .find(key, tuple, &row)
+                .is_some_and(|r| !self.removed.contains_key(&r))
+            {
+                return false;
+            }
+        }
+        self.own.insert(key, tuple, next, row)
+    }
+
+    /// Forgets row `r`, whose tuple hashes to `key`: a row of the shared
+    /// table is only listed as removed.
+    fn remove(&mut self, key: u64, r: u32) {
+        if self.shared.is_some() && r < self.shared_rows {
+            self.removed.insert(r, key);
+        } else {
+            self.own.remove(key, r);
+        }
+    }
+
+    /// The set as one table of its own (the shared one copied if something
+    /// else holds it).
+    fn unshare(&mut self) -> &mut WideTable {
+        if let Some(shared) = self.shared.take() {
+            let own = std::mem::take(&mut self.own);
+            self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+            for (r, key) in std::mem::take(&mut self.removed) {
+                self.own.remove(key, r);
+            }
+            self.own.absorb(own);
+        }
+        &mut self.own
+    }
+
+    /// Gives the own table of a set that shares a table room for a
+    /// [`COPY_ROOM`]th as many rows (see [`KeySet::make_room_over_shared`]).
+    fn make_room_over_shared(&mut self) {
+        if let Some(shared) = &self.shared {
+            self.own.map.reserve(shared.map.len() / COPY_ROOM);
+        }
+    }
+
+    /// Makes the set one table again if nothing else holds its shared one.
+    fn reclaim(&mut self) {
+        if self
+            .shared
+            .as_mut()
+            .is_some_and(|t| Arc::get_mut(t).is_some())
+        {
+            self.unshare();
+        }
+    }
+
+    /// Readies the set to be shared by copies of its relation (see
+    /// [`KeySet::settle`]).
+    fn settle(&mut self, rows: u32) {
+        let changed = self.own.len() + self.removed.len();
+        let fold = match &mut self.shared {
+            None => self.own.map.len() >= SHARED_KEYS_MIN,
+            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_SHARE > shared.len(),
+        };
+        if fold {
+            let table = std::mem::take(self.unshare());
+            self.shared = Some(Arc::new(table));
+            self.shared_rows = rows;
+        }
+    }
+}
+
 /// How many keys ahead [`KeyTable::rows_of`] prefetches.
 const TRACK_AHEAD: usize = 16;
 
@@ -1095,11 +1318,8 @@ pub(crate) enum Found {
 pub(crate) enum Keys {
     /// Arity 0–2: the exact (injective) key of every tuple.
     Small(KeySet),
-    /// Wider: key → row, plus further rows whose key collides.
-    Wide {
-        map: KeyMap<u32>,
-        collisions: KeyMap<Vec<u32>>,
-    },
+    /// Wider: hashed keys, tuples told apart by their rows.
+    Wide(WideKeys),
 }
 
 impl Default for Keys {
@@ -1113,10 +1333,7 @@ impl Keys {
         if exact_key(arity) {
             Keys::default()
         } else {
-            Keys::Wide {
-                map: KeyMap::default(),
-                collisions: KeyMap::default(),
-            }
+            Keys::Wide(WideKeys::default())
         }
     }
 
@@ -1136,31 +1353,7 @@ impl Keys {
                 }
                 set.renumber(new_row);
             }
-            Keys::Wide { map, collisions } => {
-                collisions.retain(|_, rows| {
-                    rows.retain(|r| new_row[*r as usize] != GONE);
-                    for r in rows.iter_mut() {
-                        *r = new_row[*r as usize];
-                    }
-                    !rows.is_empty()
-                });
-                map.retain(|key, r| {
-                    let renumbered = new_row[*r as usize];
-                    if renumbered != GONE {
-                        *r = renumbered;
-                        return true;
-                    }
-                    // The first row of the key went: another one takes its place.
-                    let Some(others) = collisions.get_mut(key) else {
-                        return false;
-                    };
-                    *r = others.remove(0);
-                    if others.is_empty() {
-                        collisions.remove(key);
-                    }
-                    true
-                });
-            }
+            Keys::Wide(wide) => wide.unshare().renumber(new_row),
         }
     }
 
@@ -1171,26 +1364,7 @@ impl Keys {
             Keys::Small(set) => {
                 set.remove(key);
             }
-            Keys::Wide { map, collisions } => {
-                if map.get(&key) == Some(&r) {
-                    match collisions.get_mut(&key) {
-                        Some(others) => {
-                            map.insert(key, others.remove(0));
-                            if others.is_empty() {
-                                collisions.remove(&key);
-                            }
-                        }
-                        None => {
-                            map.remove(&key);
-                        }
-                    }
-                } else if let Some(others) = collisions.get_mut(&key) {
-                    others.retain(|&o| o != r);
-                    if others.is_empty() {
-                        collisions.remove(&key);
-                    }
-                }
-            }
+            Keys::Wide(wide) => wide.remove(key, r),
         }
     }
 
@@ -1210,18 +1384,10 @@ impl Keys {
                     Found::Absent
                 }
             }
-            Keys::Wide { map, collisions } => {
-                let Some(&r) = map.get(&key) else {
-                    return Found::Absent;
-                };
-                if row(r) == tuple {
-                    return Found::Present(Some(r));
-                }
-                collisions
-                    .get(&key)
-                    .and_then(|rows| rows.iter().copied().find(|&r| row(r) == tuple))
-                    .map_or(Found::Absent, |r| Found::Present(Some(r)))
-            }
+            Keys::Wide(wide) => match wide.find(key, tuple, row) {
+                Some(r) => Found::Present(Some(r)),
+                None => Found::Absent,
+            },
         }
     }
 
@@ -1246,21 +1412,7 @@ impl Keys {
     ) -> bool {
         match self {
             Keys::Small(set) => set.insert(key, next),
-            Keys::Wide { map, collisions } => {
-                let r = *map.entry(key).or_insert(next);
-                if r == next {
-                    return true;
-                }
-                if row(r) == tuple {
-                    return false;
-                }
-                let others = collisions.entry(key).or_default();
-                if others.iter().any(|&o| row(o) == tuple) {
-                    return false;
-                }
-                others.push(next);
-                true
-            }
+            Keys::Wide(wide) => wide.insert(key, tuple, next, row),
         }
     }
 }
@@ -1700,8 +1852,9 @@ impl Relation {
             witnesses: self.witnesses.as_ref().map(Witnesses::copy_with_room),
             ..self.clone_without_rows()
         };
-        if let Keys::Small(set) = &mut copy.keys {
-            set.make_room_over_shared();
+        match &mut copy.keys {
+            Keys::Small(set) => set.make_room_over_shared(),
+            Keys::Wide(wide) => wide.make_room_over_shared(),
         }
         copy
     }
@@ -1868,7 +2021,7 @@ impl Relation {
         self.rows.reserve(more * self.arity.unwrap_or(0));
         match &mut self.keys {
             Keys::Small(set) => set.reserve(more),
-            Keys::Wide { map, .. } => map.reserve(more),
+            Keys::Wide(wide) => wide.own.map.reserve(more),
         }
     }
 
@@ -1879,7 +2032,8 @@ impl Relation {
         self.rows.shrink_if_sparse();
         match &mut self.keys {
             Keys::Small(set) => set.shrink_if_sparse(),
-            Keys::Wide { map, .. } => {
+            Keys::Wide(wide) => {
+                let map = &mut wide.own.map;
                 if map.capacity() > map.len().max(16) * SPARSE {
                     map.shrink_to_fit();
                 }
@@ -2072,7 +2226,9 @@ impl Relation {
                     }
                 }
             }
-            Keys::Wide { map, collisions } => {
+            Keys::Wide(wide) => {
+                // A relation is loaded empty: its set has no shared table.
+                let WideTable { map, collisions } = wide.unshare();
                 map.reserve(self.len as usize);
                 for &(order_key, i) in &order {
                     if !kept[i as usize] {
@@ -2653,8 +2809,9 @@ impl FactStore {
     pub(crate) fn reclaim_keys(&mut self) {
         // A relation another store still holds keeps its sets as they are.
         for rel in self.rels.iter_mut().filter_map(Arc::get_mut) {
-            if let Keys::Small(set) = &mut rel.keys {
-                set.reclaim();
+            match &mut rel.keys {
+                Keys::Small(set) => set.reclaim(),
+                Keys::Wide(wide) => wide.reclaim(),
             }
         }
     }
@@ -2666,8 +2823,9 @@ impl FactStore {
         self.dict.settle();
         // A relation shared with another store was settled before it was shared.
         for rel in self.rels.iter_mut().filter_map(Arc::get_mut) {
-            if let Keys::Small(set) = &mut rel.keys {
-                set.settle(rel.len);
+            match &mut rel.keys {
+                Keys::Small(set) => set.settle(rel.len),
+                Keys::Wide(wide) => wide.settle(rel.len),
             }
             rel.rows.settle();
             if let Some(witnesses) = rel.witnesses.as_mut() {
@@ -2964,6 +3122,58 @@ mod tests {
     }
 
     #[test]
+    fn copies_share_a_settled_wide_key_set() {
+        let triple = |k: i64| vec![Value::Int(k), Value::Int(k % 7), Value::Int(k % 13)];
+        let mut original = FactStore::new(1);
+        for k in 0..5000 {
+            original.insert(PredId(0), triple(k));
+        }
+        original.settle();
+        let shared_of = |store: &FactStore| match &store.rels[0].keys {
+            Keys::Wide(wide) => wide.shared.clone(),
+            Keys::Small(_) => None,
+        };
+        let shared = shared_of(&original).expect("a large set is shared once settled");
+        let mut copy = original.copy_to_update();
+        copy.rel_mut(0);
+        assert!(Arc::ptr_eq(&shared, &shared_of(&copy).expect("shared")));
+        drop(shared);
+        // The copy adds tuples of its own, refuses those the shared table
+        // holds, and removes some without touching the original.
+        assert!(copy.insert(PredId(0), triple(-1)));
+        assert!(!copy.insert(PredId(0), triple(42)));
+        let ids = |store: &FactStore, k: i64| -> Vec<Id> {
+            triple(k)
+                .iter()
+                .map(|v| store.dict.get(v).expect("interned"))
+                .collect()
+        };
+        let gone: RowSet = [3, 4].into_iter().collect();
+        copy.rel_mut(0).remove_rows(&gone);
+        assert!(!copy.contains(PredId(0), &triple(3)));
+        assert!(original.contains(PredId(0), &triple(3)));
+        assert_eq!(original.rels[0].row_of(&ids(&original, 4)), Some(4));
+        // A removed tuple comes back as a row of the copy's own.
+        assert!(copy.insert(PredId(0), triple(3)));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 3)), Some(5001));
+        assert_eq!(copy.rels[0].row_of(&ids(&copy, 4)), None);
+        assert_eq!(copy.len(PredId(0)), 5000);
+        // Settling while the original still holds the table keeps it
+        // shared; once nothing else does, it becomes one table again, which
+        // finds every tuple at its row and renumbers on compaction.
+        copy.settle();
+        assert!(shared_of(&copy).is_some_and(|t| Arc::strong_count(&t) > 2));
+        drop(original);
+        copy.rel_mut(0).retain(|r| r % 2 == 0);
+        let rel = &copy.rels[0];
+        assert_eq!(rel.fact_count(), 2500);
+        for r in 0..rel.len() {
+            assert_eq!(rel.find(rel.row(r)), Found::Present(Some(r)));
+        }
+        assert!(!copy.contains(PredId(0), &triple(1)));
+    }
+
+    #[test]
     fn copies_share_a_settled_key_set_and_add_keys_of_their_own() {
         let pair = |k: i64| vec![Value::Int(k), Value::Int(k % 7)];
         let mut original = FactStore::new(1);
@@ -2973,7 +3183,7 @@ mod tests {
         original.settle();
         let shared_of = |store: &FactStore| match &store.rels[0].keys {
             Keys::Small(set) => set.shared.clone(),
-            Keys::Wide { .. } => None,
+            Keys::Wide(_) => None,
         };
         let shared = shared_of(&original).expect("a large set is shared once settled");
         let mut copy = original.copy_to_update();
@@ -3360,10 +3570,10 @@ mod tests {
         assert_eq!(keys.find_keyed(42, &rows[0], now), Found::Absent);
         assert_eq!(keys.find_keyed(42, &rows[2], now), Found::Absent);
         assert_eq!(keys.find(&rows[3], now), Found::Present(Some(1)));
-        let Keys::Wide { collisions, .. } = &keys else {
+        let Keys::Wide(wide) = &keys else {
             panic!("three columns use wide keys");
         };
-        assert!(collisions.is_empty(), "no collision is left");
+        assert!(wide.own.collisions.is_empty(), "no collision is left");
     }
 
     #[test]

@@ -909,37 +909,121 @@ impl KeyTable {
     }
 }
 
-/// The key set of a relation of at most two columns: a [`KeyTable`] of
-/// its own, over one shared with other copies of the relation.
+/// A key set's table of its own, over one shared with other copies of the
+/// relation: the part [`KeySet`] and [`WideKeys`] have in common.
 ///
 /// A settled store (see [`FactStore::settle`]) keeps each large set's table
 /// behind an `Arc`, so a copy made to be updated (see `Program::update`)
 /// shares it instead of copying it. Keys the copy adds go to a table of its
-/// own, and keys it removes from the shared table to a table of removed
-/// keys; a key is present when its own table holds it, or the shared table
-/// does and the removed ones do not. A set whose shared table nothing else
-/// holds is made one table again for free; a copy's own and removed keys
-/// are folded into a copy of the shared table once they come to a
-/// [`OWN_SHARE`]th of it.
+/// own, and what it removes from the shared table is listed apart; a key is
+/// present when its own table holds it, or the shared table does and the
+/// removals do not. A set whose shared table nothing else holds is made one
+/// table again for free; a copy's own keys and removals are folded into a
+/// copy of the shared table once they come to a [`OWN_SHARE`]th of it.
 ///
 /// Row numbers are shared too: copies renumber rows only after making
 /// their sets one table, so a key of the shared table has the same row in
 /// every copy that still holds it.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct KeySet {
-    own: KeyTable,
-    shared: Option<Arc<KeyTable>>,
+pub(crate) struct OverShared<T: SharedTable> {
+    own: T,
+    shared: Option<Arc<T>>,
     /// The relation's rows when `shared` was shared: its keys' rows are
     /// all below this, and every later row is a copy's own.
     shared_rows: u32,
-    /// Keys of `shared` this copy removed (their rows are not used).
-    removed: KeyTable,
+    /// What this copy removed from `shared`.
+    removed: T::Removed,
+}
+
+/// A table of keys that copies of a relation can share (see [`OverShared`]).
+pub(crate) trait SharedTable: Clone + Default {
+    /// What a copy removed from a shared table.
+    type Removed: Clone + Default + fmt::Debug;
+    /// Keys held.
+    fn entries(&self) -> usize;
+    /// Keys listed in `removed`.
+    fn removed_entries(removed: &Self::Removed) -> usize;
+    /// Drops the keys `removed` lists.
+    fn forget(&mut self, removed: Self::Removed);
+    /// Adds the keys of `other`, none of which this table holds.
+    fn absorb(&mut self, other: Self);
+}
+
+impl<T: SharedTable> OverShared<T> {
+    /// The set as one table of its own (the shared one copied if something
+    /// else holds it).
+    fn unshare(&mut self) -> &mut T {
+        if let Some(shared) = self.shared.take() {
+            let own = std::mem::take(&mut self.own);
+            self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+            self.own.forget(std::mem::take(&mut self.removed));
+            self.own.absorb(own);
+        }
+        &mut self.own
+    }
+
+    /// Makes the set one table again if nothing else holds its shared one
+    /// (which costs nothing then): an update in place probes one table.
+    fn reclaim(&mut self) {
+        if self
+            .shared
+            .as_mut()
+            .is_some_and(|t| Arc::get_mut(t).is_some())
+        {
+            self.unshare();
+        }
+    }
+
+    /// Readies the set to be shared by copies of its relation: a large table
+    /// goes behind an `Arc`; a set already shared is made one table again
+    /// when nothing else holds the shared one, or when its own keys and
+    /// removals come to more than a [`OWN_SHARE`]th of it.
+    fn settle(&mut self, rows: u32) {
+        let changed = self.own.entries() + T::removed_entries(&self.removed);
+        let fold = match &mut self.shared {
+            None => self.own.entries() >= SHARED_KEYS_MIN,
+            Some(shared) => {
+                Arc::get_mut(shared).is_some() || changed * OWN_SHARE > shared.entries()
+            }
+        };
+        if fold {
+            let table = std::mem::take(self.unshare());
+            self.shared = Some(Arc::new(table));
+            self.shared_rows = rows;
+        }
+    }
+}
+
+/// The key set of a relation of at most two columns: exact keys, with the
+/// keys a copy removed from the shared table kept in a table of their own.
+pub(crate) type KeySet = OverShared<KeyTable>;
+
+impl SharedTable for KeyTable {
+    type Removed = KeyTable;
+
+    fn entries(&self) -> usize {
+        self.len
+    }
+
+    fn removed_entries(removed: &KeyTable) -> usize {
+        removed.len
+    }
+
+    fn forget(&mut self, removed: KeyTable) {
+        for key in removed.keys() {
+            self.remove(key);
+        }
+    }
+
+    fn absorb(&mut self, other: KeyTable) {
+        KeyTable::absorb(self, other);
+    }
 }
 
 /// Sets with fewer keys are not shared: copying them costs little.
 const SHARED_KEYS_MIN: usize = 4096;
 
-impl KeySet {
+impl OverShared<KeyTable> {
     #[inline]
     pub(crate) fn contains(&self, key: u64) -> bool {
         self.own.contains(key) || self.in_shared(key)
@@ -1031,50 +1115,6 @@ impl KeySet {
 
     fn track_rows_from_empty(&mut self) {
         self.unshare().track_rows_from_empty();
-    }
-
-    /// The set as one table of its own (the shared one copied if something
-    /// else holds it).
-    fn unshare(&mut self) -> &mut KeyTable {
-        if let Some(shared) = self.shared.take() {
-            let own = std::mem::take(&mut self.own);
-            let removed = std::mem::take(&mut self.removed);
-            self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
-            for key in removed.keys() {
-                self.own.remove(key);
-            }
-            self.own.absorb(own);
-        }
-        &mut self.own
-    }
-
-    /// Makes the set one table again if nothing else holds its shared one
-    /// (which costs nothing then): an update in place probes one table.
-    fn reclaim(&mut self) {
-        if self
-            .shared
-            .as_mut()
-            .is_some_and(|t| Arc::get_mut(t).is_some())
-        {
-            self.unshare();
-        }
-    }
-
-    /// Readies the set to be shared by copies of its relation: a large table
-    /// goes behind an `Arc`; a set already shared is made one table again
-    /// when nothing else holds the shared one, or when its own and removed
-    /// keys come to more than a [`OWN_SHARE`]th of it.
-    fn settle(&mut self, rows: u32) {
-        let changed = self.own.len + self.removed.len;
-        let fold = match &mut self.shared {
-            None => self.own.len >= SHARED_KEYS_MIN,
-            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_SHARE > shared.len,
-        };
-        if fold {
-            let table = std::mem::take(self.unshare());
-            self.shared = Some(Arc::new(table));
-            self.shared_rows = rows;
-        }
     }
 }
 
@@ -1196,24 +1236,34 @@ impl WideTable {
     }
 }
 
-/// The key set of a relation of three or more columns: a [`WideTable`] of
-/// its own over one shared with the other copies of the relation, as
-/// [`KeySet`] does for narrower ones. Rows of the shared table this copy
-/// removed are listed apart (with their keys), so removing facts does not
-/// copy the table either; rows the shared table holds are the same in
-/// every copy, since copies renumber rows only after making their sets one
-/// table.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct WideKeys {
-    own: WideTable,
-    shared: Option<Arc<WideTable>>,
-    /// The relation's rows when `shared` was shared: its rows are below.
-    shared_rows: u32,
-    /// Rows of `shared` this copy removed, with their keys.
-    removed: FxHashMap<u32, u64>,
+/// The key set of a relation of three or more columns: the rows of the
+/// shared table a copy removed are listed with their keys.
+pub(crate) type WideKeys = OverShared<WideTable>;
+
+impl SharedTable for WideTable {
+    /// Removed row → its key.
+    type Removed = FxHashMap<u32, u64>;
+
+    fn entries(&self) -> usize {
+        self.len()
+    }
+
+    fn removed_entries(removed: &Self::Removed) -> usize {
+        removed.len()
+    }
+
+    fn forget(&mut self, removed: Self::Removed) {
+        for (r, key) in removed {
+            self.remove(key, r);
+        }
+    }
+
+    fn absorb(&mut self, other: WideTable) {
+        WideTable::absorb(self, other);
+    }
 }
 
-impl WideKeys {
+impl OverShared<WideTable> {
     #[inline]
     fn find<'r>(&self, key: u64, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Option<u32> {
         if let Some(r) = self.own.find(key, tuple, &row) {
@@ -1252,51 +1302,11 @@ impl WideKeys {
         }
     }
 
-    /// The set as one table of its own (the shared one copied if something
-    /// else holds it).
-    fn unshare(&mut self) -> &mut WideTable {
-        if let Some(shared) = self.shared.take() {
-            let own = std::mem::take(&mut self.own);
-            self.own = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
-            for (r, key) in std::mem::take(&mut self.removed) {
-                self.own.remove(key, r);
-            }
-            self.own.absorb(own);
-        }
-        &mut self.own
-    }
-
     /// Gives the own table of a set that shares a table room for a
-    /// [`COPY_ROOM`]th as many rows (see [`KeySet::make_room_over_shared`]).
+    /// [`COPY_ROOM`]th as many rows, as narrow key sets do.
     fn make_room_over_shared(&mut self) {
         if let Some(shared) = &self.shared {
             self.own.map.reserve(shared.map.len() / COPY_ROOM);
-        }
-    }
-
-    /// Makes the set one table again if nothing else holds its shared one.
-    fn reclaim(&mut self) {
-        if self
-            .shared
-            .as_mut()
-            .is_some_and(|t| Arc::get_mut(t).is_some())
-        {
-            self.unshare();
-        }
-    }
-
-    /// Readies the set to be shared by copies of its relation (see
-    /// [`KeySet::settle`]).
-    fn settle(&mut self, rows: u32) {
-        let changed = self.own.len() + self.removed.len();
-        let fold = match &mut self.shared {
-            None => self.own.map.len() >= SHARED_KEYS_MIN,
-            Some(shared) => Arc::get_mut(shared).is_some() || changed * OWN_SHARE > shared.len(),
-        };
-        if fold {
-            let table = std::mem::take(self.unshare());
-            self.shared = Some(Arc::new(table));
-            self.shared_rows = rows;
         }
     }
 }
@@ -1450,25 +1460,19 @@ pub(crate) struct Witnesses {
     /// Ids kept per row.
     stride: usize,
     /// Per row, `stride` ids: the bindings kept for it, back to back; the
-    /// first rows' ids, possibly shared with other copies.
-    frozen: Arc<Vec<Id>>,
-    /// The ids of the rows after those of `frozen`.
-    kept: Vec<Id>,
+    /// settled rows' ids shared with other copies (see [`Rows`]).
+    ids: Rows,
 }
 
 impl Witnesses {
     /// A copy with room for a [`COPY_ROOM`]th more rows (see
     /// [`Relation::copy_with_room`]); the settled rows' ids are shared.
     fn copy_with_room(&self) -> Witnesses {
-        let all = self.frozen.len() + self.kept.len();
-        let mut kept = Vec::with_capacity(self.kept.len() + all / COPY_ROOM);
-        kept.extend_from_slice(&self.kept);
         Witnesses {
             len: self.len,
             runs: self.runs.clone(),
             stride: self.stride,
-            frozen: Arc::clone(&self.frozen),
-            kept,
+            ids: self.ids.copy_with_room(),
         }
     }
 
@@ -1476,29 +1480,7 @@ impl Witnesses {
     /// when nothing else shares them (or nothing was shared), otherwise
     /// only once they come to a [`OWN_SHARE`]th of them.
     fn settle(&mut self) {
-        if self.kept.is_empty() {
-            return;
-        }
-        if self.frozen.is_empty() {
-            self.frozen = Arc::new(std::mem::take(&mut self.kept));
-            return;
-        }
-        let unique = Arc::get_mut(&mut self.frozen).is_some();
-        if unique || self.kept.len() * OWN_SHARE > self.frozen.len() {
-            Arc::make_mut(&mut self.frozen).append(&mut self.kept);
-        }
-    }
-
-    /// Every row's ids as one vector of this copy's own (the shared ones
-    /// copied if another copy holds them).
-    fn unfreeze(&mut self) -> &mut Vec<Id> {
-        if !self.frozen.is_empty() {
-            let frozen = std::mem::take(&mut self.frozen);
-            let mut all = Arc::try_unwrap(frozen).unwrap_or_else(|frozen| (*frozen).clone());
-            all.append(&mut self.kept);
-            self.kept = all;
-        }
-        &mut self.kept
+        self.ids.settle();
     }
 
     /// Makes `rule`, with the bindings `kept`, the witness of row `r`: a
@@ -1517,21 +1499,14 @@ impl Witnesses {
             let pieces = before.into_iter().chain([(r, rule)]).chain(after);
             self.runs.splice(run..=run, pieces);
         }
-        let start = r as usize * self.stride;
-        let frozen = self.frozen.len();
-        let ids = if start < frozen {
-            &mut Arc::make_mut(&mut self.frozen)[start..start + self.stride]
-        } else {
-            &mut self.kept[start - frozen..start - frozen + self.stride]
-        };
+        let ids = self.ids.row_mut(r, self.stride);
         ids.fill(0);
         ids[..kept.len()].copy_from_slice(kept);
     }
 
-    /// Sizes `kept` for the rows covered.
+    /// Sizes the bindings for the rows covered.
     fn fill_kept(&mut self) {
-        let own = self.len as usize * self.stride - self.frozen.len();
-        self.kept.resize(own, 0);
+        self.ids.resize(self.len as usize * self.stride);
     }
 
     /// Marks rows up to `len` that have no witness yet as base facts.
@@ -1546,7 +1521,7 @@ impl Witnesses {
     pub(crate) fn push(&mut self, rule: u32, kept: &[Id]) {
         self.widen(kept.len());
         self.add_run(rule, 1);
-        self.kept.extend_from_slice(kept);
+        self.ids.push(kept);
         self.fill_kept();
     }
 
@@ -1558,7 +1533,7 @@ impl Witnesses {
             for &(rule, rows) in runs {
                 self.add_run(rule, rows);
             }
-            self.kept.extend_from_slice(kept);
+            self.ids.push(kept);
         } else {
             let mut rows = kept.chunks_exact(stride.max(1));
             for &(rule, count) in runs {
@@ -1585,13 +1560,14 @@ impl Witnesses {
         if stride <= self.stride {
             return;
         }
-        let old = std::mem::take(self.unfreeze());
-        self.kept = Vec::with_capacity(self.len as usize * stride);
+        let old = std::mem::take(&mut self.ids).into_vec();
+        let mut wider = Vec::with_capacity(self.len as usize * stride);
         for row in old.chunks_exact(self.stride.max(1)) {
-            self.kept.extend_from_slice(row);
-            self.kept.resize(self.kept.len() + stride - self.stride, 0);
+            wider.extend_from_slice(row);
+            wider.resize(wider.len() + stride - self.stride, 0);
         }
-        self.kept.resize(self.len as usize * stride, 0);
+        wider.resize(self.len as usize * stride, 0);
+        self.ids = Rows::from(wider);
         self.stride = stride;
     }
 
@@ -1606,14 +1582,7 @@ impl Witnesses {
         if rule == BASE {
             return None;
         }
-        let start = r as usize * self.stride;
-        let frozen = self.frozen.len();
-        let ids = if start < frozen {
-            &self.frozen[start..start + self.stride]
-        } else {
-            &self.kept[start - frozen..start - frozen + self.stride]
-        };
-        Some((rule, ids))
+        Some((rule, self.ids.row(r, self.stride)))
     }
 }
 
@@ -1622,12 +1591,22 @@ impl Witnesses {
 /// update it, and the ids of the rows added since. A copy thus costs
 /// nothing per row it shares; settling folds the new rows in (a move when
 /// nothing else shares the others, else a copy once the new ones come to
-/// a [`OWN_SHARE`]th of them), as [`Witnesses`] does.
+/// a [`OWN_SHARE`]th of them), for relations and for [`Witnesses`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Rows {
     frozen: Arc<Vec<Id>>,
     /// The ids of the rows after those of `frozen`.
     tail: Vec<Id>,
+}
+
+impl From<Vec<Id>> for Rows {
+    /// Rows of a vector of this relation's own, none shared.
+    fn from(ids: Vec<Id>) -> Rows {
+        Rows {
+            frozen: Arc::default(),
+            tail: ids,
+        }
+    }
 }
 
 impl Rows {
@@ -1668,6 +1647,22 @@ impl Rows {
         let mut all = Arc::try_unwrap(self.frozen).unwrap_or_else(|frozen| (*frozen).clone());
         all.extend_from_slice(&self.tail);
         all
+    }
+
+    /// Row `r` of `width` ids, to change (the shared rows copied first if
+    /// something else holds them).
+    fn row_mut(&mut self, r: u32, width: usize) -> &mut [Id] {
+        let start = r as usize * width;
+        let frozen = self.frozen.len();
+        match start.checked_sub(frozen) {
+            None => &mut Arc::make_mut(&mut self.frozen)[start..start + width],
+            Some(at) => &mut self.tail[at..at + width],
+        }
+    }
+
+    /// Makes the ids `len` in all, adding zeros or dropping new ones.
+    fn resize(&mut self, len: usize) {
+        self.tail.resize(len.saturating_sub(self.frozen.len()), 0);
     }
 
     fn push(&mut self, tuple: &[Id]) {
@@ -3006,8 +3001,8 @@ mod tests {
         assert!(rel.rows.tail.is_empty() && rel.rows.tail.capacity() >= 8000 * 2 / COPY_ROOM);
         let witnesses = rel.witnesses.as_ref().expect("witnesses are copied");
         let shared = original.witnesses.as_ref().expect("witnesses");
-        assert!(Arc::ptr_eq(&witnesses.frozen, &shared.frozen));
-        assert!(witnesses.kept.is_empty() && witnesses.kept.capacity() >= 8000 / COPY_ROOM);
+        assert!(Arc::ptr_eq(&witnesses.ids.frozen, &shared.ids.frozen));
+        assert!(witnesses.ids.tail.is_empty() && witnesses.ids.tail.capacity() >= 8000 / COPY_ROOM);
         assert!(!Arc::ptr_eq(&copy.rels[0], &s.rels[0]));
         // The copy grows on its own.
         assert!(copy.insert(PredId(0), vec![Value::Int(-1), Value::Int(0)]));
@@ -3121,23 +3116,32 @@ mod tests {
         );
     }
 
+    /// A settled store of one predicate holding `tuples`.
+    fn settled_store(tuples: impl Iterator<Item = Vec<Value>>) -> FactStore {
+        let mut store = FactStore::new(1);
+        for tuple in tuples {
+            store.insert(PredId(0), tuple);
+        }
+        store.settle();
+        store
+    }
+
+    /// The shared key table of the store's one relation, if it has one.
+    fn shared_key_table(store: &FactStore) -> Option<*const ()> {
+        match &store.rels[0].keys {
+            Keys::Small(set) => set.shared.as_ref().map(|t| Arc::as_ptr(t).cast()),
+            Keys::Wide(wide) => wide.shared.as_ref().map(|t| Arc::as_ptr(t).cast()),
+        }
+    }
+
     #[test]
     fn copies_share_a_settled_wide_key_set() {
         let triple = |k: i64| vec![Value::Int(k), Value::Int(k % 7), Value::Int(k % 13)];
-        let mut original = FactStore::new(1);
-        for k in 0..5000 {
-            original.insert(PredId(0), triple(k));
-        }
-        original.settle();
-        let shared_of = |store: &FactStore| match &store.rels[0].keys {
-            Keys::Wide(wide) => wide.shared.clone(),
-            Keys::Small(_) => None,
-        };
-        let shared = shared_of(&original).expect("a large set is shared once settled");
+        let original = settled_store((0..5000).map(triple));
+        let shared = shared_key_table(&original).expect("a large set is shared once settled");
         let mut copy = original.copy_to_update();
         copy.rel_mut(0);
-        assert!(Arc::ptr_eq(&shared, &shared_of(&copy).expect("shared")));
-        drop(shared);
+        assert_eq!(shared_key_table(&copy), Some(shared));
         // The copy adds tuples of its own, refuses those the shared table
         // holds, and removes some without touching the original.
         assert!(copy.insert(PredId(0), triple(-1)));
@@ -3162,7 +3166,13 @@ mod tests {
         // shared; once nothing else does, it becomes one table again, which
         // finds every tuple at its row and renumbers on compaction.
         copy.settle();
-        assert!(shared_of(&copy).is_some_and(|t| Arc::strong_count(&t) > 2));
+        let Keys::Wide(wide) = &copy.rels[0].keys else {
+            panic!("three columns use wide keys");
+        };
+        assert!(wide
+            .shared
+            .as_ref()
+            .is_some_and(|t| Arc::strong_count(t) > 1));
         drop(original);
         copy.rel_mut(0).retain(|r| r % 2 == 0);
         let rel = &copy.rels[0];
@@ -3176,19 +3186,10 @@ mod tests {
     #[test]
     fn copies_share_a_settled_key_set_and_add_keys_of_their_own() {
         let pair = |k: i64| vec![Value::Int(k), Value::Int(k % 7)];
-        let mut original = FactStore::new(1);
-        for k in 0..10_000 {
-            original.insert(PredId(0), pair(k));
-        }
-        original.settle();
-        let shared_of = |store: &FactStore| match &store.rels[0].keys {
-            Keys::Small(set) => set.shared.clone(),
-            Keys::Wide(_) => None,
-        };
-        let shared = shared_of(&original).expect("a large set is shared once settled");
+        let mut original = settled_store((0..10_000).map(pair));
+        let shared = shared_key_table(&original).expect("a large set is shared once settled");
         let mut copy = original.copy_to_update();
-        assert!(Arc::ptr_eq(&shared, &shared_of(&copy).expect("shared")));
-        drop(shared);
+        assert_eq!(shared_key_table(&copy), Some(shared));
         // Keys of the shared table are present in the copy; new ones go to its own table.
         assert!(!copy.insert(PredId(0), pair(5)));
         for k in 10_000..10_100 {
@@ -3210,13 +3211,16 @@ mod tests {
         assert_eq!(copy.rels[0].row_of(&ids(&copy, 10_042)), Some(10_042));
         // Settling keeps a small own table apart, and folds a large one.
         copy.settle();
-        assert!(shared_of(&copy).is_some_and(|t| Arc::ptr_eq(&t, &shared_of(&original).unwrap())));
+        assert_eq!(shared_key_table(&copy), shared_key_table(&original));
         for k in 10_100..13_000 {
             copy.insert(PredId(0), pair(k));
         }
         copy.settle();
-        let folded = shared_of(&copy).expect("shared again");
-        assert!(!Arc::ptr_eq(&folded, &shared_of(&original).unwrap()));
+        assert_ne!(shared_key_table(&copy), shared_key_table(&original));
+        let Keys::Small(set) = &copy.rels[0].keys else {
+            panic!("two columns make exact keys");
+        };
+        let folded = set.shared.as_ref().expect("shared again");
         // (The key of the tuple of ids 0 and 0 is kept aside.)
         assert_eq!(folded.len + usize::from(folded.zero.is_some()), 13_000);
         // Removing a key from a copy marks it removed there, keeping the
@@ -3224,10 +3228,7 @@ mod tests {
         let mut copy = original.copy_to_update();
         let gone: RowSet = [3u32, 4].into_iter().collect();
         copy.rel_mut(0).remove_rows(&gone);
-        assert!(Arc::ptr_eq(
-            &shared_of(&copy).unwrap(),
-            &shared_of(&original).unwrap()
-        ));
+        assert_eq!(shared_key_table(&copy), shared_key_table(&original));
         assert!(!copy.contains(PredId(0), &pair(3)));
         assert!(original.contains(PredId(0), &pair(3)));
         assert_eq!(copy.rels[0].row_of(&ids(&copy, 3)), None);
@@ -3320,17 +3321,17 @@ mod tests {
         }
         original.settle();
         let mut copy = original.copy_with_room();
-        assert!(Arc::ptr_eq(&copy.frozen, &original.frozen));
+        assert!(Arc::ptr_eq(&copy.ids.frozen, &original.ids.frozen));
         copy.push(8, &[500]);
         assert_eq!(copy.get(100), Some((8, &[500][..])));
         assert_eq!(copy.get(42), Some((7, &[42][..])));
         assert_eq!(original.get(100), None);
         // Settling a copy whose shared ids another copy holds keeps them shared.
         copy.settle();
-        assert!(Arc::ptr_eq(&copy.frozen, &original.frozen));
+        assert!(Arc::ptr_eq(&copy.ids.frozen, &original.ids.frozen));
         // Replacing a shared row's witness copies the shared ids first.
         copy.replace(41, 9, &[77]);
-        assert!(!Arc::ptr_eq(&copy.frozen, &original.frozen));
+        assert!(!Arc::ptr_eq(&copy.ids.frozen, &original.ids.frozen));
         assert_eq!(copy.get(41), Some((9, &[77][..])));
         assert_eq!(original.get(41), Some((7, &[41][..])));
         // Wider bindings restride every row.
@@ -3345,7 +3346,7 @@ mod tests {
         drop(copy);
         original.push(7, &[100]);
         original.settle();
-        assert!(original.kept.is_empty());
+        assert!(original.ids.tail.is_empty());
         assert_eq!(original.get(100), Some((7, &[100][..])));
     }
 

@@ -122,6 +122,10 @@ pub(crate) struct Exec<'a, 's> {
     pub witness: Option<u32>,
     /// Per predicate, rows the atoms must not read (facts being deleted).
     pub skip: Option<&'a [RowSet]>,
+    /// Set when an atom passed over a row past the end of its range that
+    /// it would otherwise have read (an `Old` range: a support check's
+    /// earlier rows): a search that found nothing did not look everywhere.
+    pub cut: bool,
 }
 
 /// Head tuples awaiting deduplication: `count` rows of the head's arity,
@@ -143,6 +147,14 @@ pub(crate) fn may_fire(plan: &Plan, rels: &[Arc<Relation>], delta_start: &[u32])
         let (lo, hi) = range(access, &rels[pred], delta_start, pred);
         lo < hi
     })
+}
+
+/// Whether a plan reads some predicate only up to a row short of its end
+/// (an `Old` range that is not the whole relation).
+pub(crate) fn reads_short(plan: &Plan, rels: &[Arc<Relation>], delta_start: &[u32]) -> bool {
+    plan.inputs
+        .iter()
+        .any(|&(pred, access)| access == Access::Old && delta_start[pred] < rels[pred].len())
 }
 
 #[inline]
@@ -256,8 +268,10 @@ impl<'a, 's> Exec<'a, 's> {
                 pending: Pending::default(),
                 witness: None,
                 skip: self.skip,
+                cut: false,
             };
             nested.run(0)?;
+            self.cut |= nested.cut;
         }
         let mut solutions: Vec<Vec<Id>> = rows
             .into_iter()
@@ -337,6 +351,9 @@ impl<'a, 's> Exec<'a, 's> {
         let rel_rows = rel.rows();
         match atom.lookup {
             Lookup::Scan => {
+                // Rows past the range are not read (conservatively: any of
+                // them might have matched).
+                self.cut |= hi < rel.len();
                 for r in lo..hi {
                     self.budget.tick()?;
                     if !rel.is_live(r) || self.skipped(atom.pred, r) {
@@ -366,6 +383,7 @@ impl<'a, 's> Exec<'a, 's> {
                 let exact = index.exact();
                 for &r in &rows[start..] {
                     if r >= hi {
+                        self.cut |= rel.is_live(r);
                         break;
                     }
                     self.budget.tick()?;
@@ -400,12 +418,16 @@ impl<'a, 's> Exec<'a, 's> {
                         // A support check: unless every row qualifies, the
                         // row must be in range and not being deleted, so find it.
                         Some(skip) if lo != 0 || hi != rel.len() || !skip[atom.pred].is_empty() => {
-                            rel.row_of(&self.scratch)
-                                .is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r))
+                            let row = rel.row_of(&self.scratch);
+                            self.cut |= row.is_some_and(|r| r >= hi);
+                            row.is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r))
                         }
                         _ => true,
                     },
-                    Found::Present(Some(r)) => lo <= r && r < hi && !self.skipped(atom.pred, r),
+                    Found::Present(Some(r)) => {
+                        self.cut |= r >= hi;
+                        lo <= r && r < hi && !self.skipped(atom.pred, r)
+                    }
                 };
                 if hit {
                     self.run(i + 1)?;

@@ -10,10 +10,10 @@
 //!   argued at the over-deletion loop); checks for a derivation stop at the
 //!   first one found, which becomes the fact's witness when provenance is
 //!   recorded (a derivation that computes a new value is not taken: the
-//!   fact is over-deleted and re-derived instead). Where the stratum's
-//!   rules read only lower strata, a fact whose check found nothing is not
+//!   fact is over-deleted and re-derived instead). A fact whose check
+//!   found nothing without passing over a premise of a later row is not
 //!   checked again for re-derivation: the check saw every derivation but
-//!   those through lower facts put back or inserted, which the semi-naive
+//!   those through facts put back or inserted, which the semi-naive
 //!   continuation finds.
 //! - Insertions, and the facts put back, continue semi-naive evaluation:
 //!   the first round of an affected stratum reads the rows added since the
@@ -200,11 +200,11 @@ impl Program {
         let mut visited: Vec<usize> = vec![0; n];
         let fan_out_allowance = FAN_OUT * seeds.len();
         let checked_stratum: Vec<bool> = strata.iter().map(|st| st.preds.len() == 1).collect();
-        // Facts whose support check found no derivation at all, in a stratum
-        // whose rules read only lower strata: the check saw every
-        // derivation re-derivation could find, except those through lower
-        // facts put back or inserted, which the semi-naive continuation
-        // derives anyway. They are removed without being re-derived.
+        // Facts whose support check found no derivation and passed over no
+        // premise of a later row: the check saw every derivation
+        // re-derivation could find, except those through facts put back or
+        // inserted, which the semi-naive continuation derives anyway (they
+        // are new rows by then). They are removed without being re-derived.
         let mut refuted: Vec<RowSet> = vec![RowSet::default(); n];
         // With provenance, a fact kept by a support check gets the
         // derivation found as its witness (its first one may have gone with
@@ -253,7 +253,7 @@ impl Program {
                     marked: &marked,
                     row_bounds: &mut row_bounds,
                 };
-                let found = self.supported(
+                let (found, exhaustive) = self.supported(
                     &store,
                     &mut joins,
                     p,
@@ -267,8 +267,7 @@ impl Program {
                 // that computes a new one is left to re-derivation.
                 let keep = match found {
                     None => {
-                        let stratum = self.strata.stratum_of[p].map(|s| &strata[s]);
-                        if stratum.is_some_and(|st| st.preds.len() == 1 && !st.recursive) {
+                        if exhaustive {
                             refuted[p].insert(row);
                         }
                         false
@@ -724,7 +723,9 @@ impl Program {
 
     /// A derivation of the derived fact at `row` of `pred` from facts not
     /// `marked` whose premises of `pred` itself come before `row`, if it has
-    /// one: its rule and the bindings of the rule's variables.
+    /// one: its rule and the bindings of the rule's variables. With `None`,
+    /// whether the search was exhaustive: no premise at or after `row`
+    /// was passed over.
     #[allow(clippy::too_many_arguments)]
     fn supported(
         &self,
@@ -736,10 +737,11 @@ impl Program {
         const_ids: &[Id],
         budget: &mut Budget,
         ctx: &EvalContext,
-    ) -> Result<Option<Derivation>, EvalError> {
+    ) -> Result<(Option<Derivation>, bool), EvalError> {
         let Some(s) = self.strata.stratum_of[pred] else {
-            return Ok(None);
+            return Ok((None, false));
         };
+        joins.cut = false;
         let tuple = store.rels[pred].row(row);
         let all_rows = std::mem::replace(&mut check.row_bounds[pred], row);
         let mut found = || {
@@ -763,7 +765,7 @@ impl Program {
         };
         let found = found();
         check.row_bounds[pred] = all_rows;
-        found
+        Ok((found?, !joins.cut))
     }
 
     /// The head tuples `head.0` makes of every completion of `joins.env` by
@@ -851,6 +853,7 @@ impl Program {
     ) -> Result<Vec<Value>, EvalError> {
         let (delta_start, skip) = view;
         if !crate::exec::may_fire(plan, &store.rels, delta_start) {
+            joins.cut |= crate::exec::reads_short(plan, &store.rels, delta_start);
             return Ok(Vec::new());
         }
         let indexes = joins.indexes.of(store, plan);
@@ -874,11 +877,15 @@ impl Program {
             pending: Pending::default(),
             witness: None,
             skip,
+            cut: false,
         };
         exec.run(0)?;
-        let Exec { env, scratch, .. } = exec;
+        let Exec {
+            env, scratch, cut, ..
+        } = exec;
         joins.env = env;
         joins.probe = scratch;
+        joins.cut |= cut;
         Ok(interner.into_new_values())
     }
 }
@@ -893,6 +900,9 @@ struct Joins {
     env: Vec<Id>,
     /// The tuple a full-key probe looks up.
     probe: Vec<Id>,
+    /// Whether a join since this was last cleared passed over rows past an
+    /// `Old` range's end (see `Exec::cut`).
+    cut: bool,
 }
 
 /// The indexes each plan reads, looked up once for a phase of an update in

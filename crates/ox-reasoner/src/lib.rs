@@ -845,6 +845,7 @@ impl Program {
                     pending: Pending::default(),
                     witness: round.record.then_some(*r as u32),
                     skip: None,
+                    cut: false,
                 };
                 exec.run(0)?;
                 exec.flush();
@@ -965,6 +966,7 @@ impl Program {
             pending: Pending::default(),
             witness: None,
             skip: None,
+            cut: false,
         };
         exec.run(0)?;
         drop(exec);

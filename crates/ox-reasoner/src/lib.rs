@@ -802,7 +802,15 @@ impl Program {
                     .map(|(slot, &(pred, mask))| {
                         match narrowed.get(i).and_then(|slots| slots[slot].clone()) {
                             Some(index) => index,
-                            None => store.rel_mut(pred).index_mut(mask),
+                            // A relation only this store holds is indexed
+                            // without locking; one shared with other stores
+                            // (this round does not change it) under its
+                            // lock, for all of them, instead of being
+                            // copied to hold an index of its own.
+                            None => match Arc::get_mut(&mut store.rels[pred]) {
+                                Some(rel) => rel.index_mut(mask),
+                                None => store.rels[pred].index_shared(mask),
+                            },
                         }
                     })
                     .collect()

@@ -1613,12 +1613,7 @@ impl Rows {
     /// Row `r` of a relation of `arity` columns.
     #[inline]
     fn row(&self, r: u32, arity: usize) -> &[Id] {
-        let start = r as usize * arity;
-        let frozen = self.frozen.as_slice();
-        match start.checked_sub(frozen.len()) {
-            None => &frozen[start..start + arity],
-            Some(at) => &self.tail[at..at + arity],
-        }
+        self.view(arity).row(r)
     }
 
     /// The rows as two slices, for loops that read many of them.

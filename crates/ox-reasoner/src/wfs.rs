@@ -183,12 +183,19 @@ impl Program {
         Ok(())
     }
 
-    /// Sets every shadow to the current relation of its predicate.
+    /// Sets every shadow to the current relation of its predicate: the
+    /// same relation, shared, unless it records witnesses (a shadow needs
+    /// none).
     fn copy_to_shadows(&self, store: &mut FactStore) {
         for &(pred, shadow) in &self.shadows {
-            let mut copy = Relation::clone(&store.rels[pred.index()]);
-            copy.witnesses = None;
-            store.rels[shadow.index()] = Arc::new(copy);
+            let current = &store.rels[pred.index()];
+            store.rels[shadow.index()] = if current.witnesses.is_none() {
+                Arc::clone(current)
+            } else {
+                let mut copy = Relation::clone(current);
+                copy.witnesses = None;
+                Arc::new(copy)
+            };
         }
     }
 

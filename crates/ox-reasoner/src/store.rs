@@ -1849,6 +1849,21 @@ impl Relation {
         copy
     }
 
+    /// How many keys, rows and witnesses' rows a copy made to update this
+    /// relation would copy (those of its own, not behind shared `Arc`s).
+    fn unsettled(&self) -> usize {
+        let own_keys = match &self.keys {
+            Keys::Small(set) => set.own.entries(),
+            Keys::Wide(wide) => wide.own.entries(),
+        };
+        let width = self.arity.unwrap_or(0).max(1);
+        let own_witnesses = self
+            .witnesses
+            .as_ref()
+            .map_or(0, |w| w.ids.tail.len().checked_div(w.stride).unwrap_or(0));
+        own_keys + self.rows.tail.len() / width + own_witnesses
+    }
+
     /// A copy of everything but the rows and witnesses, which are left empty.
     fn clone_without_rows(&self) -> Relation {
         Relation {
@@ -2811,7 +2826,15 @@ impl FactStore {
     /// copies (see [`Rows`], [`Witnesses`] and [`KeySet`]).
     pub(crate) fn settle(&mut self) {
         self.dict.settle();
-        // A relation shared with another store was settled before it was shared.
+        for rel in &mut self.rels {
+            // A relation shared with another store (a store cloned before
+            // it was settled, then evaluated) is taken as a copy of this
+            // store's own when every copy made to update it would
+            // otherwise copy its unsettled keys and rows again.
+            if Arc::get_mut(rel).is_none() && rel.unsettled() >= SHARED_KEYS_MIN {
+                Arc::make_mut(rel);
+            }
+        }
         for rel in self.rels.iter_mut().filter_map(Arc::get_mut) {
             match &mut rel.keys {
                 Keys::Small(set) => set.settle(rel.len),
@@ -3126,6 +3149,41 @@ mod tests {
         match &store.rels[0].keys {
             Keys::Small(set) => set.shared.as_ref().map(|t| Arc::as_ptr(t).cast()),
             Keys::Wide(wide) => wide.shared.as_ref().map(|t| Arc::as_ptr(t).cast()),
+        }
+    }
+
+    #[test]
+    fn settling_a_store_cloned_before_it_was_settled_takes_its_large_relations_apart() {
+        let pair = |k: i64| vec![Value::Int(k), Value::Int(k % 97)];
+        let mut unsettled = FactStore::new(2);
+        for k in 0..5000 {
+            unsettled.insert(PredId(0), pair(k));
+        }
+        for k in 0..10 {
+            unsettled.insert(PredId(1), pair(k));
+        }
+        // What evaluating a clone does at its end.
+        let mut evaluated = unsettled.clone();
+        evaluated.settle();
+        // The large relation is this store's own now, settled: a copy made
+        // to update it shares its keys and rows instead of copying them.
+        assert!(!Arc::ptr_eq(&evaluated.rels[0], &unsettled.rels[0]));
+        let shared = shared_key_table(&evaluated).expect("a large set is shared once settled");
+        assert!(evaluated.rels[0].rows.tail.is_empty());
+        let mut copy = evaluated.copy_to_update();
+        let rel = copy.rel_mut(0);
+        assert!(Arc::ptr_eq(
+            &rel.rows.frozen,
+            &evaluated.rels[0].rows.frozen
+        ));
+        assert_eq!(shared_key_table(&copy), Some(shared));
+        // A small one stays shared with the clone's source: copying it for
+        // an update costs little.
+        assert!(Arc::ptr_eq(&evaluated.rels[1], &unsettled.rels[1]));
+        // Both stores still hold the same facts.
+        for store in [&unsettled, &evaluated, &copy] {
+            assert_eq!(store.tuples(PredId(0)).len(), 5000);
+            assert!(store.contains(PredId(0), &pair(4999)));
         }
     }
 

@@ -606,6 +606,10 @@ impl Index {
     }
 }
 
+/// Where a relation reports each row's key and number, to record the rows
+/// of a key set (see [`KeyTable::row`]).
+pub(crate) type KeyedRowSink<'s> = &'s mut dyn FnMut(u64, u32);
+
 /// A set of exact 64-bit keys: open addressing with linear probing in one
 /// flat array (one cache miss per probe, where a SwissTable needs its
 /// control bytes and its buckets). Keys are well mixed, so the slot is the
@@ -647,25 +651,21 @@ impl KeyTable {
     }
 
     /// The row holding `key`, if present. The first lookup records the row
-    /// of every key: `keyed_rows` gives each key present with its row (and
-    /// may give others, which are skipped).
+    /// of every key: `keyed_rows` calls its argument with each key present
+    /// and its row (and may with others, which are skipped).
     #[inline]
-    pub(crate) fn row<I: Iterator<Item = (u64, u32)>>(
-        &self,
-        key: u64,
-        keyed_rows: impl FnOnce() -> I,
-    ) -> Option<u32> {
+    pub(crate) fn row(&self, key: u64, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Option<u32> {
         if key == 0 {
             return self.zero;
         }
-        let rows = self.rows.get_or_init(|| self.rows_of(keyed_rows()));
+        let rows = self.rows.get_or_init(|| self.rows_of(keyed_rows));
         self.position(key).map(|i| rows[i])
     }
 
     /// The per-slot rows of the keys `keyed_rows` gives with their rows.
     /// Each key's slot is prefetched [`TRACK_AHEAD`] keys before it is
     /// probed, so the probes overlap instead of missing the cache one by one.
-    fn rows_of(&self, keyed_rows: impl Iterator<Item = (u64, u32)>) -> Vec<u32> {
+    fn rows_of(&self, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Vec<u32> {
         let mut rows = vec![0; self.slots.len()];
         let record = |rows: &mut [u32], (key, row): (u64, u32)| {
             if let Some(i) = self.position(key) {
@@ -674,7 +674,10 @@ impl KeyTable {
         };
         let mut ahead = [(0u64, 0u32); TRACK_AHEAD];
         let mut count = 0;
-        for (key, row) in keyed_rows.filter(|&(key, _)| key != 0) {
+        keyed_rows(&mut |key, row| {
+            if key == 0 {
+                return;
+            }
             let at = count % TRACK_AHEAD;
             if count >= TRACK_AHEAD {
                 record(&mut rows, ahead[at]);
@@ -683,7 +686,7 @@ impl KeyTable {
             self.prefetch_with_rows(key, Some(&rows));
             ahead[at] = (key, row);
             count += 1;
-        }
+        });
         for k in count.saturating_sub(TRACK_AHEAD)..count {
             record(&mut rows, ahead[k % TRACK_AHEAD]);
         }
@@ -1042,18 +1045,20 @@ impl OverShared<KeyTable> {
 
     /// The row holding `key`, if present (see [`KeyTable::row`]).
     #[inline]
-    pub(crate) fn row<I: Iterator<Item = (u64, u32)>>(
-        &self,
-        key: u64,
-        keyed_rows: impl Fn() -> I,
-    ) -> Option<u32> {
+    pub(crate) fn row(&self, key: u64, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Option<u32> {
         match &self.shared {
             // Recording a table's rows walks the whole relation: only for a
             // key it holds.
             Some(shared) if !self.own.contains(key) => {
                 if self.in_shared(key) {
                     let shared_rows = self.shared_rows;
-                    shared.row(key, || keyed_rows().filter(move |&(_, r)| r < shared_rows))
+                    shared.row(key, |sink| {
+                        keyed_rows(&mut |key, r| {
+                            if r < shared_rows {
+                                sink(key, r);
+                            }
+                        })
+                    })
                 } else {
                     None
                 }
@@ -2000,17 +2005,34 @@ impl Relation {
                 // Every row, removed ones too, in order: a key's last row
                 // is its live one, in this copy and in every copy that
                 // shares the table (see `KeySet`).
-                set.row(key_of(arity, |i| tuple[i]), || {
-                    (0..self.len).map(move |r| {
-                        let row = self.row(r);
-                        (key_of(arity, |i| row[i]), r)
-                    })
+                set.row(key_of(arity, |i| tuple[i]), |sink| {
+                    self.keyed_rows(arity, sink)
                 })
             }
             Keys::Wide { .. } => match self.find(tuple) {
                 Found::Present(r) => r,
                 Found::Absent => None,
             },
+        }
+    }
+
+    /// Calls `sink` with every row's key (of `arity` columns) and the row's
+    /// number, in row order, reading the row vectors in tight loops:
+    /// recording the rows of a key set walks a whole relation.
+    fn keyed_rows(&self, arity: usize, sink: KeyedRowSink<'_>) {
+        if arity == 0 {
+            // A nullary relation's rows hold no ids: its one tuple is the empty one.
+            (0..self.len).for_each(|r| sink(key_of(0, |_| 0), r));
+            return;
+        }
+        for (first, ids) in self.rows.parts(arity, self.len) {
+            let numbered = (first..).zip(ids.chunks_exact(arity));
+            match arity {
+                // The widths key sets hold, unrolled.
+                1 => numbered.for_each(|(r, row)| sink(key_of(1, |_| row[0]), r)),
+                2 => numbered.for_each(|(r, row)| sink(key_of(2, |i| row[i & 1]), r)),
+                _ => numbered.for_each(|(r, row)| sink(key_of(arity, |i| row[i]), r)),
+            }
         }
     }
 
@@ -3153,6 +3175,46 @@ mod tests {
     }
 
     #[test]
+    fn row_lookups_record_rows_of_every_width_across_shared_and_own_rows() {
+        let tuples: [Vec<Vec<Value>>; 3] = [
+            vec![vec![]],
+            (0..6000).map(|k| vec![Value::Int(k)]).collect(),
+            (0..6000)
+                .map(|k| vec![Value::Int(k), Value::Int(k % 13)])
+                .collect(),
+        ];
+        let mut store = FactStore::new(3);
+        for (p, of_pred) in tuples.iter().enumerate() {
+            for tuple in &of_pred[..of_pred.len() / 2] {
+                store.insert(PredId(p as u32), tuple.clone());
+            }
+        }
+        store.settle();
+        // Half the rows shared, the other half the copy's own.
+        let mut copy = store.copy_to_update();
+        for (p, of_pred) in tuples.iter().enumerate() {
+            for tuple in &of_pred[of_pred.len() / 2..] {
+                copy.insert(PredId(p as u32), tuple.clone());
+            }
+        }
+        for (p, of_pred) in tuples.iter().enumerate() {
+            let rel = &copy.rels[p];
+            for (row, tuple) in of_pred.iter().enumerate() {
+                let ids: Vec<Id> = tuple
+                    .iter()
+                    .map(|v| copy.dict.get(v).expect("interned"))
+                    .collect();
+                assert_eq!(
+                    rel.row_of(&ids),
+                    Some(row as u32),
+                    "predicate {p}, row {row}"
+                );
+            }
+        }
+        assert_eq!(copy.rels[0].row_of(&[]), Some(0));
+    }
+
+    #[test]
     fn settling_a_store_cloned_before_it_was_settled_takes_its_large_relations_apart() {
         let pair = |k: i64| vec![Value::Int(k), Value::Int(k % 97)];
         let mut unsettled = FactStore::new(2);
@@ -3441,13 +3503,13 @@ mod tests {
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
             assert_eq!(
-                set.row(k, std::iter::empty),
+                set.row(k, |_| {}),
                 (i % 3 != 0).then_some(i as u32),
                 "key {i}"
             );
         }
-        assert!(set.insert(0, 5) && set.row(0, std::iter::empty) == Some(5));
-        assert!(set.remove(0) && !set.contains(0) && set.row(0, std::iter::empty).is_none());
+        assert!(set.insert(0, 5) && set.row(0, |_| {}) == Some(5));
+        assert!(set.remove(0) && !set.contains(0) && set.row(0, |_| {}).is_none());
     }
 
     #[test]
@@ -3690,10 +3752,10 @@ mod tests {
         for k in 1..10_000u64 {
             assert!(!set.insert(mix(k), 0));
             assert!(set.contains(mix(k)));
-            assert_eq!(set.row(mix(k), std::iter::empty), Some(k as u32));
+            assert_eq!(set.row(mix(k), |_| {}), Some(k as u32));
         }
         assert!(!set.contains(mix(10_001)));
-        assert!(set.contains(0) && set.row(0, std::iter::empty) == Some(0));
+        assert!(set.contains(0) && set.row(0, |_| {}) == Some(0));
     }
 
     #[test]

@@ -410,6 +410,39 @@ mod tests {
     }
 
     #[test]
+    fn both_columns_of_a_relation_are_narrowed_in_one_scan() {
+        // `path(x, y), edge(y, z)` probes `path` on its second column;
+        // `edge(x, y), path(y, z)` on its first: one scan serves both.
+        let (by_second, consts) = edge_first_plan(path_then_edge());
+        let (by_first, _) = edge_first_plan(vec![
+            pos(PATH, vec![var(1), var(2)]),
+            pos(EDGE, vec![var(0), var(1)]),
+        ]);
+        let (mut rels, delta_start) = relations(40, 3, 80);
+        let plans = [&by_second, &by_first];
+        let narrowed = narrowed_indexes(&plans, &rels, &delta_start, &consts);
+        assert_eq!(narrowed.scanned.len(), 2, "both columns narrowed");
+        for (at, column, mask) in [(0, 0, 0b10), (1, 1, 0b01)] {
+            let (_, index, full) =
+                narrowed_and_full(&narrowed, at, plans[at], &mut rels, (PATH, mask));
+            let probed: Vec<u32> = (37..40).map(|r| rels[EDGE].row(r)[column]).collect();
+            for value in 0..80 {
+                let key = key_of(1, |_| value);
+                if probed.contains(&value) {
+                    assert_eq!(
+                        index.rows(key),
+                        full.rows(key),
+                        "mask {mask:b}, value {value}"
+                    );
+                    assert_eq!(index.rows(key).len(), 80);
+                } else {
+                    assert!(index.rows(key).is_empty(), "mask {mask:b}, value {value}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_constant_probe_is_narrowed_to_its_value() {
         // `path(w, 5), edge(y, z)`: the probe's only value is the constant.
         let body = vec![

@@ -1316,6 +1316,49 @@ impl OverShared<WideTable> {
     }
 }
 
+/// A column a narrowed index is on, with the flags (by id) of the ids
+/// wanted in it.
+type FlaggedColumn<'a> = (usize, &'a [bool]);
+
+/// The rows a narrowing scan found for one index, with their keys.
+type Hits = Vec<(u64, u32)>;
+
+/// Pushes to `hits`, with its id's key, every row of `block` (rows of
+/// `width` ids, numbered from `first`) whose column `col` holds an id
+/// `ids` flags: the inner loop of the scan that narrowed indexes make.
+#[inline(always)]
+fn flagged_rows(
+    (block, first, (col, ids)): (&[Id], u32, FlaggedColumn<'_>),
+    width: usize,
+    hits: &mut Hits,
+) {
+    for (r, row) in (first..).zip(block.chunks_exact(width)) {
+        flag_row(row[col], r, ids, hits);
+    }
+}
+
+/// [`flagged_rows`] for two columns at once (a relation probed on each of
+/// two), reading each row once.
+#[inline(always)]
+fn flagged_rows_of_two(
+    (block, first, [(col_a, ids_a), (col_b, ids_b)]): (&[Id], u32, [FlaggedColumn<'_>; 2]),
+    width: usize,
+    (hits_a, hits_b): (&mut Hits, &mut Hits),
+) {
+    for (r, row) in (first..).zip(block.chunks_exact(width)) {
+        flag_row(row[col_a], r, ids_a, hits_a);
+        flag_row(row[col_b], r, ids_b, hits_b);
+    }
+}
+
+/// Pushes row `r` to `hits` with `id`'s key when `ids` flags `id`.
+#[inline(always)]
+fn flag_row(id: Id, r: u32, ids: &[bool], hits: &mut Hits) {
+    if ids.get(id as usize).copied().unwrap_or(false) {
+        hits.push((key_of(1, |_| id), r));
+    }
+}
+
 /// How many keys ahead [`KeyTable::rows_of`] prefetches.
 const TRACK_AHEAD: usize = 16;
 
@@ -2344,16 +2387,28 @@ impl Relation {
             // Keys of one column, the common case: each index's column is
             // tested by id in a tight loop over a block of rows small
             // enough to stay in cache for the next index's loop, so memory
-            // is read once however many indexes there are.
+            // is read once however many indexes there are; two indexes (a
+            // relation probed on both columns) share one loop.
             for (first, data) in self.rows.parts(arity, self.len) {
                 for (b, block) in data.chunks(NARROW_BLOCK_ROWS * arity).enumerate() {
                     let block_first = first + (b * NARROW_BLOCK_ROWS) as u32;
-                    for (hits, &(col, ids)) in hits.iter_mut().zip(&one_column) {
-                        for (r, row) in (block_first..).zip(block.chunks_exact(arity)) {
-                            let id = row[col];
-                            if ids.get(id as usize).copied().unwrap_or(false) {
-                                hits.push((key_of(1, |_| id), r));
-                            }
+                    if let ([a, b], [hits_a, hits_b]) = (one_column.as_slice(), hits.as_mut_slice())
+                    {
+                        let scan = (block, block_first, [*a, *b]);
+                        let hits = (hits_a, hits_b);
+                        // The usual width gets a loop of its own.
+                        match arity {
+                            2 => flagged_rows_of_two(scan, 2, hits),
+                            _ => flagged_rows_of_two(scan, arity, hits),
+                        }
+                        continue;
+                    }
+                    for (hits, &column) in hits.iter_mut().zip(&one_column) {
+                        let scan = (block, block_first, column);
+                        match arity {
+                            2 => flagged_rows(scan, 2, hits),
+                            3 => flagged_rows(scan, 3, hits),
+                            _ => flagged_rows(scan, arity, hits),
                         }
                     }
                 }

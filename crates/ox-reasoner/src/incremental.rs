@@ -321,6 +321,13 @@ impl Program {
                 let head_rel = &store.rels[rule.head_pred];
                 let check = checked_stratum[head_stratum];
                 let mut overflow = false;
+                if count > 1 {
+                    // Each head's row lookup misses the cache: start them
+                    // all before the first one is needed.
+                    for head in tuples(&heads, rule.head.len(), count) {
+                        head_rel.prefetch_row_of(head);
+                    }
+                }
                 for head in tuples(&heads, rule.head.len(), count) {
                     if head.iter().any(|&id| id as usize >= store.dict.len()) {
                         continue;

@@ -2079,6 +2079,17 @@ impl Relation {
         }
     }
 
+    /// Hints the CPU to load what [`Relation::row_of`] reads for `tuple`,
+    /// so that lookups of several tuples overlap their cache misses.
+    #[inline]
+    pub(crate) fn prefetch_row_of(&self, tuple: &[Id]) {
+        if let Keys::Small(set) = &self.keys {
+            if self.arity == Some(tuple.len()) {
+                set.prefetch(key_of(tuple.len(), |i| tuple[i]));
+            }
+        }
+    }
+
     /// Keeps only the base facts (a stratum about to be recomputed).
     pub(crate) fn retain_base(&mut self) {
         let base: Vec<bool> = (0..self.len).map(|r| self.is_base(r)).collect();

@@ -2071,7 +2071,8 @@ impl Relation {
         for (first, ids) in self.rows.parts(arity, self.len) {
             let numbered = (first..).zip(ids.chunks_exact(arity));
             match arity {
-                // The widths key sets hold, unrolled.
+                // The widths key sets hold, unrolled (`i & 1`: an index
+                // the compiler sees is in bounds).
                 1 => numbered.for_each(|(r, row)| sink(key_of(1, |_| row[0]), r)),
                 2 => numbered.for_each(|(r, row)| sink(key_of(2, |i| row[i & 1]), r)),
                 _ => numbered.for_each(|(r, row)| sink(key_of(arity, |i| row[i]), r)),

@@ -978,7 +978,19 @@ impl Program {
         };
         exec.run(0)?;
         drop(exec);
-        rows.sort_unstable();
+        // Sorted by the values' ranks, the rows decode in value order; a
+        // row holding a value the query made up, or an unbound variable,
+        // has no rank, and the decoded rows are sorted instead.
+        let ranks = facts
+            .ranks_for(rows.len().saturating_mul(var_count as usize))
+            .filter(|ranks| rows.iter().flatten().all(|&id| (id as usize) < ranks.len()));
+        match ranks {
+            Some(ranks) => rows.sort_unstable_by(|a, b| {
+                let rank = |&id: &Id| ranks[id as usize];
+                a.iter().map(rank).cmp(b.iter().map(rank))
+            }),
+            None => rows.sort_unstable(),
+        }
         rows.dedup();
         let mut out: Vec<Vec<Value>> = rows
             .into_iter()
@@ -1017,7 +1029,9 @@ impl Program {
                 })
             });
         }
-        out.sort_unstable();
+        if ranks.is_none() {
+            out.sort_unstable();
+        }
         Ok(out)
     }
 }

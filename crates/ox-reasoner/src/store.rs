@@ -2846,13 +2846,21 @@ impl FactStore {
             .map(|(_, rel)| rel)
     }
 
+    /// The value-order rank of every dictionary id, to sort `ids` ids by,
+    /// when that is worth it: computing the ranks sorts the whole
+    /// dictionary, so a few ids against a large dictionary (and no ranks
+    /// computed yet) are better compared by value (`None`).
+    pub(crate) fn ranks_for(&self, ids: usize) -> Option<&[u32]> {
+        if ids.saturating_mul(4) < self.dict.len() && self.ranks.get().is_none() {
+            return None;
+        }
+        Some(self.ranks.get_or_init(|| self.dict.ranks()))
+    }
+
     /// Decodes `rows` of `rel`, sorted by value order.
     fn decode_sorted(&self, rel: &Relation, mut rows: Vec<u32>) -> Vec<Vec<Value>> {
         let arity = rel.arity.unwrap_or(0);
-        // Few rows against a large dictionary: compare values directly.
-        if rows.len().saturating_mul(arity.max(1)).saturating_mul(4) < self.dict.len()
-            && self.ranks.get().is_none()
-        {
+        let Some(ranks) = self.ranks_for(rows.len().saturating_mul(arity.max(1))) else {
             let mut out: Vec<Vec<Value>> = rows
                 .iter()
                 .map(|&r| {
@@ -2864,8 +2872,7 @@ impl FactStore {
                 .collect();
             out.sort_unstable();
             return out;
-        }
-        let ranks = self.ranks.get_or_init(|| self.dict.ranks());
+        };
         let decode = |row: &[Id]| -> Vec<Value> {
             row.iter().map(|&id| self.dict.value(id).clone()).collect()
         };

@@ -786,6 +786,50 @@ fn solve_answers_queries_with_parameters() {
 }
 
 #[test]
+fn solve_returns_rows_in_value_order_whatever_order_the_values_came_in() {
+    let (module, edge, path) = tc_module(false);
+    let program = Program::new(&module).unwrap();
+    // A chain interned from its far end: ids run against value order.
+    let chain: Vec<(i64, i64)> = (1..40).rev().map(|k| (k, k + 1)).collect();
+    let mut base = FactStore::new(module.predicates.len());
+    insert_pairs(&mut base, edge, &chain);
+    let fix = program.evaluate(base.clone(), &ctx()).unwrap();
+    let body = vec![pos(path, vec![v(0), v(1)])];
+    let expected: Vec<Vec<Value>> = (1..40)
+        .flat_map(|a| (a + 1..=40).map(move |b| ints(&[a, b])))
+        .collect();
+    // Many rows against the dictionary: sorted by the values' ranks.
+    assert_eq!(
+        program.solve(&fix, &body, 2, &[], &ctx()).unwrap(),
+        expected
+    );
+    // A few rows against a large dictionary: sorted by comparing values.
+    let far: Vec<(i64, i64)> = (0..2000)
+        .map(|k| (10_000 + 2 * k, 10_001 + 2 * k))
+        .collect();
+    insert_pairs(&mut base, edge, &far);
+    let fix = program.evaluate(base, &ctx()).unwrap();
+    let seeded = program
+        .solve(&fix, &body, 2, &[Some(Value::Int(37))], &ctx())
+        .unwrap();
+    assert_eq!(
+        seeded,
+        vec![ints(&[37, 38]), ints(&[37, 39]), ints(&[37, 40])]
+    );
+    // Rows holding a value the query computes sort with the others.
+    let body = vec![
+        pos(edge, vec![v(0), v(1)]),
+        cmp(CmpOp::Lt, ev(0), ei(4)),
+        bind(2, bin(BinaryOp::Sub, ei(100), ev(0))),
+    ];
+    let rows = program.solve(&fix, &body, 3, &[], &ctx()).unwrap();
+    assert_eq!(
+        rows,
+        vec![ints(&[1, 2, 99]), ints(&[2, 3, 98]), ints(&[3, 4, 97])]
+    );
+}
+
+#[test]
 fn rule_order_does_not_change_the_result() {
     let build = |reverse: bool| {
         let mut m = ModuleBuilder::new();

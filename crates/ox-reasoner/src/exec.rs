@@ -4,46 +4,14 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use ox_ir::value::date_part;
 use ox_ir::{AggKind, BinaryOp, Builtin, CmpOp, Duration, Expr, UnaryOp, Value, ValueError};
 
+use crate::budget::Budget;
 use crate::plan::{Access, AggregateStep, AtomStep, Lookup, Plan, Src, Step};
 use crate::store::{key_of, Found, Id, Index, Interner, Keys, Relation, RowSet, RuleRun};
 use crate::{EvalContext, EvalError};
-
-/// Cooperative deadline: [`Budget::tick`] is called once per row visited and
-/// looks at the clock every 1024 ticks.
-pub(crate) struct Budget {
-    deadline: Option<Instant>,
-    ticks: u32,
-}
-
-impl Budget {
-    pub(crate) fn new(deadline: Option<Instant>) -> Budget {
-        Budget { deadline, ticks: 0 }
-    }
-
-    /// Looks at the clock now.
-    pub(crate) fn check(&self) -> Result<(), EvalError> {
-        match self.deadline {
-            Some(d) if Instant::now() > d => Err(EvalError::DeadlineExceeded),
-            _ => Ok(()),
-        }
-    }
-
-    #[inline(always)]
-    fn tick(&mut self) -> Result<(), EvalError> {
-        if self.deadline.is_some() {
-            self.ticks = self.ticks.wrapping_add(1);
-            if self.ticks & 1023 == 0 {
-                return self.check();
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Where complete bindings go.
 pub(crate) enum Sink<'s> {

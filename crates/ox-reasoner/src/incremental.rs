@@ -39,13 +39,15 @@
 //!   the previous one (or a copy of it, which shares their relations with
 //!   it), and their relations stay as they were.
 
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use ox_ir::{Literal, PredId, Value};
 use rustc_hash::FxHashSet;
 
-use crate::exec::{Budget, Exec, Pending, Sink};
-use crate::plan::{Plan, Src};
+use crate::budget::Budget;
+use crate::exec::{Exec, Pending, Sink};
+use crate::plan::{Lookup, Plan, Src, Step};
 use crate::store::{key_of, Found, Id, Index, Interner, RowSet};
 use crate::{
     narrow, CompiledRule, EvalContext, EvalError, FactStore, FirstRound, Program, StratumRun,
@@ -123,6 +125,7 @@ impl Program {
         for (pred, tuple) in deleted {
             let p = pred.index();
             let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
+            store.rels[p].record_rows(&budget)?;
             let Some(row) = ids.and_then(|ids| store.rels[p].row_of(&ids)) else {
                 continue;
             };
@@ -223,7 +226,8 @@ impl Program {
             &seeded_by_pred,
             &const_ids,
             &mut joins.indexes,
-        );
+            &budget,
+        )?;
         self.recompute_wide_deletions(
             &store,
             &mut joins,
@@ -319,6 +323,7 @@ impl Program {
                     r,
                 )?;
                 let head_rel = &store.rels[rule.head_pred];
+                head_rel.record_rows(&budget)?;
                 let check = checked_stratum[head_stratum];
                 let mut overflow = false;
                 if count > 1 {
@@ -417,6 +422,10 @@ impl Program {
         }
         let mut mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         for (pred, tuple) in inserted {
+            // A fact present already is marked base: its row is looked up.
+            if store.contains(*pred, tuple) {
+                store.rels[pred.index()].record_rows(&budget)?;
+            }
             store.insert(*pred, tuple.clone());
         }
 
@@ -598,7 +607,8 @@ impl Program {
         seeded_by_pred: &[Vec<(usize, usize)>],
         const_ids: &[Id],
         plan_indexes: &mut PlanIndexes,
-    ) -> Vec<(usize, u64)> {
+        budget: &Budget,
+    ) -> Result<Vec<(usize, u64)>, EvalError> {
         let mut by_pred: Vec<(usize, Vec<&[Id]>)> = Vec::new();
         for (p, tuple) in seeds {
             if self.strata.stratum_of[*p].is_some() {
@@ -622,7 +632,7 @@ impl Program {
                 })
             })
             .collect();
-        let narrowed = narrow::narrowed_for_seeds(&runs, &store.rels, const_ids);
+        let narrowed = narrow::narrowed_for_seeds(&runs, &store.rels, const_ids, budget)?;
         for (run, slots) in runs.iter().zip(narrowed.indexes) {
             if slots.iter().all(Option::is_none) {
                 continue;
@@ -632,13 +642,14 @@ impl Program {
                 .needs
                 .iter()
                 .zip(slots)
-                .map(|(&(pred, mask), narrowed)| {
-                    narrowed.unwrap_or_else(|| store.rels[pred].index_shared(mask))
+                .map(|(&(pred, mask), narrowed)| match narrowed {
+                    Some(index) => Ok(index),
+                    None => store.rels[pred].index_shared(mask, budget),
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             plan_indexes.set(run.plan, indexes);
         }
-        narrowed.scanned
+        Ok(narrowed.scanned)
     }
 
     /// Marks the derived facts of stratum `s` (about to be recomputed) as
@@ -863,7 +874,19 @@ impl Program {
             joins.cut |= crate::exec::reads_short(plan, &store.rels, delta_start);
             return Ok(Vec::new());
         }
-        let indexes = joins.indexes.of(store, plan);
+        let indexes = joins.indexes.of(store, plan, budget)?;
+        if skip.is_some() {
+            // A support check looks up the row of what a membership test
+            // finds: the relation's rows are recorded first, within the
+            // deadline.
+            for step in &plan.steps {
+                if let Step::Atom(atom) = step {
+                    if matches!(atom.lookup, Lookup::Contains) {
+                        store.rels[atom.pred].record_rows(budget)?;
+                    }
+                }
+            }
+        }
         let mut interner = Interner::new(&store.dict);
         let mut exec = Exec {
             steps: &plan.steps,
@@ -927,13 +950,23 @@ impl PlanIndexes {
         self.by_plan.insert(plan as *const Plan, indexes);
     }
 
-    fn of(&mut self, store: &FactStore, plan: &Plan) -> &[Arc<Index>] {
-        self.by_plan.entry(plan as *const Plan).or_insert_with(|| {
-            plan.needs
-                .iter()
-                .map(|&(pred, mask)| store.rels[pred].index_shared(mask))
-                .collect()
-        })
+    /// The indexes `plan` reads, built when first asked for.
+    fn of(
+        &mut self,
+        store: &FactStore,
+        plan: &Plan,
+        budget: &Budget,
+    ) -> Result<&[Arc<Index>], EvalError> {
+        let indexes = match self.by_plan.entry(plan as *const Plan) {
+            Entry::Occupied(built) => built.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                plan.needs
+                    .iter()
+                    .map(|&(pred, mask)| store.rels[pred].index_shared(mask, budget))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        Ok(indexes)
     }
 }
 

@@ -65,6 +65,7 @@
 //!   values), and the builtins `today()`, `now()` (from [`EvalContext`]),
 //!   durations (`n.days` …), date parts and `len`.
 
+mod budget;
 mod defeasible;
 mod exec;
 mod incremental;
@@ -85,8 +86,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ox_ir::analysis::{self, RuleCheckError, Strata};
 use ox_ir::{Literal, Module, PredId, Rule, RuleOrigin, Term, Value, ValueError, VarId};
 
+use budget::Budget;
 pub use defeasible::{Contest, Contradiction, Outcome, RuleStanding};
-use exec::{may_fire, Budget, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
+use exec::{may_fire, Exec, Pending, Sink, Staged, NO_SLOT, UNBOUND};
 use plan::{Access, Plan, Src};
 pub use provenance::{
     fact_id, AggregateWitness, Derivation, ExplainOptions, FactId, FactRef, FactStatus, ProofDag,
@@ -783,8 +785,13 @@ impl Program {
         }
         let narrowed = if round.narrow {
             let plans: Vec<&Plan> = live.iter().map(|&(_, plan)| plan).collect();
-            let narrowed =
-                narrow::narrowed_indexes(&plans, &store.rels, delta_start, round.const_ids);
+            let narrowed = narrow::narrowed_indexes(
+                &plans,
+                &store.rels,
+                delta_start,
+                round.const_ids,
+                budget,
+            )?;
             for &(pred, mask) in &narrowed.scanned {
                 store.rel_mut(pred).count_narrowed_scan(mask);
             }
@@ -792,30 +799,26 @@ impl Program {
         } else {
             Vec::new()
         };
-        let indexes: Vec<Vec<Arc<Index>>> = live
-            .iter()
-            .enumerate()
-            .map(|(i, (_, plan))| {
-                plan.needs
-                    .iter()
-                    .enumerate()
-                    .map(|(slot, &(pred, mask))| {
-                        match narrowed.get(i).and_then(|slots| slots[slot].clone()) {
-                            Some(index) => index,
-                            // A relation only this store holds is indexed
-                            // without locking; one shared with other stores
-                            // (this round does not change it) under its
-                            // lock, for all of them, instead of being
-                            // copied to hold an index of its own.
-                            None => match Arc::get_mut(&mut store.rels[pred]) {
-                                Some(rel) => rel.index_mut(mask),
-                                None => store.rels[pred].index_shared(mask),
-                            },
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut indexes: Vec<Vec<Arc<Index>>> = Vec::with_capacity(live.len());
+        for (i, (_, plan)) in live.iter().enumerate() {
+            let mut of_plan = Vec::with_capacity(plan.needs.len());
+            for (slot, &(pred, mask)) in plan.needs.iter().enumerate() {
+                of_plan.push(
+                    match narrowed.get(i).and_then(|slots| slots[slot].clone()) {
+                        Some(index) => index,
+                        // A relation only this store holds is indexed without
+                        // locking; one shared with other stores (this round
+                        // does not change it) under its lock, for all of them,
+                        // instead of being copied to hold an index of its own.
+                        None => match Arc::get_mut(&mut store.rels[pred]) {
+                            Some(rel) => rel.index_mut(mask, budget)?,
+                            None => store.rels[pred].index_shared(mask, budget)?,
+                        },
+                    },
+                );
+            }
+            indexes.push(of_plan);
+        }
         // The round's key sets leave their relations so that heads are
         // deduplicated as they are derived (one hash probe per derivation).
         let mut keys: Vec<Keys> = round
@@ -942,8 +945,8 @@ impl Program {
         let indexes: Vec<Arc<Index>> = plan
             .needs
             .iter()
-            .map(|&(pred, mask)| facts.rels[pred].index_shared(mask))
-            .collect();
+            .map(|&(pred, mask)| facts.rels[pred].index_shared(mask, &budget_start))
+            .collect::<Result<_, _>>()?;
 
         let mut interner = Interner::new(&facts.dict);
         let const_ids: Vec<Id> = consts.into_iter().map(|v| interner.intern(v)).collect();

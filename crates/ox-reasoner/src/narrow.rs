@@ -16,8 +16,10 @@
 
 use std::sync::Arc;
 
+use crate::budget::Budget;
 use crate::plan::{Access, AtomStep, Lookup, Plan, Src, Step};
 use crate::store::{Id, Index, ProbeKeys, Relation};
+use crate::EvalError;
 
 /// A relation smaller than this is indexed in full: a scan saves nothing.
 const MIN_ROWS: u32 = 4096;
@@ -51,7 +53,8 @@ pub(crate) fn narrowed_indexes(
     rels: &[Arc<Relation>],
     delta_start: &[u32],
     const_ids: &[Id],
-) -> Narrowed {
+    budget: &Budget,
+) -> Result<Narrowed, EvalError> {
     let requests = plans
         .iter()
         .map(|plan| {
@@ -60,7 +63,7 @@ pub(crate) fn narrowed_indexes(
                 .collect()
         })
         .collect();
-    build(requests, rels)
+    build(requests, rels, budget)
 }
 
 /// A rule body run once for each of a few tuples, each matched against
@@ -77,7 +80,8 @@ pub(crate) fn narrowed_for_seeds(
     runs: &[SeededRun<'_>],
     rels: &[Arc<Relation>],
     const_ids: &[Id],
-) -> Narrowed {
+    budget: &Budget,
+) -> Result<Narrowed, EvalError> {
     let requests = runs
         .iter()
         .map(|run| {
@@ -96,17 +100,19 @@ pub(crate) fn narrowed_for_seeds(
                 .collect()
         })
         .collect();
-    build(requests, rels)
+    build(requests, rels, budget)
 }
 
 /// Builds the narrowed indexes `requests` asks for: per plan, per index
 /// slot, the relation and columns with the keys to narrow to, or nothing.
-/// Requests for the same columns of a relation share one index.
+/// Requests for the same columns of a relation share one index. Past the
+/// deadline, the scan stops with an error.
 #[allow(clippy::type_complexity)]
 fn build(
     requests: Vec<Vec<Option<((usize, u64), ProbeKeys)>>>,
     rels: &[Arc<Relation>],
-) -> Narrowed {
+    budget: &Budget,
+) -> Result<Narrowed, EvalError> {
     // The (relation, columns) narrowed, with the keys probed on them.
     let mut wanted: Vec<((usize, u64), ProbeKeys)> = Vec::new();
     let mut wanted_at: Vec<Vec<Option<usize>>> = Vec::with_capacity(requests.len());
@@ -140,7 +146,10 @@ fn build(
             .iter()
             .map(|&w| (wanted[w].0 .1, &wanted[w].1))
             .collect();
-        for (&w, index) in of_pred.iter().zip(rels[pred].narrowed_indexes(&masks)) {
+        for (&w, index) in of_pred
+            .iter()
+            .zip(rels[pred].narrowed_indexes(&masks, budget)?)
+        {
             built[w] = Some(Arc::new(index));
         }
     }
@@ -153,10 +162,10 @@ fn build(
                 .collect()
         })
         .collect();
-    Narrowed {
+    Ok(Narrowed {
         indexes,
         scanned: wanted.into_iter().map(|(need, _)| need).collect(),
-    }
+    })
 }
 
 /// Whether probing `rel` on `mask` with the keys of `probes` tuples is
@@ -290,6 +299,17 @@ mod tests {
         })
     }
 
+    /// The narrowed indexes of `plans`, without a deadline.
+    fn narrowed_now(
+        plans: &[&Plan],
+        rels: &[Arc<Relation>],
+        delta_start: &[u32],
+        consts: &[Id],
+    ) -> Narrowed {
+        narrowed_indexes(plans, rels, delta_start, consts, &Budget::unlimited())
+            .expect("no deadline")
+    }
+
     /// `path(x, y), edge(y, z)` planned from a delta of `edge`, plus the
     /// constants the plan uses.
     fn edge_first_plan(body: Vec<Literal>) -> (Plan, Vec<Id>) {
@@ -350,7 +370,9 @@ mod tests {
         (
             slot,
             index,
-            Arc::make_mut(&mut rels[need.0]).index_mut(need.1),
+            Arc::make_mut(&mut rels[need.0])
+                .index_mut(need.1, &Budget::unlimited())
+                .expect("no deadline"),
         )
     }
 
@@ -358,7 +380,7 @@ mod tests {
     fn a_small_delta_probes_a_narrowed_index_that_answers_as_the_full_one() {
         let (plan, consts) = edge_first_plan(path_then_edge());
         let (mut rels, delta_start) = relations(40, 3, 80);
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         let (slot, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         let mut answered = 0;
         for y in 0..80 {
@@ -373,7 +395,7 @@ mod tests {
         }
         assert!(answered > 0);
         // Nothing was kept with the relation but the full index built here.
-        let again = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let again = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         assert!(
             again.indexes[0][slot].is_none(),
             "an existing index is used as it is"
@@ -385,11 +407,11 @@ mod tests {
         let (plan, consts) = edge_first_plan(path_then_edge());
         // `path` below the size worth a scan.
         let (rels, delta_start) = relations(40, 3, 60);
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         assert!(narrowed.indexes[0].iter().all(Option::is_none));
         // A delta of more than one row per 64 of `path`.
         let (rels, delta_start) = relations(400, 150, 80);
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         assert!(narrowed.indexes[0].iter().all(Option::is_none));
         // `path(z, x)` is probed with `z` from the delta; `path(w, x)` then
         // with `x` from `path(z, x)`, not known before the round.
@@ -402,7 +424,7 @@ mod tests {
         let at = |i| if i == 1 { Access::Delta } else { Access::Full };
         let joined = plan_body(&body, &mut [false; 4], Some(1), at, &mut consts_v).expect("plans");
         let (rels, delta_start) = relations(40, 3, 80);
-        let narrowed = narrowed_indexes(&[&joined], &rels, &delta_start, &[]);
+        let narrowed = narrowed_now(&[&joined], &rels, &delta_start, &[]);
         let first_column = joined.needs.iter().position(|&n| n == (PATH, 0b01));
         let second_column = joined.needs.iter().position(|&n| n == (PATH, 0b10));
         assert!(first_column.is_some_and(|s| narrowed.indexes[0][s].is_some()));
@@ -420,7 +442,7 @@ mod tests {
         ]);
         let (mut rels, delta_start) = relations(40, 3, 80);
         let plans = [&by_second, &by_first];
-        let narrowed = narrowed_indexes(&plans, &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&plans, &rels, &delta_start, &consts);
         assert_eq!(narrowed.scanned.len(), 2, "both columns narrowed");
         for (at, column, mask) in [(0, 0, 0b10), (1, 1, 0b01)] {
             let (_, index, full) =
@@ -451,7 +473,7 @@ mod tests {
         ];
         let (plan, consts) = edge_first_plan(body);
         let (mut rels, delta_start) = relations(40, 3, 80);
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         let five = key_of(1, |_| 5);
         assert_eq!(index.rows(five).len(), 80);
@@ -474,7 +496,7 @@ mod tests {
             triple.insert(&[i % 80, (i / 80 + i * 7) % 80, i]);
         }
         rels.push(Arc::new(triple));
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (TRIPLE, 0b11));
         let mut found = 0;
         for r in 0..40 {
@@ -500,12 +522,12 @@ mod tests {
             .position(|&need| need == (PATH, 0b10))
             .expect("path is probed on its second column");
         for update in 0..SCANS_BEFORE_INDEXING {
-            let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+            let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
             assert!(narrowed.indexes[0][slot].is_some(), "update {update}");
             assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
             Arc::make_mut(&mut rels[PATH]).count_narrowed_scan(0b10);
         }
-        let narrowed = narrowed_indexes(&[&plan], &rels, &delta_start, &consts);
+        let narrowed = narrowed_now(&[&plan], &rels, &delta_start, &consts);
         assert!(narrowed.indexes[0][slot].is_none());
         assert!(narrowed.scanned.is_empty());
     }
@@ -527,7 +549,8 @@ mod tests {
             args: &args,
             tuples: &deleted,
         };
-        let narrowed = narrowed_for_seeds(&[run], &rels, &[]);
+        let narrowed =
+            narrowed_for_seeds(&[run], &rels, &[], &Budget::unlimited()).expect("no deadline");
         assert_eq!(narrowed.scanned, vec![(PATH, 0b10)]);
         let (_, index, full) = narrowed_and_full(&narrowed, 0, &plan, &mut rels, (PATH, 0b10));
         for y in 0..80 {

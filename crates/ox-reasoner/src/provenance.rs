@@ -12,7 +12,7 @@ use ox_ir::{AggKind, Literal, PredId, RuleOrigin, Term, Value, VarId};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
-use crate::exec::Budget;
+use crate::budget::Budget;
 use crate::plan::Src;
 use crate::store::Id;
 use crate::{EvalContext, EvalError, FactStore, Program};
@@ -340,7 +340,7 @@ impl Program {
             nodes: Vec::new(),
             seen: FxHashMap::default(),
         };
-        let root = builder.node(pred, tuple, false);
+        let root = builder.node(pred, tuple, false)?;
         if builder.nodes[root].status != FactStatus::Derived {
             if matches!(builder.nodes[root].status, FactStatus::Absent { .. }) {
                 builder.nodes[root].status = FactStatus::NotHeld;
@@ -386,10 +386,10 @@ struct Builder<'p> {
 impl Builder<'_> {
     /// The node of `pred(tuple)` (added when new). `negated` nodes stand for
     /// a negated premise.
-    fn node(&mut self, pred: PredId, tuple: Vec<Value>, negated: bool) -> usize {
+    fn node(&mut self, pred: PredId, tuple: Vec<Value>, negated: bool) -> Result<usize, EvalError> {
         let key = (pred, tuple, negated);
         if let Some(&n) = self.seen.get(&key) {
-            return n;
+            return Ok(n);
         }
         let (pred, tuple, _) = key.clone();
         let status = if negated {
@@ -403,7 +403,7 @@ impl Builder<'_> {
                     .flatten(),
             }
         } else {
-            match self.row(pred, &tuple) {
+            match self.row(pred, &tuple)? {
                 None if self.facts.is_undefined(pred, &tuple) => FactStatus::Undefined,
                 None => FactStatus::Absent { stratum: None },
                 Some(r) if self.facts.rels[pred.index()].is_base(r) => FactStatus::Base,
@@ -426,13 +426,24 @@ impl Builder<'_> {
             truncated: false,
         });
         self.seen.insert(key, n);
-        n
+        Ok(n)
     }
 
-    fn row(&self, pred: PredId, tuple: &[Value]) -> Option<u32> {
-        let rel = self.facts.rels.get(pred.index())?;
-        let ids: Option<Vec<Id>> = tuple.iter().map(|v| self.facts.dict.get(v)).collect();
-        rel.row_of(&ids?)
+    /// The row of `pred(tuple)`, if held (the relation's rows are recorded
+    /// first, within the deadline).
+    fn row(&self, pred: PredId, tuple: &[Value]) -> Result<Option<u32>, EvalError> {
+        let Some(rel) = self.facts.rels.get(pred.index()) else {
+            return Ok(None);
+        };
+        let Some(ids) = tuple
+            .iter()
+            .map(|v| self.facts.dict.get(v))
+            .collect::<Option<Vec<Id>>>()
+        else {
+            return Ok(None);
+        };
+        rel.record_rows(&self.budget)?;
+        Ok(rel.row_of(&ids))
     }
 
     /// Fills in the derivations of node `n` (a derived fact).
@@ -454,7 +465,7 @@ impl Builder<'_> {
                     found.push((r, env));
                 }
             }
-        } else if let Some(row) = self.row(pred, &tuple) {
+        } else if let Some(row) = self.row(pred, &tuple)? {
             let rel = &self.facts.rels[pred.index()];
             let witness = rel.witnesses.as_ref().and_then(|w| w.get(row));
             if let Some((rule, kept)) = witness {
@@ -514,7 +525,7 @@ impl Builder<'_> {
             mark_literal_vars(literal, &mut used);
             let tuple = atom.args.iter().map(value).collect();
             let pred = self.program.unshadow(atom.pred);
-            premises.push(self.node(pred, tuple, negated));
+            premises.push(self.node(pred, tuple, negated)?);
         }
         let bindings = (0..rule.var_count as usize)
             .filter(|&v| used[v])
@@ -587,7 +598,7 @@ impl Builder<'_> {
             .into_iter()
             .take(AGGREGATE_WITNESS_CAP)
             .map(|(_, pred, tuple)| self.node(pred, tuple, false))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let group = aggregate
             .group_by
             .iter()

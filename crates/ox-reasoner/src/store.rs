@@ -9,13 +9,18 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::{ControlFlow, Range};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use ox_ir::{PredId, Value};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+
+use crate::budget::{row_ranges, Budget, ROWS_PER_CHECK};
+use crate::EvalError;
 
 /// A dictionary-encoded value.
 pub(crate) type Id = u32;
@@ -458,27 +463,31 @@ fn fill_by_counting(
     arity: usize,
     len: u32,
     dead: &RowSet,
-) -> bool {
+    budget: &Budget,
+) -> Result<bool, EvalError> {
     if (len as usize) < COUNTING_MIN_ROWS || col >= arity {
-        return false;
+        return Ok(false);
     }
     let rows = rows.view(arity);
-    let ids = || {
-        (0..len)
+    let ids_in = |range: Range<u32>| {
+        range
             .filter(|&r| !dead.contains(r))
             .map(move |r| (rows.row(r)[col], r))
     };
     let widest = len as usize * 4;
     let mut counts: Vec<u32> = Vec::new();
-    for (id, _) in ids() {
-        let id = id as usize;
-        if id >= counts.len() {
-            if id > widest {
-                return false;
+    for range in row_ranges(0, len) {
+        for (id, _) in ids_in(range) {
+            let id = id as usize;
+            if id >= counts.len() {
+                if id > widest {
+                    return Ok(false);
+                }
+                counts.resize(id + 1, 0);
             }
-            counts.resize(id + 1, 0);
+            counts[id] += 1;
         }
-        counts[id] += 1;
+        budget.check()?;
     }
     // An eighth more room, so the next update's rows do not reallocate
     // every list they extend.
@@ -486,16 +495,26 @@ fn fill_by_counting(
         .iter()
         .map(|&n| KeyRows::with_capacity(n as usize + n as usize / 8))
         .collect();
-    for (id, r) in ids() {
-        lists[id as usize].push(r);
+    for range in row_ranges(0, len) {
+        for (id, r) in ids_in(range) {
+            lists[id as usize].push(r);
+        }
+        budget.check()?;
     }
     map.reserve(counts.iter().filter(|&&n| n > 0).count());
     for (id, list) in (0..).zip(lists) {
+        if (id as usize).is_multiple_of(ROWS_PER_CHECK) {
+            if let Err(late) = budget.check() {
+                // Left empty, as it was: the next build starts over.
+                map.clear();
+                return Err(late);
+            }
+        }
         if !list.is_empty() {
             map.insert(key_of(1, |_| id), list);
         }
     }
-    true
+    Ok(true)
 }
 
 /// Indexes of fewer rows are built row by row (see [`fill_by_counting`]).
@@ -513,43 +532,58 @@ impl Index {
         }
     }
 
-    fn extend(&mut self, rows: &Rows, arity: usize, len: u32, dead: &RowSet) {
+    /// Indexes rows `covered..len` (but the `dead` ones). Past the
+    /// deadline it stops with the rows indexed so far covered, so a later
+    /// call goes on from there.
+    fn extend(
+        &mut self,
+        rows: &Rows,
+        arity: usize,
+        len: u32,
+        dead: &RowSet,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
         if Arc::get_mut(&mut self.shared).is_some() {
             // Nothing else reads the shared map (any more): one map, for free.
             self.fold();
         }
         if let ([col], Some(map)) = (&*self.cols, Arc::get_mut(&mut self.shared)) {
-            if map.is_empty() && fill_by_counting(map, *col, rows, arity, len, dead) {
+            if map.is_empty() && fill_by_counting(map, *col, rows, arity, len, dead, budget)? {
                 self.covered = len;
-                return;
+                return Ok(());
             }
         }
         let cols = &self.cols;
         let rows = rows.view(arity);
-        let keyed = (self.covered..len).filter(|&r| !dead.contains(r)).map(|r| {
-            let row = rows.row(r);
-            (key_of(cols.len(), |i| row[cols[i]]), r)
-        });
-        match Arc::get_mut(&mut self.shared) {
-            Some(map) => {
-                for (key, r) in keyed {
-                    map.entry(key).or_default().push(r);
+        for range in row_ranges(self.covered, len) {
+            let end = range.end;
+            let keyed = range.filter(|&r| !dead.contains(r)).map(|r| {
+                let row = rows.row(r);
+                (key_of(cols.len(), |i| row[cols[i]]), r)
+            });
+            match Arc::get_mut(&mut self.shared) {
+                Some(map) => {
+                    for (key, r) in keyed {
+                        map.entry(key).or_default().push(r);
+                    }
+                }
+                None => {
+                    let shared = &self.shared;
+                    for (key, r) in keyed {
+                        self.own
+                            .entry(key)
+                            .or_insert_with(|| shared.get(&key).cloned().unwrap_or_default())
+                            .push(r);
+                    }
                 }
             }
-            None => {
-                let shared = &self.shared;
-                for (key, r) in keyed {
-                    self.own
-                        .entry(key)
-                        .or_insert_with(|| shared.get(&key).cloned().unwrap_or_default())
-                        .push(r);
-                }
-            }
+            self.covered = end;
+            budget.check()?;
         }
-        self.covered = len;
         if self.own.len() * OWN_SHARE > self.shared.len() {
             self.fold();
         }
+        Ok(())
     }
 
     /// The map holding every row, made one (and this index's own) first.
@@ -606,9 +640,91 @@ impl Index {
     }
 }
 
-/// Where a relation reports each row's key and number, to record the rows
-/// of a key set (see [`KeyTable::row`]).
-pub(crate) type KeyedRowSink<'s> = &'s mut dyn FnMut(u64, u32);
+/// Slots of a key table's row array faulted in between two looks at the
+/// clock (a megabyte).
+const FAULTED_PER_CHECK: usize = 1 << 18;
+
+/// Slots of a row array per page of memory (4 KiB).
+const PAGE_SLOTS: usize = 1024;
+
+/// A relation's rows with their keys, in row order: what a key set records
+/// its rows from (see [`KeyTable::row`]), handed over in batches so that
+/// both the walk and the recording run in tight loops.
+pub(crate) trait KeyedRows: Copy {
+    /// Calls `sink` with batches of (key, row number), rows ascending,
+    /// until it breaks.
+    fn each_batch(self, sink: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>);
+}
+
+/// (key, row) pairs per batch of [`KeyedRows::each_batch`]: small enough
+/// to stay in the first-level cache.
+const KEYED_BATCH: usize = 256;
+
+/// The rows of `rows` below `limit`: a shared key table's, whose keys have
+/// their rows there in every copy (see [`OverShared`]).
+#[derive(Clone, Copy)]
+struct Below<R> {
+    rows: R,
+    limit: u32,
+}
+
+impl<R: KeyedRows> KeyedRows for Below<R> {
+    fn each_batch(self, mut sink: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>) {
+        let limit = self.limit;
+        self.rows.each_batch(|batch| {
+            // Rows ascend: those below the limit lead the batch.
+            let below = batch.partition_point(|&(_, r)| r < limit);
+            sink(&batch[..below])?;
+            if below < batch.len() {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })
+    }
+}
+
+/// Every row of a relation with its key of `arity` columns (see
+/// [`Relation::row_of`]), read from the row vectors in tight loops:
+/// recording the rows of a key set walks a whole relation.
+#[derive(Clone, Copy)]
+struct RowsOf<'r> {
+    rel: &'r Relation,
+    arity: usize,
+}
+
+impl KeyedRows for RowsOf<'_> {
+    fn each_batch(self, mut sink: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>) {
+        let (rel, arity) = (self.rel, self.arity);
+        let mut batch: Vec<(u64, u32)> = Vec::with_capacity(KEYED_BATCH);
+        if arity == 0 {
+            // A nullary relation's rows hold no ids: its one tuple is the empty one.
+            for rows in row_ranges(0, rel.len) {
+                batch.clear();
+                batch.extend(rows.map(|r| (key_of(0, |_| 0), r)));
+                if sink(&batch).is_break() {
+                    return;
+                }
+            }
+            return;
+        }
+        for (first, ids) in rel.rows.parts(arity, rel.len) {
+            for (b, block) in ids.chunks(KEYED_BATCH * arity).enumerate() {
+                let numbered = (first + (b * KEYED_BATCH) as u32..).zip(block.chunks_exact(arity));
+                batch.clear();
+                match arity {
+                    // The widths key sets hold, unrolled (`i & 1`: an index
+                    // the compiler sees is in bounds).
+                    1 => batch.extend(numbered.map(|(r, row)| (key_of(1, |_| row[0]), r))),
+                    2 => batch.extend(numbered.map(|(r, row)| (key_of(2, |i| row[i & 1]), r))),
+                    _ => batch.extend(numbered.map(|(r, row)| (key_of(arity, |i| row[i]), r))),
+                }
+                if sink(&batch).is_break() {
+                    return;
+                }
+            }
+        }
+    }
+}
 
 /// A set of exact 64-bit keys: open addressing with linear probing in one
 /// flat array (one cache miss per probe, where a SwissTable needs its
@@ -646,27 +762,63 @@ impl KeyTable {
     }
 
     /// Whether the set records rows already.
+    #[inline]
     pub(crate) fn tracks_rows(&self) -> bool {
         self.rows.get().is_some()
     }
 
     /// The row holding `key`, if present. The first lookup records the row
-    /// of every key: `keyed_rows` calls its argument with each key present
-    /// and its row (and may with others, which are skipped).
+    /// of every key: `keyed_rows` gives each key present with its row (and
+    /// may give others, which are skipped).
     #[inline]
-    pub(crate) fn row(&self, key: u64, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Option<u32> {
+    pub(crate) fn row(&self, key: u64, keyed_rows: impl KeyedRows) -> Option<u32> {
         if key == 0 {
             return self.zero;
         }
-        let rows = self.rows.get_or_init(|| self.rows_of(keyed_rows));
+        let rows = self.rows.get_or_init(|| {
+            let Ok(rows) = self.rows_of(keyed_rows, || Ok::<(), Infallible>(()));
+            rows
+        });
         self.position(key).map(|i| rows[i])
     }
 
-    /// The per-slot rows of the keys `keyed_rows` gives with their rows.
-    /// Each key's slot is prefetched [`TRACK_AHEAD`] keys before it is
-    /// probed, so the probes overlap instead of missing the cache one by one.
-    fn rows_of(&self, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Vec<u32> {
+    /// Records the row of every key now, unless recorded already (see
+    /// [`KeyTable::row`]); past the deadline, records nothing.
+    pub(crate) fn record_rows(
+        &self,
+        keyed_rows: impl KeyedRows,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        if !self.tracks_rows() {
+            let rows = self.rows_of(keyed_rows, || budget.check())?;
+            // Another reader may have recorded them meanwhile: the same rows.
+            let _ = self.rows.set(rows);
+        }
+        Ok(())
+    }
+
+    /// The per-slot rows of the keys `keyed_rows` gives with their rows,
+    /// calling `check` every [`ROWS_PER_CHECK`] keys and giving up on its
+    /// error. Each key's slot is prefetched [`TRACK_AHEAD`] keys before it
+    /// is probed, so the probes overlap instead of missing the cache one by
+    /// one.
+    fn rows_of<E>(
+        &self,
+        keyed_rows: impl KeyedRows,
+        mut check: impl FnMut() -> Result<(), E>,
+    ) -> Result<Vec<u32>, E> {
+        // Its pages are faulted in (zeroed by the system) in order, a
+        // megabyte at a time: the random writes below would otherwise
+        // fault them all in at once, tens of milliseconds for a large
+        // table, before the first look at the clock. One write per page
+        // does it (the value hidden, so that the write stays).
         let mut rows = vec![0; self.slots.len()];
+        for region in rows.chunks_mut(FAULTED_PER_CHECK) {
+            for page in region.chunks_mut(PAGE_SLOTS) {
+                page[0] = std::hint::black_box(0);
+            }
+            check()?;
+        }
         let record = |rows: &mut [u32], (key, row): (u64, u32)| {
             if let Some(i) = self.position(key) {
                 rows[i] = row;
@@ -674,23 +826,39 @@ impl KeyTable {
         };
         let mut ahead = [(0u64, 0u32); TRACK_AHEAD];
         let mut count = 0;
-        keyed_rows(&mut |key, row| {
-            if key == 0 {
-                return;
+        let mut unchecked = 0;
+        let mut late = None;
+        keyed_rows.each_batch(|batch| {
+            for &(key, row) in batch {
+                if key == 0 {
+                    continue;
+                }
+                let at = count % TRACK_AHEAD;
+                if count >= TRACK_AHEAD {
+                    record(&mut rows, ahead[at]);
+                }
+                // The row written is as far from the cache as the slot read.
+                self.prefetch_with_rows(key, Some(&rows));
+                ahead[at] = (key, row);
+                count += 1;
             }
-            let at = count % TRACK_AHEAD;
-            if count >= TRACK_AHEAD {
-                record(&mut rows, ahead[at]);
+            unchecked += batch.len();
+            if unchecked >= ROWS_PER_CHECK {
+                unchecked = 0;
+                if let Err(e) = check() {
+                    late = Some(e);
+                    return ControlFlow::Break(());
+                }
             }
-            // The row written is as far from the cache as the slot read.
-            self.prefetch_with_rows(key, Some(&rows));
-            ahead[at] = (key, row);
-            count += 1;
+            ControlFlow::Continue(())
         });
+        if let Some(e) = late {
+            return Err(e);
+        }
         for k in count.saturating_sub(TRACK_AHEAD)..count {
             record(&mut rows, ahead[k % TRACK_AHEAD]);
         }
-        rows
+        Ok(rows)
     }
 
     /// Records rows from now on, starting from none (an empty set, or one
@@ -1039,31 +1207,48 @@ impl OverShared<KeyTable> {
     }
 
     /// Whether the set records rows already.
+    #[inline]
     pub(crate) fn tracks_rows(&self) -> bool {
         self.own.tracks_rows() && self.shared.as_ref().is_none_or(|t| t.tracks_rows())
     }
 
     /// The row holding `key`, if present (see [`KeyTable::row`]).
     #[inline]
-    pub(crate) fn row(&self, key: u64, keyed_rows: impl FnOnce(KeyedRowSink<'_>)) -> Option<u32> {
+    pub(crate) fn row(&self, key: u64, keyed_rows: impl KeyedRows) -> Option<u32> {
         match &self.shared {
             // Recording a table's rows walks the whole relation: only for a
             // key it holds.
             Some(shared) if !self.own.contains(key) => {
                 if self.in_shared(key) {
-                    let shared_rows = self.shared_rows;
-                    shared.row(key, |sink| {
-                        keyed_rows(&mut |key, r| {
-                            if r < shared_rows {
-                                sink(key, r);
-                            }
-                        })
-                    })
+                    shared.row(key, self.shared_keyed_rows(keyed_rows))
                 } else {
                     None
                 }
             }
             _ => self.own.row(key, keyed_rows),
+        }
+    }
+
+    /// Records the rows of every key now, of the shared table and of the
+    /// own one, unless recorded already; past the deadline, stops with an
+    /// error (see [`KeyTable::record_rows`]).
+    pub(crate) fn record_rows(
+        &self,
+        keyed_rows: impl KeyedRows,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        if let Some(shared) = &self.shared {
+            shared.record_rows(self.shared_keyed_rows(keyed_rows), budget)?;
+        }
+        self.own.record_rows(keyed_rows, budget)
+    }
+
+    /// What `keyed_rows` gives, but the rows above the shared table's,
+    /// which are this copy's own.
+    fn shared_keyed_rows<R: KeyedRows>(&self, keyed_rows: R) -> Below<R> {
+        Below {
+            rows: keyed_rows,
+            limit: self.shared_rows,
         }
     }
 
@@ -2048,9 +2233,7 @@ impl Relation {
                 // Every row, removed ones too, in order: a key's last row
                 // is its live one, in this copy and in every copy that
                 // shares the table (see `KeySet`).
-                set.row(key_of(arity, |i| tuple[i]), |sink| {
-                    self.keyed_rows(arity, sink)
-                })
+                set.row(key_of(arity, |i| tuple[i]), RowsOf { rel: self, arity })
             }
             Keys::Wide { .. } => match self.find(tuple) {
                 Found::Present(r) => r,
@@ -2059,24 +2242,17 @@ impl Relation {
         }
     }
 
-    /// Calls `sink` with every row's key (of `arity` columns) and the row's
-    /// number, in row order, reading the row vectors in tight loops:
-    /// recording the rows of a key set walks a whole relation.
-    fn keyed_rows(&self, arity: usize, sink: KeyedRowSink<'_>) {
-        if arity == 0 {
-            // A nullary relation's rows hold no ids: its one tuple is the empty one.
-            (0..self.len).for_each(|r| sink(key_of(0, |_| 0), r));
-            return;
-        }
-        for (first, ids) in self.rows.parts(arity, self.len) {
-            let numbered = (first..).zip(ids.chunks_exact(arity));
-            match arity {
-                // The widths key sets hold, unrolled (`i & 1`: an index
-                // the compiler sees is in bounds).
-                1 => numbered.for_each(|(r, row)| sink(key_of(1, |_| row[0]), r)),
-                2 => numbered.for_each(|(r, row)| sink(key_of(2, |i| row[i & 1]), r)),
-                _ => numbered.for_each(|(r, row)| sink(key_of(arity, |i| row[i]), r)),
+    /// Records the row of every key now, so that row lookups
+    /// ([`Relation::row_of`]) need not; past the deadline, stops with an
+    /// error. Relations of more than two columns find rows by their keys
+    /// anyway.
+    #[inline]
+    pub(crate) fn record_rows(&self, budget: &Budget) -> Result<(), EvalError> {
+        match (&self.keys, self.arity) {
+            (Keys::Small(set), Some(arity)) if !set.tracks_rows() => {
+                set.record_rows(RowsOf { rel: self, arity }, budget)
             }
+            _ => Ok(()),
         }
     }
 
@@ -2343,12 +2519,17 @@ impl Relation {
             .expect("more than 2^32 tuples in one predicate");
     }
 
-    /// The index on `mask`, brought up to date (exclusive access: no locking).
-    pub(crate) fn index_mut(&mut self, mask: u64) -> Arc<Index> {
+    /// The index on `mask`, brought up to date (exclusive access: no
+    /// locking); past the deadline, the rows indexed so far stay indexed.
+    pub(crate) fn index_mut(
+        &mut self,
+        mask: u64,
+        budget: &Budget,
+    ) -> Result<Arc<Index>, EvalError> {
         let arity = self.arity.unwrap_or(0);
         ensure_index(
             self.indexes.get_mut().unwrap_or_else(|e| e.into_inner()),
-            mask,
+            (mask, budget),
             &self.rows,
             arity,
             self.len,
@@ -2381,8 +2562,13 @@ impl Relation {
     /// Indexes on the given masks of only the rows whose key on each is
     /// among its probe keys, each built in one pass over the rows and not
     /// kept: for a join that probes no other key (see `crate::narrow`).
-    /// Each answers its keys as the full index would.
-    pub(crate) fn narrowed_indexes(&self, wanted: &[(u64, &ProbeKeys)]) -> Vec<Index> {
+    /// Each answers its keys as the full index would. Past the deadline,
+    /// the scan stops with an error.
+    pub(crate) fn narrowed_indexes(
+        &self,
+        wanted: &[(u64, &ProbeKeys)],
+        budget: &Budget,
+    ) -> Result<Vec<Index>, EvalError> {
         let mut indexes: Vec<Index> = wanted.iter().map(|&(mask, _)| Index::new(mask)).collect();
         let arity = self.arity.unwrap_or(0);
         // Per index, the rows whose key it probes, with that key (row order).
@@ -2401,8 +2587,14 @@ impl Relation {
             // enough to stay in cache for the next index's loop, so memory
             // is read once however many indexes there are; two indexes (a
             // relation probed on both columns) share one loop.
+            let mut unchecked_rows = 0;
             for (first, data) in self.rows.parts(arity, self.len) {
                 for (b, block) in data.chunks(NARROW_BLOCK_ROWS * arity).enumerate() {
+                    unchecked_rows += NARROW_BLOCK_ROWS;
+                    if unchecked_rows >= ROWS_PER_CHECK {
+                        unchecked_rows = 0;
+                        budget.check()?;
+                    }
                     let block_first = first + (b * NARROW_BLOCK_ROWS) as u32;
                     if let ([a, b], [hits_a, hits_b]) = (one_column.as_slice(), hits.as_mut_slice())
                     {
@@ -2434,6 +2626,9 @@ impl Relation {
                 keys.ids_to_keys();
                 for (first, data) in parts {
                     for (r, row) in (first..).zip(data.chunks_exact(arity.max(1))) {
+                        if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
+                            budget.check()?;
+                        }
                         let key = key_of(cols.len(), |i| row[cols[i]]);
                         if keys.has_key(key) {
                             hits.push((key, r));
@@ -2451,20 +2646,21 @@ impl Relation {
             }
             index.covered = self.len;
         }
-        indexes
+        Ok(indexes)
     }
 
-    /// The index on `mask`, built or brought up to date under a lock when needed.
-    pub(crate) fn index_shared(&self, mask: u64) -> Arc<Index> {
+    /// The index on `mask`, built or brought up to date under a lock when
+    /// needed (see [`Relation::index_mut`]).
+    pub(crate) fn index_shared(&self, mask: u64, budget: &Budget) -> Result<Arc<Index>, EvalError> {
         if let Some(ix) = read(&self.indexes).iter().find(|ix| ix.mask == mask) {
             if ix.covered == self.len {
-                return Arc::clone(ix);
+                return Ok(Arc::clone(ix));
             }
         }
         let mut list = self.indexes.write().unwrap_or_else(|e| e.into_inner());
         ensure_index(
             &mut list,
-            mask,
+            (mask, budget),
             &self.rows,
             self.arity.unwrap_or(0),
             self.len,
@@ -2475,12 +2671,12 @@ impl Relation {
 
 fn ensure_index(
     list: &mut Vec<Arc<Index>>,
-    mask: u64,
+    (mask, budget): (u64, &Budget),
     rows: &Rows,
     arity: usize,
     len: u32,
     dead: &RowSet,
-) -> Arc<Index> {
+) -> Result<Arc<Index>, EvalError> {
     let pos = match list.iter().position(|ix| ix.mask == mask) {
         Some(pos) => pos,
         None => {
@@ -2489,9 +2685,9 @@ fn ensure_index(
         }
     };
     if list[pos].covered != len {
-        Arc::make_mut(&mut list[pos]).extend(rows, arity, len, dead);
+        Arc::make_mut(&mut list[pos]).extend(rows, arity, len, dead, budget)?;
     }
-    Arc::clone(&list[pos])
+    Ok(Arc::clone(&list[pos]))
 }
 
 /// A set of facts per predicate: the base facts given to
@@ -2787,7 +2983,10 @@ impl FactStore {
         if column >= arity || rel.len == 0 {
             return Vec::new();
         }
-        let index = rel.index_shared(1u64 << column.min(63));
+        // Without a deadline the index is always built.
+        let Ok(index) = rel.index_shared(1u64 << column.min(63), &Budget::unlimited()) else {
+            return Vec::new();
+        };
         let rows: Vec<u32> = index
             .rows(key_of(1, |_| id))
             .iter()
@@ -2948,6 +3147,23 @@ impl FactStore {
 mod tests {
     use super::*;
 
+    /// The index of `r` on `mask`, built without a deadline.
+    fn whole_index(r: &mut Relation, mask: u64) -> Arc<Index> {
+        r.index_mut(mask, &Budget::unlimited())
+            .expect("no deadline")
+    }
+
+    /// The rows of a set that records them already: a walk that must not
+    /// happen.
+    #[derive(Clone, Copy)]
+    struct Recorded;
+
+    impl KeyedRows for Recorded {
+        fn each_batch(self, _: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>) {
+            panic!("the set records its rows: nothing walks the relation");
+        }
+    }
+
     #[test]
     fn insert_dedups_and_sorts() {
         let mut s = FactStore::new(2);
@@ -3043,9 +3259,14 @@ mod tests {
         let mut merged = ProbeKeys::default();
         merged.insert(&[11]);
         merged.merge(&large);
-        let narrowed = r.narrowed_indexes(&[(0b01, &small), (0b10, &large), (0b01, &merged)]);
-        let by_first = r.index_mut(0b01);
-        let by_second = r.index_mut(0b10);
+        let narrowed = r
+            .narrowed_indexes(
+                &[(0b01, &small), (0b10, &large), (0b01, &merged)],
+                &Budget::unlimited(),
+            )
+            .expect("no deadline");
+        let by_first = whole_index(&mut r, 0b01);
+        let by_second = whole_index(&mut r, 0b10);
         let key = |id: u32| key_of(1, |_| id);
         for id in [7, 299] {
             assert_eq!(narrowed[0].rows(key(id)), by_first.rows(key(id)));
@@ -3176,7 +3397,7 @@ mod tests {
         for k in 0..8000u32 {
             original.insert(&[k % 1000, k]);
         }
-        drop(original.index_mut(0b01));
+        drop(whole_index(&mut original, 0b01));
         let rows_of_key = |key: u32, rows: std::ops::Range<u32>| -> Vec<u32> {
             rows.filter(|r| r % 1000 == key).collect()
         };
@@ -3184,7 +3405,10 @@ mod tests {
         for k in 8000..8050u32 {
             copy.insert(&[k % 1000, k]);
         }
-        let (old, new) = (original.index_mut(0b01), copy.index_mut(0b01));
+        let (old, new) = (
+            whole_index(&mut original, 0b01),
+            whole_index(&mut copy, 0b01),
+        );
         assert!(
             Arc::ptr_eq(&old.shared, &new.shared),
             "the big map is shared"
@@ -3201,7 +3425,10 @@ mod tests {
         for k in 8050..8300u32 {
             copy.insert(&[k % 1000, k]);
         }
-        let (old, new) = (original.index_mut(0b01), copy.index_mut(0b01));
+        let (old, new) = (
+            whole_index(&mut original, 0b01),
+            whole_index(&mut copy, 0b01),
+        );
         assert!(!Arc::ptr_eq(&old.shared, &new.shared));
         assert!(new.own.is_empty());
         assert_eq!(
@@ -3216,16 +3443,16 @@ mod tests {
         // Removing rows from a copy leaves the original's index alone.
         let mut copy = original.clone();
         copy.insert(&[7, 9000]);
-        drop(copy.index_mut(0b01));
+        drop(whole_index(&mut copy, 0b01));
         copy.retain(|r| r >= 4000);
         let renumbered: Vec<u32> = rows_of_key(7, 0..4000).into_iter().chain([4000]).collect();
         assert_eq!(
-            copy.index_mut(0b01).rows(key_of(1, |_| 7)),
+            whole_index(&mut copy, 0b01).rows(key_of(1, |_| 7)),
             renumbered.as_slice()
         );
         let original_rows = rows_of_key(7, 0..8000);
         assert_eq!(
-            original.index_mut(0b01).rows(key_of(1, |_| 7)),
+            whole_index(&mut original, 0b01).rows(key_of(1, |_| 7)),
             original_rows.as_slice()
         );
     }
@@ -3458,7 +3685,7 @@ mod tests {
             }
             let gone: RowSet = (0..10_000u32).filter(|k| k % 97 == 0).collect();
             r.remove_rows(&gone);
-            let by_first = r.index_mut(0b01);
+            let by_first = whole_index(&mut r, 0b01);
             for id in 0..300u32 {
                 let expected: Vec<u32> = (0..10_000u32)
                     .filter(|k| k % 300 == id && k % 97 != 0)
@@ -3577,13 +3804,13 @@ mod tests {
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(set.contains(k), i % 3 != 0, "key {i}");
             assert_eq!(
-                set.row(k, |_| {}),
+                set.row(k, Recorded),
                 (i % 3 != 0).then_some(i as u32),
                 "key {i}"
             );
         }
-        assert!(set.insert(0, 5) && set.row(0, |_| {}) == Some(5));
-        assert!(set.remove(0) && !set.contains(0) && set.row(0, |_| {}).is_none());
+        assert!(set.insert(0, 5) && set.row(0, Recorded) == Some(5));
+        assert!(set.remove(0) && !set.contains(0) && set.row(0, Recorded).is_none());
     }
 
     #[test]
@@ -3660,12 +3887,12 @@ mod tests {
         for a in 0..300u32 {
             r.insert(&[a % 7, a]);
         }
-        let by_first = r.index_mut(0b01);
+        let by_first = whole_index(&mut r, 0b01);
         assert_eq!(r.row_of(&[3, 10]), Some(10));
         drop(by_first);
         r.retain(|row| row % 3 != 0);
         assert_eq!(r.len(), 200);
-        let ix = r.index_mut(0b01);
+        let ix = whole_index(&mut r, 0b01);
         for k in 0..7u32 {
             let rows = ix.rows(key_of(1, |_| k));
             assert!(rows.windows(2).all(|w| w[0] < w[1]), "ascending");
@@ -3687,7 +3914,7 @@ mod tests {
         }
         // Rows added afterwards extend the renumbered index and key set.
         assert!(r.insert(&[3, 3]));
-        let ix = r.index_mut(0b01);
+        let ix = whole_index(&mut r, 0b01);
         assert!(indexed(&r, &ix, key_of(1, |_| 3)).contains(&vec![3, 3]));
         assert_eq!(r.row_of(&[3, 3]), Some(200));
     }
@@ -3700,7 +3927,7 @@ mod tests {
             for a in 0..100u32 {
                 r.insert(&tuple(a));
             }
-            let by_first = r.index_mut(0b01);
+            let by_first = whole_index(&mut r, 0b01);
             assert_eq!(r.row_of(&tuple(10)), Some(10));
             drop(by_first);
             let gone: RowSet = [3, 10, 50].into_iter().collect();
@@ -3713,7 +3940,7 @@ mod tests {
                 assert_eq!(r.find(&tuple(a)) == Found::Absent, gone.contains(a));
             }
             // The index still lists them; every other row is listed.
-            let ix = r.index_mut(0b01);
+            let ix = whole_index(&mut r, 0b01);
             for a in 0..100u32 {
                 let rows = ix.rows(key_of(1, |_| tuple(a)[0]));
                 assert!(rows.contains(&a), "row {a}");
@@ -3723,7 +3950,7 @@ mod tests {
             // leaves the removed rows out.
             assert!(r.insert(&tuple(10)));
             assert_eq!(r.row_of(&tuple(10)), Some(100));
-            let by_second = r.index_mut(0b10);
+            let by_second = whole_index(&mut r, 0b10);
             assert!(by_second
                 .rows(key_of(1, |_| tuple(50)[1]))
                 .iter()
@@ -3826,10 +4053,10 @@ mod tests {
         for k in 1..10_000u64 {
             assert!(!set.insert(mix(k), 0));
             assert!(set.contains(mix(k)));
-            assert_eq!(set.row(mix(k), |_| {}), Some(k as u32));
+            assert_eq!(set.row(mix(k), Recorded), Some(k as u32));
         }
         assert!(!set.contains(mix(10_001)));
-        assert!(set.contains(0) && set.row(0, |_| {}) == Some(0));
+        assert!(set.contains(0) && set.row(0, Recorded) == Some(0));
     }
 
     #[test]
@@ -3967,5 +4194,80 @@ mod tests {
         s.insert(PredId(0), vec![Value::Int(1), Value::Int(100)]);
         assert_eq!(s.matching(PredId(0), 0, &Value::Int(1)).len(), 4);
         assert_eq!(copy.matching(PredId(0), 0, &Value::Int(1)).len(), 3);
+    }
+
+    /// A relation of `rows` pairs `(i % 1000, i)`, more than a few looks
+    /// at the clock's worth.
+    fn many_pairs(rows: u32) -> Relation {
+        let mut r = Relation::new();
+        for i in 0..rows {
+            assert!(r.insert(&[i % 1000, i]));
+        }
+        r
+    }
+
+    #[test]
+    fn index_builds_past_the_deadline_stop_early_and_resume_later() {
+        let rows = 3 * ROWS_PER_CHECK as u32 + 5;
+        for mask in [0b01, 0b11] {
+            let mut r = many_pairs(rows);
+            let late = r.index_mut(mask, &Budget::expired());
+            assert!(
+                matches!(late, Err(EvalError::DeadlineExceeded)),
+                "mask {mask:b}"
+            );
+            let partial = read(&r.indexes)
+                .iter()
+                .find(|ix| ix.mask == mask)
+                .map_or(0, |ix| ix.covered);
+            // One batch of rows at most, and what is there is kept.
+            assert!(
+                partial <= ROWS_PER_CHECK as u32,
+                "mask {mask:b}: {partial} rows"
+            );
+            let index = whole_index(&mut r, mask);
+            let mut fresh = many_pairs(rows);
+            let whole = whole_index(&mut fresh, mask);
+            for i in [0, 1007, 2 * ROWS_PER_CHECK as u32 + 999] {
+                let probe = [i % 1000, i];
+                let key = key_of(index.cols.len(), |i| probe[index.cols[i]]);
+                assert_eq!(index.rows(key), whole.rows(key), "mask {mask:b}, {probe:?}");
+                assert!(!index.rows(key).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn recording_rows_past_the_deadline_records_none_and_lookups_still_answer() {
+        let rows = 3 * ROWS_PER_CHECK as u32;
+        let r = many_pairs(rows);
+        let late = r.record_rows(&Budget::expired());
+        assert!(matches!(late, Err(EvalError::DeadlineExceeded)));
+        let Keys::Small(set) = &r.keys else {
+            panic!("pairs have exact keys");
+        };
+        assert!(!set.tracks_rows(), "nothing half recorded");
+        r.record_rows(&Budget::unlimited()).expect("no deadline");
+        assert!(set.tracks_rows());
+        for i in [0, 1, ROWS_PER_CHECK as u32 + 17, rows - 1] {
+            assert_eq!(r.row_of(&[i % 1000, i]), Some(i));
+        }
+        assert_eq!(r.row_of(&[1, 2]), None);
+    }
+
+    #[test]
+    fn narrowing_scans_past_the_deadline_stop_with_an_error() {
+        let r = many_pairs(3 * ROWS_PER_CHECK as u32);
+        let mut keys = ProbeKeys::default();
+        keys.insert(&[7]);
+        let late = r.narrowed_indexes(&[(0b01, &keys)], &Budget::expired());
+        assert!(matches!(late, Err(EvalError::DeadlineExceeded)));
+        let narrowed = r
+            .narrowed_indexes(&[(0b01, &keys)], &Budget::unlimited())
+            .expect("no deadline");
+        assert_eq!(
+            narrowed[0].rows(key_of(1, |_| 7)).len(),
+            3 * ROWS_PER_CHECK / 1000 + 1
+        );
     }
 }

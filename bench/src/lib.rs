@@ -16,6 +16,7 @@ pub mod argon;
 pub mod ascent_programs;
 pub mod compare;
 pub mod datalog;
+pub mod deadline;
 pub mod files;
 pub mod inproc;
 pub mod lubm;

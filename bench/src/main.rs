@@ -108,6 +108,20 @@ enum Cmd {
         /// tc-1000-3000).
         workloads: Vec<Workload>,
     },
+    /// Times how long an evaluation and a first deletion over one large
+    /// relation run past a deadline a few milliseconds away (in process).
+    Deadline {
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        /// `edge` pairs in the relation.
+        #[arg(long, default_value_t = 4_000_000)]
+        pairs: usize,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Deadlines in milliseconds, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,5,20")]
+        deadlines_ms: Vec<u64>,
+    },
     /// Times evaluation with and without provenance, and one explanation
     /// (in process).
     Provenance {
@@ -163,6 +177,27 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::SUCCESS
+        }
+        Cmd::Deadline {
+            seed,
+            pairs,
+            reps,
+            deadlines_ms,
+        } => {
+            let deadlines: Vec<Duration> = deadlines_ms
+                .into_iter()
+                .map(Duration::from_millis)
+                .collect();
+            match ox_bench::deadline::deadline(pairs, &deadlines, reps, seed) {
+                Ok(report) => {
+                    println!("{}", ox_bench::deadline::deadline_markdown(&report));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Cmd::Provenance {
             seed,

@@ -10,11 +10,13 @@
 //!   argued at the over-deletion loop); checks for a derivation stop at the
 //!   first one found, which becomes the fact's witness when provenance is
 //!   recorded (a derivation that computes a new value is not taken: the
-//!   fact is over-deleted and re-derived instead). A fact whose check
-//!   found nothing without passing over a premise of a later row is not
-//!   checked again for re-derivation: the check saw every derivation but
-//!   those through facts put back or inserted, which the semi-naive
-//!   continuation finds.
+//!   fact is over-deleted and re-derived instead). A fact reached from an
+//!   over-deleted fact of its own predicate at a later row is not checked
+//!   at all: the derivations a check accepts never read that row. A fact
+//!   whose check found nothing without passing over a premise of a later
+//!   row is not checked again for re-derivation: the check saw every
+//!   derivation but those through facts put back or inserted, which the
+//!   semi-naive continuation finds.
 //! - Insertions, and the facts put back, continue semi-naive evaluation:
 //!   the first round of an affected stratum reads the rows added since the
 //!   previous fixpoint as the delta.
@@ -340,6 +342,13 @@ impl Program {
                     if let Some(hr) = head_rel.row_of(head) {
                         let h = rule.head_pred;
                         if head_rel.is_base(hr) || marked[h].contains(hr) || kept[h].contains(hr) {
+                            continue;
+                        }
+                        if check && h == p && hr < row {
+                            // An earlier row of the same predicate: the
+                            // derivations its support check accepts read
+                            // only rows before it, never this one. If it
+                            // loses them all, an earlier marked row reaches it.
                             continue;
                         }
                         let queued = if check {

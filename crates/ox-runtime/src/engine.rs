@@ -799,7 +799,7 @@ impl Engine {
             if after != generation && attempt < 3 {
                 continue;
             }
-            let base = state::base_from_events(&self.catalog, &events, &visibility)?;
+            let base = state::base_from_events(&self.catalog, &events, &visibility, clock)?;
             let previous = self.latest.get(&key.latest());
             let previous = previous.as_deref().and_then(|p| self.previous_for(p));
             let program = self.program(&visibility)?;
@@ -839,7 +839,7 @@ impl Engine {
                 .last_tx_at(&ctx.tenant, t)
                 .map_err(RuntimeError::from_store)?,
         };
-        let base = state::base_from_events(&self.catalog, &events, &visibility)?;
+        let base = state::base_from_events(&self.catalog, &events, &visibility, clock)?;
         Ok(Arc::new(state::evaluate(
             &self.catalog,
             &*self.program(&visibility)?,

@@ -209,7 +209,7 @@ impl Engine {
             .map_err(store_error)?;
         let visibility = self.visibility(&parent_ctx)?;
         let mut txn = Txn::new(start, generation);
-        txn.pending = state::base_from_events(&self.catalog, &promoted, &visibility)?;
+        txn.pending = state::base_from_events(&self.catalog, &promoted, &visibility, &clock)?;
         let changes = self
             .store()
             .diff(&ctx.tenant, &parent, name)

@@ -37,6 +37,10 @@ pub(crate) struct Base {
     pub tuples: OrdSet<(RelationId, Vec<Value>)>,
 }
 
+/// Events or facts a pass over a tenant's state handles between two looks
+/// at the deadline: a few milliseconds of work at most.
+const FACTS_PER_CHECK: usize = 1 << 14;
+
 const FIELD_MIN: FieldRef = FieldRef {
     concept: ConceptId(0),
     field: 0,
@@ -123,19 +127,32 @@ impl Base {
     }
 
     /// The reasoner's base facts, loaded predicate by predicate in bulk
-    /// ([`FactStore::extend`]).
-    pub(crate) fn to_facts(&self, catalog: &Catalog) -> Result<FactStore, EvalError> {
+    /// ([`FactStore::extend`]), in runs of at most [`FACTS_PER_CHECK`]
+    /// with a look at the deadline after each.
+    pub(crate) fn to_facts(
+        &self,
+        catalog: &Catalog,
+        clock: &Clock,
+    ) -> Result<FactStore, RuntimeError> {
         let mut facts = FactStore::new(catalog.module.predicates.len());
         // The set is ordered by predicate first: one run of tuples each.
         let mut runs: Vec<(PredId, Vec<Vec<Value>>)> = Vec::new();
-        for (pred, tuple) in base_facts(catalog, self) {
+        for (pred, tuple) in base_facts(catalog, self, clock)? {
             match runs.last_mut() {
-                Some((last, tuples)) if *last == pred => tuples.push(tuple),
-                _ => runs.push((pred, vec![tuple])),
+                Some((last, tuples)) if *last == pred && tuples.len() < FACTS_PER_CHECK => {
+                    tuples.push(tuple)
+                }
+                _ => {
+                    clock.check()?;
+                    runs.push((pred, vec![tuple]))
+                }
             }
         }
         for (pred, tuples) in runs {
-            facts.extend(pred, tuples)?;
+            facts
+                .extend(pred, tuples)
+                .map_err(|e| eval_error(e, ErrorCode::Internal))?;
+            clock.check()?;
         }
         Ok(facts)
     }
@@ -260,14 +277,19 @@ impl Visibility {
     }
 }
 
-/// Builds the base facts of the visible events.
+/// Builds the base facts of the visible events, looking at the deadline
+/// every [`FACTS_PER_CHECK`] events.
 pub(crate) fn base_from_events(
     catalog: &Catalog,
     events: &[Event],
     visibility: &Visibility,
+    clock: &Clock,
 ) -> Result<Base, RuntimeError> {
     let mut base = Base::default();
-    for event in visibility.select(events) {
+    for (n, event) in visibility.select(events).into_iter().enumerate() {
+        if n.is_multiple_of(FACTS_PER_CHECK) {
+            clock.check()?;
+        }
         match events::decode(&catalog.module, &catalog.paths, event) {
             Ok(Some(fact)) => base.apply(fact),
             Ok(None) => {}
@@ -345,8 +367,7 @@ pub(crate) fn evaluate(
             .map_err(|e| eval_error(e, ErrorCode::Internal))?,
         None => program
             .evaluate_with(
-                base.to_facts(catalog)
-                    .map_err(|e| eval_error(e, ErrorCode::Internal))?,
+                base.to_facts(catalog, clock)?,
                 &eval_ctx,
                 EvalOptions { provenance: true },
             )
@@ -506,26 +527,37 @@ impl ChangeBuilder {
 }
 
 /// The reasoner facts of a snapshot's base facts, as a set.
-fn base_facts(catalog: &Catalog, base: &Base) -> BTreeSet<(PredId, Vec<Value>)> {
+fn base_facts(
+    catalog: &Catalog,
+    base: &Base,
+    clock: &Clock,
+) -> Result<BTreeSet<(PredId, Vec<Value>)>, RuntimeError> {
     let module = &catalog.module;
     let mut facts = BTreeSet::new();
+    let mut add = |fact: (PredId, Vec<Value>)| {
+        facts.insert(fact);
+        if facts.len().is_multiple_of(FACTS_PER_CHECK) {
+            clock.check()?;
+        }
+        Ok::<(), RuntimeError>(())
+    };
     for (id, concept) in base
         .individuals
         .iter()
         .chain(base.iofs.iter().map(|(i, c)| (i, c)))
     {
-        facts.insert((module.concept(*concept).pred, vec![Value::Ref(id.clone())]));
+        add((module.concept(*concept).pred, vec![Value::Ref(id.clone())]))?;
     }
     for ((id, field), values) in &base.fields {
         let pred = module.field(*field).pred;
         for v in values {
-            facts.insert((pred, vec![Value::Ref(id.clone()), v.clone()]));
+            add((pred, vec![Value::Ref(id.clone()), v.clone()]))?;
         }
     }
     for (relation, args) in &base.tuples {
-        facts.insert((module.relations[relation.index()].pred, args.clone()));
+        add((module.relations[relation.index()].pred, args.clone()))?;
     }
-    facts
+    Ok(facts)
 }
 
 /// The clock part of a cache key.
@@ -850,6 +882,31 @@ mod change_tests {
             }
         }
         base
+    }
+
+    /// A clock whose deadline is `deadline`.
+    fn clock(deadline: Option<std::time::Instant>) -> Clock {
+        Clock {
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            now: Utc::now(),
+            deadline,
+        }
+    }
+
+    #[test]
+    fn loading_a_large_base_looks_at_the_deadline_on_the_way() {
+        // Three facts per person: more than one look's worth in all.
+        let base = people(FACTS_PER_CHECK);
+        let passed = std::time::Instant::now()
+            .checked_sub(std::time::Duration::from_secs(1))
+            .expect("the clock has run for a second");
+        let late = base.to_facts(&catalog(), &clock(Some(passed)));
+        assert_eq!(late.err().map(|e| e.code), Some(ErrorCode::Timeout));
+        let facts = base
+            .to_facts(&catalog(), &clock(None))
+            .expect("no deadline");
+        assert_eq!(facts.len(P_PERSON), FACTS_PER_CHECK);
+        assert_eq!(facts.len(P_KNOWS), FACTS_PER_CHECK - 1);
     }
 
     /// The change from `old` to `new`, each side sorted.

@@ -146,8 +146,7 @@ impl<'a, 's> Exec<'a, 's> {
     pub(crate) fn run(&mut self, i: usize) -> Result<(), EvalError> {
         let steps = self.steps;
         let Some(step) = steps.get(i) else {
-            self.emit();
-            return Ok(());
+            return self.emit();
         };
         match step {
             Step::Atom(atom) => self.atom(atom, i),
@@ -429,7 +428,7 @@ impl<'a, 's> Exec<'a, 's> {
         }
     }
 
-    fn emit(&mut self) {
+    fn emit(&mut self) -> Result<(), EvalError> {
         match &mut self.sink {
             Sink::Head { args, extras, .. } => {
                 for &src in args.iter() {
@@ -445,7 +444,7 @@ impl<'a, 's> Exec<'a, 's> {
                 }
                 self.pending.count += 1;
                 if self.pending.count >= BATCH {
-                    self.flush();
+                    self.flush()?;
                 }
             }
             Sink::Rows { out } => out.push(self.env.clone()),
@@ -464,13 +463,14 @@ impl<'a, 's> Exec<'a, 's> {
                 }
             }
         }
+        Ok(())
     }
 
     /// Deduplicates the pending head tuples against the head's key set and
     /// stages the new ones. Doing this in a tight loop rather than one probe
     /// per derivation inside the join lets the CPU overlap the probes'
     /// cache misses. Call once more after [`Exec::run`].
-    pub(crate) fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) -> Result<(), EvalError> {
         let Sink::Head {
             pred,
             slot,
@@ -478,7 +478,7 @@ impl<'a, 's> Exec<'a, 's> {
             extras,
         } = &self.sink
         else {
-            return;
+            return Ok(());
         };
         let (arity, rel) = (args.len(), &self.rels[*pred]);
         let len = rel.len();
@@ -491,6 +491,9 @@ impl<'a, 's> Exec<'a, 's> {
         let tuple = |k: usize| &pending.data[k * step..k * step + arity];
         let kept = |k: usize| &pending.data[k * step + arity..(k + 1) * step];
         if let Keys::Small(set) = keys {
+            // Room first: growing a large set moves every key, and the
+            // inserts below would do it without looking at the deadline.
+            set.reserve_own_within(pending.count, self.budget)?;
             // Exact keys: compute them all, then probe with the slot of a
             // later key already on its way into the cache.
             const AHEAD: usize = 8;
@@ -525,6 +528,7 @@ impl<'a, 's> Exec<'a, 's> {
         }
         pending.data.clear();
         pending.count = 0;
+        Ok(())
     }
 
     fn value_error(&self, error: ValueError) -> EvalError {

@@ -859,7 +859,7 @@ impl Program {
                     cut: false,
                 };
                 exec.run(0)?;
-                exec.flush();
+                exec.flush()?;
             }
             interner.into_new_values()
         };

@@ -640,12 +640,33 @@ impl Index {
     }
 }
 
-/// Slots of a key table's row array faulted in between two looks at the
-/// clock (a megabyte).
-const FAULTED_PER_CHECK: usize = 1 << 18;
+/// Bytes of a new array faulted in between two looks at the clock.
+const FAULTED_PER_CHECK: usize = 1 << 20;
 
-/// Slots of a row array per page of memory (4 KiB).
-const PAGE_SLOTS: usize = 1024;
+/// Bytes per page of memory.
+const PAGE_BYTES: usize = 4096;
+
+/// `len` zeroes, for an array about to be written at random places: its
+/// pages are faulted in (zeroed by the system) in order, a megabyte at a
+/// time with a `check` after each, because the random writes would fault
+/// them all in before any look at the clock, tens of milliseconds for a
+/// large table. One write per page does it (the value hidden, so that the
+/// write stays).
+fn zeroed_in_order<T: Copy + Default, E>(
+    len: usize,
+    check: &mut impl FnMut() -> Result<(), E>,
+) -> Result<Vec<T>, E> {
+    let mut zeroes = vec![T::default(); len];
+    let per_page = (PAGE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
+    let per_check = (FAULTED_PER_CHECK / std::mem::size_of::<T>().max(1)).max(1);
+    for region in zeroes.chunks_mut(per_check) {
+        for page in region.chunks_mut(per_page) {
+            page[0] = std::hint::black_box(T::default());
+        }
+        check()?;
+    }
+    Ok(zeroes)
+}
 
 /// A relation's rows with their keys, in row order: what a key set records
 /// its rows from (see [`KeyTable::row`]), handed over in batches so that
@@ -807,18 +828,7 @@ impl KeyTable {
         keyed_rows: impl KeyedRows,
         mut check: impl FnMut() -> Result<(), E>,
     ) -> Result<Vec<u32>, E> {
-        // Its pages are faulted in (zeroed by the system) in order, a
-        // megabyte at a time: the random writes below would otherwise
-        // fault them all in at once, tens of milliseconds for a large
-        // table, before the first look at the clock. One write per page
-        // does it (the value hidden, so that the write stays).
-        let mut rows = vec![0; self.slots.len()];
-        for region in rows.chunks_mut(FAULTED_PER_CHECK) {
-            for page in region.chunks_mut(PAGE_SLOTS) {
-                page[0] = std::hint::black_box(0);
-            }
-            check()?;
-        }
+        let mut rows: Vec<u32> = zeroed_in_order(self.slots.len(), &mut check)?;
         let record = |rows: &mut [u32], (key, row): (u64, u32)| {
             if let Some(i) = self.position(key) {
                 rows[i] = row;
@@ -993,10 +1003,40 @@ impl KeyTable {
 
     /// Room for `additional` more keys without growing.
     pub(crate) fn reserve(&mut self, additional: usize) {
-        let needed = (self.len + additional).saturating_mul(8) / 5 + 1;
-        if needed > self.slots.len() {
-            self.rehash(needed.next_power_of_two().max(16));
+        let Ok(()) = self.reserve_checked(additional, || Ok::<(), Infallible>(()));
+    }
+
+    /// [`KeyTable::reserve`], looking at the deadline while it moves the
+    /// keys (see [`KeyTable::rehash_checked`]): a set of millions of keys
+    /// takes tens of milliseconds to grow.
+    #[inline]
+    pub(crate) fn reserve_within(
+        &mut self,
+        additional: usize,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        if self.has_room_for(additional) {
+            return Ok(());
         }
+        self.reserve_checked(additional, || budget.check())
+    }
+
+    /// Whether `additional` more keys fit without growing.
+    #[inline]
+    fn has_room_for(&self, additional: usize) -> bool {
+        (self.len + additional).saturating_mul(8) / 5 < self.slots.len()
+    }
+
+    fn reserve_checked<E>(
+        &mut self,
+        additional: usize,
+        check: impl FnMut() -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.has_room_for(additional) {
+            let needed = (self.len + additional).saturating_mul(8) / 5 + 1;
+            self.rehash_checked(needed.next_power_of_two().max(16), check)?;
+        }
+        Ok(())
     }
 
     fn grow(&mut self) {
@@ -1016,24 +1056,48 @@ impl KeyTable {
     }
 
     fn rehash(&mut self, cap: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
-        let old_rows = self.rows.take();
-        let mut rows = old_rows.as_ref().map(|_| vec![0; cap]);
-        self.shift = 64 - cap.trailing_zeros();
+        let Ok(()) = self.rehash_checked(cap, || Ok::<(), Infallible>(()));
+    }
+
+    /// Moves every key (and its row, when recorded) into `cap` slots,
+    /// calling `check` every [`ROWS_PER_CHECK`] keys; on its error the
+    /// table stays as it was.
+    fn rehash_checked<E>(
+        &mut self,
+        cap: usize,
+        mut check: impl FnMut() -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut slots: Vec<u64> = zeroed_in_order(cap, &mut check)?;
+        let old_rows = self.rows.get();
+        let mut rows = match old_rows {
+            Some(_) => Some(zeroed_in_order::<u32, E>(cap, &mut check)?),
+            None => None,
+        };
+        let shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
-        for (s, key) in old.into_iter().enumerate().filter(|&(_, k)| k != 0) {
-            let mut i = self.slot(key);
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
+        for (c, chunk) in self.slots.chunks(ROWS_PER_CHECK).enumerate() {
+            let first = c * ROWS_PER_CHECK;
+            for (s, &key) in (first..).zip(chunk) {
+                if key == 0 {
+                    continue;
+                }
+                let mut i = (key >> shift) as usize;
+                while slots[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = key;
+                if let (Some(rows), Some(old_rows)) = (rows.as_mut(), old_rows) {
+                    rows[i] = old_rows[s];
+                }
             }
-            self.slots[i] = key;
-            if let (Some(rows), Some(old_rows)) = (rows.as_mut(), old_rows.as_ref()) {
-                rows[i] = old_rows[s];
-            }
+            check()?;
         }
+        self.slots = slots;
+        self.shift = shift;
         if let Some(rows) = rows {
             self.rows = OnceLock::from(rows);
         }
+        Ok(())
     }
 
     /// The keys the table holds.
@@ -1258,6 +1322,18 @@ impl OverShared<KeyTable> {
             shared.prefetch(key);
         }
         self.own.prefetch(key);
+    }
+
+    /// Room in the own table for `additional` more keys, grown within the
+    /// deadline (see [`KeyTable::reserve_within`]): what inserting them
+    /// would otherwise grow without looking at it.
+    #[inline]
+    pub(crate) fn reserve_own_within(
+        &mut self,
+        additional: usize,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        self.own.reserve_within(additional, budget)
     }
 
     /// Adds `key`, held by `row`; false when present.
@@ -4270,4 +4346,28 @@ mod tests {
             3 * ROWS_PER_CHECK / 1000 + 1
         );
     }
+
+    #[test]
+    fn growing_a_key_set_past_the_deadline_leaves_it_as_it_was() {
+        let mut set = KeyTable::default();
+        set.track_rows_from_empty();
+        let keys = 3 * ROWS_PER_CHECK as u64;
+        for k in 1..=keys {
+            assert!(set.insert(mix(k), k as u32));
+        }
+        let slots = set.slots.len();
+        let late = set.reserve_within(slots, &Budget::expired());
+        assert!(matches!(late, Err(EvalError::DeadlineExceeded)));
+        assert_eq!(set.slots.len(), slots, "not grown");
+        for k in [1, ROWS_PER_CHECK as u64 + 3, keys] {
+            assert_eq!(set.row(mix(k), Recorded), Some(k as u32));
+        }
+        set.reserve_within(slots, &Budget::unlimited()).expect("no deadline");
+        assert!(set.slots.len() > slots, "grown");
+        for k in 1..=keys {
+            assert_eq!(set.row(mix(k), Recorded), Some(k as u32), "key {k}");
+        }
+        assert!(!set.contains(mix(keys + 1)));
+    }
+
 }

@@ -4362,12 +4362,12 @@ mod tests {
         for k in [1, ROWS_PER_CHECK as u64 + 3, keys] {
             assert_eq!(set.row(mix(k), Recorded), Some(k as u32));
         }
-        set.reserve_within(slots, &Budget::unlimited()).expect("no deadline");
+        set.reserve_within(slots, &Budget::unlimited())
+            .expect("no deadline");
         assert!(set.slots.len() > slots, "grown");
         for k in 1..=keys {
             assert_eq!(set.row(mix(k), Recorded), Some(k as u32), "key {k}");
         }
         assert!(!set.contains(mix(keys + 1)));
     }
-
 }

@@ -820,37 +820,40 @@ impl KeyTable {
 
     /// The per-slot rows of the keys `keyed_rows` gives with their rows,
     /// calling `check` every [`ROWS_PER_CHECK`] keys and giving up on its
-    /// error. Each key's slot is prefetched [`TRACK_AHEAD`] keys before it
-    /// is probed, so the probes overlap instead of missing the cache one by
-    /// one.
+    /// error.
     fn rows_of<E>(
         &self,
         keyed_rows: impl KeyedRows,
         mut check: impl FnMut() -> Result<(), E>,
     ) -> Result<Vec<u32>, E> {
         let mut rows: Vec<u32> = zeroed_in_order(self.slots.len(), &mut check)?;
-        let record = |rows: &mut [u32], (key, row): (u64, u32)| {
-            if let Some(i) = self.position(key) {
-                rows[i] = row;
-            }
-        };
-        let mut ahead = [(0u64, 0u32); TRACK_AHEAD];
-        let mut count = 0;
         let mut unchecked = 0;
         let mut late = None;
         keyed_rows.each_batch(|batch| {
-            for &(key, row) in batch {
-                if key == 0 {
-                    continue;
+            // The slots (and rows) of a block of keys are on their way into
+            // the cache while the block before is recorded: the probes
+            // overlap instead of missing the cache one by one.
+            let prefetch = |rows: &[u32], block: &[(u64, u32)]| {
+                for &(key, _) in block {
+                    self.prefetch_with_rows(key, Some(rows));
                 }
-                let at = count % TRACK_AHEAD;
-                if count >= TRACK_AHEAD {
-                    record(&mut rows, ahead[at]);
+            };
+            let mut blocks = batch.chunks(TRACK_AHEAD).peekable();
+            if let Some(first) = blocks.peek() {
+                prefetch(&rows, first);
+            }
+            while let Some(block) = blocks.next() {
+                if let Some(next) = blocks.peek() {
+                    prefetch(&rows, next);
                 }
-                // The row written is as far from the cache as the slot read.
-                self.prefetch_with_rows(key, Some(&rows));
-                ahead[at] = (key, row);
-                count += 1;
+                for &(key, row) in block {
+                    if key == 0 {
+                        continue;
+                    }
+                    if let Some(i) = self.position(key) {
+                        rows[i] = row;
+                    }
+                }
             }
             unchecked += batch.len();
             if unchecked >= ROWS_PER_CHECK {
@@ -864,9 +867,6 @@ impl KeyTable {
         });
         if let Some(e) = late {
             return Err(e);
-        }
-        for k in count.saturating_sub(TRACK_AHEAD)..count {
-            record(&mut rows, ahead[k % TRACK_AHEAD]);
         }
         Ok(rows)
     }
@@ -1620,7 +1620,7 @@ fn flag_row(id: Id, r: u32, ids: &[bool], hits: &mut Hits) {
     }
 }
 
-/// How many keys ahead [`KeyTable::rows_of`] prefetches.
+/// Keys per block of [`KeyTable::rows_of`], which prefetches a block ahead.
 const TRACK_AHEAD: usize = 16;
 
 /// Whether (and where) a tuple was found in a [`Keys`].

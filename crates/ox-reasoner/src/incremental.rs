@@ -431,11 +431,7 @@ impl Program {
         }
         let mut mark: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         for (pred, tuple) in inserted {
-            // A fact present already is marked base: its row is looked up.
-            if store.contains(*pred, tuple) {
-                store.rels[pred.index()].record_rows(&budget)?;
-            }
-            store.insert(*pred, tuple.clone());
+            store.insert_within(*pred, tuple.clone(), &budget)?;
         }
 
         // Strata in order: recompute, or re-derive and continue semi-naively.
@@ -883,11 +879,11 @@ impl Program {
             joins.cut |= crate::exec::reads_short(plan, &store.rels, delta_start);
             return Ok(Vec::new());
         }
-        let indexes = joins.indexes.of(store, plan, budget)?;
-        if skip.is_some() {
+        let reads = joins.indexes.of(store, plan, budget)?;
+        if skip.is_some() && !reads.rows_recorded {
             // A support check looks up the row of what a membership test
             // finds: the relation's rows are recorded first, within the
-            // deadline.
+            // deadline (the relations do not change during over-deletion).
             for step in &plan.steps {
                 if let Step::Atom(atom) = step {
                     if matches!(atom.lookup, Lookup::Contains) {
@@ -895,7 +891,9 @@ impl Program {
                     }
                 }
             }
+            reads.rows_recorded = true;
         }
+        let indexes = &reads.indexes;
         let mut interner = Interner::new(&store.dict);
         let mut exec = Exec {
             steps: &plan.steps,
@@ -950,32 +948,47 @@ struct Joins {
 /// address: they live in the [`Program`], borrowed for the whole update.
 #[derive(Default)]
 struct PlanIndexes {
-    by_plan: rustc_hash::FxHashMap<*const Plan, Vec<Arc<Index>>>,
+    by_plan: rustc_hash::FxHashMap<*const Plan, PlanReads>,
+}
+
+/// What one plan reads in this phase.
+struct PlanReads {
+    /// One index per slot.
+    indexes: Vec<Arc<Index>>,
+    /// Whether the rows of the relations its membership tests read are
+    /// recorded (a support check looks up the rows they find).
+    rows_recorded: bool,
 }
 
 impl PlanIndexes {
     /// Makes `plan` read `indexes` (one per slot) in this phase.
     fn set(&mut self, plan: &Plan, indexes: Vec<Arc<Index>>) {
-        self.by_plan.insert(plan as *const Plan, indexes);
+        let reads = PlanReads {
+            indexes,
+            rows_recorded: false,
+        };
+        self.by_plan.insert(plan as *const Plan, reads);
     }
 
-    /// The indexes `plan` reads, built when first asked for.
+    /// What `plan` reads, its indexes built when first asked for.
     fn of(
         &mut self,
         store: &FactStore,
         plan: &Plan,
         budget: &Budget,
-    ) -> Result<&[Arc<Index>], EvalError> {
-        let indexes = match self.by_plan.entry(plan as *const Plan) {
+    ) -> Result<&mut PlanReads, EvalError> {
+        let reads = match self.by_plan.entry(plan as *const Plan) {
             Entry::Occupied(built) => built.into_mut(),
-            Entry::Vacant(slot) => slot.insert(
-                plan.needs
+            Entry::Vacant(slot) => slot.insert(PlanReads {
+                indexes: plan
+                    .needs
                     .iter()
                     .map(|&(pred, mask)| store.rels[pred].index_shared(mask, budget))
                     .collect::<Result<_, _>>()?,
-            ),
+                rows_recorded: false,
+            }),
         };
-        Ok(indexes)
+        Ok(reads)
     }
 }
 

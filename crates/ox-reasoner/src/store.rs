@@ -2870,6 +2870,30 @@ impl FactStore {
     /// When `pred` is out of range, or when `tuple`'s length differs from
     /// the length of the predicate's earlier tuples.
     pub fn insert(&mut self, pred: PredId, tuple: Vec<Value>) -> bool {
+        let Ok(added) = self.insert_checked(pred, tuple, |_| Ok::<(), Infallible>(()));
+        added
+    }
+
+    /// [`FactStore::insert`] within the deadline: a fact present already
+    /// is marked base, which looks its row up, which may record the rows
+    /// of the whole relation first (see [`Relation::record_rows`]).
+    pub(crate) fn insert_within(
+        &mut self,
+        pred: PredId,
+        tuple: Vec<Value>,
+        budget: &Budget,
+    ) -> Result<bool, EvalError> {
+        self.insert_checked(pred, tuple, |rel| rel.record_rows(budget))
+    }
+
+    /// [`FactStore::insert`], calling `record_rows` before looking up the row
+    /// of a fact present already.
+    fn insert_checked<E>(
+        &mut self,
+        pred: PredId,
+        tuple: Vec<Value>,
+        record_rows: impl FnOnce(&Relation) -> Result<(), E>,
+    ) -> Result<bool, E> {
         self.rel(pred);
         let mut ids = Vec::with_capacity(tuple.len());
         let mut new_value = false;
@@ -2886,12 +2910,13 @@ impl FactStore {
         let row = if added {
             Some(rel.len() - 1)
         } else {
+            record_rows(rel)?;
             rel.row_of(&ids)
         };
         if let Some(r) = row {
             rel.mark_base(r);
         }
-        added
+        Ok(added)
     }
 
     /// Adds many facts of `pred` at once (loading a fact set): the same as

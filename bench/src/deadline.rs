@@ -41,8 +41,9 @@ pub struct DeadlineRow {
 }
 
 /// The measurement: the relation's size, a row per deadline, and how long
-/// freeing the evaluation's input takes (a store the caller handed over,
-/// freed when the evaluation stops: part of every evaluation's time).
+/// freeing the evaluation's input takes where the caller waits for it (a
+/// store this large, handed over to an evaluation that stops, is freed on
+/// a thread of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineReport {
     pub pairs: usize,
@@ -173,7 +174,7 @@ pub fn deadline_markdown(report: &DeadlineReport) -> String {
         Outcome::Finished(d) => format!("finished in {:.1} ms", d.as_secs_f64() * 1e3),
     };
     let mut out = format!(
-        "{} `edge` pairs; freeing the evaluation's input takes {:.1} ms (included below)\n\n\
+        "{} `edge` pairs; freeing the evaluation's input where the caller waits would take {:.1} ms\n\n\
          | deadline | evaluation | first deletion |\n|---:|---|---|\n",
         report.pairs,
         report.freeing_input.as_secs_f64() * 1e3

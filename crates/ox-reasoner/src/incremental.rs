@@ -92,12 +92,31 @@ impl Program {
         deleted: &[(PredId, Vec<Value>)],
         ctx: &EvalContext,
     ) -> Result<FactStore, EvalError> {
+        let mut store = previous;
+        match self.update_in(&mut store, inserted, deleted, ctx) {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                // Stopped: the caller gets the error now, not after the
+                // store is freed.
+                crate::freeing::free(store);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Program::update_owned`]'s work, on `store` in place.
+    fn update_in(
+        &self,
+        store: &mut FactStore,
+        inserted: &[(PredId, Vec<Value>)],
+        deleted: &[(PredId, Vec<Value>)],
+        ctx: &EvalContext,
+    ) -> Result<(), EvalError> {
         let mut budget = Budget::new(ctx.deadline);
         budget.check()?;
-        let mut store = previous;
         store.reclaim_keys();
         let record = store.rels.iter().any(|r| r.witnesses.is_some());
-        let const_ids = self.prepare(&mut store, record)?;
+        let const_ids = self.prepare(store, record)?;
         for (pred, tuple) in inserted.iter().chain(deleted) {
             let arity = store.rels.get(pred.index()).map(|r| r.arity());
             match arity {
@@ -171,7 +190,7 @@ impl Program {
             }
         }
         if work.is_empty() && inserted.is_empty() {
-            return Ok(store);
+            return Ok(());
         }
         // The well-founded group is recomputed as a whole when it reads a change.
         let wfs_touched = (0..strata.len()).any(|s| self.in_wfs_group(s) && affected[s]);
@@ -223,7 +242,7 @@ impl Program {
         let mut heads: Vec<Id> = Vec::new();
         let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
         let narrowed_scans = self.narrow_seeded_plans(
-            &store,
+            store,
             &seeds,
             &seeded_by_pred,
             &const_ids,
@@ -231,7 +250,7 @@ impl Program {
             &budget,
         )?;
         self.recompute_wide_deletions(
-            &store,
+            store,
             &mut joins,
             seeds,
             &seeded_by_pred,
@@ -243,7 +262,7 @@ impl Program {
         for s in 0..strata.len() {
             if recompute[s] {
                 self.wipe(
-                    &store,
+                    store,
                     s,
                     &recompute,
                     &seeded_by_pred,
@@ -260,7 +279,7 @@ impl Program {
                     row_bounds: &mut row_bounds,
                 };
                 let (found, exhaustive) = self.supported(
-                    &store,
+                    store,
                     &mut joins,
                     p,
                     row,
@@ -315,7 +334,7 @@ impl Program {
                 }
                 let plan = &seeded.plan;
                 let count = self.run_heads(
-                    &store,
+                    store,
                     plan,
                     &mut joins,
                     (&rule.head, &mut heads),
@@ -377,7 +396,7 @@ impl Program {
                 if overflow {
                     recompute[head_stratum] = true;
                     self.wipe(
-                        &store,
+                        store,
                         head_stratum,
                         &recompute,
                         &seeded_by_pred,
@@ -459,7 +478,7 @@ impl Program {
                 }
                 FirstRound::Naive
             } else {
-                self.rederive(&mut store, s, &candidates, &const_ids, &mut budget, ctx)?;
+                self.rederive(store, s, &candidates, &const_ids, &mut budget, ctx)?;
                 FirstRound::Incremental
             };
             let mut run = StratumRun {
@@ -469,7 +488,7 @@ impl Program {
                 budget: &mut budget,
                 ctx,
             };
-            self.eval_stratum(&mut store, s, first_round, &mut run)?;
+            self.eval_stratum(store, s, first_round, &mut run)?;
             if first_round == FirstRound::Naive {
                 // Recomputed from its base rows: every row is new to the
                 // strata above (the old row numbers mean nothing now). Room
@@ -494,11 +513,11 @@ impl Program {
                 budget: &mut budget,
                 ctx,
             };
-            self.eval_wfs(&mut store, &mut run)?;
+            self.eval_wfs(store, &mut run)?;
         }
         store.dict_changed();
         store.settle();
-        Ok(store)
+        Ok(())
     }
 
     /// Marks for recomputation the recursive strata whose over-deletion

@@ -68,6 +68,7 @@
 mod budget;
 mod defeasible;
 mod exec;
+mod freeing;
 mod incremental;
 mod narrow;
 mod plan;
@@ -617,9 +618,27 @@ impl Program {
         ctx: &EvalContext,
         options: EvalOptions,
     ) -> Result<FactStore, EvalError> {
+        match self.evaluate_in(&mut store, ctx, options) {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                // Stopped: the caller gets the error now, not after the
+                // store it handed over is freed.
+                freeing::free(store);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Program::evaluate_with`]'s work, on `store` in place.
+    fn evaluate_in(
+        &self,
+        store: &mut FactStore,
+        ctx: &EvalContext,
+        options: EvalOptions,
+    ) -> Result<(), EvalError> {
         let mut budget = Budget::new(ctx.deadline);
         budget.check()?;
-        let const_ids = self.prepare(&mut store, options.provenance)?;
+        let const_ids = self.prepare(store, options.provenance)?;
         let mut delta_start = vec![0u32; store.rels.len()];
         let mut slot_of = vec![NO_SLOT; store.rels.len()];
         let mut state = StratumRun {
@@ -631,12 +650,12 @@ impl Program {
         };
         for s in 0..self.strata.strata.len() {
             if !self.in_wfs_group(s) {
-                self.eval_stratum(&mut store, s, FirstRound::Naive, &mut state)?;
+                self.eval_stratum(store, s, FirstRound::Naive, &mut state)?;
             }
         }
-        self.eval_wfs(&mut store, &mut state)?;
+        self.eval_wfs(store, &mut state)?;
         store.settle();
-        Ok(store)
+        Ok(())
     }
 
     /// Sizes the store for the program, fixes the rules' arities, sets up

@@ -3046,6 +3046,13 @@ impl FactStore {
         ids.is_some_and(|ids| rel.find(&ids) != Found::Absent)
     }
 
+    /// Rows of every relation (removed ones too) and values of the
+    /// dictionary: what freeing the store walks.
+    pub(crate) fn rows_and_values(&self) -> usize {
+        let rows: usize = self.rels.iter().map(|r| r.len() as usize).sum();
+        rows + self.dict.len()
+    }
+
     /// Number of facts of `pred` (0 for an out-of-range predicate).
     pub fn len(&self, pred: PredId) -> usize {
         self.rels

@@ -146,8 +146,11 @@ impl Program {
         for (pred, tuple) in deleted {
             let p = pred.index();
             let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
+            let Some(ids) = ids else {
+                continue;
+            };
             store.rels[p].record_rows(&budget)?;
-            let Some(row) = ids.and_then(|ids| store.rels[p].row_of(&ids)) else {
+            let Some(row) = store.rels[p].row_of(&ids) else {
                 continue;
             };
             if store.rels[p].is_base(row) && removed_base[p].insert(row) {
@@ -344,7 +347,9 @@ impl Program {
                     r,
                 )?;
                 let head_rel = &store.rels[rule.head_pred];
-                head_rel.record_rows(&budget)?;
+                if count > 0 {
+                    head_rel.record_rows(&budget)?;
+                }
                 let check = checked_stratum[head_stratum];
                 let mut overflow = false;
                 if count > 1 {

@@ -12,6 +12,8 @@
 #   ox-bench incremental  Program::update on 1% of the base facts, in process
 #                         (again with --provenance, as the runtime records witnesses)
 #   ox-bench provenance   witness recording and one explanation, in process
+#   ox-bench deadline     how long evaluation and a first deletion on 4 million
+#                         pairs run past deadlines of 1, 5 and 20 ms, in process
 # PostgreSQL is reached at $OX_BENCH_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
@@ -57,4 +59,8 @@ echo
 echo "Provenance (in process, median of $REPS):"
 echo
 target/release/ox-bench provenance --reps "$REPS" "$@" || status=$?
+echo
+echo "Deadlines (in process, median of $REPS):"
+echo
+target/release/ox-bench deadline --reps "$REPS" || status=$?
 exit "$status"

@@ -199,7 +199,12 @@ impl Program {
         let wfs_touched = (0..strata.len()).any(|s| self.in_wfs_group(s) && affected[s]);
         if wfs_touched {
             for (s, again) in recompute.iter_mut().enumerate() {
-                *again |= self.in_wfs_group(s);
+                if self.in_wfs_group(s) {
+                    *again = true;
+                    for p in &strata[s].preds {
+                        changed[p.index()] = true;
+                    }
+                }
             }
         }
 
@@ -240,7 +245,10 @@ impl Program {
         let mut new_witnesses: Vec<(usize, u32, usize, Vec<Id>)> = Vec::new();
         // Over-deletion reads the previous fixpoint, unchanged until the
         // marked rows are removed.
-        let mut joins = Joins::default();
+        let mut joins = Joins {
+            may_mark: changed,
+            ..Joins::default()
+        };
         // Head tuples of one rule run, reused from run to run.
         let mut heads: Vec<Id> = Vec::new();
         let mut row_bounds: Vec<u32> = store.rels.iter().map(|r| r.len()).collect();
@@ -906,11 +914,14 @@ impl Program {
         let reads = joins.indexes.of(store, plan, budget)?;
         if skip.is_some() && !reads.rows_recorded {
             // A support check looks up the row of what a membership test
-            // finds: the relation's rows are recorded first, within the
+            // finds in a relation that may lose rows (the row must not be
+            // marked, nor in its own relation at or after the fact
+            // checked): the relation's rows are recorded first, within the
             // deadline (the relations do not change during over-deletion).
             for step in &plan.steps {
                 if let Step::Atom(atom) = step {
-                    if matches!(atom.lookup, Lookup::Contains) {
+                    let may_mark = joins.may_mark.get(atom.pred).copied().unwrap_or(true);
+                    if may_mark && matches!(atom.lookup, Lookup::Contains) {
                         store.rels[atom.pred].record_rows(budget)?;
                     }
                 }
@@ -964,6 +975,10 @@ struct Joins {
     /// Whether a join since this was last cleared passed over rows past an
     /// `Old` range's end (see `Exec::cut`).
     cut: bool,
+    /// Per predicate: whether over-deletion may mark rows of it (those of
+    /// the deleted facts' predicates and of the strata reading them);
+    /// support checks look up rows only there.
+    may_mark: Vec<bool>,
 }
 
 /// The indexes each plan reads, looked up once for a phase of an update in

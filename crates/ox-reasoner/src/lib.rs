@@ -1294,4 +1294,45 @@ mod tests {
         assert_eq!(cut.len(path), 25 * 26 / 2 + 24 * 25 / 2);
         assert_eq!(added.len(path), 50 * 51 / 2);
     }
+
+    /// A support check that finds a premise in a relation no deletion can
+    /// reach needs no row number for it, so that relation's rows are not
+    /// recorded (recording walks the whole relation).
+    #[test]
+    fn support_checks_record_rows_only_where_rows_may_go() {
+        let mut m = ModuleBuilder::new();
+        let asserted = m.pred("asserted", 2);
+        let inferred = m.pred("inferred", 2);
+        let typed = m.pred("typed", 2);
+        m.rule(
+            atom(typed, vec![v(0), v(1)]),
+            vec![pos(asserted, vec![v(0), v(1)])],
+        );
+        m.rule(
+            atom(typed, vec![v(0), v(1)]),
+            vec![pos(inferred, vec![v(0), v(1)])],
+        );
+        let module = m.build();
+        let program = Program::new(&module).expect("valid rules");
+        let mut base = FactStore::new(module.predicates.len());
+        let pairs: Vec<(i64, i64)> = (0..100).map(|i| (i, i % 3)).collect();
+        insert_pairs(&mut base, asserted, &pairs);
+        insert_pairs(&mut base, inferred, &pairs);
+        let previous = program.evaluate(base, &ctx()).expect("evaluates");
+        let tracks = |store: &FactStore, p: PredId| match &store.rels[p.index()].keys {
+            store::Keys::Small(set) => set.tracks_rows(),
+            store::Keys::Wide(_) => true,
+        };
+
+        let updated = program
+            .update_owned(previous, &[], &[(inferred, ints(&[7, 1]))], &ctx())
+            .expect("updates");
+        assert!(updated.contains(typed, &ints(&[7, 1])), "still asserted");
+        assert!(!updated.contains(inferred, &ints(&[7, 1])));
+        assert!(tracks(&updated, typed) && tracks(&updated, inferred));
+        assert!(
+            !tracks(&updated, asserted),
+            "nothing deleted reaches `asserted`: its rows are not needed"
+        );
+    }
 }

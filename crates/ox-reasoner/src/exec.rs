@@ -490,38 +490,46 @@ impl<'a, 's> Exec<'a, 's> {
         let pending = &mut self.pending;
         let tuple = |k: usize| &pending.data[k * step..k * step + arity];
         let kept = |k: usize| &pending.data[k * step + arity..(k + 1) * step];
-        if let Keys::Small(set) = keys {
-            // Room first: growing a large set moves every key, and the
-            // inserts below would do it without looking at the deadline.
-            set.reserve_own_within(pending.count, self.budget)?;
-            // Exact keys: compute them all, then probe with the slot of a
-            // later key already on its way into the cache.
-            const AHEAD: usize = 8;
-            pending.keys.clear();
-            pending
-                .keys
-                .extend((0..pending.count).map(|k| key_of(arity, |i| tuple(k)[i])));
-            for k in 0..pending.count {
-                if let Some(&later) = pending.keys.get(k + AHEAD) {
-                    set.prefetch(later);
-                }
-                if set.insert(pending.keys[k], len + staged.count as u32) {
-                    staged.data.extend_from_slice(tuple(k));
-                    staged.count += 1;
-                    if let Some(rule) = witness {
-                        staged.stage_witness(rule, kept(k));
+        // Compute every key, then probe with the slot of a later key
+        // already on its way into the cache.
+        const AHEAD: usize = 8;
+        pending.keys.clear();
+        pending
+            .keys
+            .extend((0..pending.count).map(|k| key_of(arity, |i| tuple(k)[i])));
+        match keys {
+            Keys::Small(set) => {
+                // Room first: growing a large set moves every key, and the
+                // inserts below would do it without looking at the deadline.
+                set.reserve_own_within(pending.count, self.budget)?;
+                for k in 0..pending.count {
+                    if let Some(&later) = pending.keys.get(k + AHEAD) {
+                        set.prefetch(later);
+                    }
+                    if set.insert(pending.keys[k], len + staged.count as u32) {
+                        staged.data.extend_from_slice(tuple(k));
+                        staged.count += 1;
+                        if let Some(rule) = witness {
+                            staged.stage_witness(rule, kept(k));
+                        }
                     }
                 }
             }
-        } else {
-            for k in 0..pending.count {
-                let next = len + staged.count as u32;
-                let data = &staged.data;
-                if keys.insert(tuple(k), next, |r| row_or_staged(rel, len, data, r)) {
-                    staged.data.extend_from_slice(tuple(k));
-                    staged.count += 1;
-                    if let Some(rule) = witness {
-                        staged.stage_witness(rule, kept(k));
+            Keys::Wide(wide) => {
+                wide.reserve_own_within(pending.count, self.budget)?;
+                for k in 0..pending.count {
+                    if let Some(&later) = pending.keys.get(k + AHEAD) {
+                        wide.prefetch(later);
+                    }
+                    let next = len + staged.count as u32;
+                    let data = &staged.data;
+                    let row = |r| row_or_staged(rel, len, data, r);
+                    if wide.insert(pending.keys[k], tuple(k), next, row) {
+                        staged.data.extend_from_slice(tuple(k));
+                        staged.count += 1;
+                        if let Some(rule) = witness {
+                            staged.stage_witness(rule, kept(k));
+                        }
                     }
                 }
             }

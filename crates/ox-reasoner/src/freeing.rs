@@ -6,17 +6,25 @@
 
 use crate::FactStore;
 
-/// Rows and values past which a store is freed on a thread of its own.
+/// Rows and values (or ids) past which a store (or buffer) is freed on a
+/// thread of its own.
 const FREED_ELSEWHERE_MIN: usize = 1 << 20;
 
-/// Drops `store`: on a thread of its own when it is large; here when it is
-/// small, or when no thread can be started (the closure is dropped then,
-/// and the store with it).
+/// Drops `store`: on a thread of its own when it is large (see
+/// [`free_sized`]).
 pub(crate) fn free(store: FactStore) {
-    if store.rows_and_values() < FREED_ELSEWHERE_MIN {
+    let size = store.rows_and_values();
+    free_sized(store, size);
+}
+
+/// Drops `value`, of `size` rows, values or ids: on a thread of its own
+/// when that is large; here when it is small, or when no thread can be
+/// started (the closure is dropped then, and the value with it).
+pub(crate) fn free_sized<T: Send + 'static>(value: T, size: usize) {
+    if size < FREED_ELSEWHERE_MIN {
         return;
     }
     let _ = std::thread::Builder::new()
         .name("ox-free".into())
-        .spawn(move || drop(store));
+        .spawn(move || drop(value));
 }

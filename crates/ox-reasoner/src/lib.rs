@@ -754,7 +754,8 @@ impl Program {
             &mut staged,
             run.delta_start,
             run.budget,
-        )?;
+        )
+        .map_err(|e| stopped(std::mem::take(&mut staged), e))?;
         let mut changed = commit(store, &stratum.preds, &mut staged, run.delta_start);
         // Later rounds may probe the same columns again: full indexes.
         round.narrow = false;
@@ -773,7 +774,8 @@ impl Program {
                     &mut staged,
                     run.delta_start,
                     run.budget,
-                )?;
+                )
+                .map_err(|e| stopped(std::mem::take(&mut staged), e))?;
                 changed = commit(store, &stratum.preds, &mut staged, run.delta_start);
             }
         }
@@ -845,7 +847,7 @@ impl Program {
             .iter()
             .map(|p| std::mem::take(&mut store.rel_mut(p.index()).keys))
             .collect();
-        let new_values = {
+        let mut run_jobs = || -> Result<Vec<Value>, EvalError> {
             let mut interner = Interner::new(&store.dict);
             for ((r, plan), indexes) in live.iter().zip(&indexes) {
                 let rule = &self.rules[*r];
@@ -880,11 +882,15 @@ impl Program {
                 exec.run(0)?;
                 exec.flush()?;
             }
-            interner.into_new_values()
+            Ok(interner.into_new_values())
         };
+        let ran = run_jobs();
+        // Back into their relations even when the round stopped: a stopped
+        // evaluation frees a large store away from the caller, key sets too.
         for (p, k) in round.preds.iter().zip(keys) {
             store.rel_mut(p.index()).keys = k;
         }
+        let new_values = ran?;
         drop(indexes);
         if !new_values.is_empty() {
             store.dict.absorb(new_values);
@@ -1088,6 +1094,15 @@ struct StratumRun<'r> {
     slot_of: &'r mut [u32],
     budget: &'r mut Budget,
     ctx: &'r EvalContext,
+}
+
+/// `error`, which stopped a stratum, after handing the tuples its round
+/// had staged (millions, for a large one) to [`freeing`]: the caller gets
+/// the error without waiting for them to be freed.
+fn stopped(staged: Vec<Staged>, error: EvalError) -> EvalError {
+    let ids: usize = staged.iter().map(|s| s.data.len() + s.kept.len()).sum();
+    freeing::free_sized(staged, ids);
+    error
 }
 
 /// Appends the staged tuples (already deduplicated against the key sets);

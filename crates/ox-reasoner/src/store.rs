@@ -490,23 +490,40 @@ fn fill_by_counting(
         budget.check()?;
     }
     // An eighth more room, so the next update's rows do not reallocate
-    // every list they extend.
-    let mut lists: Vec<KeyRows> = counts
-        .iter()
-        .map(|&n| KeyRows::with_capacity(n as usize + n as usize / 8))
-        .collect();
+    // every list they extend. Millions of lists take milliseconds to set
+    // up (and to free, which happens away from the caller if stopped).
+    let mut lists: Vec<KeyRows> = Vec::with_capacity(counts.len());
+    for chunk in counts.chunks(ROWS_PER_CHECK) {
+        lists.extend(
+            chunk
+                .iter()
+                .map(|&n| KeyRows::with_capacity(n as usize + n as usize / 8)),
+        );
+        if let Err(late) = budget.check() {
+            crate::freeing::free_sized(lists, len as usize);
+            return Err(late);
+        }
+    }
     for range in row_ranges(0, len) {
         for (id, r) in ids_in(range) {
             lists[id as usize].push(r);
         }
-        budget.check()?;
+        if let Err(late) = budget.check() {
+            crate::freeing::free_sized(lists, len as usize);
+            return Err(late);
+        }
     }
     map.reserve(counts.iter().filter(|&&n| n > 0).count());
-    for (id, list) in (0..).zip(lists) {
-        if (id as usize).is_multiple_of(ROWS_PER_CHECK) {
+    let mut lists = lists.into_iter();
+    for (id, list) in (0..).zip(lists.by_ref()) {
+        // The map's pages are faulted in by the first inserts, which land
+        // all over it: a look at the clock every few inserts, not every
+        // run of rows.
+        if (id as usize).is_multiple_of(INSERTS_PER_CHECK) {
             if let Err(late) = budget.check() {
-                // Left empty, as it was: the next build starts over.
-                map.clear();
+                // Left empty, as it was: the next build starts over. The
+                // lists are freed away from the caller, as above.
+                crate::freeing::free_sized((std::mem::take(map), lists), len as usize);
                 return Err(late);
             }
         }
@@ -516,6 +533,11 @@ fn fill_by_counting(
     }
     Ok(true)
 }
+
+/// Keys inserted into a fresh index map between two looks at the clock:
+/// far fewer than [`ROWS_PER_CHECK`], because the first inserts into a map
+/// of millions of keys fault in a page each.
+const INSERTS_PER_CHECK: usize = 1024;
 
 /// Indexes of fewer rows are built row by row (see [`fill_by_counting`]).
 const COUNTING_MIN_ROWS: usize = 4096;
@@ -747,6 +769,89 @@ impl KeyedRows for RowsOf<'_> {
     }
 }
 
+/// Moves the keys of `slots` (0 marks an empty slot; each key's home is its
+/// top bits) and, when given, their per-slot `rows` into `cap` slots,
+/// calling `check` every [`ROWS_PER_CHECK`] slots; on its error nothing
+/// changed. A table of millions of keys takes tens of milliseconds to move.
+fn rehash_slots<E>(
+    slots: &[u64],
+    rows: Option<&[u32]>,
+    cap: usize,
+    mut check: impl FnMut() -> Result<(), E>,
+) -> Result<(Vec<u64>, Option<Vec<u32>>), E> {
+    let mut new_slots: Vec<u64> = zeroed_in_order(cap, &mut check)?;
+    let mut new_rows = match rows {
+        Some(_) => Some(zeroed_in_order::<u32, E>(cap, &mut check)?),
+        None => None,
+    };
+    let shift = 64 - cap.trailing_zeros();
+    let mask = cap - 1;
+    for (c, chunk) in slots.chunks(ROWS_PER_CHECK).enumerate() {
+        let first = c * ROWS_PER_CHECK;
+        for (s, &key) in (first..).zip(chunk) {
+            if key == 0 {
+                continue;
+            }
+            let mut i = (key >> shift) as usize;
+            while new_slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            new_slots[i] = key;
+            if let (Some(new_rows), Some(rows)) = (new_rows.as_mut(), rows) {
+                new_rows[i] = rows[s];
+            }
+        }
+        check()?;
+    }
+    Ok((new_slots, new_rows))
+}
+
+/// Hints the CPU to load `items[i]` for a read a few steps later.
+#[inline]
+fn prefetch_at<T>(items: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let at = items.as_ptr().wrapping_add(i);
+        // SAFETY: prefetching has no observable effect and never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (items, i);
+}
+
+/// Closes the gap left by emptying slot `i` of a linear-probing table
+/// (`slots` with homes at their top `64 - shift` bits, and their `rows`
+/// when given): later keys of the probe chain move back (backward-shift
+/// deletion), so that every probe chain stays unbroken.
+fn close_gap(slots: &mut [u64], mut rows: Option<&mut [u32]>, mut i: usize, shift: u32) {
+    slots[i] = 0;
+    let mask = slots.len() - 1;
+    let mut j = i;
+    loop {
+        j = (j + 1) & mask;
+        let k = slots[j];
+        if k == 0 {
+            return;
+        }
+        let home = (k >> shift) as usize;
+        // `k` may fill the hole at `i` unless its home lies in (i, j].
+        let stays = if i <= j {
+            i < home && home <= j
+        } else {
+            i < home || home <= j
+        };
+        if !stays {
+            slots[i] = k;
+            slots[j] = 0;
+            if let Some(rows) = rows.as_deref_mut() {
+                rows[i] = rows[j];
+            }
+            i = j;
+        }
+    }
+}
+
 /// A set of exact 64-bit keys: open addressing with linear probing in one
 /// flat array (one cache miss per probe, where a SwissTable needs its
 /// control bytes and its buckets). Keys are well mixed, so the slot is the
@@ -905,22 +1010,13 @@ impl KeyTable {
     /// [`KeyTable::prefetch`], with `rows` (per slot) as the rows.
     #[inline]
     fn prefetch_with_rows(&self, key: u64, rows: Option<&[u32]>) {
-        #[cfg(target_arch = "x86_64")]
         if !self.slots.is_empty() {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
             let i = self.slot(key);
-            let slot = self.slots.as_ptr().wrapping_add(i);
-            // SAFETY: prefetching has no observable effect and never faults;
-            // the addresses are inside `slots` and `rows` anyway.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(slot.cast()) };
+            prefetch_at(&self.slots, i);
             if let Some(rows) = rows {
-                let row = rows.as_ptr().wrapping_add(i);
-                // SAFETY: as above.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(row.cast()) };
+                prefetch_at(rows, i);
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = (key, rows);
     }
 
     /// Adds `key`, held by `row` (recorded when rows are tracked); false
@@ -974,31 +1070,15 @@ impl KeyTable {
                 _ => i = (i + 1) & mask,
             }
         }
-        self.slots[i] = 0;
         self.len -= 1;
-        let mut j = i;
-        loop {
-            j = (j + 1) & mask;
-            let k = self.slots[j];
-            if k == 0 {
-                return true;
-            }
-            let home = self.slot(k);
-            // `k` may fill the hole at `i` unless its home lies in (i, j].
-            let stays = if i <= j {
-                i < home && home <= j
-            } else {
-                i < home || home <= j
-            };
-            if !stays {
-                self.slots[i] = k;
-                self.slots[j] = 0;
-                if let Some(rows) = self.rows.get_mut() {
-                    rows[i] = rows[j];
-                }
-                i = j;
-            }
-        }
+        let shift = self.shift;
+        close_gap(
+            &mut self.slots,
+            self.rows.get_mut().map(Vec::as_mut_slice),
+            i,
+            shift,
+        );
+        true
     }
 
     /// Room for `additional` more keys without growing.
@@ -1065,35 +1145,12 @@ impl KeyTable {
     fn rehash_checked<E>(
         &mut self,
         cap: usize,
-        mut check: impl FnMut() -> Result<(), E>,
+        check: impl FnMut() -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut slots: Vec<u64> = zeroed_in_order(cap, &mut check)?;
-        let old_rows = self.rows.get();
-        let mut rows = match old_rows {
-            Some(_) => Some(zeroed_in_order::<u32, E>(cap, &mut check)?),
-            None => None,
-        };
-        let shift = 64 - cap.trailing_zeros();
-        let mask = cap - 1;
-        for (c, chunk) in self.slots.chunks(ROWS_PER_CHECK).enumerate() {
-            let first = c * ROWS_PER_CHECK;
-            for (s, &key) in (first..).zip(chunk) {
-                if key == 0 {
-                    continue;
-                }
-                let mut i = (key >> shift) as usize;
-                while slots[i] != 0 {
-                    i = (i + 1) & mask;
-                }
-                slots[i] = key;
-                if let (Some(rows), Some(old_rows)) = (rows.as_mut(), old_rows) {
-                    rows[i] = old_rows[s];
-                }
-            }
-            check()?;
-        }
+        let (slots, rows) =
+            rehash_slots(&self.slots, self.rows.get().map(Vec::as_slice), cap, check)?;
         self.slots = slots;
-        self.shift = shift;
+        self.shift = 64 - cap.trailing_zeros();
         if let Some(rows) = rows {
             self.rows = OnceLock::from(rows);
         }
@@ -1384,28 +1441,53 @@ impl OverShared<KeyTable> {
     }
 }
 
-/// Keys of tuples of three or more columns: a hash of each tuple → its
-/// row, plus further rows whose hash collides; rows tell tuples apart.
+/// Keys of tuples of three or more columns: open addressing with linear
+/// probing over each tuple's 64-bit hash, with the row holding it in an
+/// array parallel to the slots. Tuples whose hashes are equal sit in the
+/// same probe chain, told apart by their rows. Unlike a standard-library
+/// map, the table grows within the deadline (see
+/// [`WideTable::reserve_within`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WideTable {
-    map: KeyMap<u32>,
-    collisions: KeyMap<Vec<u32>>,
+    /// Per slot: the hash of the tuple it holds ([`WideTable::stored`]),
+    /// or 0 when empty.
+    hashes: Vec<u64>,
+    /// Per slot: the row holding that tuple.
+    rows: Vec<u32>,
+    /// `64 - log2(hashes.len())`.
+    shift: u32,
+    len: usize,
 }
 
 impl WideTable {
+    /// The hash kept for `key`: never 0, which marks an empty slot (a
+    /// tuple hashed to 0 shares its chain with those hashed to 1, which
+    /// their rows tell apart).
+    #[inline]
+    fn stored(key: u64) -> u64 {
+        key.max(1)
+    }
+
     /// The row holding `tuple` (hashed to `key`); `row(r)` reads row `r`.
     #[inline]
     fn find<'r>(&self, key: u64, tuple: &[Id], row: impl Fn(u32) -> &'r [Id]) -> Option<u32> {
-        let &first = self.map.get(&key)?;
-        if row(first) == tuple {
-            return Some(first);
+        if self.hashes.is_empty() {
+            return None;
         }
-        self.collisions
-            .get(&key)
-            .and_then(|rows| rows.iter().copied().find(|&r| row(r) == tuple))
+        let hash = Self::stored(key);
+        let mask = self.hashes.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            match self.hashes[i] {
+                0 => return None,
+                h if h == hash && row(self.rows[i]) == tuple => return Some(self.rows[i]),
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 
-    /// Adds `tuple` as row `next` unless present; true when added.
+    /// Adds `tuple` (hashed to `key`) as row `next` unless present; true
+    /// when added.
     #[inline]
     fn insert<'r>(
         &mut self,
@@ -1414,91 +1496,160 @@ impl WideTable {
         next: u32,
         row: impl Fn(u32) -> &'r [Id],
     ) -> bool {
-        let first = *self.map.entry(key).or_insert(next);
-        if first == next {
-            return true;
+        self.make_room_for_one();
+        let hash = Self::stored(key);
+        let mask = self.hashes.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            match self.hashes[i] {
+                0 => break,
+                h if h == hash && row(self.rows[i]) == tuple => return false,
+                _ => i = (i + 1) & mask,
+            }
         }
-        if row(first) == tuple {
-            return false;
-        }
-        let others = self.collisions.entry(key).or_default();
-        if others.iter().any(|&o| row(o) == tuple) {
-            return false;
-        }
-        others.push(next);
+        self.hashes[i] = hash;
+        self.rows[i] = next;
+        self.len += 1;
         true
+    }
+
+    /// Adds row `r` under `key` without comparing tuples: the caller knows
+    /// the table does not hold its tuple.
+    fn insert_new(&mut self, key: u64, r: u32) {
+        self.make_room_for_one();
+        let hash = Self::stored(key);
+        let mask = self.hashes.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        while self.hashes[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.hashes[i] = hash;
+        self.rows[i] = r;
+        self.len += 1;
+    }
+
+    /// Hints the CPU to load the slot of `key` (its hash and row) for a
+    /// probe a few steps later.
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        if !self.hashes.is_empty() {
+            let i = (Self::stored(key) >> self.shift) as usize;
+            prefetch_at(&self.hashes, i);
+            prefetch_at(&self.rows, i);
+        }
+    }
+
+    /// Grows the table if one more tuple would take its load above 5/8.
+    #[inline]
+    fn make_room_for_one(&mut self) {
+        if !self.has_room_for(1) {
+            self.reserve(1);
+        }
     }
 
     /// Forgets row `r`, whose tuple hashes to `key`.
     fn remove(&mut self, key: u64, r: u32) {
-        if self.map.get(&key) == Some(&r) {
-            match self.collisions.get_mut(&key) {
-                Some(others) => {
-                    self.map.insert(key, others.remove(0));
-                    if others.is_empty() {
-                        self.collisions.remove(&key);
-                    }
-                }
-                None => {
-                    self.map.remove(&key);
-                }
-            }
-        } else if let Some(others) = self.collisions.get_mut(&key) {
-            others.retain(|&o| o != r);
-            if others.is_empty() {
-                self.collisions.remove(&key);
+        if self.hashes.is_empty() {
+            return;
+        }
+        let hash = Self::stored(key);
+        let mask = self.hashes.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            match self.hashes[i] {
+                0 => return,
+                h if h == hash && self.rows[i] == r => break,
+                _ => i = (i + 1) & mask,
             }
         }
+        self.len -= 1;
+        close_gap(&mut self.hashes, Some(&mut self.rows), i, self.shift);
     }
 
-    /// Follows a renumbering of the rows (`new_row[old]`, or [`GONE`]).
+    /// Follows a renumbering of the rows (`new_row[old]`, or [`GONE`]):
+    /// the table is built again from the rows that stay.
     fn renumber(&mut self, new_row: &[u32]) {
-        let collisions = &mut self.collisions;
-        collisions.retain(|_, rows| {
-            rows.retain(|r| new_row[*r as usize] != GONE);
-            for r in rows.iter_mut() {
-                *r = new_row[*r as usize];
+        let old = std::mem::take(self);
+        let staying = old
+            .rows
+            .iter()
+            .zip(&old.hashes)
+            .filter(|&(&r, &h)| h != 0 && new_row[r as usize] != GONE)
+            .count();
+        self.reserve(staying);
+        for (&r, &h) in old.rows.iter().zip(&old.hashes) {
+            if h != 0 && new_row[r as usize] != GONE {
+                self.insert_new(h, new_row[r as usize]);
             }
-            !rows.is_empty()
-        });
-        self.map.retain(|key, r| {
-            let renumbered = new_row[*r as usize];
-            if renumbered != GONE {
-                *r = renumbered;
-                return true;
-            }
-            // The first row of the key went: another one takes its place.
-            let Some(others) = collisions.get_mut(key) else {
-                return false;
-            };
-            *r = others.remove(0);
-            if others.is_empty() {
-                collisions.remove(key);
-            }
-            true
-        });
+        }
     }
 
     /// Adds the rows of `other`, which holds none of this table's tuples.
     fn absorb(&mut self, other: WideTable) {
-        self.map.reserve(other.map.len());
-        for (key, first) in other.map {
-            match self.map.entry(key) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(first);
-                }
-                std::collections::hash_map::Entry::Occupied(_) => {
-                    self.collisions.entry(key).or_default().push(first);
-                }
+        self.reserve(other.len);
+        for (&r, &h) in other.rows.iter().zip(&other.hashes) {
+            if h != 0 {
+                self.insert_new(h, r);
             }
-        }
-        for (key, rows) in other.collisions {
-            self.collisions.entry(key).or_default().extend(rows);
         }
     }
 
     fn len(&self) -> usize {
-        self.map.len() + self.collisions.values().map(Vec::len).sum::<usize>()
+        self.len
+    }
+
+    /// Whether `additional` more tuples fit without growing.
+    #[inline]
+    fn has_room_for(&self, additional: usize) -> bool {
+        (self.len + additional).saturating_mul(8) / 5 < self.hashes.len()
+    }
+
+    /// Room for `additional` more tuples without growing.
+    fn reserve(&mut self, additional: usize) {
+        let Ok(()) = self.reserve_checked(additional, || Ok::<(), Infallible>(()));
+    }
+
+    /// [`WideTable::reserve`], looking at the deadline while it moves the
+    /// tuples' hashes and rows.
+    #[inline]
+    fn reserve_within(&mut self, additional: usize, budget: &Budget) -> Result<(), EvalError> {
+        if self.has_room_for(additional) {
+            return Ok(());
+        }
+        self.reserve_checked(additional, || budget.check())
+    }
+
+    fn reserve_checked<E>(
+        &mut self,
+        additional: usize,
+        check: impl FnMut() -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.has_room_for(additional) {
+            return Ok(());
+        }
+        let needed = (self.len + additional).saturating_mul(8) / 5 + 1;
+        let cap = needed.next_power_of_two().max(16);
+        let (hashes, rows) = rehash_slots(&self.hashes, Some(&self.rows), cap, check)?;
+        self.hashes = hashes;
+        self.rows = rows.unwrap_or_default();
+        self.shift = 64 - cap.trailing_zeros();
+        Ok(())
+    }
+
+    /// Gives back most of the slots when the table holds far fewer tuples
+    /// than it has room for.
+    fn shrink_if_sparse(&mut self) {
+        let needed = (self.len.saturating_mul(8) / 5 + 1)
+            .next_power_of_two()
+            .max(16);
+        if self.hashes.len() > needed * SPARSE {
+            let Ok((hashes, rows)) = rehash_slots(&self.hashes, Some(&self.rows), needed, || {
+                Ok::<(), Infallible>(())
+            });
+            self.hashes = hashes;
+            self.rows = rows.unwrap_or_default();
+            self.shift = 64 - needed.trailing_zeros();
+        }
     }
 }
 
@@ -1539,8 +1690,10 @@ impl OverShared<WideTable> {
         (!self.removed.contains_key(&r)).then_some(r)
     }
 
+    /// Adds `tuple` (hashed to `key`) as row `next` unless present; true
+    /// when added.
     #[inline]
-    fn insert<'r>(
+    pub(crate) fn insert<'r>(
         &mut self,
         key: u64,
         tuple: &[Id],
@@ -1568,12 +1721,31 @@ impl OverShared<WideTable> {
         }
     }
 
+    #[inline]
+    pub(crate) fn prefetch(&self, key: u64) {
+        if let Some(shared) = &self.shared {
+            shared.prefetch(key);
+        }
+        self.own.prefetch(key);
+    }
+
     /// Gives the own table of a set that shares a table room for a
     /// [`COPY_ROOM`]th as many rows, as narrow key sets do.
     fn make_room_over_shared(&mut self) {
         if let Some(shared) = &self.shared {
-            self.own.map.reserve(shared.map.len() / COPY_ROOM);
+            self.own.reserve(shared.len / COPY_ROOM);
         }
+    }
+
+    /// Room in the own table for `additional` more tuples, grown within
+    /// the deadline (see [`WideTable::reserve_within`]).
+    #[inline]
+    pub(crate) fn reserve_own_within(
+        &mut self,
+        additional: usize,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        self.own.reserve_within(additional, budget)
     }
 }
 
@@ -2355,7 +2527,7 @@ impl Relation {
         self.rows.reserve(more * self.arity.unwrap_or(0));
         match &mut self.keys {
             Keys::Small(set) => set.reserve(more),
-            Keys::Wide(wide) => wide.own.map.reserve(more),
+            Keys::Wide(wide) => wide.own.reserve(more),
         }
     }
 
@@ -2366,12 +2538,7 @@ impl Relation {
         self.rows.shrink_if_sparse();
         match &mut self.keys {
             Keys::Small(set) => set.shrink_if_sparse(),
-            Keys::Wide(wide) => {
-                let map = &mut wide.own.map;
-                if map.capacity() > map.len().max(16) * SPARSE {
-                    map.shrink_to_fit();
-                }
-            }
+            Keys::Wide(wide) => wide.own.shrink_if_sparse(),
         }
     }
 
@@ -2517,13 +2684,11 @@ impl Relation {
         }
         let tuple = |i: u32| &ids[i as usize * arity..(i as usize + 1) * arity];
         let wide = !exact_key(arity);
-        // (slot order, tuple); the slot order of a wide key is its low bits
-        // first (the hash map's bucket), of an exact key its high bits.
+        // (key, tuple): keys in slot order, which is their top bits first.
         let mut order: Vec<(u64, u32)> = (0..count as u32)
             .map(|i| {
                 let t = tuple(i);
-                let key = key_of(arity, |c| t[c]);
-                (if wide { key.reverse_bits() } else { key }, i)
+                (key_of(arity, |c| t[c]), i)
             })
             .collect();
         order.sort_unstable();
@@ -2562,16 +2727,11 @@ impl Relation {
             }
             Keys::Wide(wide) => {
                 // A relation is loaded empty: its set has no shared table.
-                let WideTable { map, collisions } = wide.unshare();
-                map.reserve(self.len as usize);
-                for &(order_key, i) in &order {
-                    if !kept[i as usize] {
-                        continue;
-                    }
-                    let key = order_key.reverse_bits();
-                    let row = row_of[i as usize];
-                    if *map.entry(key).or_insert(row) != row {
-                        collisions.entry(key).or_default().push(row);
+                let table = wide.unshare();
+                table.reserve(self.len as usize);
+                for &(key, i) in &order {
+                    if kept[i as usize] {
+                        table.insert_new(key, row_of[i as usize]);
                     }
                 }
             }
@@ -4098,7 +4258,7 @@ mod tests {
         let Keys::Wide(wide) = &keys else {
             panic!("three columns use wide keys");
         };
-        assert!(wide.own.collisions.is_empty(), "no collision is left");
+        assert_eq!(wide.own.len(), 2, "the rows that went are gone");
     }
 
     #[test]
@@ -4144,6 +4304,21 @@ mod tests {
         }
         assert_eq!(keys.find_keyed(42, &[0, 0, 0], row), Found::Absent);
         assert_eq!(keys.find_keyed(7, &[0, 1, 2], row), Found::Absent);
+        // A hash of 0 is kept as 1 (0 marks an empty slot): still found,
+        // and told apart from a tuple hashed to 1.
+        let mut table = WideTable::default();
+        assert!(table.insert(0, &[0, 1, 2], 0, row));
+        assert!(table.insert(1, &[1, 2, 3], 1, row));
+        assert_eq!(table.find(0, &[0, 1, 2], row), Some(0));
+        assert_eq!(table.find(1, &[1, 2, 3], row), Some(1));
+        assert_eq!(
+            table.find(0, &[1, 2, 3], row),
+            Some(1),
+            "rows tell them apart"
+        );
+        table.remove(0, 0);
+        assert_eq!(table.find(0, &[0, 1, 2], row), None);
+        assert_eq!(table.find(1, &[1, 2, 3], row), Some(1));
     }
 
     #[test]
@@ -4401,5 +4576,42 @@ mod tests {
             assert_eq!(set.row(mix(k), Recorded), Some(k as u32), "key {k}");
         }
         assert!(!set.contains(mix(keys + 1)));
+    }
+
+    #[test]
+    fn growing_a_wide_key_set_past_the_deadline_leaves_it_as_it_was() {
+        let tuples = 3 * ROWS_PER_CHECK as u32;
+        let rows: Vec<Id> = (0..tuples).flat_map(|t| [t, t / 7, t % 5]).collect();
+        let row = |r: u32| &rows[r as usize * 3..r as usize * 3 + 3];
+        let key = |t: &[Id]| key_of(3, |i| t[i]);
+        let mut table = WideTable::default();
+        for r in 0..tuples {
+            assert!(table.insert(key(row(r)), row(r), r, row));
+        }
+        let slots = table.hashes.len();
+        let late = table.reserve_within(slots, &Budget::expired());
+        assert!(matches!(late, Err(EvalError::DeadlineExceeded)));
+        assert_eq!(table.hashes.len(), slots, "not grown");
+        for r in [0, ROWS_PER_CHECK as u32 + 3, tuples - 1] {
+            assert_eq!(table.find(key(row(r)), row(r), row), Some(r));
+        }
+        table
+            .reserve_within(slots, &Budget::unlimited())
+            .expect("no deadline");
+        assert!(table.hashes.len() > slots, "grown");
+        for r in 0..tuples {
+            assert_eq!(table.find(key(row(r)), row(r), row), Some(r), "row {r}");
+            assert!(!table.insert(key(row(r)), row(r), tuples, row));
+        }
+        assert_eq!(table.find(key(&[1, 2, 3]), &[1, 2, 3], row), None);
+        // Removing keeps every other tuple findable (gaps are closed).
+        for r in (0..tuples).step_by(3) {
+            table.remove(key(row(r)), r);
+        }
+        for r in 0..tuples {
+            let expected = (r % 3 != 0).then_some(r);
+            assert_eq!(table.find(key(row(r)), row(r), row), expected, "row {r}");
+        }
+        assert_eq!(table.len(), (tuples - tuples.div_ceil(3)) as usize);
     }
 }

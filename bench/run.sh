@@ -14,6 +14,8 @@
 #   ox-bench provenance   witness recording and one explanation, in process
 #   ox-bench deadline     how long evaluation and a first deletion on 4 million
 #                         pairs run past deadlines of 1, 5 and 20 ms, in process
+#   ox-bench deadline-sweep  how late an evaluation deriving millions of triples
+#                         returns, for deadlines every 50 ms of its run, in process
 # PostgreSQL is reached at $OX_BENCH_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
@@ -63,4 +65,6 @@ echo
 echo "Deadlines (in process, median of $REPS):"
 echo
 target/release/ox-bench deadline --reps "$REPS" || status=$?
+echo
+target/release/ox-bench deadline-sweep || status=$?
 exit "$status"

@@ -136,6 +136,101 @@ pub fn deadline(
     })
 }
 
+/// `edge` pairs and the two-step paths through them, as triples: a
+/// three-column relation of millions of tuples, whose key set grows
+/// several times during the evaluation.
+fn two_step_paths() -> Program {
+    let edge = |a, b| atom("edge", vec![v(a), v(b)]);
+    Program {
+        base: vec![Pred {
+            name: "edge",
+            arity: 2,
+        }],
+        derived: vec![Pred {
+            name: "hop",
+            arity: 3,
+        }],
+        rules: vec![rule(
+            atom("hop", vec![v("x"), v("y"), v("z")]),
+            vec![edge("x", "y"), edge("y", "z")],
+        )],
+    }
+}
+
+/// How far past its deadline an evaluation returned, for deadlines spread
+/// over its whole run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub pairs: usize,
+    /// The evaluation without a deadline.
+    pub unbounded: Duration,
+    /// (deadline, time from the deadline to the return) per stopped run.
+    pub overshoots: Vec<(Duration, Duration)>,
+}
+
+/// Evaluates two-step paths over `pairs` random edges with a deadline
+/// every `step` from `step` on, until a run finishes before it: how late
+/// each stopped run returned. Each run starts from a store of its own.
+pub fn sweep(pairs: usize, step: Duration, seed: u64) -> Result<SweepReport, InProcError> {
+    let program = two_step_paths();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let nodes = pairs.max(1) as i64;
+    let edges: Vec<Vec<i64>> = (0..pairs)
+        .map(|_| vec![rng.gen_range(0..nodes), rng.gen_range(0..nodes)])
+        .collect();
+    let compiled = oxrun::compile(&program)?;
+    let facts = vec![("edge", edges)];
+    let input = oxrun::store_of(&program, &facts)?;
+    let started = Instant::now();
+    let fixpoint = compiled.evaluate(input, &EvalContext::at(Utc::now()))?;
+    let unbounded = started.elapsed();
+    drop(fixpoint);
+    let mut overshoots = Vec::new();
+    let mut limit = step.max(Duration::from_millis(1));
+    loop {
+        let ran = outcome(
+            1,
+            limit,
+            || Ok(oxrun::store_of(&program, &facts)?),
+            |input, ctx| {
+                let evaluated = compiled.evaluate_with(input, ctx, EvalOptions::default());
+                (evaluated.map(drop), None)
+            },
+        )?;
+        match ran {
+            Outcome::Stopped(took) => overshoots.push((limit, took.saturating_sub(limit))),
+            Outcome::Finished(_) => break,
+        }
+        limit += step;
+    }
+    Ok(SweepReport {
+        pairs,
+        unbounded,
+        overshoots,
+    })
+}
+
+/// The sweep as a Markdown table: its worst and median overshoot.
+pub fn sweep_markdown(report: &SweepReport) -> String {
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+    let mut late: Vec<Duration> = report.overshoots.iter().map(|&(_, o)| o).collect();
+    let worst = late.iter().max().copied().unwrap_or_default();
+    let (first, last) = match (report.overshoots.first(), report.overshoots.last()) {
+        (Some(&(a, _)), Some(&(b, _))) => (ms(a), ms(b)),
+        _ => ("–".into(), "–".into()),
+    };
+    format!(
+        "{} `edge` pairs, two-step paths as triples; evaluation without a deadline {}\n\n\
+         | deadlines | stopped runs | worst overshoot | median overshoot |\n|---|---:|---:|---:|\n\
+         | {first} to {last} | {} | {} | {} |\n",
+        report.pairs,
+        ms(report.unbounded),
+        report.overshoots.len(),
+        ms(worst),
+        ms(median(&mut late).unwrap_or_default()),
+    )
+}
+
 /// Runs `run` on a fresh `input` `reps` times with a deadline `limit`
 /// away: the median time to stop, or (if any run finished) to finish.
 /// What `run` hands back is freed after the clock stops.
@@ -205,5 +300,14 @@ mod tests {
         let table = deadline_markdown(&report);
         assert!(table.starts_with("2000 `edge` pairs"), "{table}");
         assert!(table.contains("| 60000 ms | finished in "), "{table}");
+    }
+
+    #[test]
+    fn a_sweep_stops_runs_until_one_finishes() {
+        let report = sweep(3_000, Duration::from_secs(60), 7).expect("runs");
+        assert!(report.overshoots.is_empty(), "{report:?}");
+        let table = sweep_markdown(&report);
+        assert!(table.starts_with("3000 `edge` pairs"), "{table}");
+        assert!(table.contains("| – to – | 0 |"), "{table}");
     }
 }

@@ -122,6 +122,19 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "1,5,20")]
         deadlines_ms: Vec<u64>,
     },
+    /// Stops an evaluation deriving a three-column relation at deadlines
+    /// spread over its whole run, and reports how far past each it
+    /// returned (in process).
+    DeadlineSweep {
+        #[arg(long, default_value_t = SEED)]
+        seed: u64,
+        /// `edge` pairs in the relation.
+        #[arg(long, default_value_t = 2_000_000)]
+        pairs: usize,
+        /// Milliseconds between two deadlines.
+        #[arg(long, default_value_t = 50)]
+        step_ms: u64,
+    },
     /// Times evaluation with and without provenance, and one explanation
     /// (in process).
     Provenance {
@@ -199,6 +212,20 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::DeadlineSweep {
+            seed,
+            pairs,
+            step_ms,
+        } => match ox_bench::deadline::sweep(pairs, Duration::from_millis(step_ms), seed) {
+            Ok(report) => {
+                println!("{}", ox_bench::deadline::sweep_markdown(&report));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Provenance {
             seed,
             reps,

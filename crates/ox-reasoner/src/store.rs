@@ -4282,7 +4282,7 @@ mod tests {
 
     #[test]
     fn colliding_keys_of_wide_tuples_are_told_apart() {
-        // Force every tuple onto one key: the collision lists must keep them apart.
+        // Force every tuple onto one key: its probe chain must keep them apart.
         let mut keys = Keys::for_arity(3);
         let mut rows: Vec<Id> = Vec::new();
         for t in 0..50u32 {

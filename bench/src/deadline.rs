@@ -51,24 +51,39 @@ pub struct DeadlineReport {
     pub freeing_input: Duration,
 }
 
-/// `edge` pairs among as many nodes, and triangles of them: evaluation
-/// builds an index on all of `edge` before the first triangle.
-fn triangles() -> Program {
-    let edge = |a, b| atom("edge", vec![v(a), v(b)]);
+/// `edge` pairs and one rule deriving `head` (its predicate's columns named
+/// by `vars`) from the `edge` atoms of `body`.
+fn over_edges(
+    head: &'static str,
+    vars: &[&'static str],
+    body: &[(&'static str, &'static str)],
+) -> Program {
     Program {
         base: vec![Pred {
             name: "edge",
             arity: 2,
         }],
         derived: vec![Pred {
-            name: "triangle",
-            arity: 2,
+            name: head,
+            arity: vars.len(),
         }],
         rules: vec![rule(
-            atom("triangle", vec![v("x"), v("z")]),
-            vec![edge("x", "y"), edge("y", "z"), edge("z", "x")],
+            atom(head, vars.iter().map(|&x| v(x)).collect()),
+            body.iter()
+                .map(|&(a, b)| atom("edge", vec![v(a), v(b)]))
+                .collect(),
         )],
     }
+}
+
+/// `edge` pairs among as many nodes, and triangles of them: evaluation
+/// builds an index on all of `edge` before the first triangle.
+fn triangles() -> Program {
+    over_edges(
+        "triangle",
+        &["x", "z"],
+        &[("x", "y"), ("y", "z"), ("z", "x")],
+    )
 }
 
 /// Times evaluations and first deletions over `pairs` random edges with
@@ -140,21 +155,7 @@ pub fn deadline(
 /// three-column relation of millions of tuples, whose key set grows
 /// several times during the evaluation.
 fn two_step_paths() -> Program {
-    let edge = |a, b| atom("edge", vec![v(a), v(b)]);
-    Program {
-        base: vec![Pred {
-            name: "edge",
-            arity: 2,
-        }],
-        derived: vec![Pred {
-            name: "hop",
-            arity: 3,
-        }],
-        rules: vec![rule(
-            atom("hop", vec![v("x"), v("y"), v("z")]),
-            vec![edge("x", "y"), edge("y", "z")],
-        )],
-    }
+    over_edges("hop", &["x", "y", "z"], &[("x", "y"), ("y", "z")])
 }
 
 /// How far past its deadline an evaluation returned, for deadlines spread

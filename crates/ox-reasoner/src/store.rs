@@ -1239,9 +1239,34 @@ pub(crate) trait SharedTable: Clone + Default {
     fn forget(&mut self, removed: Self::Removed);
     /// Adds the keys of `other`, none of which this table holds.
     fn absorb(&mut self, other: Self);
+    /// Hints the CPU to load the slot of `key` for a probe a few steps later.
+    fn prefetch(&self, key: u64);
+    /// Room for `additional` more keys, grown within the deadline.
+    fn reserve_within(&mut self, additional: usize, budget: &Budget) -> Result<(), EvalError>;
 }
 
 impl<T: SharedTable> OverShared<T> {
+    #[inline]
+    pub(crate) fn prefetch(&self, key: u64) {
+        if let Some(shared) = &self.shared {
+            shared.prefetch(key);
+        }
+        self.own.prefetch(key);
+    }
+
+    /// Room in the own table for `additional` more keys, grown within the
+    /// deadline: what inserting them would otherwise grow without looking
+    /// at it (moving a table of millions of keys takes tens of
+    /// milliseconds).
+    #[inline]
+    pub(crate) fn reserve_own_within(
+        &mut self,
+        additional: usize,
+        budget: &Budget,
+    ) -> Result<(), EvalError> {
+        self.own.reserve_within(additional, budget)
+    }
+
     /// The set as one table of its own (the shared one copied if something
     /// else holds it).
     fn unshare(&mut self) -> &mut T {
@@ -1310,6 +1335,16 @@ impl SharedTable for KeyTable {
     fn absorb(&mut self, other: KeyTable) {
         KeyTable::absorb(self, other);
     }
+
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        KeyTable::prefetch(self, key);
+    }
+
+    #[inline]
+    fn reserve_within(&mut self, additional: usize, budget: &Budget) -> Result<(), EvalError> {
+        KeyTable::reserve_within(self, additional, budget)
+    }
 }
 
 /// Sets with fewer keys are not shared: copying them costs little.
@@ -1371,26 +1406,6 @@ impl OverShared<KeyTable> {
             rows: keyed_rows,
             limit: self.shared_rows,
         }
-    }
-
-    #[inline]
-    pub(crate) fn prefetch(&self, key: u64) {
-        if let Some(shared) = &self.shared {
-            shared.prefetch(key);
-        }
-        self.own.prefetch(key);
-    }
-
-    /// Room in the own table for `additional` more keys, grown within the
-    /// deadline (see [`KeyTable::reserve_within`]): what inserting them
-    /// would otherwise grow without looking at it.
-    #[inline]
-    pub(crate) fn reserve_own_within(
-        &mut self,
-        additional: usize,
-        budget: &Budget,
-    ) -> Result<(), EvalError> {
-        self.own.reserve_within(additional, budget)
     }
 
     /// Adds `key`, held by `row`; false when present.
@@ -1678,6 +1693,16 @@ impl SharedTable for WideTable {
     fn absorb(&mut self, other: WideTable) {
         WideTable::absorb(self, other);
     }
+
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        WideTable::prefetch(self, key);
+    }
+
+    #[inline]
+    fn reserve_within(&mut self, additional: usize, budget: &Budget) -> Result<(), EvalError> {
+        WideTable::reserve_within(self, additional, budget)
+    }
 }
 
 impl OverShared<WideTable> {
@@ -1721,31 +1746,12 @@ impl OverShared<WideTable> {
         }
     }
 
-    #[inline]
-    pub(crate) fn prefetch(&self, key: u64) {
-        if let Some(shared) = &self.shared {
-            shared.prefetch(key);
-        }
-        self.own.prefetch(key);
-    }
-
     /// Gives the own table of a set that shares a table room for a
     /// [`COPY_ROOM`]th as many rows, as narrow key sets do.
     fn make_room_over_shared(&mut self) {
         if let Some(shared) = &self.shared {
             self.own.reserve(shared.len / COPY_ROOM);
         }
-    }
-
-    /// Room in the own table for `additional` more tuples, grown within
-    /// the deadline (see [`WideTable::reserve_within`]).
-    #[inline]
-    pub(crate) fn reserve_own_within(
-        &mut self,
-        additional: usize,
-        budget: &Budget,
-    ) -> Result<(), EvalError> {
-        self.own.reserve_within(additional, budget)
     }
 }
 

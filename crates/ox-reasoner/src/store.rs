@@ -773,14 +773,24 @@ impl KeyedRows for RowsOf<'_> {
 /// top bits) and, when given, their per-slot `rows` into `cap` slots,
 /// calling `check` every [`ROWS_PER_CHECK`] slots; on its error nothing
 /// changed. A table of millions of keys takes tens of milliseconds to move.
+///
+/// A table with no slots yet (room reserved ahead, as a copy's own table
+/// gets) is not faulted in: its inserts fault in the pages they use, one
+/// at a time, and a small update uses few of them.
 fn rehash_slots<E>(
     slots: &[u64],
     rows: Option<&[u32]>,
     cap: usize,
     mut check: impl FnMut() -> Result<(), E>,
 ) -> Result<(Vec<u64>, Option<Vec<u32>>), E> {
-    let mut new_slots: Vec<u64> = zeroed_in_order(cap, &mut check)?;
+    let fresh = slots.is_empty();
+    let mut new_slots: Vec<u64> = if fresh {
+        vec![0; cap]
+    } else {
+        zeroed_in_order(cap, &mut check)?
+    };
     let mut new_rows = match rows {
+        Some(_) if fresh => Some(vec![0; cap]),
         Some(_) => Some(zeroed_in_order::<u32, E>(cap, &mut check)?),
         None => None,
     };

@@ -76,6 +76,15 @@ fn over_edges(
     }
 }
 
+/// `pairs` random pairs among as many nodes, seeded.
+fn random_edges(pairs: usize, seed: u64) -> Vec<Vec<i64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let nodes = pairs.max(1) as i64;
+    (0..pairs)
+        .map(|_| vec![rng.gen_range(0..nodes), rng.gen_range(0..nodes)])
+        .collect()
+}
+
 /// `edge` pairs among as many nodes, and triangles of them: evaluation
 /// builds an index on all of `edge` before the first triangle.
 fn triangles() -> Program {
@@ -95,11 +104,7 @@ pub fn deadline(
     seed: u64,
 ) -> Result<DeadlineReport, InProcError> {
     let program = triangles();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let nodes = pairs.max(1) as i64;
-    let edges: Vec<Vec<i64>> = (0..pairs)
-        .map(|_| vec![rng.gen_range(0..nodes), rng.gen_range(0..nodes)])
-        .collect();
+    let edges = random_edges(pairs, seed);
     let compiled = oxrun::compile(&program)?;
     let facts = vec![("edge", edges)];
     // Every run starts from a store of its own: a copy would share the
@@ -174,11 +179,7 @@ pub struct SweepReport {
 /// each stopped run returned. Each run starts from a store of its own.
 pub fn sweep(pairs: usize, step: Duration, seed: u64) -> Result<SweepReport, InProcError> {
     let program = two_step_paths();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let nodes = pairs.max(1) as i64;
-    let edges: Vec<Vec<i64>> = (0..pairs)
-        .map(|_| vec![rng.gen_range(0..nodes), rng.gen_range(0..nodes)])
-        .collect();
+    let edges = random_edges(pairs, seed);
     let compiled = oxrun::compile(&program)?;
     let facts = vec![("edge", edges)];
     let input = oxrun::store_of(&program, &facts)?;

@@ -870,7 +870,9 @@ fn close_gap(slots: &mut [u64], mut rows: Option<&mut [u32]>, mut i: usize, shif
 /// From its first row lookup on ([`KeyTable::row`]) the table also records
 /// the row holding each key, in an array parallel to the slots that only a
 /// row lookup reads: deletions and explanations look rows up, evaluation
-/// does not, so a table costs the extra memory only once something asked.
+/// does not, so a large table costs the extra memory only once something
+/// asked. A small table records them from its first key on (see
+/// [`ROWS_FROM_START_MAX_SLOTS`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyTable {
     slots: Vec<u64>,
@@ -881,6 +883,10 @@ pub(crate) struct KeyTable {
     len: usize,
     /// The row holding the key 0, if present.
     zero: Option<u32>,
+    /// Whether `rows` are kept only because the table is small (see
+    /// [`ROWS_FROM_START_MAX_SLOTS`]): they go when it outgrows that size,
+    /// unlike rows recorded because something asked for them.
+    rows_from_start: bool,
 }
 
 impl KeyTable {
@@ -991,6 +997,7 @@ impl KeyTable {
     fn track_rows_from_empty(&mut self) {
         debug_assert_eq!(self.len, 0);
         self.rows = OnceLock::from(vec![0; self.slots.len()]);
+        self.rows_from_start = false;
     }
 
     /// The slot holding `key` (not 0), if present.
@@ -1157,13 +1164,21 @@ impl KeyTable {
         cap: usize,
         check: impl FnMut() -> Result<(), E>,
     ) -> Result<(), E> {
-        let (slots, rows) =
-            rehash_slots(&self.slots, self.rows.get().map(Vec::as_slice), cap, check)?;
+        let small = cap <= ROWS_FROM_START_MAX_SLOTS;
+        let (rows, from_start) = match self.rows.get() {
+            // Outgrowing the small size: from now on rows are recorded
+            // only when asked for.
+            Some(_) if self.rows_from_start && !small => (None, false),
+            Some(rows) => (Some(rows.as_slice()), self.rows_from_start),
+            // A small table records rows from its first key on.
+            None if self.len == 0 && small => (Some(&[][..]), true),
+            None => (None, false),
+        };
+        let (slots, rows) = rehash_slots(&self.slots, rows, cap, check)?;
         self.slots = slots;
         self.shift = 64 - cap.trailing_zeros();
-        if let Some(rows) = rows {
-            self.rows = OnceLock::from(rows);
-        }
+        self.rows = rows.map_or_else(OnceLock::new, OnceLock::from);
+        self.rows_from_start = from_start;
         Ok(())
     }
 
@@ -1463,6 +1478,22 @@ impl OverShared<KeyTable> {
 
     fn track_rows_from_empty(&mut self) {
         self.unshare().track_rows_from_empty();
+    }
+
+    /// Whether the row of every key the set holds is recorded (an own
+    /// table without keys has none to record).
+    #[cfg(test)]
+    pub(crate) fn records_every_row(&self) -> bool {
+        (self.own.tracks_rows() || self.own.len == 0)
+            && self.shared.as_ref().is_none_or(|t| t.tracks_rows())
+    }
+
+    /// Whether the set records rows because something asked for them (not
+    /// only because its tables are small).
+    fn rows_asked(&self) -> bool {
+        let from_start =
+            self.own.rows_from_start && self.shared.as_ref().is_none_or(|t| t.rows_from_start);
+        self.tracks_rows() && !from_start
     }
 }
 
@@ -1807,6 +1838,14 @@ fn flag_row(id: Id, r: u32, ids: &[bool], hits: &mut Hits) {
         hits.push((key_of(1, |_| id), r));
     }
 }
+
+/// Slots up to which a key table records the row of each key from its
+/// first key on (see [`KeyTable`]): at most 512 KiB of rows per relation,
+/// written while the slot is in the cache anyway, where recording them at
+/// the first lookup walks the whole relation (a third of LUBM-1's first
+/// deletion). Larger tables record them when first asked: for millions of
+/// keys, the array would add a third to the memory of an evaluation.
+const ROWS_FROM_START_MAX_SLOTS: usize = 1 << 17;
 
 /// Keys per block of [`KeyTable::rows_of`], which prefetches a block ahead.
 const TRACK_AHEAD: usize = 16;
@@ -2596,7 +2635,8 @@ impl Relation {
                 &dead,
             );
         } else {
-            let tracked = matches!(&self.keys, Keys::Small(set) if set.tracks_rows());
+            // Rows asked for stay recorded; a small set records them anyway.
+            let tracked = matches!(&self.keys, Keys::Small(set) if set.rows_asked());
             self.keys = Keys::for_arity(arity);
             if let Keys::Small(set) = &mut self.keys {
                 if tracked {
@@ -3445,6 +3485,16 @@ mod tests {
     impl KeyedRows for Recorded {
         fn each_batch(self, _: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>) {
             panic!("the set records its rows: nothing walks the relation");
+        }
+    }
+
+    /// (key, row) pairs given as they are, in one batch.
+    #[derive(Clone, Copy)]
+    struct Pairs<'a>(&'a [(u64, u32)]);
+
+    impl KeyedRows for Pairs<'_> {
+        fn each_batch(self, mut sink: impl FnMut(&[(u64, u32)]) -> ControlFlow<()>) {
+            let _ = sink(self.0);
         }
     }
 
@@ -4433,8 +4483,10 @@ mod tests {
 
     #[test]
     fn rows_are_recorded_from_the_first_lookup_on() {
+        // Large enough that its key set does not record rows from the start.
+        const N: u32 = 100_000;
         let mut r = Relation::new();
-        for a in 0..5000u32 {
+        for a in 0..N {
             r.insert(&[a % 13, a]);
         }
         let Keys::Small(set) = &r.keys else {
@@ -4448,15 +4500,15 @@ mod tests {
             panic!("two columns have exact keys")
         };
         assert!(set.tracks_rows());
-        for a in 0..5000u32 {
+        for a in 0..N {
             let expected = (a != 10).then_some(a);
             assert_eq!(r.row_of(&[a % 13, a]), expected, "{a}");
         }
         // Insertions (through growth) and compaction keep it up to date.
-        for a in 5000..20_000u32 {
+        for a in N..4 * N {
             r.insert(&[a % 13, a]);
         }
-        assert_eq!(r.row_of(&[19_999 % 13, 19_999]), Some(19_999));
+        assert_eq!(r.row_of(&[(4 * N - 1) % 13, 4 * N - 1]), Some(4 * N - 1));
         r.retain(|row| row % 2 == 0);
         assert_eq!(r.row_of(&[0, 0]), Some(0));
         assert_eq!(r.row_of(&[2, 2]), Some(1));
@@ -4471,6 +4523,35 @@ mod tests {
         assert_eq!(r.row_of(&[198 % 13, 198]), Some(98));
         assert!(r.insert(&[0, 1_000_000]));
         assert_eq!(r.row_of(&[0, 1_000_000]), Some(100));
+        // Rows asked for stay recorded as the set grows large again.
+        for a in 0..N {
+            r.insert(&[a % 7, a + 2_000_000]);
+        }
+        let Keys::Small(set) = &r.keys else {
+            panic!("two columns have exact keys")
+        };
+        assert!(set.tracks_rows());
+        assert_eq!(r.row_of(&[3, 2_000_003]), Some(104));
+    }
+
+    #[test]
+    fn small_key_sets_record_rows_from_their_first_key_until_they_grow_large() {
+        let mut set = KeyTable::default();
+        let mut k: u64 = 0;
+        loop {
+            k += 1;
+            assert!(set.insert(mix(k), k as u32));
+            if set.slots.len() > ROWS_FROM_START_MAX_SLOTS {
+                break;
+            }
+            assert!(set.tracks_rows(), "{k} keys, {} slots", set.slots.len());
+        }
+        // Outgrown: the rows went, and the next lookup records them again.
+        assert!(!set.tracks_rows());
+        let rows: Vec<(u64, u32)> = (1..=k).map(|k| (mix(k), k as u32)).collect();
+        assert_eq!(set.row(mix(7), Pairs(&rows)), Some(7));
+        assert_eq!(set.row(mix(k), Pairs(&rows)), Some(k as u32));
+        assert_eq!(set.row(mix(k + 1), Pairs(&rows)), None);
     }
 
     #[test]

@@ -507,11 +507,7 @@ impl<'a, 's> Exec<'a, 's> {
                         set.prefetch(later);
                     }
                     if set.insert(pending.keys[k], len + staged.count as u32) {
-                        staged.data.extend_from_slice(tuple(k));
-                        staged.count += 1;
-                        if let Some(rule) = witness {
-                            staged.stage_witness(rule, kept(k));
-                        }
+                        staged.stage(tuple(k), witness.map(|rule| (rule, kept(k))));
                     }
                 }
             }
@@ -525,11 +521,7 @@ impl<'a, 's> Exec<'a, 's> {
                     let data = &staged.data;
                     let row = |r| row_or_staged(rel, len, data, r);
                     if wide.insert(pending.keys[k], tuple(k), next, row) {
-                        staged.data.extend_from_slice(tuple(k));
-                        staged.count += 1;
-                        if let Some(rule) = witness {
-                            staged.stage_witness(rule, kept(k));
-                        }
+                        staged.stage(tuple(k), witness.map(|rule| (rule, kept(k))));
                     }
                 }
             }
@@ -553,6 +545,17 @@ impl<'a, 's> Exec<'a, 's> {
 }
 
 impl Staged {
+    /// Stages a new head tuple, with its rule and kept bindings when
+    /// provenance is recorded.
+    #[inline(always)]
+    fn stage(&mut self, tuple: &[Id], witness: Option<(u32, &[Id])>) {
+        self.data.extend_from_slice(tuple);
+        self.count += 1;
+        if let Some((rule, kept)) = witness {
+            self.stage_witness(rule, kept);
+        }
+    }
+
     /// Records the witness of the tuple just staged: its rule and the
     /// bindings of the rule's `extras`.
     #[inline]

@@ -141,7 +141,7 @@ impl Program {
         let n = store.rels.len();
         let mut marked: Vec<RowSet> = vec![RowSet::default(); n];
         let mut removed_base: Vec<RowSet> = vec![RowSet::default(); n];
-        let mut work = Queue::new(&self.strata.stratum_of, n);
+        let mut work = Queue::new(&self.strata, n);
         let mut seeds: Vec<(usize, Vec<Id>)> = Vec::new();
         for (pred, tuple) in deleted {
             let p = pred.index();
@@ -1123,44 +1123,198 @@ const GIVE_UP_SHARE: usize = 32;
 /// fact even where that is more than a [`SPREAD_LIMIT`]th of a relation.
 const FAN_OUT: usize = 8;
 
-/// Facts to look at during over-deletion, lower strata first (base facts
-/// before all), then by row.
+/// Facts to look at during over-deletion: lower strata first (base facts
+/// before all), and in a stratum of one predicate by row (its support
+/// checks rely on every earlier row being settled). Elsewhere the order does
+/// not matter: those facts are marked before they are queued.
 struct Queue {
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<(usize, u32, usize)>>,
-    /// Per predicate: 0 for base predicates, else its stratum + 1.
-    key: Vec<usize>,
+    /// Per predicate: its level, 0 for base predicates, else its stratum + 1.
+    level_of: Vec<usize>,
+    levels: Vec<Level>,
+    /// Every level below this one is empty.
+    lowest: usize,
+}
+
+/// The facts queued at one level of a [`Queue`].
+enum Level {
+    /// A stratum of one predicate: the queued rows as a bitmap, taken
+    /// lowest first. `from` is the first word that may hold one (a bitmap
+    /// scanned from the last row taken costs nothing like a heap per fact).
+    ByRow {
+        pred: usize,
+        words: Vec<u64>,
+        from: usize,
+        count: usize,
+    },
+    /// Base facts, or a stratum of several predicates: taken in any order.
+    AnyOrder(Vec<(usize, u32)>),
 }
 
 impl Queue {
-    fn new(stratum_of: &[Option<usize>], n: usize) -> Queue {
+    fn new(strata: &ox_ir::analysis::Strata, n: usize) -> Queue {
+        let level_of = (0..n)
+            .map(|p| {
+                strata
+                    .stratum_of
+                    .get(p)
+                    .copied()
+                    .flatten()
+                    .map_or(0, |s| s + 1)
+            })
+            .collect();
+        let levels = std::iter::once(Level::AnyOrder(Vec::new()))
+            .chain(strata.strata.iter().map(|stratum| match stratum.preds[..] {
+                [pred] => Level::ByRow {
+                    pred: pred.index(),
+                    words: Vec::new(),
+                    from: 0,
+                    count: 0,
+                },
+                _ => Level::AnyOrder(Vec::new()),
+            }))
+            .collect();
         Queue {
-            heap: std::collections::BinaryHeap::new(),
-            key: (0..n)
-                .map(|p| stratum_of.get(p).copied().flatten().map_or(0, |s| s + 1))
-                .collect(),
+            level_of,
+            levels,
+            lowest: 0,
         }
     }
 
+    /// Queues `row` of `pred` (once: a row queued again before it is taken
+    /// is taken once).
     fn push(&mut self, pred: usize, row: u32) {
-        self.heap
-            .push(std::cmp::Reverse((self.key[pred], row, pred)));
+        let level = self.level_of[pred];
+        self.lowest = self.lowest.min(level);
+        match &mut self.levels[level] {
+            Level::ByRow {
+                words, from, count, ..
+            } => {
+                let word = row as usize / 64;
+                if word >= words.len() {
+                    words.resize(word + 1, 0);
+                }
+                let bit = 1u64 << (row % 64);
+                if words[word] & bit == 0 {
+                    words[word] |= bit;
+                    *count += 1;
+                    *from = (*from).min(word);
+                }
+            }
+            Level::AnyOrder(facts) => facts.push((pred, row)),
+        }
     }
 
     fn pop(&mut self) -> Option<(usize, u32)> {
-        self.heap
-            .pop()
-            .map(|std::cmp::Reverse((_, row, pred))| (pred, row))
+        while let Some(level) = self.levels.get_mut(self.lowest) {
+            match level {
+                Level::ByRow {
+                    pred,
+                    words,
+                    from,
+                    count,
+                } if *count > 0 => {
+                    while words[*from] == 0 {
+                        *from += 1;
+                    }
+                    let word = &mut words[*from];
+                    let bit = word.trailing_zeros();
+                    *word &= *word - 1;
+                    *count -= 1;
+                    return Some((*pred, (*from * 64) as u32 + bit));
+                }
+                Level::AnyOrder(facts) if !facts.is_empty() => return facts.pop(),
+                _ => self.lowest += 1,
+            }
+        }
+        None
     }
 
     /// The predicates with queued facts.
     fn preds(&self) -> Vec<usize> {
-        self.heap
-            .iter()
-            .map(|std::cmp::Reverse((_, _, p))| *p)
-            .collect()
+        let mut preds = Vec::new();
+        for level in &self.levels[self.lowest.min(self.levels.len())..] {
+            match level {
+                Level::ByRow { pred, count, .. } if *count > 0 => preds.push(*pred),
+                Level::ByRow { .. } => {}
+                Level::AnyOrder(facts) => preds.extend(facts.iter().map(|&(p, _)| p)),
+            }
+        }
+        preds
     }
 
     fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.levels.iter().all(|level| match level {
+            Level::ByRow { count, .. } => *count == 0,
+            Level::AnyOrder(facts) => facts.is_empty(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ox_ir::analysis::{Strata, Stratum};
+    use ox_ir::PredId;
+
+    use super::Queue;
+
+    /// Predicate 0 is a base predicate, 1 alone in stratum 0, 2 and 3
+    /// together in stratum 1.
+    fn queue() -> Queue {
+        let strata = Strata {
+            strata: vec![
+                Stratum {
+                    preds: vec![PredId(1)],
+                    rules: vec![],
+                    recursive: true,
+                },
+                Stratum {
+                    preds: vec![PredId(2), PredId(3)],
+                    rules: vec![],
+                    recursive: true,
+                },
+            ],
+            stratum_of: vec![None, Some(0), Some(1), Some(1)],
+        };
+        Queue::new(&strata, 4)
+    }
+
+    fn drain(queue: &mut Queue) -> Vec<(usize, u32)> {
+        std::iter::from_fn(|| queue.pop()).collect()
+    }
+
+    #[test]
+    fn facts_come_out_by_level_and_a_single_predicate_stratum_by_row() {
+        let mut queue = queue();
+        for (pred, row) in [(2, 5), (1, 700), (3, 1), (1, 3), (0, 9), (1, 64), (1, 3)] {
+            queue.push(pred, row);
+        }
+        let mut preds = queue.preds();
+        preds.sort_unstable();
+        preds.dedup();
+        assert_eq!(preds, vec![0, 1, 2, 3]);
+        let taken = drain(&mut queue);
+        assert_eq!(taken[0], (0, 9));
+        assert_eq!(&taken[1..4], &[(1, 3), (1, 64), (1, 700)]);
+        let mut last: Vec<(usize, u32)> = taken[4..].to_vec();
+        last.sort_unstable();
+        assert_eq!(last, vec![(2, 5), (3, 1)]);
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_row_queued_below_the_last_one_taken_is_still_taken() {
+        let mut queue = queue();
+        queue.push(1, 200);
+        assert_eq!(queue.pop(), Some((1, 200)));
+        queue.push(2, 0);
+        queue.push(1, 7);
+        queue.push(1, 300);
+        assert_eq!(queue.pop(), Some((1, 7)));
+        assert_eq!(queue.pop(), Some((1, 300)));
+        // A lower level queued after a higher one was reached comes first.
+        queue.push(0, 4);
+        assert_eq!(drain(&mut queue), vec![(0, 4), (2, 0)]);
+        assert!(queue.is_empty());
+        assert_eq!(queue.pop(), None);
     }
 }

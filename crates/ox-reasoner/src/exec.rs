@@ -376,24 +376,28 @@ impl<'a, 's> Exec<'a, 's> {
                     let id = self.val(src);
                     self.scratch.push(id);
                 }
-                // A set without row numbers (arity <= 2) answers for all
-                // rows: reading more than the `Old` range is sound (it can
-                // only repeat a derivation), and `Delta` atoms never get here.
-                let hit = match self.find(atom.pred, &self.scratch) {
-                    Found::Absent => false,
-                    Found::Present(None) => match self.skip {
-                        // A support check: unless every row qualifies, the
-                        // row must be in range and not being deleted, so find it.
-                        Some(skip) if lo != 0 || hi != rel.len() || !skip[atom.pred].is_empty() => {
-                            let row = rel.row_of(&self.scratch);
-                            self.cut |= row.is_some_and(|r| r >= hi);
-                            row.is_some_and(|r| lo <= r && r < hi && !skip[atom.pred].contains(r))
+                // A support check: unless every row qualifies, the row must
+                // be in range and not being deleted, so look the row up
+                // (one probe tells both whether the tuple is there and where).
+                let needs_row = self
+                    .skip
+                    .is_some_and(|skip| lo != 0 || hi != rel.len() || !skip[atom.pred].is_empty());
+                let hit = if needs_row {
+                    let row = rel.row_of(&self.scratch);
+                    self.cut |= row.is_some_and(|r| r >= hi);
+                    row.is_some_and(|r| lo <= r && r < hi && !self.skipped(atom.pred, r))
+                } else {
+                    // A set without row numbers (arity <= 2) answers for all
+                    // rows: reading more than the `Old` range is sound (it
+                    // can only repeat a derivation), and `Delta` atoms never
+                    // get here.
+                    match self.find(atom.pred, &self.scratch) {
+                        Found::Absent => false,
+                        Found::Present(None) => true,
+                        Found::Present(Some(r)) => {
+                            self.cut |= r >= hi;
+                            lo <= r && r < hi && !self.skipped(atom.pred, r)
                         }
-                        _ => true,
-                    },
-                    Found::Present(Some(r)) => {
-                        self.cut |= r >= hi;
-                        lo <= r && r < hi && !self.skipped(atom.pred, r)
                     }
                 };
                 if hit {

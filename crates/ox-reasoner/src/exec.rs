@@ -34,8 +34,12 @@ pub(crate) enum Sink<'s> {
         out: &'s mut Vec<Id>,
         count: &'s mut usize,
     },
-    /// The first binding only: the join stops once it is found.
-    First { out: &'s mut Option<Vec<Id>> },
+    /// The first binding only, copied into `out` (which keeps its
+    /// allocation from join to join): the join stops once it is found.
+    First {
+        out: &'s mut Vec<Id>,
+        found: &'s mut bool,
+    },
 }
 
 /// Tuples derived in one round for one head predicate: new and distinct,
@@ -411,7 +415,7 @@ impl<'a, 's> Exec<'a, 's> {
     /// A [`Sink::First`] that has its binding: every loop stops.
     #[inline(always)]
     fn found_first(&self) -> bool {
-        matches!(&self.sink, Sink::First { out } if out.is_some())
+        matches!(&self.sink, Sink::First { found, .. } if **found)
     }
 
     #[inline(always)]
@@ -461,9 +465,11 @@ impl<'a, 's> Exec<'a, 's> {
                 }
                 **count += 1;
             }
-            Sink::First { out } => {
-                if out.is_none() {
-                    **out = Some(self.env.clone());
+            Sink::First { out, found } => {
+                if !**found {
+                    out.clear();
+                    out.extend_from_slice(&self.env);
+                    **found = true;
                 }
             }
         }

@@ -313,8 +313,8 @@ impl Program {
                         creates_values: true,
                         ..
                     }) => false,
-                    Some(Derivation { rule, env, .. }) => {
-                        new_witnesses.push((p, row, rule, env));
+                    Some(Derivation { rule, .. }) => {
+                        new_witnesses.push((p, row, rule, joins.first.clone()));
                         true
                     }
                 };
@@ -743,7 +743,7 @@ impl Program {
                     if !bindings(&rule.head, tuple, rule.var_count, const_ids, &mut joins.env) {
                         continue;
                     }
-                    let (first, new_values) = self.run_first(
+                    let (found, new_values) = self.run_first(
                         store,
                         &rule.by_head,
                         &mut joins,
@@ -753,11 +753,11 @@ impl Program {
                         ctx,
                         r,
                     )?;
-                    if let Some(env) = first {
+                    if found {
                         if !new_values.is_empty() {
                             store.dict.absorb(new_values);
                         }
-                        back.push((p.index(), tuple.clone(), r as u32, env));
+                        back.push((p.index(), tuple.clone(), r as u32, joins.first.clone()));
                         break;
                     }
                 }
@@ -778,9 +778,9 @@ impl Program {
 
     /// A derivation of the derived fact at `row` of `pred` from facts not
     /// `marked` whose premises of `pred` itself come before `row`, if it has
-    /// one: its rule and the bindings of the rule's variables. With `None`,
-    /// whether the search was exhaustive: no premise at or after `row`
-    /// was passed over.
+    /// one (the bindings of its rule's variables are left in
+    /// `joins.first`). With `None`, whether the search was exhaustive: no
+    /// premise at or after `row` was passed over.
     #[allow(clippy::too_many_arguments)]
     fn supported(
         &self,
@@ -806,12 +806,11 @@ impl Program {
                     continue;
                 }
                 let view = (&*check.row_bounds, Some(check.marked));
-                let (first, new_values) =
+                let (found, new_values) =
                     self.run_first(store, &rule.support, joins, const_ids, view, budget, ctx, r)?;
-                if let Some(env) = first {
+                if found {
                     return Ok(Some(Derivation {
                         rule: r,
-                        env,
                         creates_values: !new_values.is_empty(),
                     }));
                 }
@@ -860,9 +859,10 @@ impl Program {
         Ok(count)
     }
 
-    /// The first completion of `joins.env` by `plan` against `store` (all
-    /// relations in full, or `Old` atoms up to `view.0`, never reading the
-    /// rows `view.1` lists), and the values the plan's bindings created.
+    /// Whether `plan` completes `joins.env` against `store` (all relations
+    /// in full, or `Old` atoms up to `view.0`, never reading the rows
+    /// `view.1` lists), with the first completion left in `joins.first`,
+    /// and the values the plan's bindings created.
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn run_first(
         &self,
@@ -874,8 +874,9 @@ impl Program {
         budget: &mut Budget,
         ctx: &EvalContext,
         rule: usize,
-    ) -> Result<(Option<Vec<Id>>, Vec<Value>), EvalError> {
-        let mut first = None;
+    ) -> Result<(bool, Vec<Value>), EvalError> {
+        let mut first = std::mem::take(&mut joins.first);
+        let mut found = false;
         let new_values = self.run_join(
             store,
             plan,
@@ -885,9 +886,13 @@ impl Program {
             budget,
             ctx,
             rule,
-            Sink::First { out: &mut first },
-        )?;
-        Ok((first, new_values))
+            Sink::First {
+                out: &mut first,
+                found: &mut found,
+            },
+        );
+        joins.first = first;
+        Ok((found, new_values?))
     }
 
     /// Runs `plan` from `joins.env` into `sink`; returns the values its
@@ -972,6 +977,8 @@ struct Joins {
     env: Vec<Id>,
     /// The tuple a full-key probe looks up.
     probe: Vec<Id>,
+    /// The bindings of the completion the last [`Program::run_first`] found.
+    first: Vec<Id>,
     /// Whether a join since this was last cleared passed over rows past an
     /// `Old` range's end (see `Exec::cut`).
     cut: bool,
@@ -1031,12 +1038,11 @@ impl PlanIndexes {
     }
 }
 
-/// A derivation a support check found: its rule, the bindings of the
-/// rule's variables, and whether the rule computed a value the store does
-/// not hold yet.
+/// A derivation a support check found: its rule (the bindings of its
+/// variables are in `Joins::first`), and whether the rule computed a value
+/// the store does not hold yet.
 struct Derivation {
     rule: usize,
-    env: Vec<Id>,
     creates_values: bool,
 }
 

@@ -142,21 +142,32 @@ impl Program {
         let mut marked: Vec<RowSet> = vec![RowSet::default(); n];
         let mut removed_base: Vec<RowSet> = vec![RowSet::default(); n];
         let mut work = Queue::new(&self.strata, n);
+        // The deleted tuples as ids (a value the store never held is in no
+        // fact), then their rows: each lookup misses the cache, so the
+        // lookups a few places ahead are started first.
+        let deleted_ids: Vec<(usize, Vec<Id>)> = deleted
+            .iter()
+            .filter_map(|(pred, tuple)| {
+                let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
+                ids.map(|ids| (pred.index(), ids))
+            })
+            .collect();
+        for (p, _) in &deleted_ids {
+            store.rels[*p].record_rows(&budget)?;
+        }
         let mut seeds: Vec<(usize, Vec<Id>)> = Vec::new();
-        for (pred, tuple) in deleted {
-            let p = pred.index();
-            let ids: Option<Vec<Id>> = tuple.iter().map(|v| store.dict.get(v)).collect();
-            let Some(ids) = ids else {
-                continue;
-            };
-            store.rels[p].record_rows(&budget)?;
-            let Some(row) = store.rels[p].row_of(&ids) else {
+        for (i, (p, ids)) in deleted_ids.iter().enumerate() {
+            if let Some((ahead, ahead_ids)) = deleted_ids.get(i + ROW_LOOKUPS_AHEAD) {
+                store.rels[*ahead].prefetch_row_of(ahead_ids);
+            }
+            let p = *p;
+            let Some(row) = store.rels[p].row_of(ids) else {
                 continue;
             };
             if store.rels[p].is_base(row) && removed_base[p].insert(row) {
                 marked[p].insert(row);
                 work.push(p, row);
-                seeds.push((p, store.rels[p].row(row).to_vec()));
+                seeds.push((p, ids.clone()));
             }
         }
 
@@ -1128,6 +1139,10 @@ const GIVE_UP_SHARE: usize = 32;
 /// derived facts for each deleted one (a class hierarchy) is followed fact by
 /// fact even where that is more than a [`SPREAD_LIMIT`]th of a relation.
 const FAN_OUT: usize = 8;
+
+/// How many deleted facts ahead the lookup of a deleted fact's row is
+/// started (see the seeds of `Program::update_in`).
+const ROW_LOOKUPS_AHEAD: usize = 8;
 
 /// Facts to look at during over-deletion: lower strata first (base facts
 /// before all), and in a stratum of one predicate by row (its support

@@ -2563,10 +2563,13 @@ impl Relation {
     /// so that lookups of several tuples overlap their cache misses.
     #[inline]
     pub(crate) fn prefetch_row_of(&self, tuple: &[Id]) {
-        if let Keys::Small(set) = &self.keys {
-            if self.arity == Some(tuple.len()) {
-                set.prefetch(key_of(tuple.len(), |i| tuple[i]));
-            }
+        if self.arity != Some(tuple.len()) {
+            return;
+        }
+        let key = key_of(tuple.len(), |i| tuple[i]);
+        match &self.keys {
+            Keys::Small(set) => set.prefetch(key),
+            Keys::Wide(wide) => wide.prefetch(key),
         }
     }
 

@@ -1158,14 +1158,13 @@ struct Queue {
 
 /// The facts queued at one level of a [`Queue`].
 enum Level {
-    /// A stratum of one predicate: the queued rows as a bitmap, taken
-    /// lowest first. `from` is the first word that may hold one (a bitmap
-    /// scanned from the last row taken costs nothing like a heap per fact).
+    /// A stratum of one predicate: the queued rows, taken lowest first.
+    /// `from` is the first word of `rows` that may hold one (a bitmap read
+    /// from the last row taken costs nothing like a heap per fact).
     ByRow {
         pred: usize,
-        words: Vec<u64>,
+        rows: RowSet,
         from: usize,
-        count: usize,
     },
     /// Base facts, or a stratum of several predicates: taken in any order.
     AnyOrder(Vec<(usize, u32)>),
@@ -1187,9 +1186,8 @@ impl Queue {
             .chain(strata.strata.iter().map(|stratum| match stratum.preds[..] {
                 [pred] => Level::ByRow {
                     pred: pred.index(),
-                    words: Vec::new(),
+                    rows: RowSet::default(),
                     from: 0,
-                    count: 0,
                 },
                 _ => Level::AnyOrder(Vec::new()),
             }))
@@ -1207,18 +1205,9 @@ impl Queue {
         let level = self.level_of[pred];
         self.lowest = self.lowest.min(level);
         match &mut self.levels[level] {
-            Level::ByRow {
-                words, from, count, ..
-            } => {
-                let word = row as usize / 64;
-                if word >= words.len() {
-                    words.resize(word + 1, 0);
-                }
-                let bit = 1u64 << (row % 64);
-                if words[word] & bit == 0 {
-                    words[word] |= bit;
-                    *count += 1;
-                    *from = (*from).min(word);
+            Level::ByRow { rows, from, .. } => {
+                if rows.insert(row) {
+                    *from = (*from).min(row as usize / 64);
                 }
             }
             Level::AnyOrder(facts) => facts.push((pred, row)),
@@ -1227,25 +1216,16 @@ impl Queue {
 
     fn pop(&mut self) -> Option<(usize, u32)> {
         while let Some(level) = self.levels.get_mut(self.lowest) {
-            match level {
-                Level::ByRow {
-                    pred,
-                    words,
-                    from,
-                    count,
-                } if *count > 0 => {
-                    while words[*from] == 0 {
-                        *from += 1;
-                    }
-                    let word = &mut words[*from];
-                    let bit = word.trailing_zeros();
-                    *word &= *word - 1;
-                    *count -= 1;
-                    return Some((*pred, (*from * 64) as u32 + bit));
+            let taken = match level {
+                Level::ByRow { pred, rows, from } => {
+                    rows.take_lowest_from(from).map(|row| (*pred, row))
                 }
-                Level::AnyOrder(facts) if !facts.is_empty() => return facts.pop(),
-                _ => self.lowest += 1,
+                Level::AnyOrder(facts) => facts.pop(),
+            };
+            if taken.is_some() {
+                return taken;
             }
+            self.lowest += 1;
         }
         None
     }
@@ -1255,7 +1235,7 @@ impl Queue {
         let mut preds = Vec::new();
         for level in &self.levels[self.lowest.min(self.levels.len())..] {
             match level {
-                Level::ByRow { pred, count, .. } if *count > 0 => preds.push(*pred),
+                Level::ByRow { pred, rows, .. } if !rows.is_empty() => preds.push(*pred),
                 Level::ByRow { .. } => {}
                 Level::AnyOrder(facts) => preds.extend(facts.iter().map(|&(p, _)| p)),
             }
@@ -1265,7 +1245,7 @@ impl Queue {
 
     fn is_empty(&self) -> bool {
         self.levels.iter().all(|level| match level {
-            Level::ByRow { count, .. } => *count == 0,
+            Level::ByRow { rows, .. } => rows.is_empty(),
             Level::AnyOrder(facts) => facts.is_empty(),
         })
     }

@@ -2333,6 +2333,28 @@ impl RowSet {
         self.len == 0
     }
 
+    /// Removes and returns the lowest row held in the words from `*from`
+    /// on, leaving `*from` at that row's word: read from where the last
+    /// one was found, the set is a queue taken in row order at the cost of
+    /// one pass over its words. `None` when those words hold no row.
+    #[inline]
+    pub(crate) fn take_lowest_from(&mut self, from: &mut usize) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let (w, word) = self
+            .words
+            .iter_mut()
+            .enumerate()
+            .skip(*from)
+            .find(|(_, word)| **word != 0)?;
+        let b = word.trailing_zeros();
+        *word &= *word - 1;
+        self.len -= 1;
+        *from = w;
+        Some(w as u32 * 64 + b)
+    }
+
     /// The rows held, ascending.
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.words.iter().enumerate().flat_map(|(w, &word)| {
@@ -3473,6 +3495,25 @@ impl FactStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_taken_lowest_first_from_the_word_given() {
+        let mut set = RowSet::default();
+        for r in [130, 5, 64, 700] {
+            set.insert(r);
+        }
+        let mut from = 0;
+        assert_eq!(set.take_lowest_from(&mut from), Some(5));
+        assert_eq!((set.take_lowest_from(&mut from), from), (Some(64), 1));
+        // Words before `from` are not read: a row put there waits.
+        set.insert(3);
+        assert_eq!(set.take_lowest_from(&mut from), Some(130));
+        assert_eq!(set.take_lowest_from(&mut from), Some(700));
+        assert_eq!(set.take_lowest_from(&mut from), None);
+        assert_eq!((set.len(), set.take_lowest_from(&mut 0)), (1, Some(3)));
+        assert!(set.is_empty());
+        assert_eq!(set.take_lowest_from(&mut 0), None);
+    }
 
     /// The index of `r` on `mask`, built without a deadline.
     fn whole_index(r: &mut Relation, mask: u64) -> Arc<Index> {

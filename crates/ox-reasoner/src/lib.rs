@@ -1331,7 +1331,9 @@ mod tests {
         let module = m.build();
         let program = Program::new(&module).expect("valid rules");
         let mut base = FactStore::new(module.predicates.len());
-        let pairs: Vec<(i64, i64)> = (0..100_000).map(|i| (i, i % 3)).collect();
+        let pairs: Vec<(i64, i64)> = (0..i64::from(store::KEYS_PAST_ROWS_FROM_START))
+            .map(|i| (i, i % 3))
+            .collect();
         insert_pairs(&mut base, asserted, &pairs);
         insert_pairs(&mut base, inferred, &pairs);
         let previous = program.evaluate(base, &ctx()).expect("evaluates");

@@ -1158,17 +1158,22 @@ impl KeyTable {
 
     /// Moves every key (and its row, when recorded) into `cap` slots,
     /// calling `check` every [`ROWS_PER_CHECK`] keys; on its error the
-    /// table stays as it was.
+    /// table keeps its keys where they were (rows it recorded only for
+    /// being small are gone if `cap` outgrows that size).
     fn rehash_checked<E>(
         &mut self,
         cap: usize,
         check: impl FnMut() -> Result<(), E>,
     ) -> Result<(), E> {
         let small = cap <= ROWS_FROM_START_MAX_SLOTS;
-        let (rows, from_start) = match self.rows.get() {
+        if self.rows_from_start && !small {
             // Outgrowing the small size: from now on rows are recorded
-            // only when asked for.
-            Some(_) if self.rows_from_start && !small => (None, false),
+            // only when asked for. They go before the larger slots come,
+            // so that the growth does not hold both at once.
+            self.rows = OnceLock::new();
+            self.rows_from_start = false;
+        }
+        let (rows, from_start) = match self.rows.get() {
             Some(rows) => (Some(rows.as_slice()), self.rows_from_start),
             // A small table records rows from its first key on.
             None if self.len == 0 && small => (Some(&[][..]), true),
@@ -1840,12 +1845,19 @@ fn flag_row(id: Id, r: u32, ids: &[bool], hits: &mut Hits) {
 }
 
 /// Slots up to which a key table records the row of each key from its
-/// first key on (see [`KeyTable`]): at most 512 KiB of rows per relation,
+/// first key on (see [`KeyTable`]): at most 4 MiB of rows per relation,
 /// written while the slot is in the cache anyway, where recording them at
-/// the first lookup walks the whole relation (a third of LUBM-1's first
-/// deletion). Larger tables record them when first asked: for millions of
-/// keys, the array would add a third to the memory of an evaluation.
-const ROWS_FROM_START_MAX_SLOTS: usize = 1 << 17;
+/// the first lookup walks the whole relation (a quarter of LUBM-10's first
+/// deletion, for 653,762 `typ` pairs). Larger tables record them when
+/// first asked: for millions of keys, the array would add a third to the
+/// memory of an evaluation.
+const ROWS_FROM_START_MAX_SLOTS: usize = 1 << 20;
+
+/// Keys enough for a key table to outgrow [`ROWS_FROM_START_MAX_SLOTS`]
+/// (tables grow past a load of 5/8; a few spare, as the key 0 is kept
+/// apart from the slots): for tests of what larger tables do.
+#[cfg(test)]
+pub(crate) const KEYS_PAST_ROWS_FROM_START: u32 = (ROWS_FROM_START_MAX_SLOTS / 8 * 5) as u32 + 16;
 
 /// Keys per block of [`KeyTable::rows_of`], which prefetches a block ahead.
 const TRACK_AHEAD: usize = 16;
@@ -4528,7 +4540,7 @@ mod tests {
     #[test]
     fn rows_are_recorded_from_the_first_lookup_on() {
         // Large enough that its key set does not record rows from the start.
-        const N: u32 = 100_000;
+        const N: u32 = KEYS_PAST_ROWS_FROM_START;
         let mut r = Relation::new();
         for a in 0..N {
             r.insert(&[a % 13, a]);
@@ -4663,7 +4675,7 @@ mod tests {
 
     #[test]
     fn recording_rows_past_the_deadline_records_none_and_lookups_still_answer() {
-        let rows = 3 * ROWS_PER_CHECK as u32;
+        let rows = KEYS_PAST_ROWS_FROM_START;
         let r = many_pairs(rows);
         let late = r.record_rows(&Budget::expired());
         assert!(matches!(late, Err(EvalError::DeadlineExceeded)));

@@ -173,13 +173,15 @@ fn mix(mut h: u64) -> u64 {
 }
 
 /// The hash key of `n` ids. Exact (injective) for `n <= 2`, so lookups need
-/// no verification; for longer keys collisions are possible and verified.
+/// no verification, and for three ids below [`PACKED_ID_LIMIT`] (see
+/// [`packed_key`]); otherwise collisions are possible and verified.
 #[inline]
 pub(crate) fn key_of(n: usize, get: impl Fn(usize) -> Id) -> u64 {
     match n {
         0 => 0x9e37_79b9_7f4a_7c15,
         1 => mix(u64::from(get(0))),
         2 => mix((u64::from(get(0)) << 32) | u64::from(get(1))),
+        3 if let Some(key) = packed_key([get(0), get(1), get(2)]) => key,
         _ => {
             let mut h: u64 = 0x243f_6a88_85a3_08d3;
             for i in 0..n {
@@ -190,6 +192,28 @@ pub(crate) fn key_of(n: usize, get: impl Fn(usize) -> Id) -> u64 {
             mix(h ^ n as u64)
         }
     }
+}
+
+/// Ids below this fit three to a 64-bit key, 21 bits each.
+const PACKED_ID_LIMIT: Id = 1 << 21;
+
+/// The key of three ids below [`PACKED_ID_LIMIT`]: their bits side by
+/// side, mixed (a bijection), so that equal keys mean equal ids.
+#[inline]
+fn packed_key([a, b, c]: [Id; 3]) -> Option<u64> {
+    ((a | b | c) < PACKED_ID_LIMIT)
+        .then(|| mix((u64::from(a) << 42) | (u64::from(b) << 21) | u64::from(c)))
+}
+
+/// Whether `key` is the packed key of `tuple` and tells it from every other
+/// packed key in a [`WideTable`] (which keeps the keys 0 and 1 alike).
+#[inline]
+fn is_packed(key: u64, tuple: &[Id]) -> bool {
+    key > 1
+        && match *tuple {
+            [a, b, c] => packed_key([a, b, c]) == Some(key),
+            _ => false,
+        }
 }
 
 #[inline]
@@ -1505,9 +1529,12 @@ impl OverShared<KeyTable> {
 /// Keys of tuples of three or more columns: open addressing with linear
 /// probing over each tuple's 64-bit hash, with the row holding it in an
 /// array parallel to the slots. Tuples whose hashes are equal sit in the
-/// same probe chain, told apart by their rows. Unlike a standard-library
-/// map, the table grows within the deadline (see
-/// [`WideTable::reserve_within`]).
+/// same probe chain, told apart by their rows. While every key is the
+/// packed key of its tuple (three small ids, see [`packed_key`]), a probe
+/// with a packed key needs no row: an equal key is the same tuple, and
+/// the tuple's ids are never read (a cache miss per probe of a large
+/// relation). Unlike a standard-library map, the table grows within the
+/// deadline (see [`WideTable::reserve_within`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WideTable {
     /// Per slot: the hash of the tuple it holds ([`WideTable::stored`]),
@@ -1518,6 +1545,9 @@ pub(crate) struct WideTable {
     /// `64 - log2(hashes.len())`.
     shift: u32,
     len: usize,
+    /// Whether some tuple was added under a key other than its packed one
+    /// (see [`is_packed`]): then every probe compares tuples.
+    hashed: bool,
 }
 
 impl WideTable {
@@ -1536,12 +1566,15 @@ impl WideTable {
             return None;
         }
         let hash = Self::stored(key);
+        let exact = !self.hashed && is_packed(key, tuple);
         let mask = self.hashes.len() - 1;
         let mut i = (hash >> self.shift) as usize;
         loop {
             match self.hashes[i] {
                 0 => return None,
-                h if h == hash && row(self.rows[i]) == tuple => return Some(self.rows[i]),
+                h if h == hash && (exact || row(self.rows[i]) == tuple) => {
+                    return Some(self.rows[i])
+                }
                 _ => i = (i + 1) & mask,
             }
         }
@@ -1559,15 +1592,19 @@ impl WideTable {
     ) -> bool {
         self.make_room_for_one();
         let hash = Self::stored(key);
+        let exact = is_packed(key, tuple);
         let mask = self.hashes.len() - 1;
         let mut i = (hash >> self.shift) as usize;
         loop {
             match self.hashes[i] {
                 0 => break,
-                h if h == hash && row(self.rows[i]) == tuple => return false,
+                h if h == hash && (exact && !self.hashed || row(self.rows[i]) == tuple) => {
+                    return false
+                }
                 _ => i = (i + 1) & mask,
             }
         }
+        self.hashed |= !exact;
         self.hashes[i] = hash;
         self.rows[i] = next;
         self.len += 1;
@@ -1575,7 +1612,8 @@ impl WideTable {
     }
 
     /// Adds row `r` under `key` without comparing tuples: the caller knows
-    /// the table does not hold its tuple.
+    /// the table does not hold its tuple, and marks the table
+    /// [`WideTable::hashed`] if `key` is not its tuple's packed one.
     fn insert_new(&mut self, key: u64, r: u32) {
         self.make_room_for_one();
         let hash = Self::stored(key);
@@ -1631,6 +1669,7 @@ impl WideTable {
     /// the table is built again from the rows that stay.
     fn renumber(&mut self, new_row: &[u32]) {
         let old = std::mem::take(self);
+        self.hashed = old.hashed;
         let staying = old
             .rows
             .iter()
@@ -1647,6 +1686,7 @@ impl WideTable {
 
     /// Adds the rows of `other`, which holds none of this table's tuples.
     fn absorb(&mut self, other: WideTable) {
+        self.hashed |= other.hashed;
         self.reserve(other.len);
         for (&r, &h) in other.rows.iter().zip(&other.hashes) {
             if h != 0 {
@@ -2824,6 +2864,7 @@ impl Relation {
                 table.reserve(self.len as usize);
                 for &(key, i) in &order {
                     if kept[i as usize] {
+                        table.hashed |= !is_packed(key, tuple(i));
                         table.insert_new(key, row_of[i as usize]);
                     }
                 }
@@ -4381,6 +4422,36 @@ mod tests {
             panic!("three columns use wide keys");
         };
         assert_eq!(wide.own.len(), 2, "the rows that went are gone");
+    }
+
+    #[test]
+    fn packed_keys_find_three_small_ids_without_reading_rows() {
+        let rows: Vec<[Id; 3]> = vec![[1, 2, 3], [3, 2, 1], [PACKED_ID_LIMIT - 1, 0, 7]];
+        let mut keys = Keys::for_arity(3);
+        for (r, t) in rows.iter().enumerate() {
+            assert!(keys.insert(t, r as u32, |r| &rows[r as usize][..]));
+        }
+        // Every key is its tuple's packed one: an equal key is the tuple.
+        let unread = |_: u32| -> &[Id] { panic!("a packed key needs no row") };
+        for (r, t) in rows.iter().enumerate() {
+            assert_eq!(keys.find(t, unread), Found::Present(Some(r as u32)));
+            assert!(!keys.insert(t, 9, unread), "a repeat is known by its key");
+        }
+        assert_eq!(keys.find(&[2, 1, 3], unread), Found::Absent);
+        // An id past the packed range hashes its tuple: from then on equal
+        // keys are confirmed by the rows.
+        let mut rows = rows;
+        rows.push([PACKED_ID_LIMIT, 0, 7]);
+        let row = |r: u32| &rows[r as usize][..];
+        assert!(keys.insert(&rows[3], 3, row));
+        let read = std::cell::Cell::new(0);
+        let counting = |r: u32| {
+            read.set(read.get() + 1);
+            &rows[r as usize][..]
+        };
+        assert_eq!(keys.find(&rows[0], counting), Found::Present(Some(0)));
+        assert_eq!(keys.find(&rows[3], counting), Found::Present(Some(3)));
+        assert_eq!(read.get(), 2);
     }
 
     #[test]

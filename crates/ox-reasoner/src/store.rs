@@ -4454,6 +4454,55 @@ mod tests {
         assert_eq!(read.get(), 2);
     }
 
+    /// An id from one of three bands: small ones (packed keys), ones
+    /// around the end of the packed range, and ones far past it (hashed).
+    fn banded_id() -> impl proptest::strategy::Strategy<Value = Id> {
+        use proptest::prelude::*;
+        prop_oneof![
+            0..6u32,
+            PACKED_ID_LIMIT - 3..PACKED_ID_LIMIT + 3,
+            (1u32 << 30)..(1u32 << 30) + 6,
+        ]
+    }
+
+    proptest::proptest! {
+        /// A three-column relation against a plain set, with tuples of
+        /// packed keys, hashed keys and both in one relation: inserting,
+        /// finding and removing (removals compact the relation at times).
+        #[test]
+        fn wide_key_sets_agree_with_a_plain_set(
+            ops in proptest::collection::vec(
+                (0u8..3, [banded_id(), banded_id(), banded_id()]),
+                1..300,
+            ),
+        ) {
+            let mut r = Relation::new();
+            let mut model: std::collections::BTreeSet<[Id; 3]> = Default::default();
+            for (op, t) in ops {
+                match op {
+                    0 => proptest::prop_assert_eq!(r.insert(&t), model.insert(t)),
+                    1 => match r.find(&t) {
+                        Found::Present(Some(row)) => {
+                            proptest::prop_assert!(model.contains(&t));
+                            proptest::prop_assert_eq!(r.row(row), &t[..]);
+                        }
+                        Found::Present(None) => proptest::prop_assert!(false, "wide keys give rows"),
+                        Found::Absent => proptest::prop_assert!(!model.contains(&t)),
+                    },
+                    _ => {
+                        if let Found::Present(Some(row)) = r.find(&t) {
+                            r.remove_rows(&[row].into_iter().collect());
+                            model.remove(&t);
+                        }
+                    }
+                }
+            }
+            for t in &model {
+                proptest::prop_assert!(matches!(r.find(t), Found::Present(Some(_))));
+            }
+        }
+    }
+
     #[test]
     fn wide_tuples_survive_hash_collisions() {
         // Many 3- and 4-ary tuples: every one must be found, none twice.

@@ -1876,6 +1876,39 @@ fn flagged_rows_of_two(
     }
 }
 
+/// The rows of `block` (rows from `first` on, `arity` ids each) whose id in
+/// each of `columns` is flagged, pushed to that column's `hits`.
+#[inline]
+fn flag_block(
+    block: &[Id],
+    first: u32,
+    arity: usize,
+    columns: &[FlaggedColumn<'_>],
+    hits: &mut [Hits],
+) {
+    if let ([a, b], [hits_a, hits_b]) = (columns, &mut *hits) {
+        let scan = (block, first, [*a, *b]);
+        let hits = (hits_a, hits_b);
+        // The usual width gets a loop of its own.
+        match arity {
+            2 => flagged_rows_of_two(scan, 2, hits),
+            _ => flagged_rows_of_two(scan, arity, hits),
+        }
+        return;
+    }
+    for (hits, &column) in hits.iter_mut().zip(columns) {
+        let scan = (block, first, column);
+        match arity {
+            2 => flagged_rows(scan, 2, hits),
+            3 => flagged_rows(scan, 3, hits),
+            _ => flagged_rows(scan, arity, hits),
+        }
+    }
+}
+
+/// Rows from which a narrowing scan runs in two halves on two threads.
+const SPLIT_SCAN_MIN_ROWS: usize = 1 << 18;
+
 /// Pushes row `r` to `hits` with `id`'s key when `ids` flags `id`.
 #[inline(always)]
 fn flag_row(id: Id, r: u32, ids: &[bool], hits: &mut Hits) {
@@ -2956,36 +2989,45 @@ impl Relation {
             // tested by id in a tight loop over a block of rows small
             // enough to stay in cache for the next index's loop, so memory
             // is read once however many indexes there are; two indexes (a
-            // relation probed on both columns) share one loop.
-            let mut unchecked_rows = 0;
-            for (first, data) in self.rows.parts(arity, self.len) {
-                for (b, block) in data.chunks(NARROW_BLOCK_ROWS * arity).enumerate() {
+            // relation probed on both columns) share one loop. A large
+            // relation is scanned in two halves at once, on two threads.
+            let blocks: Vec<(u32, &[Id])> = self
+                .rows
+                .parts(arity, self.len)
+                .into_iter()
+                .flat_map(|(first, data)| {
+                    data.chunks(NARROW_BLOCK_ROWS * arity)
+                        .enumerate()
+                        .map(move |(b, block)| (first + (b * NARROW_BLOCK_ROWS) as u32, block))
+                })
+                .collect();
+            let scan = |blocks: &[(u32, &[Id])], hits: &mut [Hits]| -> Result<(), EvalError> {
+                let mut unchecked_rows = 0;
+                for &(block_first, block) in blocks {
                     unchecked_rows += NARROW_BLOCK_ROWS;
                     if unchecked_rows >= ROWS_PER_CHECK {
                         unchecked_rows = 0;
                         budget.check()?;
                     }
-                    let block_first = first + (b * NARROW_BLOCK_ROWS) as u32;
-                    if let ([a, b], [hits_a, hits_b]) = (one_column.as_slice(), hits.as_mut_slice())
-                    {
-                        let scan = (block, block_first, [*a, *b]);
-                        let hits = (hits_a, hits_b);
-                        // The usual width gets a loop of its own.
-                        match arity {
-                            2 => flagged_rows_of_two(scan, 2, hits),
-                            _ => flagged_rows_of_two(scan, arity, hits),
-                        }
-                        continue;
-                    }
-                    for (hits, &column) in hits.iter_mut().zip(&one_column) {
-                        let scan = (block, block_first, column);
-                        match arity {
-                            2 => flagged_rows(scan, 2, hits),
-                            3 => flagged_rows(scan, 3, hits),
-                            _ => flagged_rows(scan, arity, hits),
-                        }
-                    }
+                    flag_block(block, block_first, arity, &one_column, hits);
                 }
+                Ok(())
+            };
+            if self.len as usize >= SPLIT_SCAN_MIN_ROWS {
+                let (front, back) = blocks.split_at(blocks.len() / 2);
+                let mut back_hits: Vec<Hits> = vec![Vec::new(); wanted.len()];
+                let (front_done, back_done) = std::thread::scope(|threads| {
+                    let back_scan = threads.spawn(|| scan(back, &mut back_hits));
+                    let front_done = scan(front, &mut hits);
+                    (front_done, back_scan.join())
+                });
+                front_done?;
+                back_done.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                for (hits, back) in hits.iter_mut().zip(back_hits) {
+                    hits.extend(back);
+                }
+            } else {
+                scan(&blocks, &mut hits)?;
             }
         } else {
             let parts = self.rows.parts(arity, self.len);
@@ -3711,6 +3753,41 @@ mod tests {
             assert_eq!(narrowed[2].rows(key(id)), by_first.rows(key(id)));
         }
         assert!(narrowed[2].rows(key(12)).is_empty());
+    }
+
+    #[test]
+    fn narrowed_scans_of_large_relations_in_two_halves_answer_as_full_indexes() {
+        let rows = SPLIT_SCAN_MIN_ROWS as u32 + 1001;
+        let mut r = Relation::new();
+        for i in 0..rows {
+            assert!(r.insert(&[i % 997, i]));
+        }
+        // Column 0's keys repeat through both halves; column 1's are one
+        // row each, in the first half, in the second and at the very end.
+        let mut firsts = ProbeKeys::default();
+        let mut seconds = ProbeKeys::default();
+        for id in [0, 5, 996] {
+            firsts.insert(&[id]);
+        }
+        for id in [3, rows / 2 + 7, rows - 1] {
+            seconds.insert(&[id]);
+        }
+        let narrowed = r
+            .narrowed_indexes(&[(0b01, &firsts), (0b10, &seconds)], &Budget::unlimited())
+            .expect("no deadline");
+        let by_first = whole_index(&mut r, 0b01);
+        let by_second = whole_index(&mut r, 0b10);
+        let key = |id: u32| key_of(1, |_| id);
+        for id in [0, 5, 996] {
+            assert_eq!(narrowed[0].rows(key(id)), by_first.rows(key(id)), "{id}");
+        }
+        for id in [3, rows / 2 + 7, rows - 1] {
+            assert_eq!(narrowed[1].rows(key(id)), by_second.rows(key(id)), "{id}");
+            assert_eq!(narrowed[1].rows(key(id)).len(), 1);
+        }
+        assert!(narrowed[0].rows(key(6)).is_empty());
+        let late = r.narrowed_indexes(&[(0b01, &firsts)], &Budget::expired());
+        assert!(matches!(late, Err(EvalError::DeadlineExceeded)));
     }
 
     #[test]

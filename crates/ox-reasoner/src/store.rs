@@ -1592,15 +1592,13 @@ impl WideTable {
     ) -> bool {
         self.make_room_for_one();
         let hash = Self::stored(key);
-        let exact = is_packed(key, tuple);
+        let exact = !self.hashed && is_packed(key, tuple);
         let mask = self.hashes.len() - 1;
         let mut i = (hash >> self.shift) as usize;
         loop {
             match self.hashes[i] {
                 0 => break,
-                h if h == hash && (exact && !self.hashed || row(self.rows[i]) == tuple) => {
-                    return false
-                }
+                h if h == hash && (exact || row(self.rows[i]) == tuple) => return false,
                 _ => i = (i + 1) & mask,
             }
         }

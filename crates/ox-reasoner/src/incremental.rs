@@ -24,13 +24,16 @@
 //!   updated inputs; so is a stratum that lost more than a quarter of its
 //!   facts to over-deletion, or whose over-deletion has looked at a
 //!   thirty-second of a relation (deleting and re-deriving fact by fact
-//!   would cost more). Before over-deletion starts, the deleted facts are
-//!   followed through the rules by their tuples alone; a stratum where that
-//!   reaches more than a 256th of a relation, and more than eight facts per
-//!   deleted one, is recomputed at once, without paying for an
-//!   over-deletion that would give up. Relations so small (against the
-//!   size of the change) that eight facts per deleted one is the larger
-//!   limit are left to over-deletion's own count.
+//!   would cost more), or an eighth while most facts it checked were kept.
+//!   Before over-deletion starts, the deleted facts are followed through
+//!   the rules by their tuples alone; a stratum where that reaches more
+//!   than a 256th of a relation, and more than eight facts per deleted one,
+//!   is recomputed at once, without paying for an over-deletion that would
+//!   give up, unless it is a stratum of one predicate where most facts
+//!   reached have a second derivation (its support checks will keep them).
+//!   Relations so small (against the size of the change) that eight facts
+//!   per deleted one is the larger limit are left to over-deletion's own
+//!   count.
 //! - Removed rows leave the key set but keep their numbers, marked as
 //!   removed (indexes keep listing them and readers skip them), until a
 //!   quarter of a relation's rows are removed ones and it is compacted (see
@@ -239,8 +242,11 @@ impl Program {
         // supported facts stay, and nothing is derived from them again.
         let mut pending: Vec<RowSet> = vec![RowSet::default(); n];
         let mut kept: Vec<RowSet> = vec![RowSet::default(); n];
-        // Per predicate: derived facts queued for over-deletion so far.
+        // Per predicate: derived facts queued for over-deletion so far, and
+        // of those checked, how many were kept.
         let mut visited: Vec<usize> = vec![0; n];
+        let mut checks: Vec<usize> = vec![0; n];
+        let mut keeps: Vec<usize> = vec![0; n];
         let fan_out_allowance = FAN_OUT * seeds.len();
         let checked_stratum: Vec<bool> = strata.iter().map(|st| st.preds.len() == 1).collect();
         // Facts whose support check found no derivation and passed over no
@@ -274,7 +280,7 @@ impl Program {
         self.recompute_wide_deletions(
             store,
             &mut joins,
-            seeds,
+            &seeds,
             &seeded_by_pred,
             &mut recompute,
             &const_ids,
@@ -296,6 +302,12 @@ impl Program {
         while let Some((p, row)) = work.pop() {
             budget.check()?;
             if pending[p].remove(row) && !marked[p].contains(row) {
+                if self.strata.stratum_of[p].is_some_and(|s| recompute[s]) {
+                    // Given up on after it was queued: it goes with the
+                    // recomputation (the wipe queued it again, marked, if
+                    // rules of other strata read it).
+                    continue;
+                }
                 let support = SupportCheck {
                     marked: &marked,
                     row_bounds: &mut row_bounds,
@@ -329,11 +341,38 @@ impl Program {
                         true
                     }
                 };
+                checks[p] += 1;
                 if keep {
+                    keeps[p] += 1;
                     kept[p].insert(row);
+                } else {
+                    marked[p].insert(row);
+                }
+                // Most facts checked kept: few are marked and followed
+                // further, and the walk ends soon.
+                let share = if keeps[p] * 2 > checks[p] {
+                    SETTLING_GIVE_UP_SHARE
+                } else {
+                    GIVE_UP_SHARE
+                };
+                if let Some(s) = self.strata.stratum_of[p] {
+                    if !recompute[s]
+                        && gives_up(checks[p], share, &store.rels[p], fan_out_allowance)
+                    {
+                        recompute[s] = true;
+                        self.wipe(
+                            store,
+                            s,
+                            &recompute,
+                            &seeded_by_pred,
+                            &mut marked,
+                            &mut work,
+                        );
+                    }
+                }
+                if keep {
                     continue;
                 }
-                marked[p].insert(row);
             }
             let tuple = store.rels[p].row(row);
             for &(r, k) in &seeded_by_pred[p] {
@@ -404,15 +443,17 @@ impl Program {
                             work.push(h, hr);
                         }
                     }
-                    // Looking at a fact during over-deletion (support check,
-                    // rules seeded by it) costs tens of times what deriving
-                    // it does: once a thirty-second of a relation (and more
-                    // than a few facts per deleted one) has been looked at,
-                    // recomputing its stratum is cheaper.
-                    let seen = visited[rule.head_pred];
-                    if seen * GIVE_UP_SHARE > head_rel.fact_count() as usize + 256
-                        && seen > fan_out_allowance
-                    {
+                    // Queueing a fact costs a row lookup, looking at it
+                    // (support check, rules seeded by it) several times what
+                    // deriving it does: see `gives_up`. Facts to check are
+                    // counted again as they are checked.
+                    let h = rule.head_pred;
+                    let share = if check {
+                        SETTLING_GIVE_UP_SHARE
+                    } else {
+                        GIVE_UP_SHARE
+                    };
+                    if gives_up(visited[h], share, head_rel, fan_out_allowance) {
                         overflow = true;
                         break;
                     }
@@ -556,39 +597,101 @@ impl Program {
     /// up (a [`GIVE_UP_SHARE`]th of the relation): a deletion that cuts a
     /// deep taxonomy reaches nearly all of it, and over-deletion would first
     /// record the rows of the whole relation and check thousands of facts.
+    ///
+    /// A stratum of one predicate that reaches too far is followed again,
+    /// now counting which of a sample of the facts reached have a second
+    /// derivation:
+    /// its over-deletion keeps a fact with a derivation left (from earlier
+    /// rows), and in a well-connected graph most facts reached have one.
+    /// It is recomputed only if at most half of them do (a chain of
+    /// classes, a tree: facts with one derivation each); otherwise
+    /// over-deletion's own limits decide.
     #[allow(clippy::too_many_arguments)]
     fn recompute_wide_deletions(
         &self,
         store: &FactStore,
         joins: &mut Joins,
-        seeds: Vec<(usize, Vec<Id>)>,
+        seeds: &[(usize, Vec<Id>)],
         seeded_by_pred: &[Vec<(usize, usize)>],
         recompute: &mut [bool],
         const_ids: &[Id],
         budget: &mut Budget,
         ctx: &EvalContext,
     ) -> Result<(), EvalError> {
+        let mut walk = SpreadWalk {
+            store,
+            joins,
+            seeded_by_pred,
+            const_ids,
+            budget,
+            ctx,
+        };
+        let wide = self.wide_strata(&mut walk, seeds, recompute, None)?;
+        let strata = &self.strata.strata;
+        let single: Vec<bool> = (0..strata.len())
+            .map(|s| wide[s] && strata[s].preds.len() == 1)
+            .collect();
+        for (s, &w) in wide.iter().enumerate() {
+            if w && !single[s] {
+                recompute[s] = true;
+            }
+        }
+        if single.contains(&true) {
+            let still_wide = self.wide_strata(&mut walk, seeds, recompute, Some(&single))?;
+            for s in 0..strata.len() {
+                if single[s] && still_wide[s] {
+                    recompute[s] = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The strata (not marked in `recompute`) that following `seeds`
+    /// through the rules reaches too far into (see
+    /// [`Program::recompute_wide_deletions`]). In the strata `alternatives`
+    /// flags, a sample of the facts reached is looked up for a second
+    /// derivation, and reaching too far counts only if at most half had one.
+    fn wide_strata(
+        &self,
+        walk: &mut SpreadWalk<'_, '_>,
+        seeds: &[(usize, Vec<Id>)],
+        recompute: &[bool],
+        alternatives: Option<&[bool]>,
+    ) -> Result<Vec<bool>, EvalError> {
+        let store = walk.store;
+        let mut wide = vec![false; recompute.len()];
+        // Strata no longer followed: reached too far, however it counts.
+        let mut stopped = vec![false; recompute.len()];
         // Facts reached, by key: two facts of more than two columns may
         // share one (a hash), which only makes the estimate err low by them.
         let mut reached: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); store.rels.len()];
+        // Per predicate: how many facts reached were looked up for a second
+        // derivation, and how many had one.
+        let mut sampled: Vec<usize> = vec![0; store.rels.len()];
+        let mut with_alternative: Vec<usize> = vec![0; store.rels.len()];
         let mut heads: Vec<Id> = Vec::new();
+        let mut derivations: Vec<Id> = Vec::new();
         // A few facts reached per deleted one are cheaper to follow than
         // any recomputation, however small the relation's share.
         let fan_out_allowance = FAN_OUT * seeds.len();
-        let mut stack = seeds;
+        let mut stack = seeds.to_vec();
         while let Some((p, tuple)) = stack.pop() {
-            budget.check()?;
-            if self.strata.stratum_of[p].is_some_and(|s| recompute[s]) {
+            walk.budget.check()?;
+            if self.strata.stratum_of[p].is_some_and(|s| recompute[s] || stopped[s]) {
                 continue;
             }
-            for &(r, k) in &seeded_by_pred[p] {
+            for &(r, k) in &walk.seeded_by_pred[p] {
                 let rule = &self.rules[r];
                 let h = rule.head_pred;
                 let Some(head_stratum) = self.strata.stratum_of[h] else {
                     continue;
                 };
                 // Only in a recursive stratum can a deletion spread without bound.
-                if recompute[head_stratum] || !self.strata.strata[head_stratum].recursive {
+                if recompute[head_stratum]
+                    || stopped[head_stratum]
+                    || !self.strata.strata[head_stratum].recursive
+                {
                     continue;
                 }
                 let head_rel = &store.rels[h];
@@ -608,22 +711,25 @@ impl Program {
                     &seeded.args,
                     &tuple,
                     rule.var_count,
-                    const_ids,
-                    &mut joins.env,
+                    walk.const_ids,
+                    &mut walk.joins.env,
                 ) {
                     continue;
                 }
-                let plan = &seeded.plan;
                 let count = self.run_heads(
                     store,
-                    plan,
-                    joins,
+                    &seeded.plan,
+                    walk.joins,
                     (&rule.head, &mut heads),
-                    const_ids,
-                    budget,
-                    ctx,
+                    walk.const_ids,
+                    walk.budget,
+                    walk.ctx,
                     r,
                 )?;
+                let count_alternatives = alternatives.is_some_and(|a| a[head_stratum]);
+                // Facts are looked up at even intervals: about
+                // `ALTERNATIVES_SAMPLE` of them by the time the limit is passed.
+                let stride = (limit / ALTERNATIVES_SAMPLE).max(1);
                 for head in tuples(&heads, rule.head.len(), count) {
                     if head.iter().any(|&id| id as usize >= store.dict.len())
                         || matches!(head_rel.find(head), Found::Absent)
@@ -631,15 +737,67 @@ impl Program {
                     {
                         continue;
                     }
+                    if count_alternatives && reached[h].len().is_multiple_of(stride) {
+                        sampled[h] += 1;
+                        let count =
+                            self.derivation_count(walk, head_stratum, h, head, &mut derivations)?;
+                        if count >= 2 {
+                            with_alternative[h] += 1;
+                        }
+                    }
                     if reached[h].len() > limit {
-                        recompute[head_stratum] = true;
+                        stopped[head_stratum] = true;
+                        wide[head_stratum] =
+                            !count_alternatives || with_alternative[h] * 2 <= sampled[h];
                         break;
                     }
                     stack.push((h, head.to_vec()));
                 }
             }
         }
-        Ok(())
+        Ok(wide)
+    }
+
+    /// How many derivations fact `head` of `pred` (in stratum `s`) has from
+    /// the facts present, counted rule by rule until there are two: only
+    /// whether it has more than one matters.
+    fn derivation_count(
+        &self,
+        walk: &mut SpreadWalk<'_, '_>,
+        s: usize,
+        pred: usize,
+        head: &[Id],
+        out: &mut Vec<Id>,
+    ) -> Result<usize, EvalError> {
+        let mut total = 0;
+        for &r in &self.strata.strata[s].rules {
+            let rule = &self.rules[r];
+            if rule.head_pred != pred
+                || !bindings(
+                    &rule.head,
+                    head,
+                    rule.var_count,
+                    walk.const_ids,
+                    &mut walk.joins.env,
+                )
+            {
+                continue;
+            }
+            total += self.run_heads(
+                walk.store,
+                &rule.by_head,
+                walk.joins,
+                (&rule.head, out),
+                walk.const_ids,
+                walk.budget,
+                walk.ctx,
+                r,
+            )?;
+            if total >= 2 {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Gives the rules seeded by the deleted facts of predicates without
@@ -978,6 +1136,17 @@ impl Program {
     }
 }
 
+/// What following a deletion through the rules by tuples (see
+/// [`Program::recompute_wide_deletions`]) reads and borrows.
+struct SpreadWalk<'a, 'j> {
+    store: &'a FactStore,
+    joins: &'j mut Joins,
+    seeded_by_pred: &'a [Vec<(usize, usize)>],
+    const_ids: &'a [Id],
+    budget: &'j mut Budget,
+    ctx: &'a EvalContext,
+}
+
 /// What joins of one phase of an update share: the indexes each plan
 /// reads, and buffers each join borrows in turn (allocating them per join
 /// cost more than a join that starts from one fact).
@@ -1134,15 +1303,40 @@ const SPREAD_LIMIT: usize = 256;
 /// of times what deriving it does.
 const GIVE_UP_SHARE: usize = 32;
 
+/// [`GIVE_UP_SHARE`] while most facts checked in the relation were kept
+/// (their stratum's over-deletion is settling): in a well-connected graph,
+/// deleting a few edges looks at about a fourteenth of the closure and
+/// costs about half an evaluation, while recomputing costs a whole one.
+const SETTLING_GIVE_UP_SHARE: usize = 8;
+
 /// How many facts of one relation per deleted base fact a deletion may
 /// reach before [`SPREAD_LIMIT`] applies: a deletion that touches a few
 /// derived facts for each deleted one (a class hierarchy) is followed fact by
 /// fact even where that is more than a [`SPREAD_LIMIT`]th of a relation.
 const FAN_OUT: usize = 8;
 
+/// How many of the facts a deletion reaches (up to [`SPREAD_LIMIT`]) are
+/// looked up for a second derivation, in a stratum of one predicate that
+/// reaches too far: enough to tell a graph where most facts have one from a
+/// chain or a tree, at a cost that does not grow with the relation.
+const ALTERNATIVES_SAMPLE: usize = 64;
+
 /// How many deleted facts ahead the lookup of a deleted fact's row is
 /// started (see the seeds of `Program::update_in`).
 const ROW_LOOKUPS_AHEAD: usize = 8;
+
+/// Whether over-deletion gives up on `relation` (and recomputes its
+/// stratum) after looking at `seen` of its facts: once it has looked at a
+/// `share`th of the relation and more than `allowance` facts (a few per
+/// deleted one), recomputing is cheaper.
+fn gives_up(
+    seen: usize,
+    share: usize,
+    relation: &crate::store::Relation,
+    allowance: usize,
+) -> bool {
+    seen * share > relation.fact_count() as usize + 256 && seen > allowance
+}
 
 /// Facts to look at during over-deletion: lower strata first (base facts
 /// before all), and in a stratum of one predicate by row (its support

@@ -1299,8 +1299,9 @@ const SPREAD_LIMIT: usize = 256;
 
 /// Over-deletion gives up on a stratum (and recomputes it) once it has
 /// looked at this fraction (one in so many) of one of its relations and
-/// more than [`FAN_OUT`] facts per deleted one: looking at a fact costs tens
-/// of times what deriving it does.
+/// more than [`FAN_OUT`] facts per deleted one: looking at a fact costs
+/// several times what deriving it does (on TC-1000-3000, checking 72,000
+/// facts costs about half an evaluation deriving 880,000).
 const GIVE_UP_SHARE: usize = 32;
 
 /// [`GIVE_UP_SHARE`] while most facts checked in the relation were kept

@@ -488,7 +488,7 @@ impl Program {
         }
         // Remove the marked rows, keeping the derived ones of strata that
         // are not recomputed as candidates for re-derivation.
-        let mut candidates: Vec<Vec<Vec<Id>>> = vec![Vec::new(); n];
+        let mut candidates: Vec<Candidates> = vec![Candidates::default(); n];
         for p in 0..n {
             let in_recomputed = self.strata.stratum_of[p].is_some_and(|s| recompute[s]);
             if in_recomputed {
@@ -505,11 +505,12 @@ impl Program {
             let has_rules = self.strata.stratum_of[p].is_some();
             if has_rules {
                 let rel = &store.rels[p];
-                candidates[p] = marked[p]
-                    .iter()
-                    .filter(|&r| !refuted[p].contains(r))
-                    .map(|r| rel.row(r).to_vec())
-                    .collect();
+                let list = &mut candidates[p];
+                list.arity = rel.arity().unwrap_or(0);
+                for r in marked[p].iter().filter(|&r| !refuted[p].contains(r)) {
+                    list.ids.extend_from_slice(rel.row(r));
+                    list.count += 1;
+                }
             }
             store.rel_mut(p).remove_rows(&marked[p]);
         }
@@ -527,7 +528,7 @@ impl Program {
             }
             delta_start.copy_from_slice(&mark);
             let preds = &strata[s].preds;
-            let lost: usize = preds.iter().map(|p| candidates[p.index()].len()).sum();
+            let lost: usize = preds.iter().map(|p| candidates[p.index()].count).sum();
             let kept: usize = preds
                 .iter()
                 .map(|p| store.rels[p.index()].fact_count() as usize)
@@ -892,7 +893,7 @@ impl Program {
         &self,
         store: &mut FactStore,
         s: usize,
-        candidates: &[Vec<Vec<Id>>],
+        candidates: &[Candidates],
         const_ids: &[Id],
         budget: &mut Budget,
         ctx: &EvalContext,
@@ -900,9 +901,13 @@ impl Program {
         let stratum = &self.strata.strata[s];
         // The relations do not change until the facts found are put back.
         let mut joins = Joins::default();
-        let mut back: Vec<(usize, Vec<Id>, u32, Vec<Id>)> = Vec::new();
+        // (predicate, candidate, rule, the rule's bindings when the
+        // derivation becomes a witness).
+        let mut back: Vec<(usize, usize, u32, Vec<Id>)> = Vec::new();
         for p in &stratum.preds {
-            for tuple in &candidates[p.index()] {
+            let list = &candidates[p.index()];
+            let record = store.rels[p.index()].witnesses.is_some();
+            for (i, tuple) in list.tuples().enumerate() {
                 budget.check()?;
                 for &r in &stratum.rules {
                     let rule = &self.rules[r];
@@ -926,13 +931,19 @@ impl Program {
                         if !new_values.is_empty() {
                             store.dict.absorb(new_values);
                         }
-                        back.push((p.index(), tuple.clone(), r as u32, joins.first.clone()));
+                        let env = if record {
+                            joins.first.clone()
+                        } else {
+                            Vec::new()
+                        };
+                        back.push((p.index(), i, r as u32, env));
                         break;
                     }
                 }
             }
         }
-        for (p, tuple, rule, env) in back {
+        for (p, i, rule, env) in back {
+            let tuple = candidates[p].tuple(i);
             let rel = store.rel_mut(p);
             let len = rel.len();
             if let Some(witnesses) = rel.witnesses.as_mut() {
@@ -940,7 +951,7 @@ impl Program {
                 witnesses.pad(len);
                 witnesses.push(rule, &kept);
             }
-            rel.insert(&tuple);
+            rel.insert(tuple);
         }
         Ok(())
     }
@@ -1133,6 +1144,25 @@ impl Program {
         joins.probe = scratch;
         joins.cut |= cut;
         Ok(interner.into_new_values())
+    }
+}
+
+/// The over-deleted facts of one predicate left to re-derivation, their
+/// ids back to back (one allocation, not one per fact).
+#[derive(Clone, Default)]
+struct Candidates {
+    ids: Vec<Id>,
+    arity: usize,
+    count: usize,
+}
+
+impl Candidates {
+    fn tuples(&self) -> impl Iterator<Item = &[Id]> {
+        tuples(&self.ids, self.arity, self.count)
+    }
+
+    fn tuple(&self, i: usize) -> &[Id] {
+        &self.ids[i * self.arity..(i + 1) * self.arity]
     }
 }
 

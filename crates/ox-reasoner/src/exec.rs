@@ -138,6 +138,13 @@ fn range(access: Access, rel: &Relation, delta_start: &[u32], pred: usize) -> (u
     }
 }
 
+/// How many rows of an index list a support check starts the next step's
+/// lookups for (see [`Exec::prefetch_next_rows`]).
+const PREFETCH_ROWS: usize = 8;
+
+/// The widest tuple whose lookup [`Exec::prefetch_next_rows`] starts.
+const PREFETCH_ARITY: usize = 4;
+
 impl<'a, 's> Exec<'a, 's> {
     #[inline(always)]
     fn val(&self, src: Src) -> Id {
@@ -352,6 +359,9 @@ impl<'a, 's> Exec<'a, 's> {
                     rows.partition_point(|&r| r < lo)
                 };
                 let exact = index.exact();
+                if self.skip.is_some() {
+                    self.prefetch_next_rows(atom, i, &rows[start..], hi);
+                }
                 for &r in &rows[start..] {
                     if r >= hi {
                         self.cut |= rel.is_live(r);
@@ -410,6 +420,40 @@ impl<'a, 's> Exec<'a, 's> {
             }
         }
         Ok(())
+    }
+
+    /// In a support check, where the step after index lookup `atom` (step
+    /// `i`) looks a tuple up by its row, starts the lookups the first few
+    /// of `rows` (below `hi`) will make: each misses the cache in a large
+    /// relation, and one started early overlaps the others instead of
+    /// waiting its turn.
+    fn prefetch_next_rows(&self, atom: &AtomStep, i: usize, rows: &[u32], hi: u32) {
+        let Some(Step::Atom(next)) = self.steps.get(i + 1) else {
+            return;
+        };
+        if !matches!(next.lookup, Lookup::Contains) || next.bound.len() > PREFETCH_ARITY {
+            return;
+        }
+        let rel = &self.rels[atom.pred];
+        let rel_rows = rel.rows();
+        let target = &self.rels[next.pred];
+        let mut tuple = [0 as Id; PREFETCH_ARITY];
+        for &r in rows.iter().take(PREFETCH_ROWS) {
+            if r >= hi {
+                break;
+            }
+            let row = rel_rows.row(r);
+            for (slot, &(_, src)) in tuple.iter_mut().zip(&next.bound) {
+                *slot = match src {
+                    Src::Var(v) => match atom.binds.iter().find(|&&(_, var)| var == v) {
+                        Some(&(col, _)) => row[col],
+                        None => self.env[v as usize],
+                    },
+                    Src::Const(c) => self.consts[c as usize],
+                };
+            }
+            target.prefetch_row_of(&tuple[..next.bound.len()]);
+        }
     }
 
     /// A [`Sink::First`] that has its binding: every loop stops.

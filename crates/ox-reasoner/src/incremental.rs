@@ -599,14 +599,12 @@ impl Program {
     /// deep taxonomy reaches nearly all of it, and over-deletion would first
     /// record the rows of the whole relation and check thousands of facts.
     ///
-    /// A stratum of one predicate that reaches too far is followed again,
-    /// now counting which of a sample of the facts reached have a second
-    /// derivation:
-    /// its over-deletion keeps a fact with a derivation left (from earlier
-    /// rows), and in a well-connected graph most facts reached have one.
-    /// It is recomputed only if at most half of them do (a chain of
-    /// classes, a tree: facts with one derivation each); otherwise
-    /// over-deletion's own limits decide.
+    /// A stratum of one predicate that reaches too far is recomputed only
+    /// if at most half of a sample of the facts reached have a second
+    /// derivation (a chain of classes, a tree: facts with one derivation
+    /// each): its over-deletion keeps a fact with a derivation left (from
+    /// earlier rows), and in a well-connected graph most facts reached have
+    /// one. Otherwise over-deletion's own limits decide.
     #[allow(clippy::too_many_arguments)]
     fn recompute_wide_deletions(
         &self,
@@ -622,57 +620,19 @@ impl Program {
         let mut walk = SpreadWalk {
             store,
             joins,
-            seeded_by_pred,
             const_ids,
             budget,
             ctx,
         };
-        let wide = self.wide_strata(&mut walk, seeds, recompute, None)?;
-        let strata = &self.strata.strata;
-        let single: Vec<bool> = (0..strata.len())
-            .map(|s| wide[s] && strata[s].preds.len() == 1)
-            .collect();
-        for (s, &w) in wide.iter().enumerate() {
-            if w && !single[s] {
-                recompute[s] = true;
-            }
-        }
-        if single.contains(&true) {
-            let still_wide = self.wide_strata(&mut walk, seeds, recompute, Some(&single))?;
-            for s in 0..strata.len() {
-                if single[s] && still_wide[s] {
-                    recompute[s] = true;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The strata (not marked in `recompute`) that following `seeds`
-    /// through the rules reaches too far into (see
-    /// [`Program::recompute_wide_deletions`]). In the strata `alternatives`
-    /// flags, a sample of the facts reached is looked up for a second
-    /// derivation, and reaching too far counts only if at most half had one.
-    fn wide_strata(
-        &self,
-        walk: &mut SpreadWalk<'_, '_>,
-        seeds: &[(usize, Vec<Id>)],
-        recompute: &[bool],
-        alternatives: Option<&[bool]>,
-    ) -> Result<Vec<bool>, EvalError> {
-        let store = walk.store;
-        let mut wide = vec![false; recompute.len()];
-        // Strata no longer followed: reached too far, however it counts.
+        // Strata no longer followed: reached too far (recomputed or not).
         let mut stopped = vec![false; recompute.len()];
         // Facts reached, by key: two facts of more than two columns may
         // share one (a hash), which only makes the estimate err low by them.
         let mut reached: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); store.rels.len()];
-        // Per predicate: how many facts reached were looked up for a second
-        // derivation, and how many had one.
-        let mut sampled: Vec<usize> = vec![0; store.rels.len()];
-        let mut with_alternative: Vec<usize> = vec![0; store.rels.len()];
+        // In strata of one predicate, the facts reached, back to back, to
+        // sample from.
+        let mut reached_tuples: Vec<Vec<Id>> = vec![Vec::new(); store.rels.len()];
         let mut heads: Vec<Id> = Vec::new();
-        let mut derivations: Vec<Id> = Vec::new();
         // A few facts reached per deleted one are cheaper to follow than
         // any recomputation, however small the relation's share.
         let fan_out_allowance = FAN_OUT * seeds.len();
@@ -682,7 +642,7 @@ impl Program {
             if self.strata.stratum_of[p].is_some_and(|s| recompute[s] || stopped[s]) {
                 continue;
             }
-            for &(r, k) in &walk.seeded_by_pred[p] {
+            for &(r, k) in &seeded_by_pred[p] {
                 let rule = &self.rules[r];
                 let h = rule.head_pred;
                 let Some(head_stratum) = self.strata.stratum_of[h] else {
@@ -712,7 +672,7 @@ impl Program {
                     &seeded.args,
                     &tuple,
                     rule.var_count,
-                    walk.const_ids,
+                    const_ids,
                     &mut walk.joins.env,
                 ) {
                     continue;
@@ -722,15 +682,12 @@ impl Program {
                     &seeded.plan,
                     walk.joins,
                     (&rule.head, &mut heads),
-                    walk.const_ids,
+                    const_ids,
                     walk.budget,
-                    walk.ctx,
+                    ctx,
                     r,
                 )?;
-                let count_alternatives = alternatives.is_some_and(|a| a[head_stratum]);
-                // Facts are looked up at even intervals: about
-                // `ALTERNATIVES_SAMPLE` of them by the time the limit is passed.
-                let stride = (limit / ALTERNATIVES_SAMPLE).max(1);
+                let single = self.strata.strata[head_stratum].preds.len() == 1;
                 for head in tuples(&heads, rule.head.len(), count) {
                     if head.iter().any(|&id| id as usize >= store.dict.len())
                         || matches!(head_rel.find(head), Found::Absent)
@@ -738,25 +695,51 @@ impl Program {
                     {
                         continue;
                     }
-                    if count_alternatives && reached[h].len().is_multiple_of(stride) {
-                        sampled[h] += 1;
-                        let count =
-                            self.derivation_count(walk, head_stratum, h, head, &mut derivations)?;
-                        if count >= 2 {
-                            with_alternative[h] += 1;
-                        }
+                    if single {
+                        reached_tuples[h].extend_from_slice(head);
                     }
                     if reached[h].len() > limit {
                         stopped[head_stratum] = true;
-                        wide[head_stratum] =
-                            !count_alternatives || with_alternative[h] * 2 <= sampled[h];
+                        let arity = head.len();
+                        recompute[head_stratum] = !single
+                            || !self.mostly_alternatives(
+                                &mut walk,
+                                head_stratum,
+                                h,
+                                &reached_tuples[h],
+                                arity,
+                            )?;
                         break;
                     }
                     stack.push((h, head.to_vec()));
                 }
             }
         }
-        Ok(wide)
+        Ok(())
+    }
+
+    /// Whether more than half of [`ALTERNATIVES_SAMPLE`] facts of `pred`
+    /// (in stratum `s`), taken at even intervals from `facts` (tuples of
+    /// `arity` back to back), have a second derivation from the facts present.
+    fn mostly_alternatives(
+        &self,
+        walk: &mut SpreadWalk<'_, '_>,
+        s: usize,
+        pred: usize,
+        facts: &[Id],
+        arity: usize,
+    ) -> Result<bool, EvalError> {
+        let count = facts.len() / arity.max(1);
+        let stride = (count / ALTERNATIVES_SAMPLE).max(1);
+        let mut derivations: Vec<Id> = Vec::new();
+        let (mut sampled, mut with_alternative) = (0, 0);
+        for fact in tuples(facts, arity, count).step_by(stride) {
+            sampled += 1;
+            if self.derivation_count(walk, s, pred, fact, &mut derivations)? >= 2 {
+                with_alternative += 1;
+            }
+        }
+        Ok(with_alternative * 2 > sampled)
     }
 
     /// How many derivations fact `head` of `pred` (in stratum `s`) has from
@@ -1166,12 +1149,11 @@ impl Candidates {
     }
 }
 
-/// What following a deletion through the rules by tuples (see
+/// What looking up a fact's derivations while following a deletion (see
 /// [`Program::recompute_wide_deletions`]) reads and borrows.
 struct SpreadWalk<'a, 'j> {
     store: &'a FactStore,
     joins: &'j mut Joins,
-    seeded_by_pred: &'a [Vec<(usize, usize)>],
     const_ids: &'a [Id],
     budget: &'j mut Budget,
     ctx: &'a EvalContext,
@@ -1348,8 +1330,9 @@ const FAN_OUT: usize = 8;
 
 /// How many of the facts a deletion reaches (up to [`SPREAD_LIMIT`]) are
 /// looked up for a second derivation, in a stratum of one predicate that
-/// reaches too far: enough to tell a graph where most facts have one from a
-/// chain or a tree, at a cost that does not grow with the relation.
+/// reaches too far (at least this many when it reached more): enough to
+/// tell a graph where most facts have one from a chain or a tree, at a
+/// cost that does not grow with the relation.
 const ALTERNATIVES_SAMPLE: usize = 64;
 
 /// How many deleted facts ahead the lookup of a deleted fact's row is

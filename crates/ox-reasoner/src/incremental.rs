@@ -718,9 +718,11 @@ impl Program {
         Ok(())
     }
 
-    /// Whether more than half of [`ALTERNATIVES_SAMPLE`] facts of `pred`
-    /// (in stratum `s`), taken at even intervals from `facts` (tuples of
-    /// `arity` back to back), have a second derivation from the facts present.
+    /// Whether more than half of a sample of the facts of `pred` (in
+    /// stratum `s`) in `facts` (tuples of `arity` back to back) have a
+    /// second derivation from the facts present: every one of them up to
+    /// [`ALTERNATIVES_SAMPLE`], past that facts at even intervals (between
+    /// one and two samples' worth).
     fn mostly_alternatives(
         &self,
         walk: &mut SpreadWalk<'_, '_>,

@@ -51,6 +51,7 @@ use ox_ir::{Literal, PredId, Value};
 use rustc_hash::FxHashSet;
 
 use crate::budget::Budget;
+use crate::closure;
 use crate::exec::{Exec, Pending, Sink};
 use crate::plan::{Lookup, Plan, Src, Step};
 use crate::store::{key_of, Found, Id, Index, Interner, RowSet};
@@ -222,6 +223,33 @@ impl Program {
             }
         }
 
+        // Closures whose deletions are followed by reachability (see
+        // `crate::closure`): without witnesses to keep up (a pair's witness
+        // must be a derivation that stays), and with no base facts of
+        // their own.
+        let by_closure: Vec<bool> = (0..strata.len())
+            .map(|s| {
+                !record
+                    && !recompute[s]
+                    && self.closures[s].is_some_and(|c| !store.rels[c.pred].has_base_facts())
+            })
+            .collect();
+        // A stratum of one predicate whose rows no longer follow their
+        // derivations cannot be over-deleted by support checks: recomputed.
+        if !work.is_empty() || recompute.iter().any(|&again| again) {
+            for (s, stratum) in strata.iter().enumerate() {
+                let unordered = || {
+                    stratum
+                        .preds
+                        .iter()
+                        .any(|p| !store.rels[p.index()].rows_follow_derivations())
+                };
+                if affected[s] && !by_closure[s] && unordered() {
+                    recompute[s] = true;
+                }
+            }
+        }
+
         let mut seeded_by_pred: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (r, rule) in self.rules.iter().enumerate() {
             for (k, seeded) in rule.seeded.iter().enumerate() {
@@ -273,6 +301,7 @@ impl Program {
             store,
             &seeds,
             &seeded_by_pred,
+            &by_closure,
             &const_ids,
             &mut joins.indexes,
             &budget,
@@ -282,6 +311,7 @@ impl Program {
             &mut joins,
             &seeds,
             &seeded_by_pred,
+            &by_closure,
             &mut recompute,
             &const_ids,
             &mut budget,
@@ -299,7 +329,33 @@ impl Program {
                 );
             }
         }
-        while let Some((p, row)) = work.pop() {
+        // Closures followed by reachability, lowest first: each once every
+        // lower stratum's deletions are known (its edges' among them).
+        let closures_due: Vec<usize> = (0..strata.len()).filter(|&s| by_closure[s]).collect();
+        let mut next_closure = 0;
+        let mut reordered: Vec<usize> = Vec::new();
+        loop {
+            if let Some(&s) = closures_due.get(next_closure) {
+                if work.lowest_level().is_none_or(|level| level > s) {
+                    next_closure += 1;
+                    if let Some(pred) = self.follow_closure(
+                        store,
+                        s,
+                        &mut recompute,
+                        &seeded_by_pred,
+                        &mut marked,
+                        &mut refuted,
+                        &mut work,
+                        &budget,
+                    )? {
+                        reordered.push(pred);
+                    }
+                    continue;
+                }
+            }
+            let Some((p, row)) = work.pop() else {
+                break;
+            };
             budget.check()?;
             if pending[p].remove(row) && !marked[p].contains(row) {
                 if self.strata.stratum_of[p].is_some_and(|s| recompute[s]) {
@@ -380,7 +436,7 @@ impl Program {
                 let Some(head_stratum) = self.strata.stratum_of[rule.head_pred] else {
                     continue;
                 };
-                if recompute[head_stratum] {
+                if recompute[head_stratum] || by_closure[head_stratum] {
                     continue;
                 }
                 let seeded = &rule.seeded[k];
@@ -477,6 +533,9 @@ impl Program {
         // A compaction below renumbers the indexes in place only if
         // nothing else holds them: hold none.
         drop(joins);
+        for pred in reordered {
+            store.rel_mut(pred).lose_derivation_order();
+        }
         for (p, row, rule, env) in new_witnesses {
             let kept = witness_bindings(&self.rules[rule], &env);
             if let Some(witnesses) = store.rel_mut(p).witnesses.as_mut() {
@@ -612,6 +671,7 @@ impl Program {
         joins: &mut Joins,
         seeds: &[(usize, Vec<Id>)],
         seeded_by_pred: &[Vec<(usize, usize)>],
+        by_closure: &[bool],
         recompute: &mut [bool],
         const_ids: &[Id],
         budget: &mut Budget,
@@ -651,6 +711,7 @@ impl Program {
                 // Only in a recursive stratum can a deletion spread without bound.
                 if recompute[head_stratum]
                     || stopped[head_stratum]
+                    || by_closure[head_stratum]
                     || !self.strata.strata[head_stratum].recursive
                 {
                     continue;
@@ -790,13 +851,16 @@ impl Program {
     /// rules (all known before over-deletion starts, and the only facts of
     /// theirs it follows) narrowed indexes where they would otherwise build
     /// one on a large relation (see `crate::narrow`): a deleted `edge(a, b)`
-    /// probes `path(_, a)`, which evaluation never indexed. Returns the
+    /// probes `path(_, a)`, which evaluation never indexed. Rules of
+    /// strata `skipped` are left alone (they do not run). Returns the
     /// (relation, columns) scanned, to count once the relations can change.
+    #[allow(clippy::too_many_arguments)]
     fn narrow_seeded_plans(
         &self,
         store: &FactStore,
         seeds: &[(usize, Vec<Id>)],
         seeded_by_pred: &[Vec<(usize, usize)>],
+        skipped: &[bool],
         const_ids: &[Id],
         plan_indexes: &mut PlanIndexes,
         budget: &Budget,
@@ -814,7 +878,11 @@ impl Program {
         let runs: Vec<narrow::SeededRun<'_>> = by_pred
             .iter()
             .flat_map(|(p, tuples)| {
-                seeded_by_pred[*p].iter().map(move |&(r, k)| {
+                let runs = seeded_by_pred[*p].iter().filter(|&&(r, _)| {
+                    let head = self.strata.stratum_of[self.rules[r].head_pred];
+                    !head.is_some_and(|s| skipped[s])
+                });
+                runs.map(move |&(r, k)| {
                     let seeded = &self.rules[r].seeded[k];
                     narrow::SeededRun {
                         plan: &seeded.plan,
@@ -856,10 +924,7 @@ impl Program {
         work: &mut Queue,
     ) {
         for q in &self.strata.strata[s].preds {
-            let read_elsewhere = seeded_by_pred[q.index()].iter().any(|&(r, _)| {
-                self.strata.stratum_of[self.rules[r].head_pred].is_some_and(|h| !recompute[h])
-            });
-            if !read_elsewhere {
+            if !self.read_by_other_strata(q.index(), recompute, seeded_by_pred) {
                 continue;
             }
             let rel = &store.rels[q.index()];
@@ -869,6 +934,61 @@ impl Program {
                 }
             }
         }
+    }
+
+    /// Whether rules of strata not recomputed read `pred` (other than its
+    /// own stratum's, when that is recomputed).
+    fn read_by_other_strata(
+        &self,
+        pred: usize,
+        recompute: &[bool],
+        seeded_by_pred: &[Vec<(usize, usize)>],
+    ) -> bool {
+        seeded_by_pred[pred].iter().any(|&(r, _)| {
+            self.strata.stratum_of[self.rules[r].head_pred].is_some_and(|h| !recompute[h])
+        })
+    }
+
+    /// Follows the deleted edges of the closure computed by stratum `s`
+    /// by reachability (see `crate::closure`): the pairs lost are marked,
+    /// as refuted (the edges left join them no more, so nothing derives
+    /// them again), and queued where rules of other strata read them.
+    /// Where the reachability bitmaps would take too much room, the
+    /// stratum is recomputed instead. Returns the closure's predicate when
+    /// edges went (its rows may no longer follow their derivations).
+    #[allow(clippy::too_many_arguments)]
+    fn follow_closure(
+        &self,
+        store: &FactStore,
+        s: usize,
+        recompute: &mut [bool],
+        seeded_by_pred: &[Vec<(usize, usize)>],
+        marked: &mut [RowSet],
+        refuted: &mut [RowSet],
+        work: &mut Queue,
+        budget: &Budget,
+    ) -> Result<Option<usize>, EvalError> {
+        let Some(closure) = self.closures[s] else {
+            return Ok(None);
+        };
+        if recompute[s] || marked[closure.edge].is_empty() {
+            return Ok(None);
+        }
+        let Some(lost) = closure::lost_rows(store, closure, &marked[closure.edge], budget)? else {
+            recompute[s] = true;
+            self.wipe(store, s, recompute, seeded_by_pred, marked, work);
+            return Ok(None);
+        };
+        let pred = closure.pred;
+        let read_elsewhere = self.read_by_other_strata(pred, recompute, seeded_by_pred);
+        for row in lost {
+            marked[pred].insert(row);
+            refuted[pred].insert(row);
+            if read_elsewhere {
+                work.push(pred, row);
+            }
+        }
+        Ok(Some(pred))
     }
 
     /// Puts back the over-deleted facts of stratum `s` that still have a
@@ -1434,6 +1554,22 @@ impl Queue {
             };
             if taken.is_some() {
                 return taken;
+            }
+            self.lowest += 1;
+        }
+        None
+    }
+
+    /// The lowest level holding a queued fact (its stratum + 1, 0 for
+    /// base facts), if any.
+    fn lowest_level(&mut self) -> Option<usize> {
+        while let Some(level) = self.levels.get(self.lowest) {
+            let empty = match level {
+                Level::ByRow { rows, .. } => rows.is_empty(),
+                Level::AnyOrder(facts) => facts.is_empty(),
+            };
+            if !empty {
+                return Some(self.lowest);
             }
             self.lowest += 1;
         }

@@ -66,6 +66,7 @@
 //!   durations (`n.days` …), date parts and `len`.
 
 mod budget;
+mod closure;
 mod defeasible;
 mod exec;
 mod freeing;
@@ -287,6 +288,9 @@ pub struct Program {
     total_preds: usize,
     /// Per stratum: whether it belongs to the well-founded group.
     wfs_strata: Vec<bool>,
+    /// Per stratum: the transitive closure it computes, if that is all it
+    /// does (deletions are then followed by reachability, see `closure`).
+    closures: Vec<Option<closure::Closure>>,
     /// `(predicate, shadow)` pairs of the well-founded group.
     shadows: Vec<(PredId, PredId)>,
     /// Arity of every predicate some rule mentions.
@@ -563,15 +567,22 @@ impl Program {
             });
         }
 
-        let wfs_strata = strata
+        let wfs_strata: Vec<bool> = strata
             .strata
             .iter()
             .map(|st| st.preds.iter().any(|p| in_group[p.index()]))
+            .collect();
+        let closures = strata
+            .strata
+            .iter()
+            .enumerate()
+            .map(|(s, stratum)| closure::recognise(stratum, rules).filter(|_| !wfs_strata[s]))
             .collect();
         Ok(Program {
             pred_count,
             total_preds,
             wfs_strata,
+            closures,
             shadows,
             arity,
             strata,

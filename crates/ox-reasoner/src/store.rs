@@ -2364,6 +2364,9 @@ pub(crate) struct Relation {
     /// Per column mask without an index: how many times narrowed indexes
     /// on it have scanned the relation so far (see `crate::narrow`).
     narrowed_scans: Vec<(u64, u32)>,
+    /// Whether some derived row may lack a derivation from earlier rows
+    /// (see [`Relation::lose_derivation_order`]).
+    derivation_order_lost: bool,
 }
 
 /// A set of row numbers as a bitmap; empty (no allocation) when it holds none.
@@ -2519,6 +2522,7 @@ impl Relation {
             base_extra: self.base_extra.clone(),
             dead: self.dead.clone(),
             narrowed_scans: self.narrowed_scans.clone(),
+            derivation_order_lost: self.derivation_order_lost,
         }
     }
 }
@@ -2550,7 +2554,28 @@ impl Relation {
             base_extra: Vec::new(),
             dead: RowSet::default(),
             narrowed_scans: Vec::new(),
+            derivation_order_lost: false,
         }
+    }
+
+    /// Whether every derived row has a derivation from earlier rows, as
+    /// evaluation leaves them (each round's rows follow the rows they
+    /// were derived from): the support checks of over-deletion rely on it.
+    pub(crate) fn rows_follow_derivations(&self) -> bool {
+        !self.derivation_order_lost
+    }
+
+    /// Records that a derived row may have lost its derivations from
+    /// earlier rows while keeping one from later rows (a closure updated
+    /// by reachability, see `crate::closure`), until the derived rows are
+    /// recomputed.
+    pub(crate) fn lose_derivation_order(&mut self) {
+        self.derivation_order_lost = true;
+    }
+
+    /// Whether some row is a base fact.
+    pub(crate) fn has_base_facts(&self) -> bool {
+        self.base_prefix > 0 || !self.base_extra.is_empty()
     }
 
     /// Whether row `r` is a base fact (given, not only derived).
@@ -2682,6 +2707,7 @@ impl Relation {
     pub(crate) fn retain_base(&mut self) {
         let base: Vec<bool> = (0..self.len).map(|r| self.is_base(r)).collect();
         self.retain(|r| base[r as usize]);
+        self.derivation_order_lost = false;
     }
 
     /// Makes room for `more` rows, so that adding them does not grow the key

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::*;
 use ox_ir::analysis::expr_vars;
 use ox_ir::{BinaryOp, CmpOp, Expr, Literal, Module, PredId, Rule, Term, Value};
-use ox_reasoner::{FactStore, Program};
+use ox_reasoner::{EvalOptions, FactStore, Program};
 use proptest::prelude::*;
 
 /// The universe of values: `Int(0..N)`. Bindings stay inside it (`% N`).
@@ -785,6 +785,7 @@ proptest! {
     fn large_deletions_from_dense_closures_agree_with_evaluation_from_scratch(
         edges in prop::collection::btree_set((0..48i64, 0..48i64), 150..400),
         picks in prop::collection::vec((any::<bool>(), 0..48i64, 0..48i64), 1..40),
+        provenance in any::<bool>(),
     ) {
         let (module, edge, _) = dense_closure_module();
         let program = Program::new(&module).expect("compiles");
@@ -793,7 +794,9 @@ proptest! {
         for &(a, b) in &edges {
             base.insert(edge, pair(a, b));
         }
-        let current = program.evaluate(base, &ctx()).expect("no errors");
+        let current = program
+            .evaluate_with(base, &ctx(), EvalOptions { provenance })
+            .expect("no errors");
         let listed: Vec<(i64, i64)> = edges.iter().copied().collect();
         let mut inserted = Vec::new();
         let mut deleted = Vec::new();
@@ -841,9 +844,6 @@ fn chain_update_agrees(deleted: &[(i64, i64)], inserted: &[(i64, i64)]) {
         store
     };
     let chain: Vec<(i64, i64)> = (0..100).chain(200..203).map(|i| (i, i + 1)).collect();
-    let current = program
-        .evaluate(store_of(&chain), &ctx())
-        .expect("no errors");
     let mut next: Vec<(i64, i64)> = chain
         .iter()
         .copied()
@@ -855,15 +855,21 @@ fn chain_update_agrees(deleted: &[(i64, i64)], inserted: &[(i64, i64)]) {
     let expected = program
         .evaluate(store_of(&next), &ctx())
         .expect("no errors");
-    let updated = program
-        .update(&current, &inserted, &deleted, &ctx())
-        .expect("no errors");
-    let in_place = program
-        .update_owned(current, &inserted, &deleted, &ctx())
-        .expect("no errors");
-    for pred in 0..3u32 {
-        assert_eq!(updated.tuples(PredId(pred)), expected.tuples(PredId(pred)));
-        assert_eq!(in_place.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+    // Over-deleted fact by fact (with witnesses) and by reachability.
+    for provenance in [true, false] {
+        let current = program
+            .evaluate_with(store_of(&chain), &ctx(), EvalOptions { provenance })
+            .expect("no errors");
+        let updated = program
+            .update(&current, &inserted, &deleted, &ctx())
+            .expect("no errors");
+        let in_place = program
+            .update_owned(current, &inserted, &deleted, &ctx())
+            .expect("no errors");
+        for pred in 0..3u32 {
+            assert_eq!(updated.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+            assert_eq!(in_place.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+        }
     }
 }
 
@@ -1040,6 +1046,7 @@ proptest! {
     #[test]
     fn small_deletions_from_sparse_closures_agree_with_evaluation_from_scratch(
         shape in 0u8..3,
+        provenance in any::<bool>(),
         edges in prop::collection::btree_set((0..24i64, 0..24i64), 20..60),
         steps in prop::collection::vec(
             prop::collection::vec((any::<bool>(), 0..24i64, 0..24i64), 1..4),
@@ -1047,7 +1054,7 @@ proptest! {
         ),
     ) {
         let (module, edge) = closure_module(shape);
-        steps_agree(&module, edge, edges, steps, 24).map_err(|e| TestCaseError::fail(format!("shape {shape}: {e}")))?;
+        steps_agree(&module, edge, edges, steps, 24, provenance).map_err(|e| TestCaseError::fail(format!("shape {shape}: {e}")))?;
     }
 }
 
@@ -1073,6 +1080,7 @@ proptest! {
     #[test]
     fn updates_of_large_closures_agree_with_evaluation_from_scratch(
         shape in 0u8..4,
+        provenance in any::<bool>(),
         edges in prop::collection::btree_set((0..100i64, 0..100i64), 150..300),
         steps in prop::collection::vec(
             prop::collection::vec((any::<bool>(), 0..100i64, 0..100i64), 1..5),
@@ -1080,7 +1088,7 @@ proptest! {
         ),
     ) {
         let (module, edge) = large_closure_module(shape);
-        steps_agree(&module, edge, edges, steps, 100).map_err(|e| TestCaseError::fail(format!("shape {shape}: {e}")))?;
+        steps_agree(&module, edge, edges, steps, 100, provenance).map_err(|e| TestCaseError::fail(format!("shape {shape}: {e}")))?;
     }
 }
 
@@ -1094,6 +1102,7 @@ fn steps_agree(
     edges: BTreeSet<(i64, i64)>,
     steps: Vec<Vec<(bool, i64, i64)>>,
     nodes: i64,
+    provenance: bool,
 ) -> Result<(), TestCaseError> {
     let program = Program::new(module).expect("compiles");
     let pair = |a: i64, b: i64| vec![Value::Int(a), Value::Int(b)];
@@ -1106,7 +1115,7 @@ fn steps_agree(
     };
     let mut base = edges;
     let mut current = program
-        .evaluate(store_of(&base), &ctx())
+        .evaluate_with(store_of(&base), &ctx(), EvalOptions { provenance })
         .expect("no errors");
     for step in steps {
         let listed: Vec<(i64, i64)> = base.iter().copied().collect();
@@ -1166,18 +1175,24 @@ fn cutting_the_entry_of_a_braid_agrees_with_evaluation_from_scratch() {
         store
     };
     let deleted: Vec<_> = cut.iter().map(|&(a, b)| (edge, pair(a, b))).collect();
-    let current = program.evaluate(base(&[]), &ctx()).expect("no errors");
     let expected = program.evaluate(base(&cut), &ctx()).expect("no errors");
-    assert!(expected.len(tc) < current.len(tc));
-    let updated = program
-        .update(&current, &[], &deleted, &ctx())
-        .expect("no errors");
-    let in_place = program
-        .update_owned(current, &[], &deleted, &ctx())
-        .expect("no errors");
-    for pred in 0..3u32 {
-        assert_eq!(updated.tuples(PredId(pred)), expected.tuples(PredId(pred)));
-        assert_eq!(in_place.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+    // With witnesses the closure is over-deleted fact by fact; without,
+    // followed by reachability.
+    for provenance in [true, false] {
+        let current = program
+            .evaluate_with(base(&[]), &ctx(), EvalOptions { provenance })
+            .expect("no errors");
+        assert!(expected.len(tc) < current.len(tc));
+        let updated = program
+            .update(&current, &[], &deleted, &ctx())
+            .expect("no errors");
+        let in_place = program
+            .update_owned(current, &[], &deleted, &ctx())
+            .expect("no errors");
+        for pred in 0..3u32 {
+            assert_eq!(updated.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+            assert_eq!(in_place.tuples(PredId(pred)), expected.tuples(PredId(pred)));
+        }
     }
 }
 

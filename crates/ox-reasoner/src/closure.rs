@@ -1,0 +1,584 @@
+//! Transitive closures kept up under deletion by reachability.
+//!
+//! A stratum whose one predicate `p` is the transitive closure of one
+//! binary relation `e` (`p(x, y) :- e(x, y).` with `p(x, y) :- p(x, z),
+//! e(z, y).`, `p(x, y) :- e(x, z), p(z, y).` or `p(x, y) :- p(x, z),
+//! p(z, y).`) holds exactly the pairs joined by a path of `e` edges. When
+//! edges go, the pairs that go with them are found from the graph of the
+//! edges that remain instead of fact by fact: its strongly connected
+//! components, and per component the nodes it reaches, as a bitmap. A
+//! removed edge `a → b` whose `a` still reaches `b` takes no pair with it
+//! (every path through it has a detour); if every removed edge is such
+//! one, no pair goes at all. Otherwise the closure's rows are read once and
+//! those the remaining graph no longer joins are the ones lost.
+//!
+//! Over-deletion fact by fact checks each fact a deleted one reaches for
+//! another derivation; on a closure of a well-connected graph it reaches a
+//! large share of the relation while removing little of it (see
+//! `BENCHMARKS.md`). Here the work is the size of the graph, plus one read
+//! of the closure when pairs are lost.
+//!
+//! The rows of a closure updated this way no longer follow its derivations
+//! (a pair's first derivation may have gone while a later one stays),
+//! which the support checks of over-deletion rely on: the relation records
+//! that (see `Relation::lose_derivation_order`), and a deletion that cannot
+//! be handled here recomputes the stratum instead.
+
+use ox_ir::analysis::Stratum;
+use ox_ir::{Literal, PredId, Rule, Term, VarId};
+use rustc_hash::FxHashMap;
+
+use crate::budget::ROWS_PER_CHECK;
+use crate::store::{FactStore, Id, RowSet};
+use crate::{Budget, EvalError};
+
+/// A stratum computing the transitive closure `pred` of the relation `edge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closure {
+    pub(crate) pred: usize,
+    pub(crate) edge: usize,
+}
+
+/// The closure `stratum` computes, if its rules are those of a transitive
+/// closure of one relation: at least one rule copying the edges and one
+/// extending paths, every rule one of those shapes over the same edge
+/// relation, all plain (no constants, comparisons, negations or markers).
+pub(crate) fn recognise(stratum: &Stratum, rules: &[Rule]) -> Option<Closure> {
+    let [pred] = stratum.preds[..] else {
+        return None;
+    };
+    let mut edge: Option<PredId> = None;
+    let (mut copies, mut extends) = (false, false);
+    for &r in &stratum.rules {
+        let rule = rules.get(r)?;
+        if !rule.defeasibility.is_plain() {
+            return None;
+        }
+        let (x, y) = var_pair(&rule.head.args)?;
+        let atoms: Vec<(PredId, VarId, VarId)> = rule
+            .body
+            .iter()
+            .map(|literal| match literal {
+                Literal::Pos(atom) => var_pair(&atom.args).map(|(a, b)| (atom.pred, a, b)),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let edge_of = |p: PredId| (p != pred).then_some(p);
+        let used = match atoms[..] {
+            [(e, a, b)] if (a, b) == (x, y) => {
+                copies = true;
+                edge_of(e)?
+            }
+            [first, second] => {
+                // One premise ends where the other starts: `x → z → y`.
+                let (from, to) = if first.1 == x && second.2 == y {
+                    (first, second)
+                } else if second.1 == x && first.2 == y {
+                    (second, first)
+                } else {
+                    return None;
+                };
+                let z = from.2;
+                if z != to.1 || z == x || z == y {
+                    return None;
+                }
+                extends = true;
+                match (from.0 == pred, to.0 == pred) {
+                    (true, true) => continue,
+                    (true, false) => edge_of(to.0)?,
+                    (false, true) => edge_of(from.0)?,
+                    (false, false) => return None,
+                }
+            }
+            _ => return None,
+        };
+        if *edge.get_or_insert(used) != used {
+            return None;
+        }
+    }
+    let edge = edge?;
+    (copies && extends).then_some(Closure {
+        pred: pred.index(),
+        edge: edge.index(),
+    })
+}
+
+/// The two distinct variables of a binary atom.
+fn var_pair(args: &[Term]) -> Option<(VarId, VarId)> {
+    match args {
+        [Term::Var(a), Term::Var(b)] if a != b => Some((*a, *b)),
+        _ => None,
+    }
+}
+
+/// The rows of `closure.pred` that the edges left once the rows `gone` of
+/// `closure.edge` are removed no longer join, ascending; `None` when the
+/// bitmaps of what each component reaches would take more room than the
+/// closure itself (more than eight bytes per pair, and over 4 MiB).
+pub(crate) fn lost_rows(
+    store: &FactStore,
+    closure: Closure,
+    gone: &RowSet,
+    budget: &Budget,
+) -> Result<Option<Vec<u32>>, EvalError> {
+    let edges = &store.rels[closure.edge];
+    let paths = &store.rels[closure.pred];
+    let mut graph = Graph::default();
+    for r in 0..edges.len() {
+        if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
+            budget.check()?;
+        }
+        if edges.is_live(r) && !gone.contains(r) {
+            let edge = edges.row(r);
+            graph.add_edge(edge[0], edge[1]);
+        }
+    }
+    let reach = match graph.reach(paths.fact_count() as usize, budget)? {
+        Some(reach) => reach,
+        None => return Ok(None),
+    };
+    let nodes = NodeLookup::new(&graph.node_of, paths.fact_count() as usize);
+    let joined = |from: Id, to: Id| match (nodes.get(from), nodes.get(to)) {
+        (Some(a), Some(b)) => reach.joins(a, b),
+        _ => false,
+    };
+    // An edge taken away whose ends are still joined: every path through
+    // it has a detour. If all are, no pair is lost.
+    let cut = gone.iter().any(|r| {
+        r < edges.len() && edges.is_live(r) && {
+            let edge = edges.row(r);
+            !joined(edge[0], edge[1])
+        }
+    });
+    if !cut {
+        return Ok(Some(Vec::new()));
+    }
+    let mut lost = Vec::new();
+    for r in 0..paths.len() {
+        if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
+            budget.check()?;
+        }
+        if paths.is_live(r) {
+            let pair = paths.row(r);
+            if !joined(pair[0], pair[1]) {
+                lost.push(r);
+            }
+        }
+    }
+    Ok(Some(lost))
+}
+
+/// Store ids to node numbers for the pass over a closure: an array
+/// indexed by id (one probe per lookup) unless the ids run far beyond the
+/// closure's size, else the graph's map.
+enum NodeLookup<'a> {
+    Dense(Vec<u32>),
+    Map(&'a FxHashMap<Id, u32>),
+}
+
+impl<'a> NodeLookup<'a> {
+    const ABSENT: u32 = u32::MAX;
+
+    fn new(node_of: &'a FxHashMap<Id, u32>, pairs: usize) -> NodeLookup<'a> {
+        let end = node_of.keys().max().map_or(0, |&id| id as usize + 1);
+        if end > pairs.max(node_of.len()).saturating_mul(2) {
+            return NodeLookup::Map(node_of);
+        }
+        let mut dense = vec![Self::ABSENT; end];
+        for (&id, &node) in node_of {
+            dense[id as usize] = node;
+        }
+        NodeLookup::Dense(dense)
+    }
+
+    #[inline]
+    fn get(&self, id: Id) -> Option<u32> {
+        match self {
+            NodeLookup::Dense(dense) => dense
+                .get(id as usize)
+                .copied()
+                .filter(|&n| n != Self::ABSENT),
+            NodeLookup::Map(map) => map.get(&id).copied(),
+        }
+    }
+}
+
+/// A directed graph over store ids, numbered densely in order of appearance.
+#[derive(Default)]
+struct Graph {
+    node_of: FxHashMap<Id, u32>,
+    edges: Vec<(u32, u32)>,
+}
+
+impl Graph {
+    fn node(&mut self, id: Id) -> u32 {
+        let next = self.node_of.len() as u32;
+        *self.node_of.entry(id).or_insert(next)
+    }
+
+    fn add_edge(&mut self, from: Id, to: Id) {
+        let edge = (self.node(from), self.node(to));
+        self.edges.push(edge);
+    }
+
+    /// What each node reaches by one edge or more; `None` when the bitmaps
+    /// (one per strongly connected component) would outgrow eight bytes
+    /// per pair of a closure of `pairs` and 4 MiB.
+    fn reach(&self, pairs: usize, budget: &Budget) -> Result<Option<Reach>, EvalError> {
+        let n = self.node_of.len();
+        let successors = Adjacency::new(n, &self.edges);
+        let components = strongly_connected(&successors);
+        let words = n.div_ceil(64);
+        let room = (pairs.saturating_mul(8)).max(4 << 20);
+        if components.count.saturating_mul(words).saturating_mul(8) > room {
+            return Ok(None);
+        }
+        let mut bits = vec![0u64; components.count * words];
+        // Components come successors first: each one's successors are done.
+        let mut last_merged = vec![u32::MAX; components.count];
+        for (c, members) in components.members.iter().enumerate() {
+            if c % 1024 == 0 {
+                budget.check()?;
+            }
+            let (done, rest) = bits.split_at_mut(c * words);
+            let own = &mut rest[..words];
+            let cyclic = members.len() > 1;
+            for &u in members {
+                if cyclic {
+                    own[u as usize / 64] |= 1 << (u % 64);
+                }
+                for &v in successors.of(u) {
+                    own[v as usize / 64] |= 1 << (v % 64);
+                    let d = components.of[v as usize];
+                    if d as usize != c && last_merged[d as usize] != c as u32 {
+                        last_merged[d as usize] = c as u32;
+                        let theirs = &done[d as usize * words..(d as usize + 1) * words];
+                        for (w, t) in own.iter_mut().zip(theirs) {
+                            *w |= t;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Some(Reach {
+            component_of: components.of,
+            bits,
+            words,
+        }))
+    }
+}
+
+/// Successor lists, back to back.
+struct Adjacency {
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Adjacency {
+    fn new(nodes: usize, edges: &[(u32, u32)]) -> Adjacency {
+        let mut starts = vec![0u32; nodes + 1];
+        for &(from, _) in edges {
+            starts[from as usize + 1] += 1;
+        }
+        for i in 0..nodes {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut targets = vec![0u32; edges.len()];
+        for &(from, to) in edges {
+            targets[next[from as usize] as usize] = to;
+            next[from as usize] += 1;
+        }
+        Adjacency { starts, targets }
+    }
+
+    fn of(&self, node: u32) -> &[u32] {
+        &self.targets[self.starts[node as usize] as usize..self.starts[node as usize + 1] as usize]
+    }
+}
+
+/// Strongly connected components, numbered so that every edge between two
+/// of them goes from a higher number to a lower one.
+struct Components {
+    count: usize,
+    /// Per node, its component.
+    of: Vec<u32>,
+    members: Vec<Vec<u32>>,
+}
+
+/// Tarjan's algorithm without recursion (a long chain would overflow the stack).
+fn strongly_connected(graph: &Adjacency) -> Components {
+    const UNVISITED: u32 = u32::MAX;
+    let n = graph.starts.len() - 1;
+    let mut index = vec![UNVISITED; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut of = vec![0u32; n];
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    let mut next_index = 0u32;
+    // (node, how many of its successors were looked at)
+    let mut calls: Vec<(u32, usize)> = Vec::new();
+    for root in 0..n as u32 {
+        if index[root as usize] != UNVISITED {
+            continue;
+        }
+        calls.push((root, 0));
+        while let Some(&mut (u, ref mut at)) = calls.last_mut() {
+            let ui = u as usize;
+            if *at == 0 {
+                index[ui] = next_index;
+                low[ui] = next_index;
+                next_index += 1;
+                stack.push(u);
+                on_stack[ui] = true;
+            }
+            let successors = graph.of(u);
+            if let Some(&v) = successors.get(*at) {
+                *at += 1;
+                let vi = v as usize;
+                if index[vi] == UNVISITED {
+                    calls.push((v, 0));
+                } else if on_stack[vi] {
+                    low[ui] = low[ui].min(index[vi]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                let pi = parent as usize;
+                low[pi] = low[pi].min(low[ui]);
+            }
+            if low[ui] == index[ui] {
+                let c = members.len() as u32;
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w as usize] = false;
+                    of[w as usize] = c;
+                    component.push(w);
+                    if w == u {
+                        break;
+                    }
+                }
+                members.push(component);
+            }
+        }
+    }
+    Components {
+        count: members.len(),
+        of,
+        members,
+    }
+}
+
+/// Per strongly connected component, the nodes reachable from it by one
+/// edge or more.
+struct Reach {
+    component_of: Vec<u32>,
+    bits: Vec<u64>,
+    words: usize,
+}
+
+impl Reach {
+    fn joins(&self, from: u32, to: u32) -> bool {
+        let c = self.component_of[from as usize] as usize;
+        self.bits[c * self.words + to as usize / 64] & (1 << (to % 64)) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::*;
+    use crate::Program;
+    use ox_ir::CmpOp;
+
+    /// The closure each stratum of `module` computes, as (pred, edge) ids.
+    fn closures_of(module: &ox_ir::Module) -> Vec<(usize, usize)> {
+        let program = Program::new(module).expect("compiles");
+        program
+            .closures
+            .iter()
+            .flatten()
+            .map(|c| (c.pred, c.edge))
+            .collect()
+    }
+
+    #[test]
+    fn the_three_ways_of_writing_a_closure_are_recognised() {
+        let bodies = [
+            vec![
+                pos(PredId(1), vec![v(0), v(1)]),
+                pos(PredId(0), vec![v(1), v(2)]),
+            ],
+            vec![
+                pos(PredId(0), vec![v(1), v(2)]),
+                pos(PredId(1), vec![v(0), v(1)]),
+            ],
+            vec![
+                pos(PredId(0), vec![v(0), v(1)]),
+                pos(PredId(1), vec![v(1), v(2)]),
+            ],
+            vec![
+                pos(PredId(1), vec![v(0), v(1)]),
+                pos(PredId(1), vec![v(1), v(2)]),
+            ],
+        ];
+        for body in bodies {
+            let mut m = ModuleBuilder::new();
+            let edge = m.pred("edge", 2);
+            let tc = m.pred("tc", 2);
+            m.rule(
+                atom(tc, vec![v(0), v(1)]),
+                vec![pos(edge, vec![v(0), v(1)])],
+            );
+            m.rule(atom(tc, vec![v(0), v(2)]), body.clone());
+            assert_eq!(closures_of(&m.build()), vec![(1, 0)], "{body:?}");
+        }
+    }
+
+    #[test]
+    fn rules_that_do_more_than_a_closure_are_not() {
+        let edge = PredId(0);
+        let tc = PredId(1);
+        let other = PredId(2);
+        let copy = || {
+            (
+                atom(tc, vec![v(0), v(1)]),
+                vec![pos(edge, vec![v(0), v(1)])],
+            )
+        };
+        let extend = |step: PredId| {
+            (
+                atom(tc, vec![v(0), v(2)]),
+                vec![pos(tc, vec![v(0), v(1)]), pos(step, vec![v(1), v(2)])],
+            )
+        };
+        let programs = [
+            // Steps along another relation than the one copied: a taxonomy.
+            vec![copy(), extend(other)],
+            // No recursion, or no copy.
+            vec![copy()],
+            vec![extend(edge)],
+            // A constant, a comparison, a reversed pair, a third premise.
+            vec![
+                copy(),
+                (
+                    atom(tc, vec![int(3), v(2)]),
+                    vec![pos(tc, vec![int(3), v(1)]), pos(edge, vec![v(1), v(2)])],
+                ),
+            ],
+            vec![
+                copy(),
+                extend(edge),
+                (
+                    atom(tc, vec![v(0), v(1)]),
+                    vec![pos(other, vec![v(0), v(1)]), cmp(CmpOp::Lt, ev(0), ev(1))],
+                ),
+            ],
+            vec![
+                (
+                    atom(tc, vec![v(1), v(0)]),
+                    vec![pos(edge, vec![v(0), v(1)])],
+                ),
+                extend(edge),
+            ],
+            vec![
+                copy(),
+                (
+                    atom(tc, vec![v(0), v(3)]),
+                    vec![
+                        pos(tc, vec![v(0), v(1)]),
+                        pos(edge, vec![v(1), v(2)]),
+                        pos(edge, vec![v(2), v(3)]),
+                    ],
+                ),
+            ],
+        ];
+        for rules in programs {
+            let mut m = ModuleBuilder::new();
+            m.pred("edge", 2);
+            m.pred("tc", 2);
+            m.pred("other", 2);
+            for (head, body) in rules.clone() {
+                m.rule(head, body);
+            }
+            assert_eq!(closures_of(&m.build()), vec![], "{rules:?}");
+        }
+    }
+
+    fn graph(edges: &[(u32, u32)]) -> Graph {
+        let mut g = Graph::default();
+        for &(a, b) in edges {
+            g.add_edge(a, b);
+        }
+        g
+    }
+
+    /// Pairs joined by a path, by a search from every node.
+    fn paths(edges: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let nodes: std::collections::BTreeSet<u32> =
+            edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+        let mut out = Vec::new();
+        for &start in &nodes {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![start];
+            while let Some(u) = todo.pop() {
+                for &(a, b) in edges {
+                    if a == u && seen.insert(b) {
+                        todo.push(b);
+                    }
+                }
+            }
+            out.extend(seen.into_iter().map(|b| (start, b)));
+        }
+        out
+    }
+
+    fn joined_pairs(edges: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let g = graph(edges);
+        let reach = g
+            .reach(0, &Budget::unlimited())
+            .expect("no deadline")
+            .expect("small");
+        let mut ids: Vec<(&u32, &u32)> = g.node_of.iter().collect();
+        ids.sort();
+        let mut out = Vec::new();
+        for &(&a, &na) in &ids {
+            for &(&b, &nb) in &ids {
+                if reach.joins(na, nb) {
+                    out.push((a, b));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reach_is_the_transitive_closure() {
+        let cases: Vec<Vec<(u32, u32)>> = vec![
+            vec![(1, 2), (2, 3), (3, 4)],
+            vec![(1, 2), (2, 1), (2, 3)],
+            vec![(5, 5), (5, 6)],
+            vec![(1, 2), (2, 3), (3, 1), (3, 4), (4, 5), (5, 4), (6, 1)],
+            vec![(1, 2), (1, 3), (2, 4), (3, 4), (4, 2)],
+        ];
+        for edges in cases {
+            assert_eq!(joined_pairs(&edges), paths(&edges), "{edges:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_chain_does_not_overflow_the_stack() {
+        let edges: Vec<(u32, u32)> = (0..200_000).map(|i| (i, i + 1)).collect();
+        let g = graph(&edges);
+        let components = strongly_connected(&Adjacency::new(g.node_of.len(), &g.edges));
+        assert_eq!(components.count, 200_001);
+        // 200,001 bitmaps of 3,126 words each: far more room than a
+        // closure of ten pairs takes.
+        assert!(g
+            .reach(10, &Budget::unlimited())
+            .expect("no deadline")
+            .is_none());
+    }
+}

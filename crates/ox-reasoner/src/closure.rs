@@ -32,11 +32,40 @@ use crate::budget::ROWS_PER_CHECK;
 use crate::store::{FactStore, Id, RowSet};
 use crate::{Budget, EvalError};
 
-/// A stratum computing the transitive closure `pred` of the relation `edge`.
+/// A stratum computing the transitive closure `pred` of the relation
+/// `edge`, with one rule of each kind to explain its pairs by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Closure {
     pub(crate) pred: usize,
     pub(crate) edge: usize,
+    /// `p(from, to) :- e(from, to).`
+    copy: CopyRule,
+    /// A rule joining two steps `from → via → to`.
+    extend: ExtendRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CopyRule {
+    rule: usize,
+    from: VarId,
+    to: VarId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ExtendRule {
+    rule: usize,
+    steps: Steps,
+    from: VarId,
+    via: VarId,
+    to: VarId,
+}
+
+/// Which premises a rule extending paths joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    PathThenEdge,
+    EdgeThenPath,
+    PathThenPath,
 }
 
 /// The closure `stratum` computes, if its rules are those of a transitive
@@ -48,7 +77,8 @@ pub(crate) fn recognise(stratum: &Stratum, rules: &[Rule]) -> Option<Closure> {
         return None;
     };
     let mut edge: Option<PredId> = None;
-    let (mut copies, mut extends) = (false, false);
+    let mut copy: Option<CopyRule> = None;
+    let mut extend: Option<ExtendRule> = None;
     for &r in &stratum.rules {
         let rule = rules.get(r)?;
         if !rule.defeasibility.is_plain() {
@@ -66,7 +96,11 @@ pub(crate) fn recognise(stratum: &Stratum, rules: &[Rule]) -> Option<Closure> {
         let edge_of = |p: PredId| (p != pred).then_some(p);
         let used = match atoms[..] {
             [(e, a, b)] if (a, b) == (x, y) => {
-                copies = true;
+                copy.get_or_insert(CopyRule {
+                    rule: r,
+                    from: x,
+                    to: y,
+                });
                 edge_of(e)?
             }
             [first, second] => {
@@ -82,12 +116,22 @@ pub(crate) fn recognise(stratum: &Stratum, rules: &[Rule]) -> Option<Closure> {
                 if z != to.1 || z == x || z == y {
                     return None;
                 }
-                extends = true;
-                match (from.0 == pred, to.0 == pred) {
-                    (true, true) => continue,
-                    (true, false) => edge_of(to.0)?,
-                    (false, true) => edge_of(from.0)?,
+                let (steps, used) = match (from.0 == pred, to.0 == pred) {
+                    (true, true) => (Steps::PathThenPath, None),
+                    (true, false) => (Steps::PathThenEdge, Some(edge_of(to.0)?)),
+                    (false, true) => (Steps::EdgeThenPath, Some(edge_of(from.0)?)),
                     (false, false) => return None,
+                };
+                extend.get_or_insert(ExtendRule {
+                    rule: r,
+                    steps,
+                    from: x,
+                    via: z,
+                    to: y,
+                });
+                match used {
+                    Some(used) => used,
+                    None => continue,
                 }
             }
             _ => return None,
@@ -96,10 +140,11 @@ pub(crate) fn recognise(stratum: &Stratum, rules: &[Rule]) -> Option<Closure> {
             return None;
         }
     }
-    let edge = edge?;
-    (copies && extends).then_some(Closure {
+    Some(Closure {
         pred: pred.index(),
-        edge: edge.index(),
+        edge: edge?.index(),
+        copy: copy?,
+        extend: extend?,
     })
 }
 
@@ -166,6 +211,135 @@ pub(crate) fn lost_rows(
         }
     }
     Ok(Some(lost))
+}
+
+impl Closure {
+    /// A derivation of the pair `(from, to)` along a shortest path of edges
+    /// from `from` to `to`: the rule (of `rules`), and the values of its
+    /// variables (`None` for those it leaves free). A rule joining
+    /// two paths splits the path in the middle. Every premise is a pair of
+    /// a shorter path (or an edge), so following these derivations ends,
+    /// and no proof of the pair is lower. `None` when the edges do not
+    /// join the pair.
+    pub(crate) fn derivation(
+        &self,
+        store: &FactStore,
+        rules: &[Rule],
+        paths: &mut ShortestPaths,
+        (from, to): (Id, Id),
+        budget: &Budget,
+    ) -> Result<Option<(usize, Vec<Option<Id>>)>, EvalError> {
+        let Some(path) = paths.between(store, self.edge, from, to, budget)? else {
+            return Ok(None);
+        };
+        let last = path.len() - 1;
+        let rule = if last == 1 {
+            self.copy.rule
+        } else {
+            self.extend.rule
+        };
+        let mut env = vec![None; rules.get(rule).map_or(0, |r| r.var_count as usize)];
+        let mut set = |v: VarId, id: Id| {
+            if let Some(slot) = env.get_mut(v.0 as usize) {
+                *slot = Some(id);
+            }
+        };
+        if last == 1 {
+            set(self.copy.from, from);
+            set(self.copy.to, to);
+        } else {
+            let via = match self.extend.steps {
+                Steps::PathThenEdge => path[last - 1],
+                Steps::EdgeThenPath => path[1],
+                Steps::PathThenPath => path[last.div_ceil(2)],
+            };
+            set(self.extend.from, from);
+            set(self.extend.via, via);
+            set(self.extend.to, to);
+        }
+        Ok(Some((rule, env)))
+    }
+}
+
+/// Shortest paths through a closure's edges, searched breadth first from
+/// each start asked for and kept for the next question (an explanation
+/// asks about the pairs of one path after another).
+#[derive(Default)]
+pub(crate) struct ShortestPaths {
+    /// Per node, its successors (read from the edges on the first question).
+    successors: Option<FxHashMap<Id, Vec<Id>>>,
+    /// Per start searched from: every node reached, with the node before it.
+    before: FxHashMap<Id, FxHashMap<Id, Id>>,
+}
+
+impl ShortestPaths {
+    /// The nodes of a shortest path of one edge or more from `from` to `to`
+    /// over the live rows of relation `edge`, both ends included.
+    fn between(
+        &mut self,
+        store: &FactStore,
+        edge: usize,
+        from: Id,
+        to: Id,
+        budget: &Budget,
+    ) -> Result<Option<Vec<Id>>, EvalError> {
+        let successors = match &mut self.successors {
+            Some(successors) => successors,
+            empty => {
+                let edges = &store.rels[edge];
+                let mut successors: FxHashMap<Id, Vec<Id>> = FxHashMap::default();
+                for r in 0..edges.len() {
+                    if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
+                        budget.check()?;
+                    }
+                    if edges.is_live(r) {
+                        let pair = edges.row(r);
+                        successors.entry(pair[0]).or_default().push(pair[1]);
+                    }
+                }
+                empty.insert(successors)
+            }
+        };
+        let before = match self.before.entry(from) {
+            std::collections::hash_map::Entry::Occupied(searched) => searched.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                // The start is not reached until a cycle leads back to it.
+                let mut before: FxHashMap<Id, Id> = FxHashMap::default();
+                let mut frontier = vec![from];
+                while !frontier.is_empty() {
+                    budget.check()?;
+                    let mut next = Vec::new();
+                    for u in frontier {
+                        for &v in successors.get(&u).map_or(&[][..], Vec::as_slice) {
+                            if let std::collections::hash_map::Entry::Vacant(reached) =
+                                before.entry(v)
+                            {
+                                reached.insert(u);
+                                next.push(v);
+                            }
+                        }
+                    }
+                    frontier = next;
+                }
+                slot.insert(before)
+            }
+        };
+        if !before.contains_key(&to) {
+            return Ok(None);
+        }
+        let mut path = vec![to];
+        let mut at = to;
+        loop {
+            let previous = before[&at];
+            path.push(previous);
+            if previous == from {
+                break;
+            }
+            at = previous;
+        }
+        path.reverse();
+        Ok(Some(path))
+    }
 }
 
 /// Store ids to node numbers for the pass over a closure: an array

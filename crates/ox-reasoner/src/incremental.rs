@@ -224,29 +224,31 @@ impl Program {
         }
 
         // Closures whose deletions are followed by reachability (see
-        // `crate::closure`): without witnesses to keep up (a pair's witness
-        // must be a derivation that stays), and with no base facts of
-        // their own.
+        // `crate::closure`): those with no base facts of their own (pairs
+        // the edges do not join), none inserted now. Their witnesses give
+        // way to shortest paths, found when a pair is explained.
         let by_closure: Vec<bool> = (0..strata.len())
             .map(|s| {
-                !record
-                    && !recompute[s]
-                    && self.closures[s].is_some_and(|c| !store.rels[c.pred].has_base_facts())
+                !recompute[s]
+                    && self.closures[s].is_some_and(|c| {
+                        !store.rels[c.pred].has_base_facts()
+                            && !inserted.iter().any(|(p, _)| p.index() == c.pred)
+                    })
             })
             .collect();
-        // A stratum of one predicate whose rows no longer follow their
-        // derivations cannot be over-deleted by support checks: recomputed.
-        if !work.is_empty() || recompute.iter().any(|&again| again) {
-            for (s, stratum) in strata.iter().enumerate() {
-                let unordered = || {
-                    stratum
-                        .preds
-                        .iter()
-                        .any(|p| !store.rels[p.index()].rows_follow_derivations())
-                };
-                if affected[s] && !by_closure[s] && unordered() {
-                    recompute[s] = true;
-                }
+        // A stratum whose rows no longer follow their derivations (a
+        // closure updated by reachability) that cannot stay one is
+        // recomputed: support checks rely on that order, and its pairs'
+        // explanations on the edges alone deriving them.
+        for (s, stratum) in strata.iter().enumerate() {
+            let unordered = || {
+                stratum
+                    .preds
+                    .iter()
+                    .any(|p| !store.rels[p.index()].rows_follow_derivations())
+            };
+            if affected[s] && !by_closure[s] && unordered() {
+                recompute[s] = true;
             }
         }
 
@@ -1051,12 +1053,16 @@ impl Program {
             let tuple = candidates[p].tuple(i);
             let rel = store.rel_mut(p);
             let len = rel.len();
+            // A candidate inserted as a base fact by this update is there
+            // already: no row, so no witness either.
+            if !rel.insert(tuple) {
+                continue;
+            }
             if let Some(witnesses) = rel.witnesses.as_mut() {
                 let kept = witness_bindings(&self.rules[rule as usize], &env);
                 witnesses.pad(len);
                 witnesses.push(rule, &kept);
             }
-            rel.insert(tuple);
         }
         Ok(())
     }

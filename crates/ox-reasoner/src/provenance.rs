@@ -339,6 +339,7 @@ impl Program {
             budget: Budget::new(ctx.deadline),
             nodes: Vec::new(),
             seen: FxHashMap::default(),
+            closure_paths: FxHashMap::default(),
         };
         let root = builder.node(pred, tuple, false)?;
         if builder.nodes[root].status != FactStatus::Derived {
@@ -381,6 +382,9 @@ struct Builder<'p> {
     budget: Budget,
     nodes: Vec<ProofNode>,
     seen: FxHashMap<(PredId, Vec<Value>, bool), usize>,
+    /// Per closure predicate whose witnesses no longer hold, the shortest
+    /// paths searched so far (see [`Builder::closure_derivation`]).
+    closure_paths: FxHashMap<usize, crate::closure::ShortestPaths>,
 }
 
 impl Builder<'_> {
@@ -467,6 +471,10 @@ impl Builder<'_> {
             }
         } else if let Some(row) = self.row(pred, &tuple)? {
             let rel = &self.facts.rels[pred.index()];
+            if rel.witnesses.is_some() && !rel.rows_follow_derivations() {
+                found.extend(self.closure_derivation(pred, row)?);
+                return self.add_derivations(n, found);
+            }
             let witness = rel.witnesses.as_ref().and_then(|w| w.get(row));
             if let Some((rule, kept)) = witness {
                 if let Some(compiled) = self.program.rules.get(rule as usize) {
@@ -477,12 +485,55 @@ impl Builder<'_> {
                 }
             }
         }
+        self.add_derivations(n, found)
+    }
+
+    /// Adds to node `n` the derivations by rule `found.0` with bindings `found.1`.
+    fn add_derivations(
+        &mut self,
+        n: usize,
+        found: Vec<(usize, Vec<Value>)>,
+    ) -> Result<(), EvalError> {
         for (r, env) in found {
             self.budget.check()?;
             let derivation = self.derivation(r, &env)?;
             self.nodes[n].derivations.push(derivation);
         }
         Ok(())
+    }
+
+    /// The derivation of the pair at `row` of a closure updated by
+    /// reachability, whose rows (and witnesses) no longer follow their
+    /// derivations: one along a shortest path of the edges present, which
+    /// is of minimal height (see `crate::closure`).
+    fn closure_derivation(
+        &mut self,
+        pred: PredId,
+        row: u32,
+    ) -> Result<Option<(usize, Vec<Value>)>, EvalError> {
+        let closure = self.program.strata.stratum_of[pred.index()]
+            .and_then(|s| self.program.closures[s])
+            .filter(|c| c.pred == pred.index());
+        let Some(closure) = closure else {
+            return Ok(None);
+        };
+        let pair = self.facts.rels[pred.index()].row(row);
+        let (from, to) = (pair[0], pair[1]);
+        let paths = self.closure_paths.entry(pred.index()).or_default();
+        let derivation = closure.derivation(
+            self.facts,
+            &self.program.source,
+            paths,
+            (from, to),
+            &self.budget,
+        )?;
+        Ok(derivation.map(|(rule, env)| {
+            let env = env
+                .into_iter()
+                .map(|id| id.map_or(Value::Null, |id| self.facts.dict.value(id).clone()))
+                .collect();
+            (rule, env)
+        }))
     }
 
     fn derivation(&mut self, r: usize, env: &[Value]) -> Result<Derivation, EvalError> {
@@ -651,6 +702,7 @@ impl<'p> Firings<'p> {
                 budget: Budget::new(ctx.deadline),
                 nodes: Vec::new(),
                 seen: FxHashMap::default(),
+                closure_paths: FxHashMap::default(),
             },
         }
     }

@@ -213,6 +213,9 @@ pub(crate) fn lost_rows(
     Ok(Some(lost))
 }
 
+/// A rule, and the values of its variables (`None` for those left free).
+pub(crate) type RuleBindings = (usize, Vec<Option<Id>>);
+
 impl Closure {
     /// A derivation of the pair `(from, to)` along a shortest path of edges
     /// from `from` to `to`: the rule (of `rules`), and the values of its
@@ -228,7 +231,7 @@ impl Closure {
         paths: &mut ShortestPaths,
         (from, to): (Id, Id),
         budget: &Budget,
-    ) -> Result<Option<(usize, Vec<Option<Id>>)>, EvalError> {
+    ) -> Result<Option<RuleBindings>, EvalError> {
         let Some(path) = paths.between(store, self.edge, from, to, budget)? else {
             return Ok(None);
         };

@@ -615,6 +615,25 @@ mod tests {
     }
 
     #[test]
+    fn a_closure_written_in_argon_is_recognised() {
+        let source = "derive edge(1, 2);\n\
+                      derive reach(x, y) :- edge(x, y);\n\
+                      derive reach(x, z) :- reach(x, y), edge(y, z);\n";
+        let files = vec![("src/root.ar".to_string(), source.to_string())];
+        let compiled = ox_compiler::compile_sources(&ox_compiler::Manifest::new("pkg"), &files)
+            .unwrap_or_else(|_| panic!("compiles"));
+        let module = compiled.module;
+        let index = |name: &str| {
+            module
+                .predicates
+                .iter()
+                .position(|p| p.name == name)
+                .expect("declared")
+        };
+        assert_eq!(closures_of(&module), vec![(index("reach"), index("edge"))]);
+    }
+
+    #[test]
     fn rules_that_do_more_than_a_closure_are_not() {
         let edge = PredId(0);
         let tc = PredId(1);

@@ -413,10 +413,9 @@ impl Graph {
         let mut bits = vec![0u64; components.count * words];
         // Components come successors first: each one's successors are done.
         let mut last_merged = vec![u32::MAX; components.count];
+        // Edges and merged bitmap words since the clock was last looked at.
+        let mut work = 0usize;
         for (c, members) in components.members.iter().enumerate() {
-            if c % 1024 == 0 {
-                budget.check()?;
-            }
             let (done, rest) = bits.split_at_mut(c * words);
             let own = &mut rest[..words];
             let cyclic = members.len() > 1;
@@ -424,11 +423,17 @@ impl Graph {
                 if cyclic {
                     own[u as usize / 64] |= 1 << (u % 64);
                 }
+                work += 1 + successors.of(u).len();
+                if work >= ROWS_PER_CHECK {
+                    work = 0;
+                    budget.check()?;
+                }
                 for &v in successors.of(u) {
                     own[v as usize / 64] |= 1 << (v % 64);
                     let d = components.of[v as usize];
                     if d as usize != c && last_merged[d as usize] != c as u32 {
                         last_merged[d as usize] = c as u32;
+                        work += words;
                         let theirs = &done[d as usize * words..(d as usize + 1) * words];
                         for (w, t) in own.iter_mut().zip(theirs) {
                             *w |= t;
@@ -762,6 +767,27 @@ mod tests {
         for edges in cases {
             assert_eq!(joined_pairs(&edges), paths(&edges), "{edges:?}");
         }
+    }
+
+    #[test]
+    fn following_a_cut_stops_at_the_deadline() {
+        let mut m = ModuleBuilder::new();
+        let edge = m.pred("edge", 2);
+        let tc = m.pred("tc", 2);
+        m.linear_closure(edge, edge, tc);
+        let program = Program::new(&m.build()).expect("compiles");
+        let mut base = crate::FactStore::new(2);
+        insert_pairs(&mut base, edge, &[(1, 2), (2, 3)]);
+        let store = program.evaluate(base, &ctx()).expect("evaluates");
+        let closure = program.closures.iter().flatten().next().copied();
+        let closure = closure.expect("recognised");
+        let gone: RowSet = [0].into_iter().collect();
+        let cut = lost_rows(&store, closure, &gone, &Budget::unlimited()).expect("no deadline");
+        assert_eq!(cut.map(|rows| rows.len()), Some(2));
+        assert!(matches!(
+            lost_rows(&store, closure, &gone, &Budget::expired()),
+            Err(EvalError::DeadlineExceeded)
+        ));
     }
 
     #[test]

@@ -205,17 +205,34 @@ pub fn components(rules: &[Rule], pred_count: usize) -> Vec<usize> {
     tarjan(&graph.successors()).0
 }
 
-/// Iterative Tarjan: component index per node, and the components in the
-/// order they complete (a component after every component it depends on).
+/// The strongly connected components of the predicate graph `adj` (see
+/// [`strongly_connected`]), members as predicates.
 fn tarjan(adj: &[Vec<PredId>]) -> (Vec<usize>, Vec<Vec<PredId>>) {
+    let (comp, components) = strongly_connected(adj.len(), |v, i| adj[v].get(i).map(|p| p.index()));
+    let components = components
+        .into_iter()
+        .map(|members| members.into_iter().map(|v| PredId(v as u32)).collect())
+        .collect();
+    (comp, components)
+}
+
+/// The strongly connected components of a graph of `n` nodes whose `i`th
+/// successor of node `v` is `successor(v, i)` (`None` past the last), by
+/// Tarjan's algorithm without recursion (a long chain would overflow the
+/// stack): the component of every node, and each component's members, the
+/// components in the order they complete (a component after every
+/// component it reaches).
+pub fn strongly_connected(
+    n: usize,
+    successor: impl Fn(usize, usize) -> Option<usize>,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     const UNVISITED: usize = usize::MAX;
-    let n = adj.len();
     let mut index = vec![UNVISITED; n];
     let mut low = vec![0usize; n];
     let mut on_stack = vec![false; n];
     let mut comp = vec![UNVISITED; n];
     let mut stack: Vec<usize> = Vec::new();
-    let mut components: Vec<Vec<PredId>> = Vec::new();
+    let mut components: Vec<Vec<usize>> = Vec::new();
     let mut next = 0usize;
     // Call stack of (node, next successor position).
     let mut calls: Vec<(usize, usize)> = Vec::new();
@@ -230,7 +247,7 @@ fn tarjan(adj: &[Vec<PredId>]) -> (Vec<usize>, Vec<Vec<PredId>>) {
         stack.push(root);
         on_stack[root] = true;
         while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if let Some(w) = adj[v].get(*pos).map(|p| p.index()) {
+            if let Some(w) = successor(v, *pos) {
                 *pos += 1;
                 if index[w] == UNVISITED {
                     index[w] = next;
@@ -254,7 +271,7 @@ fn tarjan(adj: &[Vec<PredId>]) -> (Vec<usize>, Vec<Vec<PredId>>) {
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
                     comp[w] = c;
-                    members.push(PredId(w as u32));
+                    members.push(w);
                     if w == v {
                         break;
                     }

@@ -412,7 +412,7 @@ impl Graph {
         }
         let mut bits = vec![0u64; components.count * words];
         // Components come successors first: each one's successors are done.
-        let mut last_merged = vec![u32::MAX; components.count];
+        let mut last_merged = vec![usize::MAX; components.count];
         // Edges and merged bitmap words since the clock was last looked at.
         let mut work = 0usize;
         for (c, members) in components.members.iter().enumerate() {
@@ -420,6 +420,7 @@ impl Graph {
             let own = &mut rest[..words];
             let cyclic = members.len() > 1;
             for &u in members {
+                let u = u as u32;
                 if cyclic {
                     own[u as usize / 64] |= 1 << (u % 64);
                 }
@@ -431,10 +432,10 @@ impl Graph {
                 for &v in successors.of(u) {
                     own[v as usize / 64] |= 1 << (v % 64);
                     let d = components.of[v as usize];
-                    if d as usize != c && last_merged[d as usize] != c as u32 {
-                        last_merged[d as usize] = c as u32;
+                    if d != c && last_merged[d] != c {
+                        last_merged[d] = c;
                         work += words;
-                        let theirs = &done[d as usize * words..(d as usize + 1) * words];
+                        let theirs = &done[d * words..(d + 1) * words];
                         for (w, t) in own.iter_mut().zip(theirs) {
                             *w |= t;
                         }
@@ -484,68 +485,15 @@ impl Adjacency {
 struct Components {
     count: usize,
     /// Per node, its component.
-    of: Vec<u32>,
-    members: Vec<Vec<u32>>,
+    of: Vec<usize>,
+    members: Vec<Vec<usize>>,
 }
 
-/// Tarjan's algorithm without recursion (a long chain would overflow the stack).
 fn strongly_connected(graph: &Adjacency) -> Components {
-    const UNVISITED: u32 = u32::MAX;
     let n = graph.starts.len() - 1;
-    let mut index = vec![UNVISITED; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut of = vec![0u32; n];
-    let mut members: Vec<Vec<u32>> = Vec::new();
-    let mut next_index = 0u32;
-    // (node, how many of its successors were looked at)
-    let mut calls: Vec<(u32, usize)> = Vec::new();
-    for root in 0..n as u32 {
-        if index[root as usize] != UNVISITED {
-            continue;
-        }
-        calls.push((root, 0));
-        while let Some(&mut (u, ref mut at)) = calls.last_mut() {
-            let ui = u as usize;
-            if *at == 0 {
-                index[ui] = next_index;
-                low[ui] = next_index;
-                next_index += 1;
-                stack.push(u);
-                on_stack[ui] = true;
-            }
-            let successors = graph.of(u);
-            if let Some(&v) = successors.get(*at) {
-                *at += 1;
-                let vi = v as usize;
-                if index[vi] == UNVISITED {
-                    calls.push((v, 0));
-                } else if on_stack[vi] {
-                    low[ui] = low[ui].min(index[vi]);
-                }
-                continue;
-            }
-            calls.pop();
-            if let Some(&(parent, _)) = calls.last() {
-                let pi = parent as usize;
-                low[pi] = low[pi].min(low[ui]);
-            }
-            if low[ui] == index[ui] {
-                let c = members.len() as u32;
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w as usize] = false;
-                    of[w as usize] = c;
-                    component.push(w);
-                    if w == u {
-                        break;
-                    }
-                }
-                members.push(component);
-            }
-        }
-    }
+    let (of, members) = ox_ir::analysis::strongly_connected(n, |v, i| {
+        graph.of(v as u32).get(i).map(|&w| w as usize)
+    });
     Components {
         count: members.len(),
         of,
@@ -556,14 +504,14 @@ fn strongly_connected(graph: &Adjacency) -> Components {
 /// Per strongly connected component, the nodes reachable from it by one
 /// edge or more.
 struct Reach {
-    component_of: Vec<u32>,
+    component_of: Vec<usize>,
     bits: Vec<u64>,
     words: usize,
 }
 
 impl Reach {
     fn joins(&self, from: u32, to: u32) -> bool {
-        let c = self.component_of[from as usize] as usize;
+        let c = self.component_of[from as usize];
         self.bits[c * self.words + to as usize / 64] & (1 << (to % 64)) != 0
     }
 }

@@ -135,8 +135,8 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         step_ms: u64,
     },
-    /// Times evaluation with and without provenance, and one explanation
-    /// (in process).
+    /// Times evaluation with and without provenance, and one explanation,
+    /// of the fixpoint and after a 1% deletion (in process).
     Provenance {
         #[arg(long, default_value_t = SEED)]
         seed: u64,

@@ -22,7 +22,9 @@
 //! (a pair's first derivation may have gone while a later one stays),
 //! which the support checks of over-deletion rely on: the relation records
 //! that (see `Relation::lose_derivation_order`), and a deletion that cannot
-//! be handled here recomputes the stratum instead.
+//! be handled here recomputes the stratum instead. Its witnesses are not
+//! kept up either: an explanation derives a pair along a shortest path of
+//! the edges present ([`Closure::derivation`]).
 
 use ox_ir::analysis::Stratum;
 use ox_ir::{Literal, PredId, Rule, Term, VarId};

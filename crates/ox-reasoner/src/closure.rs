@@ -26,12 +26,15 @@
 //! kept up either: an explanation derives a pair along a shortest path of
 //! the edges present ([`Closure::derivation`]).
 
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
 use ox_ir::analysis::Stratum;
 use ox_ir::{Literal, PredId, Rule, Term, VarId};
 use rustc_hash::FxHashMap;
 
 use crate::budget::ROWS_PER_CHECK;
-use crate::store::{FactStore, Id, RowSet};
+use crate::store::{key_of, FactStore, Id, Index, RowSet};
 use crate::{Budget, EvalError};
 
 /// A stratum computing the transitive closure `pred` of the relation
@@ -267,14 +270,22 @@ impl Closure {
 }
 
 /// Shortest paths through a closure's edges, searched breadth first from
-/// each start asked for and kept for the next question (an explanation
-/// asks about the pairs of one path after another).
+/// each start asked for, through the edge relation's index on its first
+/// column (shared with evaluation, built once if it has none). A search
+/// stops at the level where it finds its target and goes on from there
+/// for the next target of the same start (an explanation asks about the
+/// pairs of one path after another).
 #[derive(Default)]
 pub(crate) struct ShortestPaths {
-    /// Per node, its successors (read from the edges on the first question).
-    successors: Option<FxHashMap<Id, Vec<Id>>>,
-    /// Per start searched from: every node reached, with the node before it.
-    before: FxHashMap<Id, FxHashMap<Id, Id>>,
+    by_source: Option<Arc<Index>>,
+    searches: FxHashMap<Id, Search>,
+}
+
+/// One breadth-first search: every node reached so far with the node
+/// before it, and the nodes of the last level reached, not yet followed.
+struct Search {
+    before: FxHashMap<Id, Id>,
+    frontier: Vec<Id>,
 }
 
 impl ShortestPaths {
@@ -288,54 +299,43 @@ impl ShortestPaths {
         to: Id,
         budget: &Budget,
     ) -> Result<Option<Vec<Id>>, EvalError> {
-        let successors = match &mut self.successors {
-            Some(successors) => successors,
-            empty => {
-                let edges = &store.rels[edge];
-                let mut successors: FxHashMap<Id, Vec<Id>> = FxHashMap::default();
-                for r in 0..edges.len() {
-                    if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
-                        budget.check()?;
+        let edges = &store.rels[edge];
+        let by_source = match &mut self.by_source {
+            Some(index) => &*index,
+            none => &*none.insert(edges.index_shared(1, budget)?),
+        };
+        // The start is not reached until a cycle leads back to it.
+        let search = self.searches.entry(from).or_insert_with(|| Search {
+            before: FxHashMap::default(),
+            frontier: vec![from],
+        });
+        while !search.before.contains_key(&to) && !search.frontier.is_empty() {
+            budget.check()?;
+            let mut next = Vec::new();
+            for u in std::mem::take(&mut search.frontier) {
+                for &r in by_source.rows(key_of(1, |_| u)) {
+                    if !edges.is_live(r) {
+                        continue;
                     }
-                    if edges.is_live(r) {
-                        let pair = edges.row(r);
-                        successors.entry(pair[0]).or_default().push(pair[1]);
+                    let pair = edges.row(r);
+                    if pair[0] != u {
+                        continue;
+                    }
+                    if let Entry::Vacant(reached) = search.before.entry(pair[1]) {
+                        reached.insert(u);
+                        next.push(pair[1]);
                     }
                 }
-                empty.insert(successors)
             }
-        };
-        let before = match self.before.entry(from) {
-            std::collections::hash_map::Entry::Occupied(searched) => searched.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                // The start is not reached until a cycle leads back to it.
-                let mut before: FxHashMap<Id, Id> = FxHashMap::default();
-                let mut frontier = vec![from];
-                while !frontier.is_empty() {
-                    budget.check()?;
-                    let mut next = Vec::new();
-                    for u in frontier {
-                        for &v in successors.get(&u).map_or(&[][..], Vec::as_slice) {
-                            if let std::collections::hash_map::Entry::Vacant(reached) =
-                                before.entry(v)
-                            {
-                                reached.insert(u);
-                                next.push(v);
-                            }
-                        }
-                    }
-                    frontier = next;
-                }
-                slot.insert(before)
-            }
-        };
-        if !before.contains_key(&to) {
+            search.frontier = next;
+        }
+        if !search.before.contains_key(&to) {
             return Ok(None);
         }
         let mut path = vec![to];
         let mut at = to;
         loop {
-            let previous = before[&at];
+            let previous = search.before[&at];
             path.push(previous);
             if previous == from {
                 break;

@@ -488,7 +488,7 @@ impl Builder<'_> {
         self.add_derivations(n, found)
     }
 
-    /// Adds to node `n` the derivations by rule `found.0` with bindings `found.1`.
+    /// Adds to node `n` one derivation per (rule, bindings) of `found`.
     fn add_derivations(
         &mut self,
         n: usize,

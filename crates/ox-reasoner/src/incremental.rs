@@ -535,6 +535,15 @@ impl Program {
         // A compaction below renumbers the indexes in place only if
         // nothing else holds them: hold none.
         drop(joins);
+        // With witnesses, a closure whose edges change is explained along
+        // shortest paths from now on, deletions or not: an insertion leaves
+        // its pairs' witnesses valid but not always of minimal height (a
+        // new edge can shorten the way to a pair derived before).
+        if record {
+            for s in (0..strata.len()).filter(|&s| by_closure[s] && affected[s]) {
+                reordered.extend(self.closures[s].map(|c| c.pred));
+            }
+        }
         for pred in reordered {
             store.rel_mut(pred).lose_derivation_order();
         }

@@ -204,15 +204,12 @@ pub(crate) fn lost_rows(
         return Ok(Some(Vec::new()));
     }
     let mut lost = Vec::new();
-    for r in 0..paths.len() {
+    for (r, pair) in (0..paths.len()).zip(paths.rows().all()) {
         if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
             budget.check()?;
         }
-        if paths.is_live(r) {
-            let pair = paths.row(r);
-            if !joined(pair[0], pair[1]) {
-                lost.push(r);
-            }
+        if !joined(pair[0], pair[1]) && paths.is_live(r) {
+            lost.push(r);
         }
     }
     Ok(Some(lost))

@@ -2333,6 +2333,15 @@ pub(crate) struct RowsView<'a> {
 }
 
 impl<'a> RowsView<'a> {
+    /// Every row from row 0 on, removed ones included (see
+    /// [`Relation::is_live`]), for a relation of one column or more.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &'a [Id]> + 'a {
+        let width = self.arity.max(1);
+        self.frozen
+            .chunks_exact(width)
+            .chain(self.tail.chunks_exact(width))
+    }
+
     #[inline]
     pub(crate) fn row(&self, r: u32) -> &'a [Id] {
         let start = r as usize * self.arity;

@@ -174,12 +174,11 @@ pub(crate) fn lost_rows(
     let edges = &store.rels[closure.edge];
     let paths = &store.rels[closure.pred];
     let mut graph = Graph::default();
-    for r in 0..edges.len() {
+    for (r, edge) in (0..edges.len()).zip(edges.rows().all()) {
         if (r as usize).is_multiple_of(ROWS_PER_CHECK) {
             budget.check()?;
         }
         if edges.is_live(r) && !gone.contains(r) {
-            let edge = edges.row(r);
             graph.add_edge(edge[0], edge[1]);
         }
     }
